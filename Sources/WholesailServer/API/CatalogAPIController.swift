@@ -1,0 +1,139 @@
+import Foundation
+import Hummingbird
+import WholesailCore
+import WholesailStore
+
+/// The catalog in JSON (API.md): products with the caller's price, one product, the category tree.
+struct CatalogAPIController {
+    let database: WholesailDatabase
+
+    func mount(on router: Router<WholesailRequestContext>) {
+        router.get("/api/v1/products", use: list)
+        router.get("/api/v1/products/:id", use: show)
+        router.get("/api/v1/categories", use: categories)
+    }
+
+    struct PriceDTO: Encodable {
+        var amount: String
+        var currency: String
+    }
+
+    struct ProductDTO: Encodable {
+        var id: Int64
+        var sku: String
+        var article: String?
+        var name: String
+        var brand: String?
+        var unit: String
+        var price: PriceDTO?
+        var stock: String
+        var image: String?
+
+        init(_ item: ProductSummary) {
+            id = item.id
+            sku = item.sku
+            article = item.article
+            name = item.name
+            brand = item.brand
+            unit = item.unit
+            price = item.priceMinor.map { PriceDTO(amount: Money(minorUnits: $0, currency: item.currency ?? "RUB").decimalString, currency: item.currency ?? "RUB") }
+            stock = ExactDecimal(units: item.stockMilli, scale: 1000).description
+            image = item.imageSha256.map { "/files/\($0)" }
+        }
+    }
+
+    struct ListDTO: Encodable {
+        var items: [ProductDTO]
+        var total: Int
+        var page: Int
+        var perPage: Int
+        var facets: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case items, total, page, facets
+            case perPage = "per_page"
+        }
+    }
+
+    @Sendable func list(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let text = query["q"].map(String.init)
+        let paging = try ListingParameters(query, defaultSort: text == nil ? .name : .relevance)
+        var categoryId: Int64?
+        if let raw = query["category"] {
+            guard let id = Int64(raw) else {
+                throw DomainError(.malformed, code: "catalog.bad_category", message: "category must be a category id.")
+            }
+            guard try await database.category(id: id) != nil else {
+                throw DomainError(.notFound, code: "catalog.category_not_found", message: "The category was not found.")
+            }
+            categoryId = id
+        }
+        let result = try await database.listProducts(
+            ProductListQuery(categoryId: categoryId, text: text, sort: paging.sort, page: paging.page, perPage: paging.perPage))
+        return try JSONResponse.make(
+            ListDTO(items: result.items.map(ProductDTO.init), total: result.total, page: paging.page, perPage: paging.perPage, facets: []))
+    }
+
+    struct CardDTO: Encodable {
+        struct Property: Encodable { var name: String; var value: String }
+        struct StockLine: Encodable { var warehouse: String; var region: String?; var qty: String }
+        struct UnitDTO: Encodable { var unit: String; var factor: String; var price: PriceDTO? }
+        struct Document: Encodable { var title: String; var url: String }
+        var product: ProductDTO
+        var description: String
+        var productLine: String?
+        var categories: [Int64]
+        var properties: [Property]
+        var images: [String]
+        var stock: [StockLine]
+        var units: [UnitDTO]
+        var documents: [Document]
+        var tags: [String]
+    }
+
+    @Sendable func show(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self), let card = try await database.productCard(id: id) else {
+            throw DomainError(.notFound, code: "catalog.product_not_found", message: "The product was not found.")
+        }
+        let currency = card.summary.currency ?? "RUB"
+        return try JSONResponse.make(
+            CardDTO(
+                product: ProductDTO(card.summary), description: card.description, productLine: card.productLine,
+                categories: card.categoryPath.map(\.id),
+                properties: card.properties.map { .init(name: $0.name, value: $0.value) },
+                images: card.images.map { "/files/\($0)" },
+                stock: card.stock.map { .init(warehouse: $0.warehouse, region: $0.region, qty: ExactDecimal(units: $0.qtyMilli, scale: 1000).description) },
+                units: card.units.map { unit in
+                    .init(unit: unit.unit, factor: unit.factor, price: unit.priceMinor.map { PriceDTO(amount: Money(minorUnits: $0, currency: currency).decimalString, currency: currency) })
+                },
+                documents: card.documents.map { .init(title: $0.title, url: "/files/\($0.sha256)/\($0.fileName)") },
+                tags: card.tags))
+    }
+
+    struct CategoryDTO: Encodable {
+        var id: Int64
+        var name: String
+        var productCount: Int
+        var children: [CategoryDTO]
+    }
+
+    @Sendable func categories(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let nodes = try await database.categoryTree()
+        func children(of parent: Int64?) -> [CategoryDTO] {
+            nodes.filter { $0.parentId == parent }.map { CategoryDTO(id: $0.id, name: $0.name, productCount: $0.productCount, children: children(of: $0.id)) }
+        }
+        return try JSONResponse.make(["items": children(of: nil)])
+    }
+}
+
+enum JSONResponse {
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import WholesailStore
+
+/// The application's type, for those who hold one (the CLI, tests).
+public typealias WholesailApplication = Application<RouterResponder<WholesailRequestContext>>
+
+/// Builds the portal: opens the database (creating and migrating it), parses the templates,
+/// wires the router. `onRunning` is called once the server accepts connections.
+public func buildApplication(
+    configuration: WholesailConfiguration, logger: Logger,
+    onRunning: @escaping @Sendable (String) async -> Void = { _ in }
+) throws -> WholesailApplication {
+    let database = try WholesailDatabase.open(at: configuration.databasePath)
+    let dependencies = try WholesailDependencies(database: database)
+    return buildApplication(configuration: configuration, dependencies: dependencies, logger: logger, onRunning: onRunning)
+}
+
+/// Builds the portal over given dependencies: the function tests call.
+public func buildApplication(
+    configuration: WholesailConfiguration, dependencies: WholesailDependencies, logger: Logger,
+    onRunning: @escaping @Sendable (String) async -> Void = { _ in }
+) -> WholesailApplication {
+    let router = buildRouter(configuration: configuration, dependencies: dependencies)
+    let host = configuration.host
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Wholesail"),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            let shownHost = host.contains(":") ? "[\(host)]" : host
+            await onRunning("http://\(shownHost):\(port)")
+        },
+        logger: logger
+    )
+}
+
+/// The router on one screen: the global middleware in order, then each feature's routes.
+func buildRouter(configuration: WholesailConfiguration, dependencies: WholesailDependencies) -> Router<
+    WholesailRequestContext
+> {
+    let router = Router(context: WholesailRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: LanguageMiddleware())
+    router.add(middleware: ErrorMiddleware(renderer: dependencies.renderer))
+
+    OperationsController(database: dependencies.database, metrics: dependencies.metrics).mount(on: router)
+    FilesController(database: dependencies.database).mount(on: router)
+    CatalogPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: router)
+    CatalogAPIController(database: dependencies.database).mount(on: router)
+    return router
+}

@@ -1,0 +1,253 @@
+import Foundation
+import Hummingbird
+import WholesailCore
+import WholesailStore
+
+/// The catalog as buyers see it: front page, category listings, search results, product cards.
+struct CatalogPagesController {
+    let database: WholesailDatabase
+    let renderer: TemplateRenderer
+
+    func mount(on router: Router<WholesailRequestContext>) {
+        router.get("/", use: front)
+        router.get("/catalog", use: catalog)
+        router.get("/catalog/:id", use: category)
+        router.get("/search", use: search)
+        router.get("/product/:id", use: product)
+    }
+
+    @Sendable func front(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let tree = try await database.categoryTree()
+        let novelties = try await database.taggedProducts("novelty", limit: 10)
+        let bestSellers = try await database.taggedProducts("best_seller", limit: 10)
+        let format = Formatter(language: context.language)
+        let t = renderer.localizer(context.language)
+        return renderer.render(
+            "catalog-index",
+            [
+                "title": t["catalog.front_title"],
+                "topCategories": tree.filter { $0.parentId == nil }.map { node in
+                    [
+                        "id": node.id, "name": node.name, "count": node.productCount,
+                        "children": tree.filter { $0.parentId == node.id }.prefix(6).map { ["id": $0.id, "name": $0.name] },
+                    ] as [String: Any]
+                },
+                "novelties": novelties.map { format.card($0) },
+                "hasNovelties": !novelties.isEmpty,
+                "bestSellers": bestSellers.map { format.card($0) },
+                "hasBestSellers": !bestSellers.isEmpty,
+                "empty": tree.isEmpty,
+            ], request: request, context: context)
+    }
+
+    @Sendable func catalog(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        try await listing(request, context: context, categoryId: nil, text: nil)
+    }
+
+    @Sendable func category(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        guard let id = context.parameters.get("id", as: Int64.self) else {
+            throw DomainError(.notFound, code: "catalog.category_not_found", message: "The category was not found.")
+        }
+        return try await listing(request, context: context, categoryId: id, text: nil)
+    }
+
+    @Sendable func search(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let text = request.uri.queryParameters["q"].map(String.init) ?? ""
+        return try await listing(request, context: context, categoryId: nil, text: text)
+    }
+
+    func listing(_ request: Request, context: WholesailRequestContext, categoryId: Int64?, text: String?) async throws -> HTML {
+        let paging = try ListingParameters(request.uri.queryParameters, defaultSort: text == nil ? .name : .relevance)
+        let tree = try await database.categoryTree()
+        var current: CategoryNode?
+        if let categoryId {
+            guard let found = tree.first(where: { $0.id == categoryId }) else {
+                throw DomainError(.notFound, code: "catalog.category_not_found", message: "The category was not found.")
+            }
+            current = found
+        }
+        let result = try await database.listProducts(
+            ProductListQuery(categoryId: categoryId, text: text, sort: paging.sort, page: paging.page, perPage: paging.perPage))
+        let format = Formatter(language: context.language)
+        let t = renderer.localizer(context.language)
+        let basePath = categoryId.map { "/catalog/\($0)" } ?? (text != nil ? "/search" : "/catalog")
+        var baseQuery: [String: String] = [:]
+        if let text { baseQuery["q"] = text }
+        if paging.sort != (text == nil ? .name : .relevance) { baseQuery["sort"] = paging.sort.rawValue }
+        var crumbs: [[String: Any]] = []
+        if let current {
+            var node: CategoryNode? = current
+            while let step = node {
+                crumbs.insert(["id": step.id, "name": step.name], at: 0)
+                node = step.parentId.flatMap { parent in tree.first { $0.id == parent } }
+            }
+        }
+        let sorts: [ProductSort] = text == nil ? [.name, .price, .priceDesc, .newest] : [.relevance, .name, .price, .priceDesc]
+        let title = text.map { t.format("search.title", ["q": $0]) } ?? current?.name ?? t["catalog.all"]
+        return renderer.render(
+            "catalog-list",
+            [
+                "title": title,
+                "heading": title,
+                "isSearch": text != nil,
+                "crumbs": crumbs,
+                "tree": tree.map { node in
+                    [
+                        "id": node.id, "name": node.name, "count": node.productCount, "sub": node.depth > 0,
+                        "current": node.id == categoryId,
+                    ] as [String: Any]
+                },
+                "items": result.items.map { format.card($0) },
+                "hasItems": !result.items.isEmpty,
+                "total": result.total,
+                "totalText": t.format("catalog.found", ["n": String(result.total)]),
+                "sorts": sorts.map { sort in
+                    ["value": sort.rawValue, "label": t["sort." + sort.rawValue], "selected": sort == paging.sort] as [String: Any]
+                },
+                "q": text ?? "",
+                "action": basePath,
+                "pager": Pager(page: paging.page, perPage: paging.perPage, total: result.total, path: basePath, query: baseQuery).links(t),
+            ], request: request, context: context)
+    }
+
+    @Sendable func product(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        guard let id = context.parameters.get("id", as: Int64.self), let card = try await database.productCard(id: id) else {
+            throw DomainError(.notFound, code: "catalog.product_not_found", message: "The product was not found.")
+        }
+        let format = Formatter(language: context.language)
+        let t = renderer.localizer(context.language)
+        return renderer.render(
+            "catalog-product",
+            [
+                "title": card.summary.name,
+                "product": format.card(card.summary),
+                "description": card.description,
+                "productLine": card.productLine ?? "",
+                "crumbs": card.categoryPath.map { ["id": $0.id, "name": $0.name] },
+                "properties": card.properties.map { ["name": $0.name, "value": $0.value] },
+                "hasProperties": !card.properties.isEmpty,
+                "images": card.images.dropFirst().map { ["sha": $0] },
+                "stock": card.stock.map { line in
+                    [
+                        "warehouse": line.warehouse, "region": line.region ?? "",
+                        "qty": format.quantity(line.qtyMilli), "inStock": line.qtyMilli > 0,
+                    ] as [String: Any]
+                },
+                "hasStock": !card.stock.isEmpty,
+                "units": card.units.map { unit in
+                    [
+                        "unit": unit.unit,
+                        "factor": unit.factor == "1" ? "" : t.format("product.unit_factor", ["n": unit.factor, "unit": card.summary.unit]),
+                        "price": unit.priceMinor.map { format.money($0, card.summary.currency ?? "RUB") } ?? "",
+                    ]
+                },
+                "documents": card.documents.map { ["title": $0.title, "fileName": $0.fileName, "sha": $0.sha256] },
+                "hasDocuments": !card.documents.isEmpty,
+                "tags": card.tags.map { ["code": $0, "label": t["tag." + $0]] },
+            ], request: request, context: context)
+    }
+}
+
+/// `page`, `per_page` and `sort` from a query string, validated: a clear 400 for nonsense.
+struct ListingParameters {
+    var page: Int
+    var perPage: Int
+    var sort: ProductSort
+
+    init(_ query: Parameters, defaultSort: ProductSort) throws {
+        func int(_ name: String, _ fallback: Int) -> Int? {
+            guard let raw = query[name[...]] else { return fallback }
+            return Int(raw)
+        }
+        guard let page = int("page", 1), (1...100_000).contains(page) else {
+            throw DomainError(.malformed, code: "catalog.bad_page", message: "The page number must be a whole number from 1.")
+        }
+        guard let perPage = int("per_page", 24), (1...100).contains(perPage) else {
+            throw DomainError(.malformed, code: "catalog.bad_per_page", message: "Items per page must be a whole number from 1 to 100.")
+        }
+        var sort = defaultSort
+        if let raw = query["sort"], !raw.isEmpty {
+            guard let parsed = ProductSort(rawValue: String(raw)) else {
+                throw DomainError(.malformed, code: "catalog.bad_sort", message: "Unknown sort order.")
+            }
+            sort = parsed
+        }
+        self.page = page
+        self.perPage = perPage
+        self.sort = sort
+    }
+}
+
+/// Page links for a listing.
+struct Pager {
+    var page: Int
+    var perPage: Int
+    var total: Int
+    var path: String
+    var query: [String: String]
+
+    var pageCount: Int { max(1, (total + perPage - 1) / perPage) }
+
+    func url(_ page: Int) -> String {
+        var items = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
+        if page > 1 { items.append(URLQueryItem(name: "page", value: String(page))) }
+        var components = URLComponents()
+        components.path = path
+        components.queryItems = items.isEmpty ? nil : items
+        return components.string ?? path
+    }
+
+    func links(_ t: Localizer) -> [String: Any] {
+        guard pageCount > 1 else { return ["show": false] }
+        let window = Set([1, pageCount] + Array(max(1, page - 2)...min(pageCount, page + 2)))
+        var pages: [[String: Any]] = []
+        var previous = 0
+        for number in window.sorted() {
+            if number - previous > 1 { pages.append(["gap": true]) }
+            pages.append(["number": number, "url": url(number), "current": number == page])
+            previous = number
+        }
+        return [
+            "show": true, "pages": pages,
+            "prev": page > 1 ? url(page - 1) : "", "next": page < pageCount ? url(page + 1) : "",
+            "label": t.format("pager.label", ["page": String(page), "pages": String(pageCount)]),
+        ]
+    }
+}
+
+/// Money and quantities as people read them, per language.
+struct Formatter {
+    var language: Language
+
+    func money(_ minor: Int64, _ currency: String) -> String {
+        let text = Money(minorUnits: minor, currency: currency).decimalString
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        var whole = String(parts[0])
+        let negative = whole.hasPrefix("-")
+        if negative { whole.removeFirst() }
+        var grouped = ""
+        for (index, character) in whole.reversed().enumerated() {
+            if index > 0 && index % 3 == 0 { grouped.append(language == .ru ? "\u{00A0}" : ",") }
+            grouped.append(character)
+        }
+        whole = (negative ? "-" : "") + String(grouped.reversed())
+        let fraction = parts.count > 1 ? String(parts[1]) : ""
+        let symbol = ["RUB": "₽", "USD": "$", "EUR": "€"][currency] ?? currency
+        let number = fraction.isEmpty ? whole : whole + (language == .ru ? "," : ".") + fraction
+        return language == .ru ? "\(number)\u{00A0}\(symbol)" : (symbol.count == 1 && currency != "RUB" ? symbol + number : "\(number) \(symbol)")
+    }
+
+    func quantity(_ milli: Int64) -> String {
+        let text = ExactDecimal(units: milli, scale: 1000).description
+        return language == .ru ? text.replacingOccurrences(of: ".", with: ",") : text
+    }
+
+    func card(_ item: ProductSummary) -> [String: Any] {
+        [
+            "id": item.id, "sku": item.sku, "article": item.article ?? "", "name": item.name, "brand": item.brand ?? "",
+            "unit": item.unit, "image": item.imageSha256 ?? "",
+            "price": item.priceMinor.map { money($0, item.currency ?? "RUB") } ?? "",
+            "inStock": item.stockMilli > 0, "stock": quantity(item.stockMilli),
+        ]
+    }
+}

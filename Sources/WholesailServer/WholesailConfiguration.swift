@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+
+/// Everything `serve` needs to know, from options and `WHOLESAIL_*` environment variables.
+/// docs/configuration.md lists every key; a test keeps that table honest.
+public struct WholesailConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var databasePath: String
+    public var baseURL: String?
+    public var smtpURL: String?
+    public var mailFrom: String?
+    public var exchangeUser: String?
+    public var exchangePassword: String?
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    /// Largest request body accepted by ordinary routes (uploads have their own limit).
+    public var maxBodyBytes: Int
+
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case text
+        case json
+    }
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        databasePath: String = "./wholesail.sqlite",
+        baseURL: String? = nil,
+        smtpURL: String? = nil,
+        mailFrom: String? = nil,
+        exchangeUser: String? = nil,
+        exchangePassword: String? = nil,
+        logLevel: Logger.Level = .info,
+        logFormat: LogFormat = .text,
+        maxBodyBytes: Int = 2 * 1024 * 1024
+    ) {
+        self.host = host
+        self.port = port
+        self.databasePath = databasePath
+        self.baseURL = baseURL
+        self.smtpURL = smtpURL
+        self.mailFrom = mailFrom
+        self.exchangeUser = exchangeUser
+        self.exchangePassword = exchangePassword
+        self.logLevel = logLevel
+        self.logFormat = logFormat
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// The keys read from the environment (beyond the command-line options), with what they do.
+    /// docs/configuration.md documents each one; `ConfigurationDocsTests` checks that.
+    public static let environmentKeys: [(key: String, meaning: String)] = [
+        ("WHOLESAIL_DB", "database file (same as --db)"),
+        ("WHOLESAIL_HOST", "address to bind (same as --host)"),
+        ("WHOLESAIL_PORT", "port to bind (same as --port)"),
+        ("WHOLESAIL_DEMO", "fill the demo distributor on an empty database (same as --demo)"),
+        ("WHOLESAIL_BASE_URL", "public URL of the portal, used in links in e-mails"),
+        ("WHOLESAIL_SMTP_URL", "outgoing mail server, smtp://user:pass@host:port or smtps://…"),
+        ("WHOLESAIL_MAIL_FROM", "sender address of e-mails"),
+        ("WHOLESAIL_EXCHANGE_USER", "login of the 1C exchange user"),
+        ("WHOLESAIL_EXCHANGE_PASSWORD", "password of the 1C exchange user"),
+        ("WHOLESAIL_LOG_LEVEL", "trace, debug, info, notice, warning, error or critical"),
+        ("WHOLESAIL_LOG_FORMAT", "text or json"),
+        ("WHOLESAIL_ASSETS_DIR", "development only: read templates and static files from this folder"),
+    ]
+}

@@ -1,0 +1,19 @@
+import Logging
+import Prometheus
+import WholesailStore
+
+/// What the application is built from. `buildApplication(configuration:)` opens the real ones;
+/// tests pass an in-memory database and their own registry.
+public struct WholesailDependencies: Sendable {
+    public var database: WholesailDatabase
+    public var renderer: TemplateRenderer
+    public var metrics: PrometheusCollectorRegistry
+
+    public init(database: WholesailDatabase, renderer: TemplateRenderer? = nil, metrics: PrometheusCollectorRegistry? = nil)
+        throws
+    {
+        self.database = database
+        self.renderer = try renderer ?? TemplateRenderer()
+        self.metrics = metrics ?? PrometheusCollectorRegistry()
+    }
+}

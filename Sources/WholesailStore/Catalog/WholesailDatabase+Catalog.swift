@@ -1,0 +1,283 @@
+import Foundation
+import GRDB
+import WholesailCore
+
+/// A category as the tree shows it.
+public struct CategoryNode: Sendable, Equatable, FetchableRecord, Decodable {
+    public var id: Int64
+    public var parentId: Int64?
+    public var name: String
+    public var depth: Int
+    public var productCount: Int
+}
+
+/// A product as a listing shows it.
+public struct ProductSummary: Sendable, Equatable, FetchableRecord, Decodable {
+    public var id: Int64
+    public var sku: String
+    public var article: String?
+    public var name: String
+    public var brand: String?
+    public var unit: String
+    public var imageSha256: String?
+    public var priceMinor: Int64?
+    public var currency: String?
+    public var stockMilli: Int64
+}
+
+/// The product card.
+public struct ProductCard: Sendable, Equatable {
+    public struct Property: Sendable, Equatable {
+        public var name: String
+        public var value: String
+    }
+
+    public struct StockLine: Sendable, Equatable {
+        public var warehouse: String
+        public var region: String?
+        public var qtyMilli: Int64
+    }
+
+    public struct UnitOption: Sendable, Equatable {
+        public var unit: String
+        public var factor: String
+        public var priceMinor: Int64?
+    }
+
+    public struct Document: Sendable, Equatable {
+        public var title: String
+        public var fileName: String
+        public var sha256: String
+    }
+
+    public var summary: ProductSummary
+    public var description: String
+    public var productLine: String?
+    public var categoryPath: [CategoryNode]
+    public var properties: [Property]
+    public var images: [String]
+    public var stock: [StockLine]
+    public var units: [UnitOption]
+    public var documents: [Document]
+    public var tags: [String]
+}
+
+/// How a listing is sorted.
+public enum ProductSort: String, Sendable, CaseIterable {
+    case relevance, name, price, priceDesc = "price_desc", newest
+}
+
+/// A listing request: a category (with its subcategories) and/or a search, one page of it.
+public struct ProductListQuery: Sendable {
+    public var categoryId: Int64?
+    public var text: String?
+    public var sort: ProductSort
+    public var page: Int
+    public var perPage: Int
+
+    public init(categoryId: Int64? = nil, text: String? = nil, sort: ProductSort = .relevance, page: Int = 1, perPage: Int = 24) {
+        self.categoryId = categoryId
+        self.text = text
+        self.sort = sort
+        self.page = page
+        self.perPage = perPage
+    }
+}
+
+extension WholesailDatabase {
+    /// The whole category tree, parents before children, siblings in their order.
+    public func categoryTree() async throws -> [CategoryNode] {
+        try await reader.read { db in
+            try CategoryNode.fetchAll(
+                db,
+                sql: """
+                    SELECT id, parentId, name, depth, productCount FROM category
+                    WHERE active = 1 ORDER BY path || printf('%010d', sortOrder), sortOrder, name
+                    """)
+        }
+    }
+
+    public func category(id: Int64) async throws -> CategoryNode? {
+        try await reader.read { db in
+            try CategoryNode.fetchOne(
+                db, sql: "SELECT id, parentId, name, depth, productCount FROM category WHERE id = ? AND active = 1",
+                arguments: [id])
+        }
+    }
+
+    /// The price type whose prices are shown until the pricing engine answers per buyer.
+    static func displayPriceTypeId(_ db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT id FROM priceType WHERE isDefault = 1 ORDER BY sortOrder, id LIMIT 1")
+            ?? Int64.fetchOne(db, sql: "SELECT id FROM priceType ORDER BY sortOrder, id LIMIT 1")
+    }
+
+    private static let summaryColumns = """
+        p.id, p.sku, p.article, p.name, b.name AS brand, u.name AS unit,
+        (SELECT f.blobSha256 FROM file f WHERE f.id = p.mainImageFileId) AS imageSha256,
+        (SELECT pr.amountMinor FROM price pr WHERE pr.priceTypeId = :priceType AND pr.productId = p.id AND pr.unitId = p.baseUnitId) AS priceMinor,
+        (SELECT pt.currency FROM priceType pt WHERE pt.id = :priceType) AS currency,
+        (SELECT ifnull(sum(s.qtyMilli - s.reservedMilli), 0) FROM stock s WHERE s.productId = p.id) AS stockMilli
+        """
+
+    /// One page of active products in a category subtree and/or matching a search, with the total.
+    /// A search that leaves nothing to match (only punctuation) finds nothing rather than failing.
+    public func listProducts(_ query: ProductListQuery) async throws -> (items: [ProductSummary], total: Int) {
+        try await reader.read { db in
+            let priceType = try Self.displayPriceTypeId(db)
+            var joins = ""
+            var conditions = ["p.active = 1", "p.deleted = 0"]
+            var arguments: [String: (any DatabaseValueConvertible)?] = ["priceType": priceType]
+            if let text = query.text, !text.trimmingCharacters(in: .whitespaces).isEmpty {
+                guard let match = SearchText.matchExpression(text) else { return ([], 0) }
+                joins += " JOIN productFts ON productFts.rowid = p.id"
+                conditions.append("productFts MATCH :match")
+                arguments["match"] = match
+            }
+            if let categoryId = query.categoryId {
+                conditions.append(
+                    """
+                    p.id IN (SELECT pc.productId FROM productCategory pc JOIN category c ON c.id = pc.categoryId
+                             WHERE c.path LIKE (SELECT path FROM category WHERE id = :category) || '%')
+                    """)
+                arguments["category"] = categoryId
+            }
+            let whereClause = conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM product p\(joins) WHERE \(whereClause)",
+                arguments: StatementArguments(arguments)) ?? 0
+            let order: String
+            switch query.sort {
+            case .relevance: order = arguments["match"] != nil ? "bm25(productFts), p.name" : "p.name"
+            case .name: order = "p.name, p.id"
+            case .price: order = "priceMinor IS NULL, priceMinor, p.id"
+            case .priceDesc: order = "priceMinor IS NULL, priceMinor DESC, p.id"
+            case .newest: order = "p.createdAt DESC, p.id DESC"
+            }
+            arguments["limit"] = query.perPage
+            arguments["offset"] = (query.page - 1) * query.perPage
+            let items = try ProductSummary.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.summaryColumns) FROM product p\(joins)
+                    LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
+                    WHERE \(whereClause) ORDER BY \(order) LIMIT :limit OFFSET :offset
+                    """,
+                arguments: StatementArguments(arguments))
+            return (items, total)
+        }
+    }
+
+    /// Products carrying a tag (`novelty`, `best_seller`), for the front page.
+    public func taggedProducts(_ tag: String, limit: Int) async throws -> [ProductSummary] {
+        try await reader.read { db in
+            let priceType = try Self.displayPriceTypeId(db)
+            return try ProductSummary.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.summaryColumns) FROM product p
+                    JOIN productTag pt ON pt.productId = p.id JOIN tag t ON t.id = pt.tagId AND t.code = :tag
+                    LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
+                    WHERE p.active = 1 AND p.deleted = 0 ORDER BY p.id LIMIT :limit
+                    """,
+                arguments: ["priceType": priceType, "tag": tag, "limit": limit])
+        }
+    }
+
+    /// The full card of an active product, or nil.
+    public func productCard(id: Int64) async throws -> ProductCard? {
+        try await reader.read { db in
+            let priceType = try Self.displayPriceTypeId(db)
+            guard
+                let summary = try ProductSummary.fetchOne(
+                    db,
+                    sql: """
+                        SELECT \(Self.summaryColumns) FROM product p
+                        LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
+                        WHERE p.id = :id AND p.active = 1 AND p.deleted = 0
+                        """,
+                    arguments: ["priceType": priceType, "id": id]),
+                let row = try Row.fetchOne(db, sql: "SELECT description, productLine FROM product WHERE id = ?", arguments: [id])
+            else { return nil }
+            let primaryCategory = try Int64.fetchOne(
+                db, sql: "SELECT categoryId FROM productCategory WHERE productId = ? ORDER BY isPrimary DESC LIMIT 1",
+                arguments: [id])
+            var path: [CategoryNode] = []
+            if let primaryCategory,
+                let categoryPath = try String.fetchOne(db, sql: "SELECT path FROM category WHERE id = ?", arguments: [primaryCategory])
+            {
+                let ids = categoryPath.split(separator: "/").compactMap { Int64($0) }
+                let nodes = try CategoryNode.fetchAll(
+                    db, sql: "SELECT id, parentId, name, depth, productCount FROM category WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                    arguments: StatementArguments(ids))
+                path = ids.compactMap { id in nodes.first { $0.id == id } }
+            }
+            let properties = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT pr.name, pr.unitName, coalesce(v.value, pp.textValue) AS value
+                    FROM productProperty pp JOIN property pr ON pr.id = pp.propertyId
+                    LEFT JOIN propertyValue v ON v.id = pp.valueId
+                    WHERE pp.productId = ? AND pr.showOnCard = 1 ORDER BY pr.sortOrder, pr.name
+                    """, arguments: [id]
+            ).map { row -> ProductCard.Property in
+                let unitName: String? = row["unitName"]
+                let value: String = row["value"] ?? ""
+                return ProductCard.Property(name: row["name"], value: unitName.map { "\(value) \($0)" } ?? value)
+            }
+            let images = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT f.blobSha256 FROM productImage i JOIN file f ON f.id = i.fileId
+                    WHERE i.productId = ? AND i.kind = 'photo' ORDER BY i.sortOrder
+                    """, arguments: [id])
+            let stock = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT w.name AS warehouse, r.name AS region, s.qtyMilli - s.reservedMilli AS qty
+                    FROM stock s JOIN warehouse w ON w.id = s.warehouseId LEFT JOIN region r ON r.id = w.regionId
+                    WHERE s.productId = ? AND w.active = 1 ORDER BY r.sortOrder, w.name
+                    """, arguments: [id]
+            ).map { ProductCard.StockLine(warehouse: $0["warehouse"], region: $0["region"], qtyMilli: $0["qty"]) }
+            var units = [ProductCard.UnitOption(unit: summary.unit, factor: "1", priceMinor: summary.priceMinor)]
+            units += try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT u.name, pu.factor,
+                        (SELECT amountMinor FROM price WHERE priceTypeId = :priceType AND productId = pu.productId AND unitId = pu.unitId) AS price
+                    FROM productUnit pu JOIN unit u ON u.id = pu.unitId WHERE pu.productId = :id ORDER BY u.name
+                    """, arguments: ["priceType": priceType, "id": id]
+            ).map { row in
+                let factor: String = row["factor"]
+                let explicit: Int64? = row["price"]
+                let derived = summary.priceMinor.flatMap { base in
+                    ExactDecimal(parsing: factor).map { Money(minorUnits: base, currency: summary.currency ?? "RUB").multiplied(by: $0).minorUnits }
+                }
+                return ProductCard.UnitOption(unit: row["name"], factor: factor, priceMinor: explicit ?? derived)
+            }
+            let documents = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT coalesce(f.title, f.fileName) AS title, f.fileName, f.blobSha256 FROM productDocument d
+                    JOIN file f ON f.id = d.fileId WHERE d.productId = ? ORDER BY d.sortOrder, f.fileName
+                    """, arguments: [id]
+            ).map { ProductCard.Document(title: $0["title"], fileName: $0["fileName"], sha256: $0["blobSha256"]) }
+            let tags = try String.fetchAll(
+                db, sql: "SELECT t.code FROM productTag pt JOIN tag t ON t.id = pt.tagId WHERE pt.productId = ? ORDER BY t.id",
+                arguments: [id])
+            return ProductCard(
+                summary: summary, description: row["description"], productLine: row["productLine"], categoryPath: path,
+                properties: properties, images: images, stock: stock, units: units, documents: documents, tags: tags)
+        }
+    }
+
+    /// Recounts active products per category subtree (after imports and seeding).
+    public static func refreshCategoryCounts(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE category SET productCount = (
+                    SELECT count(DISTINCT pc.productId) FROM productCategory pc
+                    JOIN category c ON c.id = pc.categoryId JOIN product p ON p.id = pc.productId
+                    WHERE c.path LIKE category.path || '%' AND p.active = 1 AND p.deleted = 0)
+                """)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import WholesailCore
+import WholesailResources
+
+/// The portal's one database: data, files, sessions, jobs, outbox and audit log in one SQLite file.
+///
+/// Production opens a `DatabasePool` (WAL: concurrent readers, one serialized writer); tests use
+/// an in-memory `DatabaseQueue` with the same migrations. One write method is one use case is one
+/// transaction.
+public struct WholesailDatabase: Sendable {
+    public let writer: any DatabaseWriter
+
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try WholesailDatabase.migrator.migrate(writer)
+    }
+
+    /// The reader to use for read-only work (the pool's readers, or the queue itself).
+    public var reader: any DatabaseReader { writer }
+
+    /// Opens (creating if needed) the database file at `path` and migrates it forward.
+    ///
+    /// Throws `StoreError.cannotOpen` with a one-line reason when the path is unusable.
+    public static func open(at path: String, readOnly: Bool = false) throws -> WholesailDatabase {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw StoreError.cannotOpen(path: path, reason: "the folder \(directory) does not exist")
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw StoreError.cannotOpen(path: path, reason: "it is a folder, not a database file")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration(readOnly: readOnly))
+            return try WholesailDatabase(pool)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
+        }
+    }
+
+    /// A private in-memory database, migrated: for tests and previews.
+    public static func inMemory() throws -> WholesailDatabase {
+        try WholesailDatabase(DatabaseQueue(configuration: configuration(readOnly: false)))
+    }
+
+    static func configuration(readOnly: Bool) -> Configuration {
+        var config = Configuration()
+        config.readonly = readOnly
+        config.foreignKeysEnabled = true
+        // A writer waits this long for another writer (a CLI backup, an import batch) before failing.
+        config.busyMode = .timeout(5)
+        config.maximumReaderCount = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")
+        }
+        return config
+    }
+}
+
+/// Errors of the storage layer that reach a person (the CLI or an admin page).
+public enum StoreError: WholesailError, Equatable {
+    case cannotOpen(path: String, reason: String)
+    case notADatabase(path: String, reason: String)
+    case schemaTooNew(path: String)
+
+    public var kind: ErrorKind {
+        switch self {
+        case .cannotOpen, .notADatabase, .schemaTooNew: .invalid
+        }
+    }
+
+    public var code: String {
+        switch self {
+        case .cannotOpen: "store.cannot_open"
+        case .notADatabase: "store.not_a_database"
+        case .schemaTooNew: "store.schema_too_new"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .cannotOpen(let path, let reason): "cannot open database \(path): \(reason)"
+        case .notADatabase(let path, let reason): "\(path) is not a usable Wholesail database: \(reason)"
+        case .schemaTooNew(let path):
+            "\(path) was written by a newer Wholesail (it has migrations this binary does not know)"
+        }
+    }
+}
