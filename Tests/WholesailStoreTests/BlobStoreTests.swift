@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+import Testing
+import WholesailStore
+import WholesailTestSupport
+
+@Suite struct BlobStoreTests {
+    @Test("a stored file round-trips byte for byte, keyed by its SHA-256, type sniffed from content")
+    func roundTrip() async throws {
+        let database = try TestDatabase.inMemory()
+        let pdf = Data("%PDF-1.4\n".utf8) + Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let key = try await database.storeBlob(pdf)
+        #expect(key == Crypto.sha256Hex(pdf))
+        #expect(try await database.blobData(sha256: key) == pdf)
+        let info = try #require(try await database.blobInfo(sha256: key))
+        #expect(info.size == pdf.count)
+        #expect(info.contentType == "application/pdf")
+        // Chunked reads reassemble the same bytes.
+        var assembled = [UInt8]()
+        var offset = 0
+        while true {
+            let chunk = try await database.blobChunk(sha256: key, offset: offset, length: 65_536)
+            if chunk.isEmpty { break }
+            assembled += chunk
+            offset += chunk.count
+        }
+        #expect(Data(assembled) == pdf)
+    }
+
+    @Test("storing the same bytes twice keeps one copy")
+    func dedup() async throws {
+        let database = try TestDatabase.inMemory()
+        let data = Data("same bytes".utf8)
+        let first = try await database.storeBlob(data)
+        let second = try await database.storeBlob(data, contentType: "text/csv")
+        #expect(first == second)
+        let count = try await database.reader.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM blob") }
+        #expect(count == 1)
+        #expect(try await database.blobInfo(sha256: first)?.contentType == "text/plain; charset=utf-8", "the first type stays")
+    }
+
+    @Test("unknown and malformed keys find nothing")
+    func missing() async throws {
+        let database = try TestDatabase.inMemory()
+        #expect(try await database.blobInfo(sha256: String(repeating: "a", count: 64)) == nil)
+        #expect(!BlobStore.isValidKey("../../etc/passwd"))
+        #expect(!BlobStore.isValidKey(String(repeating: "A", count: 64)))
+        #expect(BlobStore.isValidKey(String(repeating: "0", count: 64)))
+    }
+}
