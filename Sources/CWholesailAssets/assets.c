@@ -26,18 +26,36 @@ static const unsigned char a7[] = {
 #embed "../../Resources/templates/_pager.mustache"
 };
 static const unsigned char a8[] = {
-#embed "../../Resources/templates/catalog-index.mustache"
+#embed "../../Resources/templates/account-forgot.mustache"
 };
 static const unsigned char a9[] = {
-#embed "../../Resources/templates/catalog-list.mustache"
+#embed "../../Resources/templates/account-login.mustache"
 };
 static const unsigned char a10[] = {
-#embed "../../Resources/templates/catalog-product.mustache"
+#embed "../../Resources/templates/account-message.mustache"
 };
 static const unsigned char a11[] = {
-#embed "../../Resources/templates/error.mustache"
+#embed "../../Resources/templates/account-profile.mustache"
 };
 static const unsigned char a12[] = {
+#embed "../../Resources/templates/account-register.mustache"
+};
+static const unsigned char a13[] = {
+#embed "../../Resources/templates/account-reset.mustache"
+};
+static const unsigned char a14[] = {
+#embed "../../Resources/templates/catalog-index.mustache"
+};
+static const unsigned char a15[] = {
+#embed "../../Resources/templates/catalog-list.mustache"
+};
+static const unsigned char a16[] = {
+#embed "../../Resources/templates/catalog-product.mustache"
+};
+static const unsigned char a17[] = {
+#embed "../../Resources/templates/error.mustache"
+};
+static const unsigned char a18[] = {
 #embed "../../Resources/templates/layout.mustache"
 };
 static const wholesail_asset table[] = {
@@ -49,11 +67,17 @@ static const wholesail_asset table[] = {
     {"static/wholesail.js", a5, sizeof a5},
     {"templates/_card.mustache", a6, sizeof a6},
     {"templates/_pager.mustache", a7, sizeof a7},
-    {"templates/catalog-index.mustache", a8, sizeof a8},
-    {"templates/catalog-list.mustache", a9, sizeof a9},
-    {"templates/catalog-product.mustache", a10, sizeof a10},
-    {"templates/error.mustache", a11, sizeof a11},
-    {"templates/layout.mustache", a12, sizeof a12},
+    {"templates/account-forgot.mustache", a8, sizeof a8},
+    {"templates/account-login.mustache", a9, sizeof a9},
+    {"templates/account-message.mustache", a10, sizeof a10},
+    {"templates/account-profile.mustache", a11, sizeof a11},
+    {"templates/account-register.mustache", a12, sizeof a12},
+    {"templates/account-reset.mustache", a13, sizeof a13},
+    {"templates/catalog-index.mustache", a14, sizeof a14},
+    {"templates/catalog-list.mustache", a15, sizeof a15},
+    {"templates/catalog-product.mustache", a16, sizeof a16},
+    {"templates/error.mustache", a17, sizeof a17},
+    {"templates/layout.mustache", a18, sizeof a18},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

@@ -47,10 +47,20 @@ func buildRouter(configuration: WholesailConfiguration, dependencies: WholesailD
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: LanguageMiddleware())
     router.add(middleware: ErrorMiddleware(renderer: dependencies.renderer))
+    let secureCookies = configuration.baseURL?.lowercased().hasPrefix("https://") ?? false
+    router.add(middleware: AuthMiddleware(database: dependencies.database, secureCookies: secureCookies))
+    router.add(middleware: CSRFMiddleware(maxFormBytes: 256 * 1024))
+    let hashGate = HashGate(limit: 2)
+    let baseURL = configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)"
 
     OperationsController(database: dependencies.database, metrics: dependencies.metrics).mount(on: router)
     FilesController(database: dependencies.database).mount(on: router)
     CatalogPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: router)
     CatalogAPIController(database: dependencies.database).mount(on: router)
+    AccountPagesController(
+        database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate, secureCookies: secureCookies,
+        baseURL: baseURL
+    ).mount(on: router)
+    AuthAPIController(database: dependencies.database, hashGate: hashGate).mount(on: router)
     return router
 }

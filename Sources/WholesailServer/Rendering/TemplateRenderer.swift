@@ -43,6 +43,12 @@ public struct TemplateRenderer: Sendable {
         page["path"] = request.uri.path
         page["query"] = request.uri.queryParameters["q"].map(String.init) ?? ""
         page["requestId"] = context.requestId
+        page["csrf"] = context.csrfToken
+        if let principal = context.principal {
+            page["me"] = ["name": principal.fullName.isEmpty ? principal.email : principal.fullName, "email": principal.email]
+            page["signedIn"] = true
+            page["actingAs"] = principal.impersonatorId != nil
+        }
         if page["title"] == nil { page["title"] = localizer["site.name"] }
         let html = library.render(page, withTemplate: template) ?? ""
         return HTML(html: html, status: status)

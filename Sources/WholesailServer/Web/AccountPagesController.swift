@@ -1,0 +1,233 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WholesailCore
+import WholesailStore
+
+/// Bounds how many password hashes run at once: scrypt takes 128 MiB and ~0.3 s each, so a burst
+/// of logins must queue rather than exhaust memory (issue 3: at most 2 at once).
+actor HashGate {
+    private let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
+        if running >= limit {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            running += 1
+        }
+        defer {
+            if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }
+        }
+        return try await work()
+    }
+}
+
+/// Sign in and out, the profile, registration requests and password resets.
+struct AccountPagesController {
+    let database: WholesailDatabase
+    let renderer: TemplateRenderer
+    let hashGate: HashGate
+    let secureCookies: Bool
+    let baseURL: String
+
+    func mount(on router: Router<WholesailRequestContext>) {
+        router.get("/login", use: loginForm)
+        router.post("/login", use: login)
+        router.post("/logout", use: logout)
+        router.get("/account", use: account)
+        router.post("/account/counterparty", use: switchCounterparty)
+        router.get("/register", use: registerForm)
+        router.post("/register", use: register)
+        router.get("/password/forgot", use: forgotForm)
+        router.post("/password/forgot", use: forgot)
+        router.get("/password/reset/:token", use: resetForm)
+        router.post("/password/reset/:token", use: reset)
+    }
+
+    /// Only local paths are followed after login (no open redirect).
+    static func safeReturnPath(_ raw: String?) -> String {
+        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.contains("\\"), !raw.contains("\n"), raw.count < 500 else {
+            return "/account"
+        }
+        return raw
+    }
+
+    @Sendable func loginForm(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        if context.principal != nil { return .redirect(to: "/account") }
+        let from = request.uri.queryParameters["from"].map(String.init) ?? ""
+        return try renderLogin(request, context: context, email: "", from: from, error: nil, status: .ok)
+    }
+
+    func renderLogin(
+        _ request: Request, context: WholesailRequestContext, email: String, from: String, error: String?, status: HTTPResponse.Status
+    ) throws -> Response {
+        let t = renderer.localizer(context.language)
+        return try renderer.render(
+            "account-login",
+            ["title": t["login.title"], "email": email, "from": from, "error": error ?? "", "hasError": error != nil],
+            request: request, context: context, status: status
+        ).response(from: request, context: context)
+    }
+
+    @Sendable func login(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let email = String((context.form["email"] ?? "").prefix(254))
+        let password = String((context.form["password"] ?? "").prefix(1024))
+        let from = Self.safeReturnPath(context.form["from"])
+        let database = self.database
+        let ip = context.remoteIP
+        let userId: Int64
+        do {
+            userId = try await hashGate.run { try await database.verifyLogin(email: email, password: password, ip: ip) }
+        } catch let error as AuthError {
+            let t = renderer.localizer(context.language)
+            return try renderLogin(
+                request, context: context, email: email, from: from, error: t.message(code: error.code, fallback: error.message),
+                status: error.kind.status)
+        }
+        // A fresh session on every login (no fixation); the old one, if any, ends.
+        if let old = request.cookies[AuthCookies.session]?.value { try await database.deleteSession(token: old) }
+        let session = try await database.createSession(userId: userId, ip: ip, userAgent: request.headers[.userAgent])
+        var response = Response.redirect(to: from)
+        response.setCookie(
+            .init(name: AuthCookies.session, value: session.token, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    @Sendable func logout(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        if let token = request.cookies[AuthCookies.session]?.value {
+            if let principal = context.principal {
+                try await database.writer.write { db in
+                    try db.execute(
+                        sql: "INSERT INTO auditLog (actorUserId, action, objectType, objectId, ip) VALUES (?, 'auth.logout', 'user', ?, ?)",
+                        arguments: [principal.impersonatorId ?? principal.userId, String(principal.userId), context.remoteIP])
+                }
+            }
+            try await database.deleteSession(token: token)
+        }
+        var response = Response.redirect(to: "/")
+        response.setCookie(.init(name: AuthCookies.session, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    @Sendable func account(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let principal = try context.requireSignedIn()
+        let t = renderer.localizer(context.language)
+        let companies = try await database.memberships(userId: principal.userId)
+        let roleNames = try await database.roleNames(codes: principal.roles, russian: context.language == .ru)
+        return renderer.render(
+            "account-profile",
+            [
+                "title": t["account.title"],
+                "roles": roleNames.joined(separator: ", "),
+                "companies": companies.map { company in
+                    ["id": company.id, "name": company.name, "inn": company.inn ?? "", "current": company.id == principal.currentCounterpartyId] as [String: Any]
+                },
+                "hasCompanies": !companies.isEmpty,
+                "switched": request.uri.queryParameters["switched"] != nil,
+            ], request: request, context: context)
+    }
+
+    @Sendable func switchCounterparty(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        guard let session = context.session, let id = context.form["counterparty"].flatMap({ Int64($0) }) else {
+            throw DomainError(.malformed, code: "request.malformed", message: "The request could not be read.")
+        }
+        try context.require("catalog.view", on: .counterparty(id))
+        try await database.switchCounterparty(sessionId: session.id, userId: principal.userId, to: id)
+        return .redirect(to: "/account?switched=1")
+    }
+
+    // MARK: Registration
+
+    @Sendable func registerForm(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        renderRegister(request, context: context, values: [:], errors: [:], status: .ok)
+    }
+
+    func renderRegister(
+        _ request: Request, context: WholesailRequestContext, values: [String: String], errors: [String: String], status: HTTPResponse.Status
+    ) -> HTML {
+        let t = renderer.localizer(context.language)
+        return renderer.render(
+            "account-register",
+            [
+                "title": t["register.title"], "values": values, "errors": errors, "hasErrors": !errors.isEmpty,
+                "consentVersion": RegistrationForm.consentVersion,
+            ], request: request, context: context, status: status)
+    }
+
+    @Sendable func register(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let f = context.form
+        let form = RegistrationForm(
+            companyName: f["companyName"] ?? "", inn: f["inn"] ?? "", contactName: f["contactName"] ?? "", email: f["email"] ?? "",
+            phone: f["phone"] ?? "", comment: f["comment"] ?? "", consent: f["consent"] == "yes")
+        let t = renderer.localizer(context.language)
+        do {
+            try await database.submitRegistration(form, ip: context.remoteIP)
+        } catch let error as ValidationError {
+            let errors = error.fields.mapValues { t.message(code: $0.code, fallback: $0.message) }
+            var values = f
+            values["_csrf"] = nil
+            values = values.mapValues { String($0.prefix(2000)) }
+            return renderRegister(request, context: context, values: values, errors: errors, status: .unprocessableContent)
+        }
+        return renderer.render(
+            "account-message", ["title": t["register.title"], "heading": t["register.done_title"], "text": t["register.done_text"]],
+            request: request, context: context)
+    }
+
+    // MARK: Password reset
+
+    @Sendable func forgotForm(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let t = renderer.localizer(context.language)
+        return renderer.render("account-forgot", ["title": t["forgot.title"]], request: request, context: context)
+    }
+
+    @Sendable func forgot(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let email = String((context.form["email"] ?? "").prefix(254))
+        let t = renderer.localizer(context.language)
+        if EmailAddress.isValid(email.trimmingCharacters(in: .whitespaces)) {
+            try await database.startPasswordReset(email: email, baseURL: baseURL)
+        }
+        // The same answer whether or not the address exists.
+        return renderer.render(
+            "account-message", ["title": t["forgot.title"], "heading": t["forgot.sent_title"], "text": t["forgot.sent_text"]],
+            request: request, context: context)
+    }
+
+    @Sendable func resetForm(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let token = context.parameters.get("token") ?? ""
+        let t = renderer.localizer(context.language)
+        guard try await database.passwordResetIsValid(token: token) else {
+            return renderer.render(
+                "account-message", ["title": t["reset.title"], "heading": t["reset.title"], "text": t["error.password_reset.invalid"]],
+                request: request, context: context, status: .notFound)
+        }
+        return renderer.render("account-reset", ["title": t["reset.title"], "token": token], request: request, context: context)
+    }
+
+    @Sendable func reset(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let token = context.parameters.get("token") ?? ""
+        let password = context.form["password"] ?? ""
+        let t = renderer.localizer(context.language)
+        guard password == context.form["password2"] else {
+            return renderer.render(
+                "account-reset", ["title": t["reset.title"], "token": token, "error": t["reset.mismatch"]],
+                request: request, context: context, status: .unprocessableContent)
+        }
+        do {
+            let database = self.database
+            try await hashGate.run { try await database.completePasswordReset(token: token, newPassword: password) }
+        } catch let error as ValidationError {
+            return renderer.render(
+                "account-reset", ["title": t["reset.title"], "token": token, "error": t.message(code: error.fields.values.first?.code ?? "", fallback: error.message)],
+                request: request, context: context, status: .unprocessableContent)
+        }
+        return renderer.render(
+            "account-message", ["title": t["reset.title"], "heading": t["reset.done_title"], "text": t["reset.done_text"]],
+            request: request, context: context)
+    }
+}

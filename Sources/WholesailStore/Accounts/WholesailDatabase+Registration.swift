@@ -1,0 +1,141 @@
+import Foundation
+import GRDB
+import WholesailCore
+
+/// A registration request as submitted by a visitor.
+public struct RegistrationForm: Sendable, Equatable {
+    public var companyName: String
+    public var inn: String
+    public var contactName: String
+    public var email: String
+    public var phone: String
+    public var comment: String
+    public var consent: Bool
+
+    public init(companyName: String, inn: String, contactName: String, email: String, phone: String, comment: String = "", consent: Bool) {
+        self.companyName = companyName
+        self.inn = inn
+        self.contactName = contactName
+        self.email = email
+        self.phone = phone
+        self.comment = comment
+        self.consent = consent
+    }
+
+    /// The version of the personal-data consent text shown next to every form (152-FZ).
+    public static let consentVersion = "2026-11"
+
+    /// Every problem at once, keyed by field, so the form can show them all.
+    public func validate() -> ValidationError? {
+        var fields: [String: ValidationError.FieldIssue] = [:]
+        func issue(_ field: String, _ code: String, _ message: String) { fields[field] = .init(code: code, message: message) }
+        let company = companyName.trimmingCharacters(in: .whitespaces)
+        if company.isEmpty { issue("companyName", "field.required", "Enter the company name.") }
+        if company.count > 300 { issue("companyName", "field.too_long", "At most 300 characters.") }
+        let digits = inn.trimmingCharacters(in: .whitespaces)
+        if !(digits.count == 10 || digits.count == 12) || !digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            issue("inn", "registration.bad_inn", "A tax id (INN) has 10 digits for a company or 12 for a sole trader.")
+        }
+        if contactName.trimmingCharacters(in: .whitespaces).isEmpty { issue("contactName", "field.required", "Enter the contact person.") }
+        if contactName.count > 200 { issue("contactName", "field.too_long", "At most 200 characters.") }
+        if !EmailAddress.isValid(email.trimmingCharacters(in: .whitespaces)) {
+            issue("email", "field.bad_email", "Enter a valid e-mail address.")
+        }
+        let phoneDigits = phone.filter { $0.isASCII && $0.isNumber }
+        if phoneDigits.count < 10 || phoneDigits.count > 15 || phone.count > 40 {
+            issue("phone", "field.bad_phone", "Enter a phone number with 10 to 15 digits.")
+        }
+        if comment.count > 2000 { issue("comment", "field.too_long", "At most 2000 characters.") }
+        if !consent { issue("consent", "registration.consent_required", "Consent to the processing of personal data is required.") }
+        return fields.isEmpty ? nil : ValidationError(fields: fields)
+    }
+}
+
+extension WholesailDatabase {
+    /// Stores a registration request with the consent (time and text version) and queues the
+    /// e-mail to the applicant, in one transaction. Returns the request id.
+    @discardableResult
+    public func submitRegistration(_ form: RegistrationForm, ip: String?, now: Date = Date()) async throws -> Int64 {
+        if let error = form.validate() { throw error }
+        return try await writer.write { db in
+            let at = Self.stamp(now)
+            try db.execute(
+                sql: """
+                    INSERT INTO registrationRequest (companyName, inn, contactName, email, phone, comment, consentAt, consentVersion, ip, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    form.companyName.trimmingCharacters(in: .whitespaces), form.inn.trimmingCharacters(in: .whitespaces),
+                    form.contactName.trimmingCharacters(in: .whitespaces), form.email.trimmingCharacters(in: .whitespaces),
+                    form.phone.trimmingCharacters(in: .whitespaces), form.comment, at, RegistrationForm.consentVersion, ip, at,
+                ])
+            let id = db.lastInsertedRowID
+            try Outbox.enqueue(
+                db, kind: "email", topic: "registration.received",
+                payload: ["to": form.email, "company": form.companyName, "name": form.contactName, "requestId": String(id)],
+                idempotencyKey: "registration.received.\(id)", now: now)
+            try Outbox.enqueue(
+                db, kind: "email", topic: "registration.new_for_managers",
+                payload: ["company": form.companyName, "inn": form.inn, "requestId": String(id)],
+                idempotencyKey: "registration.managers.\(id)", now: now)
+            return id
+        }
+    }
+
+    /// Starts a password reset: stores a one-time token (its hash) valid for an hour and queues
+    /// the e-mail with the link. Does nothing for an unknown or inactive address, and the caller
+    /// answers the same either way.
+    public func startPasswordReset(email: String, baseURL: String, now: Date = Date()) async throws {
+        let token = Crypto.randomToken()
+        try await writer.write { db in
+            guard let userId = try Int64.fetchOne(
+                db, sql: "SELECT id FROM user WHERE email = ? AND status = 'active'", arguments: [email.trimmingCharacters(in: .whitespaces)])
+            else { return }
+            let at = Self.stamp(now)
+            try db.execute(
+                sql: "INSERT INTO passwordReset (tokenHash, userId, createdAt, expiresAt) VALUES (?, ?, ?, ?)",
+                arguments: [Self.tokenHash(token), userId, at, Self.stamp(now.addingTimeInterval(3600))])
+            try Outbox.enqueue(
+                db, kind: "email", topic: "password.reset",
+                payload: ["to": email, "link": "\(baseURL)/password/reset/\(token)"],
+                idempotencyKey: "password.reset.\(db.lastInsertedRowID)", now: now)
+            try db.execute(
+                sql: "INSERT INTO auditLog (at, actorUserId, action, objectType, objectId) VALUES (?, ?, 'auth.password_reset_requested', 'user', ?)",
+                arguments: [at, userId, String(userId)])
+        }
+    }
+
+    /// Whether a reset token is valid now (for showing the form).
+    public func passwordResetIsValid(token: String, now: Date = Date()) async throws -> Bool {
+        try await reader.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM passwordReset WHERE tokenHash = ? AND usedAt IS NULL AND expiresAt > ?)",
+                arguments: [Self.tokenHash(token), Self.stamp(now)]) ?? false
+        }
+    }
+
+    /// Sets a new password with a valid one-time token, uses the token up and ends every session
+    /// of the user. Throws `passwordReset.invalid` for an unknown, used or expired token.
+    public func completePasswordReset(token: String, newPassword: String, hasher: PasswordHasher = .standard, now: Date = Date()) async throws {
+        guard (8...1024).contains(newPassword.count) else {
+            throw ValidationError(field: "password", code: "accounts.weak_password", message: AccountsError.weakPassword.message)
+        }
+        let hash = hasher.hash(newPassword)
+        try await writer.write { db in
+            let at = Self.stamp(now)
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT id, userId FROM passwordReset WHERE tokenHash = ? AND usedAt IS NULL AND expiresAt > ?",
+                arguments: [Self.tokenHash(token), at])
+            else {
+                throw DomainError(.invalid, code: "password_reset.invalid", message: "This link has expired or was already used. Ask for a new one.")
+            }
+            let userId: Int64 = row["userId"]
+            try db.execute(sql: "UPDATE passwordReset SET usedAt = ? WHERE id = ?", arguments: [at, row["id"] as Int64])
+            try db.execute(sql: "UPDATE user SET passwordHash = ? WHERE id = ?", arguments: [hash, userId])
+            try db.execute(sql: "DELETE FROM session WHERE userId = ?", arguments: [userId])
+            try db.execute(
+                sql: "INSERT INTO auditLog (at, actorUserId, action, objectType, objectId) VALUES (?, ?, 'auth.password_reset', 'user', ?)",
+                arguments: [at, userId, String(userId)])
+        }
+    }
+}
