@@ -26,10 +26,10 @@ public enum SearchText {
     /// prefix (type-ahead). Every token is quoted, so FTS syntax in the input is just text.
     /// Returns nil when nothing searchable is left (empty input, only punctuation).
     public static func matchExpression(_ query: String, maxTokens: Int = 8) -> String? {
+        // Split where SQLite's unicode61 tokenizer splits: at everything but letters and digits.
         let tokens = normalize(String(query.prefix(500)))
-            .split(separator: " ")
-            .map { $0.filter { $0.isLetter || $0.isNumber } }
-            .filter { !$0.isEmpty }
+            .split { !($0.isLetter || $0.isNumber) }
+            .map(String.init)
             .prefix(maxTokens)
         guard !tokens.isEmpty else { return nil }
         var parts = tokens.map { "\"\($0)\"" }

@@ -9,6 +9,9 @@ import WholesailResources
 public struct TemplateRenderer: Sendable {
     let library: MustacheLibrary
     let localizers: [Language: Localizer]
+    /// The translations as nested dictionaries (`nav.search` → `["nav": ["search": …]]`),
+    /// because Mustache reads `{{t.nav.search}}` as a path.
+    let nestedStrings: [Language: FrozenDictionary]
 
     public init() throws {
         var library = MustacheLibrary()
@@ -22,6 +25,37 @@ public struct TemplateRenderer: Sendable {
         }
         self.library = library
         self.localizers = try Localizer.loadAll()
+        var nested: [Language: FrozenDictionary] = [:]
+        for (language, localizer) in localizers {
+            nested[language] = FrozenDictionary(value: try Self.nest(localizer.strings))
+        }
+        self.nestedStrings = nested
+    }
+
+    /// Turns flat dotted keys into nested dictionaries; a key that is both a text and a prefix of
+    /// other keys is a mistake in the catalog and fails the start.
+    static func nest(_ flat: [String: String]) throws -> [String: Any] {
+        var root: [String: Any] = [:]
+        func insert(_ path: ArraySlice<Substring>, _ value: String, into node: inout [String: Any], key: String) throws {
+            let head = String(path.first!)
+            if path.count == 1 {
+                guard node[head] == nil else { throw TemplateError.translationKeyClash(key) }
+                node[head] = value
+                return
+            }
+            var child: [String: Any]
+            switch node[head] {
+            case nil: child = [:]
+            case let existing as [String: Any]: child = existing
+            default: throw TemplateError.translationKeyClash(key)
+            }
+            try insert(path.dropFirst(), value, into: &child, key: key)
+            node[head] = child
+        }
+        for (key, value) in flat.sorted(by: { $0.key < $1.key }) {
+            try insert(ArraySlice(key.split(separator: ".")), value, into: &root, key: key)
+        }
+        return root
     }
 
     func localizer(_ language: Language) -> Localizer {
@@ -36,7 +70,7 @@ public struct TemplateRenderer: Sendable {
     ) -> HTML {
         var page = values
         let localizer = localizer(context.language)
-        page["t"] = localizer.strings
+        page["t"] = nestedStrings[context.language]?.value ?? [:]
         page["lang"] = context.language.rawValue
         page["otherLang"] = context.language == .ru ? "en" : "ru"
         page["otherLangName"] = context.language == .ru ? "English" : "Русский"
@@ -55,11 +89,18 @@ public struct TemplateRenderer: Sendable {
     }
 }
 
+/// A dictionary of strings and nested dictionaries that is never mutated after it is built.
+struct FrozenDictionary: @unchecked Sendable {
+    let value: [String: Any]
+}
+
 enum TemplateError: Error, CustomStringConvertible {
     case broken(name: String, reason: String)
+    case translationKeyClash(String)
     var description: String {
         switch self {
         case .broken(let name, let reason): "template \(name) does not parse: \(reason)"
+        case .translationKeyClash(let key): "translation key \(key) is both a text and a group of texts"
         }
     }
 }

@@ -127,14 +127,14 @@ struct CatalogPagesController {
                 "properties": card.properties.map { ["name": $0.name, "value": $0.value] },
                 "hasProperties": !card.properties.isEmpty,
                 "images": card.images.dropFirst().map { ["sha": $0] },
-                "stock": card.stock.map { line in
+                "stockLines": card.stock.map { line in
                     [
                         "warehouse": line.warehouse, "region": line.region ?? "",
                         "qty": format.quantity(line.qtyMilli), "inStock": line.qtyMilli > 0,
                     ] as [String: Any]
                 },
                 "hasStock": !card.stock.isEmpty,
-                "units": card.units.map { unit in
+                "unitOptions": card.units.map { unit in
                     [
                         "unit": unit.unit,
                         "factor": unit.factor == "1" ? "" : t.format("product.unit_factor", ["n": unit.factor, "unit": card.summary.unit]),

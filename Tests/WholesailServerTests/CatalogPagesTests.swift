@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import WholesailCore
+import WholesailServer
+import WholesailStore
+
+@Suite struct CatalogPagesTests {
+    static func demo(_ database: WholesailDatabase) async throws {
+        _ = try await DemoSeeder.ensureSeeded(database, hasher: .fastForTests, now: Date(timeIntervalSince1970: 1_795_000_000))
+    }
+
+    @Test("the front page shows the catalog in the visitor's language, every label translated")
+    func front() async throws {
+        let (app, _) = try await TestApp.make(seed: Self.demo)
+        try await app.test(.router) { client in
+            let ru = try await client.execute(uri: "/", method: .get, headers: [.acceptLanguage: "ru"])
+            #expect(ru.status == .ok)
+            for text in ["Каталог", "Войти", "Кабель и провод", "Оптовый каталог", "Найти", "Новинки"] {
+                #expect(ru.text.contains(text), "missing \(text)")
+            }
+            let en = try await client.execute(uri: "/", method: .get, headers: [.acceptLanguage: "en"])
+            for text in ["Catalog", "Sign in", "Wholesale catalog", "Search", "New arrivals"] {
+                #expect(en.text.contains(text), "missing \(text)")
+            }
+            #expect(!en.text.contains("{{"))
+        }
+    }
+
+    @Test("category pages list the subtree with pagination; search finds Cyrillic by prefix")
+    func listings() async throws {
+        let (app, database) = try await TestApp.make(seed: Self.demo)
+        let cable = try #require(try await database.categoryTree().first { $0.name == "Кабель и провод" })
+        try await app.test(.router) { client in
+            let page = try await client.execute(uri: "/catalog/\(cable.id)?per_page=10", method: .get)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("Силовой кабель"))
+            #expect(page.text.contains("rel=\"next\""))
+            let search = try await client.execute(uri: "/search?q=%D0%BA%D0%B0%D0%B1%D0%B5%D0%BB", method: .get)  // "кабел"
+            #expect(search.status == .ok)
+            #expect(search.text.contains("Кабель"))
+            for hostile in ["%22%22%22", "AND%20OR%20NOT", "%2A%2A%2A", "(((", String(repeating: "x", count: 10_000), "%00"] {
+                let response = try await client.execute(uri: "/search?q=\(hostile)", method: .get)
+                #expect(response.status == .ok, "q=\(hostile.prefix(20))")
+            }
+            #expect(try await client.execute(uri: "/catalog/999999", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/catalog/abc", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/catalog?page=0", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/catalog?sort=bogus", method: .get).status == .badRequest)
+        }
+    }
+
+    @Test("the product card shows price per unit, stock per warehouse, properties and documents")
+    func productCard() async throws {
+        let (app, database) = try await TestApp.make(seed: Self.demo)
+        let cable = try await database.listProducts(ProductListQuery(text: "ввгнг 3х2,5")).items.first
+        let product = try #require(cable)
+        try await app.test(.router) { client in
+            let page = try await client.execute(uri: "/product/\(product.id)", method: .get, headers: [.acceptLanguage: "ru"])
+            #expect(page.status == .ok)
+            #expect(page.text.contains(product.name.replacingOccurrences(of: "\"", with: "&quot;")))
+            #expect(page.text.contains("бухта"), "the alternative unit")
+            #expect(page.text.contains("Сечение жилы"))
+            #expect(page.text.contains("Сертификат соответствия"))
+            #expect(page.text.contains("Москва, склад Север") || page.text.contains("Под заказ"))
+            #expect(try await client.execute(uri: "/product/0", method: .get).status == .notFound)
+        }
+    }
+
+    @Test("the products API answers API.md's shape, with decimal-string prices")
+    func productsAPI() async throws {
+        let (app, _) = try await TestApp.make(seed: Self.demo)
+        try await app.test(.router) { client in
+            let list = try await client.execute(uri: "/api/v1/products?q=%D0%BA%D0%B0%D0%B1%D0%B5%D0%BB%D1%8C&per_page=5", method: .get)
+            #expect(list.status == .ok)
+            let json = try list.json()
+            let items = try #require(json["items"] as? [[String: Any]])
+            #expect(items.count == 5)
+            #expect((json["total"] as? Int ?? 0) > 5)
+            #expect(json["facets"] is [Any])
+            let first = try #require(items.first)
+            for key in ["id", "sku", "name", "unit", "price", "stock"] { #expect(first[key] != nil, "missing \(key)") }
+            let price = try #require(first["price"] as? [String: Any])
+            #expect(price["currency"] as? String == "RUB")
+            let amount = try #require(price["amount"] as? String)
+            #expect(Money(decimal: amount, currency: "RUB") != nil)
+
+            let id = try #require(first["id"] as? Int)
+            let card = try await client.execute(uri: "/api/v1/products/\(id)", method: .get)
+            #expect(card.status == .ok)
+            #expect((try card.json()["properties"] as? [Any])?.isEmpty == false)
+            let tree = try await client.execute(uri: "/api/v1/categories", method: .get)
+            #expect(((try tree.json()["items"] as? [Any])?.count ?? 0) == 8)
+
+            let badPage = try await client.execute(uri: "/api/v1/products?per_page=1000", method: .get)
+            #expect(badPage.status == .badRequest)
+            #expect(((try badPage.json()["error"] as? [String: Any])?["code"] as? String) == "catalog.bad_per_page")
+            #expect(try await client.execute(uri: "/api/v1/products?category=x", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/api/v1/products?category=99999", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/products/99999", method: .get).status == .notFound)
+        }
+    }
+}
