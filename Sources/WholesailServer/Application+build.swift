@@ -38,9 +38,9 @@ public func buildApplication(
 }
 
 /// The router on one screen: the global middleware in order, then each feature's routes.
-func buildRouter(configuration: WholesailConfiguration, dependencies: WholesailDependencies) -> Router<
-    WholesailRequestContext
-> {
+func buildRouter(
+    configuration: WholesailConfiguration, dependencies: WholesailDependencies, table: RouteTable = RouteTable()
+) -> Router<WholesailRequestContext> {
     let router = Router(context: WholesailRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
@@ -53,14 +53,23 @@ func buildRouter(configuration: WholesailConfiguration, dependencies: WholesailD
     let hashGate = HashGate(limit: 2)
     let baseURL = configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)"
 
-    OperationsController(database: dependencies.database, metrics: dependencies.metrics).mount(on: router)
-    FilesController(database: dependencies.database).mount(on: router)
-    CatalogPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: router)
-    CatalogAPIController(database: dependencies.database).mount(on: router)
+    let routes = Routes(router: router, database: dependencies.database, table: table)
+    OperationsController(database: dependencies.database, metrics: dependencies.metrics).mount(on: routes)
+    FilesController(database: dependencies.database).mount(on: routes)
+    CatalogPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    CatalogAPIController(database: dependencies.database).mount(on: routes)
     AccountPagesController(
         database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate, secureCookies: secureCookies,
         baseURL: baseURL
-    ).mount(on: router)
-    AuthAPIController(database: dependencies.database, hashGate: hashGate).mount(on: router)
+    ).mount(on: routes)
+    AuthAPIController(database: dependencies.database, hashGate: hashGate).mount(on: routes)
     return router
+}
+
+/// Every route the application declares, with its access rule: what the tenant-isolation tests
+/// walk so that a new route cannot be forgotten.
+public func declaredRoutes(configuration: WholesailConfiguration, dependencies: WholesailDependencies) -> [RouteEntry] {
+    let table = RouteTable()
+    _ = buildRouter(configuration: configuration, dependencies: dependencies, table: table)
+    return table.entries
 }

@@ -8,10 +8,10 @@ struct AuthAPIController {
     let database: WholesailDatabase
     let hashGate: HashGate
 
-    func mount(on router: Router<WholesailRequestContext>) {
-        router.post("/api/v1/auth/token", use: issue)
-        router.delete("/api/v1/auth/token", use: revoke)
-        router.get("/api/v1/me", use: me)
+    func mount(on routes: Routes) {
+        routes.post("/api/v1/auth/token", .open, use: issue)
+        routes.delete("/api/v1/auth/token", .signedIn, use: revoke)
+        routes.get("/api/v1/me", .signedIn, use: me)
     }
 
     struct Credentials: Decodable {

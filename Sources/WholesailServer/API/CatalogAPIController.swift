@@ -7,10 +7,10 @@ import WholesailStore
 struct CatalogAPIController {
     let database: WholesailDatabase
 
-    func mount(on router: Router<WholesailRequestContext>) {
-        router.get("/api/v1/products", use: list)
-        router.get("/api/v1/products/:id", use: show)
-        router.get("/api/v1/categories", use: categories)
+    func mount(on routes: Routes) {
+        routes.get("/api/v1/products", .open, use: list)
+        routes.get("/api/v1/products/:id", .open, use: show)
+        routes.get("/api/v1/categories", .open, use: categories)
     }
 
     struct PriceDTO: Encodable {

@@ -8,9 +8,9 @@ struct OperationsController {
     let database: WholesailDatabase
     let metrics: PrometheusCollectorRegistry
 
-    func mount(on router: Router<WholesailRequestContext>) {
-        router.get("/healthz", use: health)
-        router.get("/metrics", use: prometheus)
+    func mount(on routes: Routes) {
+        routes.get("/healthz", .open, use: health)
+        routes.get("/metrics", .open, use: prometheus)
     }
 
     /// 200 `{"status":"ok"}` once the database answers and every migration this binary knows

@@ -34,18 +34,18 @@ struct AccountPagesController {
     let secureCookies: Bool
     let baseURL: String
 
-    func mount(on router: Router<WholesailRequestContext>) {
-        router.get("/login", use: loginForm)
-        router.post("/login", use: login)
-        router.post("/logout", use: logout)
-        router.get("/account", use: account)
-        router.post("/account/counterparty", use: switchCounterparty)
-        router.get("/register", use: registerForm)
-        router.post("/register", use: register)
-        router.get("/password/forgot", use: forgotForm)
-        router.post("/password/forgot", use: forgot)
-        router.get("/password/reset/:token", use: resetForm)
-        router.post("/password/reset/:token", use: reset)
+    func mount(on routes: Routes) {
+        routes.get("/login", .open, use: loginForm)
+        routes.post("/login", .open, use: login)
+        routes.post("/logout", .open, use: logout)
+        routes.get("/account", .signedIn, use: account)
+        routes.post("/account/counterparty", .signedIn, use: switchCounterparty)
+        routes.get("/register", .open, use: registerForm)
+        routes.post("/register", .open, use: register)
+        routes.get("/password/forgot", .open, use: forgotForm)
+        routes.post("/password/forgot", .open, use: forgot)
+        routes.get("/password/reset/:token", .open, use: resetForm)
+        routes.post("/password/reset/:token", .open, use: reset)
     }
 
     /// Only local paths are followed after login (no open redirect).

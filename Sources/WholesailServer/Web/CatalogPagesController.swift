@@ -8,12 +8,12 @@ struct CatalogPagesController {
     let database: WholesailDatabase
     let renderer: TemplateRenderer
 
-    func mount(on router: Router<WholesailRequestContext>) {
-        router.get("/", use: front)
-        router.get("/catalog", use: catalog)
-        router.get("/catalog/:id", use: category)
-        router.get("/search", use: search)
-        router.get("/product/:id", use: product)
+    func mount(on routes: Routes) {
+        routes.get("/", .open, use: front)
+        routes.get("/catalog", .open, use: catalog)
+        routes.get("/catalog/:id", .open, use: category)
+        routes.get("/search", .open, use: search)
+        routes.get("/product/:id", .open, use: product)
     }
 
     @Sendable func front(_ request: Request, context: WholesailRequestContext) async throws -> HTML {

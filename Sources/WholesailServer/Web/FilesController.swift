@@ -8,11 +8,11 @@ import WholesailStore
 struct FilesController {
     let database: WholesailDatabase
 
-    func mount(on router: Router<WholesailRequestContext>) {
-        router.get("/static/**", use: staticAsset)
-        router.get("/files/:sha256", use: storedFile)
-        router.get("/files/:sha256/:name", use: storedFile)
-        router.get("/favicon.ico", use: favicon)
+    func mount(on routes: Routes) {
+        routes.get("/static/**", .open, use: staticAsset)
+        routes.get("/files/:sha256", .open, use: storedFile)
+        routes.get("/files/:sha256/:name", .open, use: storedFile)
+        routes.get("/favicon.ico", .open, use: favicon)
     }
 
     @Sendable func staticAsset(_ request: Request, context: WholesailRequestContext) async throws -> Response {
@@ -46,7 +46,9 @@ struct FilesController {
         guard let sha = context.parameters.get("sha256"), BlobStore.isValidKey(sha) else {
             throw HTTPError(.notFound)
         }
-        guard let info = try await database.blobInfo(sha256: sha) else { throw HTTPError(.notFound) }
+        guard try await database.isPublicBlob(sha256: sha), let info = try await database.blobInfo(sha256: sha) else {
+            throw HTTPError(.notFound)
+        }
         let etag = "\"\(sha)\""
         var headers: HTTPFields = [
             .contentType: info.contentType, .eTag: etag,

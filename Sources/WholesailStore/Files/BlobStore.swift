@@ -43,6 +43,19 @@ extension WholesailDatabase {
         return key
     }
 
+    /// Whether a blob is public catalog material (product photos, certificates, manuals), which
+    /// `/files/<sha256>` serves to anyone. Private files (company documents, uploads) are served
+    /// only by routes that check who owns them.
+    public func isPublicBlob(sha256: String) async throws -> Bool {
+        try await reader.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM file WHERE blobSha256 = ? AND kind IN ('image', 'certificate', 'instruction', 'manual'))
+                    """, arguments: [sha256]) ?? false
+        }
+    }
+
     public func blobInfo(sha256: String) async throws -> BlobInfo? {
         try await reader.read { db in
             try Row.fetchOne(db, sql: "SELECT size, contentType FROM blob WHERE sha256 = ?", arguments: [sha256]).map {

@@ -1,0 +1,26 @@
+import Foundation
+import GRDB
+import WholesailCore
+
+extension WholesailDatabase {
+    /// The counterparties an object belongs to, or nil when there is no such object.
+    /// (A user may belong to several; staff users belong to none.)
+    public func owners(of kind: OwnedObjectKind, id: Int64) async throws -> Set<Int64>? {
+        try await reader.read { db in
+            let sql: String
+            switch kind {
+            case .counterparty: sql = "SELECT id FROM counterparty WHERE id = ?"
+            case .deliveryAddress: sql = "SELECT counterpartyId FROM deliveryAddress WHERE id = ?"
+            case .customerOrder: sql = "SELECT counterpartyId FROM customerOrder WHERE id = ?"
+            case .document: sql = "SELECT counterpartyId FROM document WHERE id = ?"
+            case .user:
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE id = ?)", arguments: [id]) == true else {
+                    return nil
+                }
+                return try Set(Int64.fetchAll(db, sql: "SELECT counterpartyId FROM userCounterparty WHERE userId = ?", arguments: [id]))
+            }
+            let owners = try Int64.fetchAll(db, sql: sql, arguments: [id])
+            return owners.isEmpty ? nil : Set(owners)
+        }
+    }
+}
