@@ -270,14 +270,24 @@ extension WholesailDatabase {
         }
     }
 
-    /// Recounts active products per category subtree (after imports and seeding).
+    /// Recounts active products per category subtree (after imports and seeding): each category
+    /// is expanded to its ancestors once, and products are counted once per subtree even when
+    /// they sit in several of its categories. One pass, whatever the catalog size.
     public static func refreshCategoryCounts(_ db: Database) throws {
         try db.execute(
             sql: """
-                UPDATE category SET productCount = (
-                    SELECT count(DISTINCT pc.productId) FROM productCategory pc
-                    JOIN category c ON c.id = pc.categoryId JOIN product p ON p.id = pc.productId
-                    WHERE c.path LIKE category.path || '%' AND p.active = 1 AND p.deleted = 0)
+                UPDATE category SET productCount = 0;
+                WITH RECURSIVE ancestry(categoryId, ancestorId) AS (
+                    SELECT id, id FROM category
+                    UNION ALL
+                    SELECT ancestry.categoryId, c.parentId FROM ancestry JOIN category c ON c.id = ancestry.ancestorId
+                    WHERE c.parentId IS NOT NULL)
+                UPDATE category SET productCount = counted.n FROM (
+                    SELECT ancestry.ancestorId AS id, count(DISTINCT pc.productId) AS n
+                    FROM ancestry JOIN productCategory pc ON pc.categoryId = ancestry.categoryId
+                    JOIN product p ON p.id = pc.productId
+                    WHERE p.active = 1 AND p.deleted = 0 GROUP BY ancestry.ancestorId) AS counted
+                WHERE counted.id = category.id;
                 """)
     }
 }
