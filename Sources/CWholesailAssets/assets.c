@@ -53,9 +53,15 @@ static const unsigned char a16[] = {
 #embed "../../Resources/templates/catalog-product.mustache"
 };
 static const unsigned char a17[] = {
-#embed "../../Resources/templates/error.mustache"
+#embed "../../Resources/templates/company-addresses.mustache"
 };
 static const unsigned char a18[] = {
+#embed "../../Resources/templates/company-users.mustache"
+};
+static const unsigned char a19[] = {
+#embed "../../Resources/templates/error.mustache"
+};
+static const unsigned char a20[] = {
 #embed "../../Resources/templates/layout.mustache"
 };
 static const wholesail_asset table[] = {
@@ -76,8 +82,10 @@ static const wholesail_asset table[] = {
     {"templates/catalog-index.mustache", a14, sizeof a14},
     {"templates/catalog-list.mustache", a15, sizeof a15},
     {"templates/catalog-product.mustache", a16, sizeof a16},
-    {"templates/error.mustache", a17, sizeof a17},
-    {"templates/layout.mustache", a18, sizeof a18},
+    {"templates/company-addresses.mustache", a17, sizeof a17},
+    {"templates/company-users.mustache", a18, sizeof a18},
+    {"templates/error.mustache", a19, sizeof a19},
+    {"templates/layout.mustache", a20, sizeof a20},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

@@ -63,6 +63,8 @@ func buildRouter(
         baseURL: baseURL
     ).mount(on: routes)
     AuthAPIController(database: dependencies.database, hashGate: hashGate).mount(on: routes)
+    CompanyPagesController(database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate).mount(on: routes)
+    CompanyAPIController(database: dependencies.database).mount(on: routes)
     return router
 }
 

@@ -91,6 +91,12 @@ struct ErrorMiddleware: RouterMiddleware {
             if Self.isAPI(request.uri.path) {
                 return Self.jsonResponse(presented, requestId: context.requestId)
             }
+            if presented.status == .unauthorized, request.method == .get {
+                var components = URLComponents()
+                components.path = "/login"
+                components.queryItems = [URLQueryItem(name: "from", value: request.uri.string)]
+                return .redirect(to: components.string ?? "/login")
+            }
             let page: [String: Any] = [
                 "title": "\(presented.status.code)",
                 "status": presented.status.code,

@@ -127,6 +127,7 @@ struct AccountPagesController {
                     ["id": company.id, "name": company.name, "inn": company.inn ?? "", "current": company.id == principal.currentCounterpartyId] as [String: Any]
                 },
                 "hasCompanies": !companies.isEmpty,
+                "canManageUsers": principal.permissions.contains("users.manage_company") && !companies.isEmpty,
                 "switched": request.uri.queryParameters["switched"] != nil,
             ], request: request, context: context)
     }
