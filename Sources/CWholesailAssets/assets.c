@@ -64,6 +64,9 @@ static const unsigned char a19[] = {
 static const unsigned char a20[] = {
 #embed "../../Resources/templates/layout.mustache"
 };
+static const unsigned char a21[] = {
+#embed "../../Resources/templates/staff-registrations.mustache"
+};
 static const wholesail_asset table[] = {
     {"i18n/en.json", a0, sizeof a0},
     {"i18n/ru.json", a1, sizeof a1},
@@ -86,6 +89,7 @@ static const wholesail_asset table[] = {
     {"templates/company-users.mustache", a18, sizeof a18},
     {"templates/error.mustache", a19, sizeof a19},
     {"templates/layout.mustache", a20, sizeof a20},
+    {"templates/staff-registrations.mustache", a21, sizeof a21},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

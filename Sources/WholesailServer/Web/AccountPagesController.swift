@@ -40,6 +40,8 @@ struct AccountPagesController {
         routes.post("/logout", .open, use: logout)
         routes.get("/account", .signedIn, use: account)
         routes.post("/account/counterparty", .signedIn, use: switchCounterparty)
+        routes.post("/account/profile", .signedIn, use: updateProfile)
+        routes.post("/account/logout-all", .signedIn, use: logoutEverywhere)
         routes.get("/register", .open, use: registerForm)
         routes.post("/register", .open, use: register)
         routes.get("/password/forgot", .open, use: forgotForm)
@@ -100,11 +102,9 @@ struct AccountPagesController {
     @Sendable func logout(_ request: Request, context: WholesailRequestContext) async throws -> Response {
         if let token = request.cookies[AuthCookies.session]?.value {
             if let principal = context.principal {
-                try await database.writer.write { db in
-                    try db.execute(
-                        sql: "INSERT INTO auditLog (actorUserId, action, objectType, objectId, ip) VALUES (?, 'auth.logout', 'user', ?, ?)",
-                        arguments: [principal.impersonatorId ?? principal.userId, String(principal.userId), context.remoteIP])
-                }
+                try await database.recordAudit(
+                    actor: principal.impersonatorId ?? principal.userId, action: "auth.logout", objectType: "user",
+                    objectId: String(principal.userId), ip: context.remoteIP)
             }
             try await database.deleteSession(token: token)
         }
@@ -114,7 +114,14 @@ struct AccountPagesController {
     }
 
     @Sendable func account(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        try await renderAccount(request, context: context, errors: [:], status: .ok)
+    }
+
+    func renderAccount(
+        _ request: Request, context: WholesailRequestContext, errors: [String: String], status: HTTPResponse.Status
+    ) async throws -> HTML {
         let principal = try context.requireSignedIn()
+        let profile = try await database.userProfile(id: principal.userId)
         let t = renderer.localizer(context.language)
         let companies = try await database.memberships(userId: principal.userId)
         let roleNames = try await database.roleNames(codes: principal.roles, russian: context.language == .ru)
@@ -129,7 +136,38 @@ struct AccountPagesController {
                 "hasCompanies": !companies.isEmpty,
                 "canManageUsers": principal.permissions.contains("users.manage_company") && !companies.isEmpty,
                 "switched": request.uri.queryParameters["switched"] != nil,
-            ], request: request, context: context)
+                "saved": request.uri.queryParameters["saved"] != nil,
+                "profile": ["fullName": profile?.fullName ?? "", "phone": profile?.phone ?? "", "ru": profile?.locale == "ru", "en": profile?.locale == "en"],
+                "errors": errors,
+                "isStaff": principal.permissions.contains("customers.serve"),
+            ], request: request, context: context, status: status)
+    }
+
+    @Sendable func updateProfile(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        do {
+            try await database.updateProfile(
+                userId: principal.userId, fullName: context.form["fullName"] ?? "", phone: context.form["phone"] ?? "",
+                locale: context.form["locale"] ?? "ru")
+        } catch let error as ValidationError {
+            let t = renderer.localizer(context.language)
+            return try await renderAccount(
+                request, context: context, errors: error.fields.mapValues { t.message(code: $0.code, fallback: $0.message) },
+                status: .unprocessableContent
+            ).response(from: request, context: context)
+        }
+        return .redirect(to: "/account?saved=1")
+    }
+
+    @Sendable func logoutEverywhere(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        try await database.deleteAllSessions(userId: principal.impersonatorId ?? principal.userId)
+        try await database.recordAudit(
+            actor: principal.impersonatorId ?? principal.userId, action: "auth.logout_all", objectType: "user",
+            objectId: String(principal.userId), ip: context.remoteIP)
+        var response = Response.redirect(to: "/login")
+        response.setCookie(.init(name: AuthCookies.session, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax))
+        return response
     }
 
     @Sendable func switchCounterparty(_ request: Request, context: WholesailRequestContext) async throws -> Response {

@@ -269,3 +269,22 @@ public struct CounterpartyCard: Sendable, Equatable {
     public var blocked: Bool
     public var balanceMinor: Int64
 }
+
+extension WholesailDatabase {
+    /// A user's own editable details.
+    public func userProfile(id: Int64) async throws -> (fullName: String, phone: String, locale: String)? {
+        try await reader.read { db in
+            try Row.fetchOne(db, sql: "SELECT fullName, phone, locale FROM user WHERE id = ?", arguments: [id])
+                .map { (fullName: $0["fullName"] as String, phone: ($0["phone"] as String?) ?? "", locale: $0["locale"] as String) }
+        }
+    }
+
+    /// Records one audit entry in its own transaction (for actions that write nothing else).
+    public func recordAudit(
+        actor: Int64?, actingAs: Int64? = nil, action: String, objectType: String? = nil, objectId: String? = nil, ip: String? = nil
+    ) async throws {
+        try await writer.write { db in
+            try Self.audit(db, actor: actor, actingAs: actingAs, action: action, objectType: objectType, objectId: objectId, ip: ip)
+        }
+    }
+}

@@ -139,3 +139,129 @@ extension WholesailDatabase {
         }
     }
 }
+
+/// A registration request as staff see it.
+public struct RegistrationRequest: Sendable, Equatable {
+    public var id: Int64
+    public var companyName: String
+    public var inn: String
+    public var contactName: String
+    public var email: String
+    public var phone: String
+    public var comment: String?
+    public var status: String
+    public var createdAt: String
+    public var consentAt: String
+    /// Counterparties already on the portal with the same tax id.
+    public var matches: [Int64]
+}
+
+extension WholesailDatabase {
+    public func registrationRequests(status: String = "pending") async throws -> [RegistrationRequest] {
+        try await reader.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.*, (SELECT group_concat(c.id) FROM counterparty c WHERE c.inn = r.inn) AS matches
+                    FROM registrationRequest r WHERE r.status = ? ORDER BY r.createdAt, r.id
+                    """, arguments: [status]
+            ).map { row in
+                RegistrationRequest(
+                    id: row["id"], companyName: row["companyName"], inn: row["inn"], contactName: row["contactName"], email: row["email"],
+                    phone: row["phone"], comment: row["comment"], status: row["status"], createdAt: row["createdAt"], consentAt: row["consentAt"],
+                    matches: ((row["matches"] as String?) ?? "").split(separator: ",").compactMap { Int64($0) })
+            }
+        }
+    }
+
+    /// Accepts a pending request: links the applicant to an existing counterparty, or creates
+    /// one from the request's company name and tax id; creates the user as that company's buyer
+    /// admin (its first user) or buyer, and e-mails a one-time link to set the password (valid
+    /// 7 days). One transaction; audited. Returns the new user's id.
+    @discardableResult
+    public func acceptRegistration(
+        id: Int64, counterpartyId: Int64?, actor: Principal, baseURL: String, now: Date = Date()
+    ) async throws -> Int64 {
+        let token = Crypto.randomToken()
+        return try await writer.write { db in
+            guard let request = try Row.fetchOne(db, sql: "SELECT * FROM registrationRequest WHERE id = ? AND status = 'pending'", arguments: [id])
+            else { throw DomainError(.conflict, code: "registration.not_pending", message: "This request was already handled.") }
+            let email: String = request["email"]
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE email = ?)", arguments: [email]) == true {
+                throw DomainError(.conflict, code: "accounts.duplicate_email", message: AccountsError.duplicateEmail(email).message)
+            }
+            let at = Self.stamp(now)
+            let company: Int64
+            if let counterpartyId {
+                company = counterpartyId
+            } else {
+                try db.execute(
+                    sql: "INSERT INTO counterparty (name, inn, kpp, createdAt) VALUES (?, ?, ?, ?)",
+                    arguments: [request["companyName"] as String, request["inn"] as String, request["kpp"] as String?, at])
+                company = db.lastInsertedRowID
+            }
+            let hasUsers = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM userCounterparty WHERE counterpartyId = ?)", arguments: [company]) ?? false
+            let role = hasUsers ? "buyer" : "buyer_admin"
+            try db.execute(
+                sql: "INSERT INTO user (email, fullName, phone, status, defaultCounterpartyId, createdAt) VALUES (?, ?, ?, 'active', ?, ?)",
+                arguments: [email, request["contactName"] as String, request["phone"] as String, company, at])
+            let userId = db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO userRole (userId, roleId) SELECT ?, id FROM role WHERE code = ?", arguments: [userId, role])
+            try db.execute(sql: "INSERT INTO userCounterparty (userId, counterpartyId) VALUES (?, ?)", arguments: [userId, company])
+            try db.execute(
+                sql: "UPDATE registrationRequest SET status = 'accepted', counterpartyId = ?, userId = ?, decidedBy = ?, decidedAt = ? WHERE id = ?",
+                arguments: [company, userId, actor.userId, at, id])
+            try db.execute(
+                sql: "INSERT INTO passwordReset (tokenHash, userId, createdAt, expiresAt) VALUES (?, ?, ?, ?)",
+                arguments: [Self.tokenHash(token), userId, at, Self.stamp(now.addingTimeInterval(7 * 24 * 3600))])
+            try Outbox.enqueue(
+                db, kind: "email", topic: "registration.accepted",
+                payload: ["to": email, "name": request["contactName"] as String, "link": "\(baseURL)/password/reset/\(token)"],
+                idempotencyKey: "registration.accepted.\(id)", now: now)
+            try Self.audit(
+                db, actor: actor.userId, action: "registration.accept", objectType: "registrationRequest", objectId: String(id),
+                details: ["user": String(userId), "counterparty": String(company), "role": role], now: now)
+            return userId
+        }
+    }
+
+    /// Declines a pending request with a reason, e-mailed to the applicant. Audited.
+    public func declineRegistration(id: Int64, reason: String, actor: Principal, now: Date = Date()) async throws {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 1000 else {
+            throw ValidationError(field: "reason", code: "field.required", message: "Say why the request is declined.")
+        }
+        try await writer.write { db in
+            guard let email = try String.fetchOne(db, sql: "SELECT email FROM registrationRequest WHERE id = ? AND status = 'pending'", arguments: [id])
+            else { throw DomainError(.conflict, code: "registration.not_pending", message: "This request was already handled.") }
+            let at = Self.stamp(now)
+            try db.execute(
+                sql: "UPDATE registrationRequest SET status = 'declined', declineReason = ?, decidedBy = ?, decidedAt = ? WHERE id = ?",
+                arguments: [reason, actor.userId, at, id])
+            try Outbox.enqueue(
+                db, kind: "email", topic: "registration.declined", payload: ["to": email, "reason": reason],
+                idempotencyKey: "registration.declined.\(id)", now: now)
+            try Self.audit(db, actor: actor.userId, action: "registration.decline", objectType: "registrationRequest", objectId: String(id), now: now)
+        }
+    }
+
+    /// A user edits their own name, phone and language.
+    public func updateProfile(userId: Int64, fullName: String, phone: String, locale: String) async throws {
+        var fields: [String: ValidationError.FieldIssue] = [:]
+        if fullName.trimmingCharacters(in: .whitespaces).isEmpty { fields["fullName"] = .init(code: "field.required", message: "This field is required.") }
+        if fullName.count > 200 { fields["fullName"] = .init(code: "field.too_long", message: "This is too long.") }
+        if !phone.isEmpty {
+            let digits = phone.filter { $0.isASCII && $0.isNumber }
+            if digits.count < 10 || digits.count > 15 || phone.count > 40 {
+                fields["phone"] = .init(code: "field.bad_phone", message: "Enter a phone number with 10 to 15 digits.")
+            }
+        }
+        if !["ru", "en"].contains(locale) { fields["locale"] = .init(code: "field.required", message: "This field is required.") }
+        if !fields.isEmpty { throw ValidationError(fields: fields) }
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE user SET fullName = ?, phone = ?, locale = ? WHERE id = ?",
+                arguments: [fullName.trimmingCharacters(in: .whitespaces), phone.isEmpty ? nil : phone, locale, userId])
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WholesailCore
+import WholesailStore
+
+/// Staff handling registration requests: accept (linking a company) or decline (with a reason).
+struct StaffPagesController {
+    let database: WholesailDatabase
+    let renderer: TemplateRenderer
+    let baseURL: String
+
+    func mount(on routes: Routes) {
+        routes.get("/staff/registrations", .permission("customers.serve"), use: list)
+        routes.post("/staff/registrations/:request/accept", .permission("customers.serve"), use: accept)
+        routes.post("/staff/registrations/:request/decline", .permission("customers.serve"), use: decline)
+    }
+
+    @Sendable func list(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        try await render(request, context: context, error: nil, status: .ok)
+    }
+
+    func render(_ request: Request, context: WholesailRequestContext, error: String?, status: HTTPResponse.Status) async throws -> HTML {
+        let principal = try context.requireSignedIn()
+        let requests = try await database.registrationRequests()
+        let t = renderer.localizer(context.language)
+        return renderer.render(
+            "staff-registrations",
+            [
+                "title": t["staff.registrations_title"],
+                "requests": requests.map { item in
+                    [
+                        "id": item.id, "company": item.companyName, "inn": item.inn, "contact": item.contactName, "email": item.email,
+                        "phone": item.phone, "comment": item.comment ?? "", "createdAt": String(item.createdAt.prefix(16)),
+                        "matches": item.matches.filter { AccessPolicy.canSee(principal, counterparty: $0) }.map { ["id": $0] },
+                        "canCreate": principal.seesAllCustomers,
+                    ] as [String: Any]
+                },
+                "hasRequests": !requests.isEmpty,
+                "error": error ?? "",
+                "done": request.uri.queryParameters["done"] != nil,
+            ], request: request, context: context, status: status)
+    }
+
+    @Sendable func accept(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        guard let id = context.parameters.get("request", as: Int64.self) else { throw HTTPError(.notFound) }
+        let choice = context.form["counterparty"] ?? ""
+        var counterpartyId: Int64?
+        if choice == "new" {
+            guard principal.seesAllCustomers else {
+                let t = renderer.localizer(context.language)
+                return try await render(request, context: context, error: t["staff.new_company_in_erp"], status: .unprocessableContent)
+                    .response(from: request, context: context)
+            }
+        } else {
+            guard let chosen = Int64(choice) else {
+                throw DomainError(.malformed, code: "request.malformed", message: "The request could not be read.")
+            }
+            try context.require("customers.serve", on: .counterparty(chosen))
+            counterpartyId = chosen
+        }
+        do {
+            try await database.acceptRegistration(id: id, counterpartyId: counterpartyId, actor: principal, baseURL: baseURL)
+        } catch let error as DomainError where error.kind == .conflict {
+            let t = renderer.localizer(context.language)
+            return try await render(
+                request, context: context, error: t.message(code: error.code, fallback: error.message), status: .conflict
+            ).response(from: request, context: context)
+        }
+        return .redirect(to: "/staff/registrations?done=1")
+    }
+
+    @Sendable func decline(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        guard let id = context.parameters.get("request", as: Int64.self) else { throw HTTPError(.notFound) }
+        let t = renderer.localizer(context.language)
+        do {
+            try await database.declineRegistration(id: id, reason: context.form["reason"] ?? "", actor: principal)
+        } catch let error as ValidationError {
+            return try await render(request, context: context, error: t.message(code: "staff.reason_required", fallback: error.message), status: .unprocessableContent)
+                .response(from: request, context: context)
+        } catch let error as DomainError where error.kind == .conflict {
+            return try await render(request, context: context, error: t.message(code: error.code, fallback: error.message), status: .conflict)
+                .response(from: request, context: context)
+        }
+        return .redirect(to: "/staff/registrations?done=1")
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import WholesailCore
+import WholesailStore
+
+@testable import WholesailServer
+
+@Suite struct StaffTests {
+    static func submit(_ database: WholesailDatabase, inn: String, email: String) async throws -> Int64 {
+        try await database.submitRegistration(
+            RegistrationForm(companyName: "ООО «Дельта»", inn: inn, contactName: "Денис", email: email, phone: "+7 900 000-00-00", consent: true),
+            ip: nil)
+    }
+
+    @Test("a manager accepts a request into a company he serves; the applicant gets a set-password link")
+    func accept() async throws {
+        let (app, database) = try await TestApp.make(seed: TwoCompanies.seed)
+        try await database.writer.write { db in try db.execute(sql: "UPDATE counterparty SET inn = '7711111111' WHERE id = 2") }
+        let request = try await Self.submit(database, inn: "7711111111", email: "denis@example.com")
+        let other = try await Self.submit(database, inn: "7722222222", email: "other@example.com")
+        try await app.test(.router) { client in
+            var (manager, _) = try await Accounts.signIn(client, "manager@example.com", password: TwoCompanies.password)
+            let page = try await manager.get(client, "/staff/registrations")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("denis@example.com"))
+            #expect(try await manager.post(client, "/staff/registrations/\(request)/accept", ["counterparty": "1"]).status == .notFound,
+                "company A is not his")
+            #expect(try await manager.post(client, "/staff/registrations/\(other)/accept", ["counterparty": "new"]).status == .unprocessableContent,
+                "a manager does not create companies; the ERP does")
+            #expect(try await manager.post(client, "/staff/registrations/\(request)/accept", ["counterparty": "2"]).status == .seeOther)
+            #expect(try await manager.post(client, "/staff/registrations/\(request)/accept", ["counterparty": "2"]).status == .conflict)
+            #expect(try await manager.post(client, "/staff/registrations/\(other)/decline", ["reason": ""]).status == .unprocessableContent)
+            #expect(try await manager.post(client, "/staff/registrations/\(other)/decline", ["reason": "Не наш регион"]).status == .seeOther)
+            var (buyer, _) = try await Accounts.signIn(client, "buyer-a@example.com", password: TwoCompanies.password)
+            #expect(try await buyer.get(client, "/staff/registrations").status == .forbidden)
+        }
+        let user = try await database.reader.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT uc.counterpartyId, r.code FROM user u JOIN userCounterparty uc ON uc.userId = u.id JOIN userRole ur ON ur.userId = u.id
+                JOIN role r ON r.id = ur.roleId WHERE u.email = 'denis@example.com'
+                """).map { ($0["counterpartyId"] as Int64, $0["code"] as String) }
+        }
+        #expect(user?.0 == 2)
+        #expect(user?.1 == "buyer", "company B already has users, so the newcomer is a buyer")
+        let topics = try await database.reader.read { try String.fetchAll($0, sql: "SELECT topic FROM outbox WHERE topic IN ('registration.accepted', 'registration.declined') ORDER BY id") }
+        #expect(topics == ["registration.accepted", "registration.declined"])
+        let statuses = try await database.reader.read { try String.fetchAll($0, sql: "SELECT status FROM registrationRequest ORDER BY id") }
+        #expect(statuses == ["accepted", "declined"])
+    }
+
+    @Test("an admin may create the company from the request; its first user becomes the buyer admin")
+    func acceptNewCompany() async throws {
+        let (app, database) = try await TestApp.make(seed: TwoCompanies.seed)
+        let request = try await Self.submit(database, inn: "7733333333", email: "new@example.com")
+        try await app.test(.router) { client in
+            var (admin, _) = try await Accounts.signIn(client, "root@example.com", password: TwoCompanies.password)
+            _ = try await admin.get(client, "/staff/registrations")
+            #expect(try await admin.post(client, "/staff/registrations/\(request)/accept", ["counterparty": "new"]).status == .seeOther)
+        }
+        let role = try await database.reader.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT r.code FROM user u JOIN userRole ur ON ur.userId = u.id JOIN role r ON r.id = ur.roleId WHERE u.email = 'new@example.com'
+                """)
+        }
+        #expect(role == "buyer_admin")
+        let company = try await database.reader.read { try String.fetchOne($0, sql: "SELECT name FROM counterparty WHERE inn = '7733333333'") }
+        #expect(company == "ООО «Дельта»")
+    }
+
+    @Test("the profile is edited with validation; sign out everywhere ends every session")
+    func profile() async throws {
+        let (app, database) = try await TestApp.make(seed: TwoCompanies.seed)
+        try await app.test(.router) { client in
+            var (first, _) = try await Accounts.signIn(client, "buyer-a@example.com", password: TwoCompanies.password)
+            var (second, _) = try await Accounts.signIn(client, "buyer-a@example.com", password: TwoCompanies.password)
+            _ = try await first.get(client, "/account")
+            #expect(try await first.post(client, "/account/profile", ["fullName": "", "phone": "1", "locale": "ru"]).status == .unprocessableContent)
+            #expect(try await first.post(client, "/account/profile", ["fullName": "Анна Новая", "phone": "+7 900 222-33-44", "locale": "en"]).status == .seeOther)
+            #expect(try await first.post(client, "/account/logout-all", [:]).status == .seeOther)
+            #expect(try await second.get(client, "/account").status == .seeOther)
+        }
+        let profile = try await database.userProfile(id: try #require(try await TwoCompanies.companyAObjects(database)[.user]))
+        #expect(profile?.fullName == "Анна Новая")
+        #expect(profile?.locale == "en")
+    }
+}
