@@ -56,15 +56,21 @@ static const unsigned char a17[] = {
 #embed "../../Resources/templates/company-addresses.mustache"
 };
 static const unsigned char a18[] = {
-#embed "../../Resources/templates/company-users.mustache"
+#embed "../../Resources/templates/company-change.mustache"
 };
 static const unsigned char a19[] = {
-#embed "../../Resources/templates/error.mustache"
+#embed "../../Resources/templates/company-users.mustache"
 };
 static const unsigned char a20[] = {
-#embed "../../Resources/templates/layout.mustache"
+#embed "../../Resources/templates/error.mustache"
 };
 static const unsigned char a21[] = {
+#embed "../../Resources/templates/layout.mustache"
+};
+static const unsigned char a22[] = {
+#embed "../../Resources/templates/staff-change-requests.mustache"
+};
+static const unsigned char a23[] = {
 #embed "../../Resources/templates/staff-registrations.mustache"
 };
 static const wholesail_asset table[] = {
@@ -86,10 +92,12 @@ static const wholesail_asset table[] = {
     {"templates/catalog-list.mustache", a15, sizeof a15},
     {"templates/catalog-product.mustache", a16, sizeof a16},
     {"templates/company-addresses.mustache", a17, sizeof a17},
-    {"templates/company-users.mustache", a18, sizeof a18},
-    {"templates/error.mustache", a19, sizeof a19},
-    {"templates/layout.mustache", a20, sizeof a20},
-    {"templates/staff-registrations.mustache", a21, sizeof a21},
+    {"templates/company-change.mustache", a18, sizeof a18},
+    {"templates/company-users.mustache", a19, sizeof a19},
+    {"templates/error.mustache", a20, sizeof a20},
+    {"templates/layout.mustache", a21, sizeof a21},
+    {"templates/staff-change-requests.mustache", a22, sizeof a22},
+    {"templates/staff-registrations.mustache", a23, sizeof a23},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

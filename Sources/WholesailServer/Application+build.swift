@@ -49,7 +49,7 @@ func buildRouter(
     router.add(middleware: ErrorMiddleware(renderer: dependencies.renderer))
     let secureCookies = configuration.baseURL?.lowercased().hasPrefix("https://") ?? false
     router.add(middleware: AuthMiddleware(database: dependencies.database, secureCookies: secureCookies))
-    router.add(middleware: CSRFMiddleware(maxFormBytes: 256 * 1024))
+    router.add(middleware: CSRFMiddleware(maxFormBytes: 256 * 1024, maxUploadBytes: 10 * 1024 * 1024))
     let hashGate = HashGate(limit: 2)
     let baseURL = configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)"
 

@@ -46,6 +46,27 @@ struct Browser {
         return response
     }
 
+    /// Posts a multipart form with one file, the way a browser sends `enctype="multipart/form-data"`.
+    mutating func postFile(
+        _ client: some TestClientProtocol, _ uri: String, _ fields: [String: String], file: (field: String, name: String, data: Data)
+    ) async throws -> TestResponse {
+        let boundary = "----wholesail\(UInt32.random(in: 0...UInt32.max))"
+        var body = Data()
+        var all = fields
+        all["_csrf"] = csrf
+        for (name, value) in all.sorted(by: { $0.key < $1.key }) {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
+        }
+        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.name)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8))
+        body.append(file.data)
+        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        var headers = cookieHeader
+        headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
+        let response = try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(bytes: body))
+        absorb(response)
+        return response
+    }
+
     func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
     }

@@ -88,3 +88,52 @@ import WholesailStore
         #expect(profile?.locale == "en")
     }
 }
+
+@Suite struct ChangeRequestTests {
+    static let pdf = Data("%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n".utf8)
+
+    @Test("a change of company data needs an official document, recognized by content, not by name")
+    func documentChecked() async throws {
+        let (app, database) = try await TestApp.make(seed: TwoCompanies.seed)
+        try await app.test(.router) { client in
+            var (admin, _) = try await Accounts.signIn(client, "admin-a@example.com", password: TwoCompanies.password)
+            #expect(try await admin.get(client, "/company/change-request").status == .ok)
+            let exe = Data([0x4D, 0x5A, 0x90, 0x00]) + Data(repeating: 0, count: 100)
+            let disguised = try await admin.postFile(client, "/company/change-request", ["kpp": "770201001"], file: ("document", "extract.pdf", exe))
+            #expect(disguised.status == .unprocessableContent)
+            #expect(disguised.text.contains("PDF, Word, Excel"))
+            let html = try await admin.postFile(
+                client, "/company/change-request", ["kpp": "770201001"], file: ("document", "scan.png", Data("<html><script>alert(1)</script>".utf8)))
+            #expect(html.status == .unprocessableContent)
+            let missing = try await admin.postFile(client, "/company/change-request", ["kpp": "770201001"], file: ("document", "", Data()))
+            #expect(missing.status == .unprocessableContent)
+            let nothing = try await admin.postFile(client, "/company/change-request", [:], file: ("document", "a.pdf", Self.pdf))
+            #expect(nothing.status == .unprocessableContent)
+            let badKPP = try await admin.postFile(client, "/company/change-request", ["kpp": "12"], file: ("document", "a.pdf", Self.pdf))
+            #expect(badKPP.status == .unprocessableContent)
+            let good = try await admin.postFile(
+                client, "/company/change-request", ["kpp": "770201001", "legalAddress": "Москва, ул. Новая, 1"],
+                file: ("document", "Выписка ЕГРЮЛ.pdf", Self.pdf))
+            #expect(good.status == .seeOther)
+            // The manager of company A (an admin here) approves, and the change applies.
+            var (root, _) = try await Accounts.signIn(client, "root@example.com", password: TwoCompanies.password)
+            let list = try await root.get(client, "/staff/change-requests")
+            #expect(list.text.contains("Москва, ул. Новая, 1"))
+            let newest = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT max(id) FROM counterpartyChangeRequest") })
+            let document = try await root.get(client, "/staff/change-requests/\(newest)/document")
+            #expect(document.status == .ok)
+            #expect(document.headers[.contentType] == "application/pdf")
+            #expect(Data(buffer: document.body) == Self.pdf)
+            #expect(try await root.post(client, "/staff/change-requests/\(newest)/decide", ["decision": "approve"]).status == .seeOther)
+            #expect(try await root.post(client, "/staff/change-requests/\(newest)/decide", ["decision": "approve"]).status == .conflict)
+            // A buyer of the same company may not read the staff queue.
+            var (buyer, _) = try await Accounts.signIn(client, "buyer-a@example.com", password: TwoCompanies.password)
+            #expect(try await buyer.get(client, "/staff/change-requests/\(newest)/document").status == .forbidden)
+        }
+        let company = try await database.counterpartyCard(id: 1)
+        #expect(company?.kpp == "770201001")
+        #expect(company?.legalAddress == "Москва, ул. Новая, 1")
+        let stored = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM counterpartyChangeRequest") }
+        #expect(stored == 2, "the fixture's and the good one; refused uploads left nothing")
+    }
+}

@@ -41,13 +41,19 @@ enum TwoCompanies {
         try await database.addUser(email: "root@example.com", password: password, role: "admin", counterpartyErpId: nil, hasher: .fastForTests)
         try await database.writer.write { db in
             try db.execute(sql: "INSERT INTO managerAssignment (userId, counterpartyId) VALUES (?, 2)", arguments: [manager])
+            let sha = try WholesailDatabase.storeBlob(db, Data("%PDF-1.4 extract".utf8))
+            try db.execute(sql: "INSERT INTO file (id, blobSha256, fileName, kind) VALUES (100, ?, 'extract.pdf', 'document')", arguments: [sha])
+            try db.execute(sql: """
+                INSERT INTO counterpartyChangeRequest (id, counterpartyId, requestedBy, changes, fileId)
+                VALUES (1, 1, (SELECT id FROM user WHERE email = 'admin-a@example.com'), '{"kpp":"770101001"}', 100)
+                """)
         }
     }
 
     /// The id of company A's object of each kind.
     static func companyAObjects(_ database: WholesailDatabase) async throws -> [OwnedObjectKind: Int64] {
         let buyerA = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'buyer-a@example.com'") }
-        var ids: [OwnedObjectKind: Int64] = [.counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1]
+        var ids: [OwnedObjectKind: Int64] = [.counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1, .counterpartyChangeRequest: 1]
         ids[.user] = buyerA
         return ids
     }
@@ -101,7 +107,7 @@ enum TwoCompanies {
             let token = try await TwoCompanies.token(client, "admin-a@example.com")
             for entry in owned {
                 guard case .owned(let kind, let parameter, let permission) = entry.access, let id = objectsOfA[kind],
-                    permission != "customers.impersonate"
+                    !["customers.impersonate", "customers.serve"].contains(permission)
                 else { continue }
                 let path = entry.path.replacingOccurrences(of: ":\(parameter)", with: String(id))
                 let response = try await Self.call(entry, path: path, client: client, browser: &browser, token: token)

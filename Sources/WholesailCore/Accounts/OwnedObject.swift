@@ -6,4 +6,5 @@ public enum OwnedObjectKind: String, Sendable, CaseIterable {
     case deliveryAddress
     case customerOrder
     case document
+    case counterpartyChangeRequest
 }

@@ -21,6 +21,8 @@ public struct WholesailRequestContext: RequestContext {
     public var csrfToken: String = ""
     /// Fields of a submitted `application/x-www-form-urlencoded` form (CSRF already checked).
     public var form: [String: String] = [:]
+    /// Files of a submitted `multipart/form-data` form, by field name.
+    public var uploads: [String: MultipartPart] = [:]
     /// The peer's address (the reverse proxy's, when behind one).
     public var remoteIP: String?
 

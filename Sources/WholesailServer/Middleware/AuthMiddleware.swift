@@ -68,6 +68,8 @@ struct AuthMiddleware: RouterMiddleware {
 struct CSRFMiddleware: RouterMiddleware {
     typealias Context = WholesailRequestContext
     let maxFormBytes: Int
+    /// Upload forms (documents attached to requests) may be larger than plain forms.
+    let maxUploadBytes: Int
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -88,6 +90,27 @@ struct CSRFMiddleware: RouterMiddleware {
                 throw DomainError(.tooLarge, code: "request.too_large", message: "The request is too large.")
             }
             context.form = FormDecoder.decode(String(buffer: body))
+            submitted = submitted ?? context.form["_csrf"]
+        } else if contentType.hasPrefix("multipart/form-data") {
+            guard let boundary = MultipartParser.boundary(from: request.headers[.contentType] ?? "") else {
+                throw DomainError(.malformed, code: "request.malformed", message: "The request could not be read.")
+            }
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: maxUploadBytes)
+            } catch {
+                throw DomainError(.tooLarge, code: "upload.too_large", message: "The file is too large.")
+            }
+            guard let parts = try? MultipartParser.parse(body, boundary: boundary) else {
+                throw DomainError(.malformed, code: "request.malformed", message: "The request could not be read.")
+            }
+            for part in parts {
+                if part.fileName != nil {
+                    context.uploads[part.name] = part
+                } else {
+                    context.form[part.name] = part.text
+                }
+            }
             submitted = submitted ?? context.form["_csrf"]
         }
         guard let submitted, !context.csrfToken.isEmpty,

@@ -19,6 +19,8 @@ struct CompanyPagesController {
         routes.post("/company/addresses", .signedIn, use: addAddress)
         routes.post(
             "/company/addresses/:address/delete", .owned(.deliveryAddress, parameter: "address", permission: "orders.place"), use: deleteAddress)
+        routes.get("/company/change-request", .permission("users.manage_company"), use: changeForm)
+        routes.post("/company/change-request", .permission("users.manage_company"), use: submitChange)
         routes.post("/staff/act-as/:user", .owned(.user, parameter: "user", permission: "customers.impersonate"), use: actAs)
         routes.post("/staff/act-as-stop", .signedIn, use: stopActing)
     }
@@ -145,6 +147,46 @@ struct CompanyPagesController {
         guard let id = context.parameters.get("address", as: Int64.self) else { throw HTTPError(.notFound) }
         try await database.deleteDeliveryAddress(id: id, actor: try context.requireSignedIn())
         return .redirect(to: "/company/addresses")
+    }
+
+    @Sendable func changeForm(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        try await renderChange(request, context: context, values: [:], errors: [:], status: .ok)
+    }
+
+    func renderChange(
+        _ request: Request, context: WholesailRequestContext, values: [String: String], errors: [String: String], status: HTTPResponse.Status
+    ) async throws -> HTML {
+        let company = try currentCompany(context, permission: "users.manage_company")
+        guard let card = try await database.counterpartyCard(id: company) else { throw HTTPError(.notFound) }
+        let t = renderer.localizer(context.language)
+        return renderer.render(
+            "company-change",
+            [
+                "title": t["company.change_title"],
+                "card": ["name": card.name, "inn": card.inn ?? "", "kpp": card.kpp ?? "", "legalAddress": card.legalAddress ?? ""],
+                "values": values, "errors": errors, "hasErrors": !errors.isEmpty,
+                "sent": request.uri.queryParameters["sent"] != nil,
+            ], request: request, context: context, status: status)
+    }
+
+    @Sendable func submitChange(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let company = try currentCompany(context, permission: "users.manage_company")
+        let principal = try context.requireSignedIn()
+        let document = context.uploads["document"]
+        do {
+            try await database.submitChangeRequest(
+                counterpartyId: company, actor: principal, changes: context.form, fileName: document?.fileName ?? "",
+                file: document?.data ?? Data())
+        } catch let error as ValidationError {
+            let t = renderer.localizer(context.language)
+            var values = context.form
+            values["_csrf"] = nil
+            return try await renderChange(
+                request, context: context, values: values.mapValues { String($0.prefix(500)) },
+                errors: error.fields.mapValues { t.message(code: $0.code, fallback: $0.message) }, status: .unprocessableContent
+            ).response(from: request, context: context)
+        }
+        return .redirect(to: "/company/change-request?sent=1")
     }
 
     @Sendable func actAs(_ request: Request, context: WholesailRequestContext) async throws -> Response {

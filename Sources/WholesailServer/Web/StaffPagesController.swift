@@ -14,6 +14,53 @@ struct StaffPagesController {
         routes.get("/staff/registrations", .permission("customers.serve"), use: list)
         routes.post("/staff/registrations/:request/accept", .permission("customers.serve"), use: accept)
         routes.post("/staff/registrations/:request/decline", .permission("customers.serve"), use: decline)
+        routes.get("/staff/change-requests", .permission("customers.serve"), use: changeRequests)
+        routes.get(
+            "/staff/change-requests/:request/document", .owned(.counterpartyChangeRequest, parameter: "request", permission: "customers.serve"),
+            use: changeDocument)
+        routes.post(
+            "/staff/change-requests/:request/decide", .owned(.counterpartyChangeRequest, parameter: "request", permission: "customers.serve"),
+            use: decideChange)
+    }
+
+    @Sendable func changeRequests(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let principal = try context.requireSignedIn()
+        let list = try await database.changeRequests(counterparties: principal.seesAllCustomers ? nil : principal.serves)
+        let t = renderer.localizer(context.language)
+        return renderer.render(
+            "staff-change-requests",
+            [
+                "title": t["staff.change_requests_title"],
+                "requests": list.map { item in
+                    [
+                        "id": item.id, "company": item.counterpartyName, "by": item.requestedBy, "fileName": item.fileName,
+                        "createdAt": String(item.createdAt.prefix(16)),
+                        "changes": item.changes.sorted { $0.key < $1.key }.map { ["field": t["company.field_" + $0.key], "value": $0.value] },
+                    ] as [String: Any]
+                },
+                "hasRequests": !list.isEmpty, "done": request.uri.queryParameters["done"] != nil,
+            ], request: request, context: context)
+    }
+
+    @Sendable func changeDocument(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("request", as: Int64.self), let document = try await database.changeRequestDocument(id: id),
+            let info = try await database.blobInfo(sha256: document.sha256), let data = try await database.blobData(sha256: document.sha256)
+        else { throw HTTPError(.notFound) }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: info.contentType, .contentDisposition: ContentDisposition.attachment(fileName: document.fileName),
+                .cacheControl: "private, no-store",
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    @Sendable func decideChange(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        guard let id = context.parameters.get("request", as: Int64.self) else { throw HTTPError(.notFound) }
+        try await database.decideChangeRequest(
+            id: id, approve: context.form["decision"] == "approve", comment: context.form["comment"] ?? "", actor: principal)
+        return .redirect(to: "/staff/change-requests?done=1")
     }
 
     @Sendable func list(_ request: Request, context: WholesailRequestContext) async throws -> HTML {

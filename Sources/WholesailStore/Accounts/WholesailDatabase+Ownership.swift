@@ -13,6 +13,7 @@ extension WholesailDatabase {
             case .deliveryAddress: sql = "SELECT counterpartyId FROM deliveryAddress WHERE id = ?"
             case .customerOrder: sql = "SELECT counterpartyId FROM customerOrder WHERE id = ?"
             case .document: sql = "SELECT counterpartyId FROM document WHERE id = ?"
+            case .counterpartyChangeRequest: sql = "SELECT counterpartyId FROM counterpartyChangeRequest WHERE id = ?"
             case .user:
                 guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE id = ?)", arguments: [id]) == true else {
                     return nil
