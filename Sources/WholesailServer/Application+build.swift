@@ -65,6 +65,7 @@ func buildRouter(
     AuthAPIController(database: dependencies.database, hashGate: hashGate).mount(on: routes)
     CompanyPagesController(database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate).mount(on: routes)
     CompanyAPIController(database: dependencies.database).mount(on: routes)
+    AdminAccessController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     StaffPagesController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)
     return router
 }

@@ -137,3 +137,50 @@ import WholesailStore
         #expect(stored == 2, "the fixture's and the good one; refused uploads left nothing")
     }
 }
+
+@Suite struct RolesTests {
+    @Test("an admin composes a custom role, grants it, and its rights apply; built-in roles stay fixed")
+    func customRoles() async throws {
+        let (app, database) = try await TestApp.make(seed: TwoCompanies.seed)
+        let buyerB = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'buyer-b@example.com'") })
+        try await app.test(.router) { client in
+            var (admin, _) = try await Accounts.signIn(client, "root@example.com", password: TwoCompanies.password)
+            #expect(try await admin.get(client, "/admin/roles").status == .ok)
+            let bad = try await admin.post(client, "/admin/roles", ["code": "Закупщик!", "nameRu": "", "nameEn": "Purchaser"])
+            #expect(bad.status == .unprocessableContent)
+            let good = try await admin.post(
+                client, "/admin/roles",
+                ["code": "purchaser", "nameRu": "Закупщик", "nameEn": "Purchaser", "perm.catalog.view": "1", "perm.finance.view": "1"])
+            #expect(good.status == .seeOther)
+            let builtIn = try #require(try await database.roles().first { $0.code == "buyer" })
+            #expect(try await admin.post(client, "/admin/roles/\(builtIn.id)", ["perm.admin.settings": "1"]).status == .conflict)
+            #expect(try await admin.get(client, "/admin/users?q=buyer-b").text.contains("buyer-b@example.com"))
+            #expect(try await admin.post(client, "/admin/users/\(buyerB)/roles", ["role.purchaser": "1"]).status == .seeOther)
+            #expect(try await admin.post(client, "/admin/users/\(buyerB)/roles", [:]).status == .unprocessableContent)
+            var (buyer, _) = try await Accounts.signIn(client, "buyer-a@example.com", password: TwoCompanies.password)
+            #expect(try await buyer.get(client, "/admin/roles").status == .forbidden)
+        }
+        let principal = try #require(try await database.principal(userId: buyerB))
+        #expect(principal.roles == ["purchaser"])
+        #expect(principal.permissions == ["catalog.view", "finance.view"])
+    }
+
+    @Test("a buyer admin takes a right from a colleague in their company")
+    func narrowRights() async throws {
+        let (app, database) = try await TestApp.make(seed: TwoCompanies.seed)
+        let buyerA = try #require(try await TwoCompanies.companyAObjects(database)[.user])
+        try await app.test(.router) { client in
+            var (admin, _) = try await Accounts.signIn(client, "admin-a@example.com", password: TwoCompanies.password)
+            let page = try await admin.get(client, "/company/users")
+            #expect(page.text.contains("right.orders.place"))
+            let response = try await admin.post(
+                client, "/company/users/\(buyerA)/rights", ["right.documents.view": "1", "right.catalog.prices": "1", "right.requests.create": "1"])
+            #expect(response.status == .seeOther)
+        }
+        let principal = try #require(try await database.principal(userId: buyerA, currentCounterpartyId: 1))
+        #expect(!principal.permissions.contains("orders.place"))
+        #expect(principal.permissions.contains("documents.view"))
+        let audited = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'user.rights'") }
+        #expect(audited == 1)
+    }
+}

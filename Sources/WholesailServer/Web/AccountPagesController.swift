@@ -140,6 +140,7 @@ struct AccountPagesController {
                 "profile": ["fullName": profile?.fullName ?? "", "phone": profile?.phone ?? "", "ru": profile?.locale == "ru", "en": profile?.locale == "en"],
                 "errors": errors,
                 "isStaff": principal.permissions.contains("customers.serve"),
+                "isAdmin": principal.permissions.contains("admin.users"),
             ], request: request, context: context, status: status)
     }
 

@@ -15,6 +15,7 @@ struct CompanyPagesController {
         routes.get("/company/users", .permission("users.manage_company"), use: users)
         routes.post("/company/users", .permission("users.manage_company"), use: createUser)
         routes.post("/company/users/:user/status", .owned(.user, parameter: "user", permission: "users.manage_company"), use: setStatus)
+        routes.post("/company/users/:user/rights", .owned(.user, parameter: "user", permission: "users.manage_company"), use: setRights)
         routes.get("/company/addresses", .signedIn, use: addresses)
         routes.post("/company/addresses", .signedIn, use: addAddress)
         routes.post(
@@ -45,6 +46,8 @@ struct CompanyPagesController {
     ) async throws -> HTML {
         let company = try currentCompany(context, permission: "users.manage_company")
         let people = try await database.companyUsers(counterpartyId: company)
+        var denied: [Int64: Set<String>] = [:]
+        for person in people { denied[person.id] = try await database.deniedPermissions(userId: person.id, counterpartyId: company) }
         let card = try await database.counterpartyCard(id: company)
         let t = renderer.localizer(context.language)
         return renderer.render(
@@ -57,6 +60,9 @@ struct CompanyPagesController {
                         "active": user.status == "active", "status": t["status." + user.status],
                         "roles": user.roles.map { t["role." + $0] }.joined(separator: ", "),
                         "isMe": user.id == context.principal?.userId,
+                        "rights": NarrowableRights.codes.map { code in
+                            ["code": code, "name": t["right." + code], "on": !(denied[user.id] ?? []).contains(code)] as [String: Any]
+                        },
                     ] as [String: Any]
                 },
                 "values": values, "errors": errors, "hasErrors": !errors.isEmpty,
@@ -92,6 +98,15 @@ struct CompanyPagesController {
         let principal = try context.requireSignedIn()
         guard let userId = context.parameters.get("user", as: Int64.self) else { throw HTTPError(.notFound) }
         try await database.setUserStatus(userId: userId, active: context.form["active"] == "1", actor: principal)
+        return .redirect(to: "/company/users")
+    }
+
+    @Sendable func setRights(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let company = try currentCompany(context, permission: "users.manage_company")
+        guard let userId = context.parameters.get("user", as: Int64.self) else { throw HTTPError(.notFound) }
+        let granted = AdminAccessController.checked(context.form, prefix: "right.")
+        let denied = Set(NarrowableRights.codes).subtracting(granted)
+        try await database.setDeniedPermissions(userId: userId, counterpartyId: company, denied: denied, actor: try context.requireSignedIn())
         return .redirect(to: "/company/users")
     }
 
