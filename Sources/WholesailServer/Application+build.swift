@@ -58,12 +58,14 @@ func buildRouter(
     FilesController(database: dependencies.database).mount(on: routes)
     CatalogPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     CatalogAPIController(database: dependencies.database).mount(on: routes)
+    let hasher = dependencies.passwordHasher
     AccountPagesController(
-        database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate, secureCookies: secureCookies,
-        baseURL: baseURL
+        database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate, hasher: hasher,
+        secureCookies: secureCookies, baseURL: baseURL
     ).mount(on: routes)
-    AuthAPIController(database: dependencies.database, hashGate: hashGate).mount(on: routes)
-    CompanyPagesController(database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate).mount(on: routes)
+    AuthAPIController(database: dependencies.database, hashGate: hashGate, hasher: hasher).mount(on: routes)
+    CompanyPagesController(database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate, hasher: hasher)
+        .mount(on: routes)
     CompanyAPIController(database: dependencies.database).mount(on: routes)
     AdminAccessController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     StaffPagesController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)

@@ -8,11 +8,15 @@ public struct WholesailDependencies: Sendable {
     public var database: WholesailDatabase
     public var renderer: TemplateRenderer
     public var metrics: PrometheusCollectorRegistry
+    /// How passwords are hashed (production: scrypt N=2^17; tests pass cheaper parameters).
+    public var passwordHasher: PasswordHasher
 
-    public init(database: WholesailDatabase, renderer: TemplateRenderer? = nil, metrics: PrometheusCollectorRegistry? = nil)
-        throws
-    {
+    public init(
+        database: WholesailDatabase, renderer: TemplateRenderer? = nil, metrics: PrometheusCollectorRegistry? = nil,
+        passwordHasher: PasswordHasher = .standard
+    ) throws {
         self.database = database
+        self.passwordHasher = passwordHasher
         self.renderer = try renderer ?? TemplateRenderer()
         self.metrics = metrics ?? PrometheusCollectorRegistry()
     }

@@ -14,7 +14,7 @@ enum TestApp {
     ) {
         let database = try TestDatabase.inMemory()
         if let seed { try await seed(database) }
-        let dependencies = try WholesailDependencies(database: database)
+        let dependencies = try WholesailDependencies(database: database, passwordHasher: .fastForTests)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let app = buildApplication(

@@ -51,3 +51,19 @@ import WholesailTestSupport
         #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM user") } == 1)
     }
 }
+
+@Suite struct LoginTests {
+    @Test("a hash made with weaker parameters is upgraded at the next successful login")
+    func rehash() async throws {
+        let database = try TestDatabase.inMemory()
+        try await database.addUser(email: "a@example.com", password: "long enough", role: "admin", counterpartyErpId: nil, hasher: PasswordHasher(logN: 4, r: 8, p: 1))
+        let stronger = PasswordHasher(logN: 6, r: 8, p: 1)
+        let id = try await database.verifyLogin(email: "a@example.com", password: "long enough", ip: nil, hasher: stronger)
+        let hash = try #require(try await database.reader.read { try String.fetchOne($0, sql: "SELECT passwordHash FROM user WHERE id = ?", arguments: [id]) })
+        #expect(hash.hasPrefix("$scrypt$ln=6,"))
+        #expect(PasswordHasher.verify("long enough", against: hash))
+        await #expect(throws: AuthError.invalidCredentials) {
+            try await database.verifyLogin(email: "a@example.com", password: "wrong one", ip: nil, hasher: stronger)
+        }
+    }
+}

@@ -7,6 +7,7 @@ import WholesailStore
 struct AuthAPIController {
     let database: WholesailDatabase
     let hashGate: HashGate
+    let hasher: PasswordHasher
 
     func mount(on routes: Routes) {
         routes.post("/api/v1/auth/token", .open, use: issue)
@@ -68,9 +69,11 @@ struct AuthAPIController {
             throw DomainError(.malformed, code: "request.malformed", message: "Send JSON {\"email\": \"…\", \"password\": \"…\"}.")
         }
         let database = self.database
+        let hasher = self.hasher
         let ip = context.remoteIP
         let userId = try await hashGate.run {
-            try await database.verifyLogin(email: String(credentials.email.prefix(254)), password: String(credentials.password.prefix(1024)), ip: ip)
+            try await database.verifyLogin(
+                email: String(credentials.email.prefix(254)), password: String(credentials.password.prefix(1024)), ip: ip, hasher: hasher)
         }
         guard let principal = try await database.principal(userId: userId) else { throw AuthError.disabled }
         let issued = try await database.createAPIToken(userId: userId, name: "api")

@@ -31,6 +31,7 @@ struct AccountPagesController {
     let database: WholesailDatabase
     let renderer: TemplateRenderer
     let hashGate: HashGate
+    let hasher: PasswordHasher
     let secureCookies: Bool
     let baseURL: String
 
@@ -80,10 +81,11 @@ struct AccountPagesController {
         let password = String((context.form["password"] ?? "").prefix(1024))
         let from = Self.safeReturnPath(context.form["from"])
         let database = self.database
+        let hasher = self.hasher
         let ip = context.remoteIP
         let userId: Int64
         do {
-            userId = try await hashGate.run { try await database.verifyLogin(email: email, password: password, ip: ip) }
+            userId = try await hashGate.run { try await database.verifyLogin(email: email, password: password, ip: ip, hasher: hasher) }
         } catch let error as AuthError {
             let t = renderer.localizer(context.language)
             return try renderLogin(
@@ -260,7 +262,8 @@ struct AccountPagesController {
         }
         do {
             let database = self.database
-            try await hashGate.run { try await database.completePasswordReset(token: token, newPassword: password) }
+            let hasher = self.hasher
+            try await hashGate.run { try await database.completePasswordReset(token: token, newPassword: password, hasher: hasher) }
         } catch let error as ValidationError {
             return renderer.render(
                 "account-reset", ["title": t["reset.title"], "token": token, "error": t.message(code: error.fields.values.first?.code ?? "", fallback: error.message)],

@@ -10,6 +10,7 @@ struct CompanyPagesController {
     let database: WholesailDatabase
     let renderer: TemplateRenderer
     let hashGate: HashGate
+    let hasher: PasswordHasher
 
     func mount(on routes: Routes) {
         routes.get("/company/users", .permission("users.manage_company"), use: users)
@@ -76,10 +77,11 @@ struct CompanyPagesController {
         let f = context.form
         do {
             let database = self.database
+            let hasher = self.hasher
             _ = try await hashGate.run {
                 try await database.createColleague(
                     counterpartyId: company, email: f["email"] ?? "", fullName: f["fullName"] ?? "", phone: f["phone"] ?? "",
-                    role: f["role"] ?? "", password: f["password"] ?? "", actor: principal)
+                    role: f["role"] ?? "", password: f["password"] ?? "", actor: principal, hasher: hasher)
             }
         } catch let error as ValidationError {
             let t = renderer.localizer(context.language)

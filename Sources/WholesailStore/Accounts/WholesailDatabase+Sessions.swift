@@ -79,7 +79,8 @@ extension WholesailDatabase {
     /// The scrypt comparison runs outside any transaction (it is slow on purpose); the caller
     /// bounds how many run at once.
     public func verifyLogin(
-        email rawEmail: String, password: String, ip: String?, now: Date = Date(), throttle: ThrottlePolicy = ThrottlePolicy()
+        email rawEmail: String, password: String, ip: String?, now: Date = Date(), throttle: ThrottlePolicy = ThrottlePolicy(),
+        hasher: PasswordHasher = .standard
     ) async throws -> Int64 {
         let email = rawEmail.trimmingCharacters(in: .whitespaces)
         let since = Self.stamp(now.addingTimeInterval(-throttle.window))
@@ -128,8 +129,11 @@ extension WholesailDatabase {
             break
         }
         try await record(true, userId: userId, action: "auth.login")
+        // The upgrade path: a hash made with weaker parameters is replaced now that the password is known.
+        let upgraded = hasher.needsRehash(user.hash ?? "") ? hasher.hash(password) : nil
         try await writer.write { db in
             try db.execute(sql: "UPDATE user SET lastLoginAt = ? WHERE id = ?", arguments: [at, userId])
+            if let upgraded { try db.execute(sql: "UPDATE user SET passwordHash = ? WHERE id = ?", arguments: [upgraded, userId]) }
         }
         return userId
     }
