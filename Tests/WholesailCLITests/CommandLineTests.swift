@@ -18,7 +18,8 @@ enum Executable {
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
-        process.executableURL = try #require(url, "the wholesail executable is built with the tests")
+        guard let executable = url else { throw CLIError("the wholesail executable is not built beside the tests") }
+        process.executableURL = executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
