@@ -12,9 +12,9 @@ public typealias WholesailApplication = Application<RouterResponder<WholesailReq
 public func buildApplication(
     configuration: WholesailConfiguration, logger: Logger,
     onRunning: @escaping @Sendable (String) async -> Void = { _ in }
-) throws -> WholesailApplication {
+) async throws -> WholesailApplication {
     let database = try WholesailDatabase.open(at: configuration.databasePath)
-    let dependencies = try WholesailDependencies(database: database)
+    let dependencies = try await WholesailDependencies(database: database)
     return buildApplication(configuration: configuration, dependencies: dependencies, logger: logger, onRunning: onRunning)
 }
 
@@ -28,6 +28,7 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Wholesail"),
+        services: [PricingUpdater(pricing: dependencies.pricing, logger: logger)],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             let shownHost = host.contains(":") ? "[\(host)]" : host
@@ -56,8 +57,8 @@ func buildRouter(
     let routes = Routes(router: router, database: dependencies.database, table: table)
     OperationsController(database: dependencies.database, metrics: dependencies.metrics).mount(on: routes)
     FilesController(database: dependencies.database).mount(on: routes)
-    CatalogPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
-    CatalogAPIController(database: dependencies.database).mount(on: routes)
+    CatalogPagesController(database: dependencies.database, renderer: dependencies.renderer, pricing: dependencies.pricing).mount(on: routes)
+    CatalogAPIController(database: dependencies.database, pricing: dependencies.pricing).mount(on: routes)
     let hasher = dependencies.passwordHasher
     AccountPagesController(
         database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate, hasher: hasher,

@@ -10,12 +10,15 @@ public struct WholesailDependencies: Sendable {
     public var metrics: PrometheusCollectorRegistry
     /// How passwords are hashed (production: scrypt N=2^17; tests pass cheaper parameters).
     public var passwordHasher: PasswordHasher
+    /// Every buyer's prices.
+    public var pricing: PricingService
 
     public init(
         database: WholesailDatabase, renderer: TemplateRenderer? = nil, metrics: PrometheusCollectorRegistry? = nil,
         passwordHasher: PasswordHasher = .standard
-    ) throws {
+    ) async throws {
         self.database = database
+        self.pricing = try await PricingService(database: database)
         self.passwordHasher = passwordHasher
         self.renderer = try renderer ?? TemplateRenderer()
         self.metrics = metrics ?? PrometheusCollectorRegistry()

@@ -82,7 +82,7 @@ enum TwoCompanies {
     @Test("every route with another company's object id answers 404 — generated from the route table")
     func matrix() async throws {
         let (app, database) = try await TestApp.make(seed: TwoCompanies.seed)
-        let routes = declaredRoutes(configuration: WholesailConfiguration(), dependencies: try WholesailDependencies(database: database))
+        let routes = declaredRoutes(configuration: WholesailConfiguration(), dependencies: try await WholesailDependencies(database: database))
         let owned = routes.filter { if case .owned = $0.access { true } else { false } }
         #expect(owned.count >= 6, "the matrix covers the owned routes")
         let objectsOfA = try await TwoCompanies.companyAObjects(database)
@@ -119,7 +119,7 @@ enum TwoCompanies {
     @Test("without signing in, no protected route answers with data")
     func anonymous() async throws {
         let (app, database) = try await TestApp.make(seed: TwoCompanies.seed)
-        let routes = declaredRoutes(configuration: WholesailConfiguration(), dependencies: try WholesailDependencies(database: database))
+        let routes = declaredRoutes(configuration: WholesailConfiguration(), dependencies: try await WholesailDependencies(database: database))
         try await app.test(.router) { client in
             for entry in routes where entry.access != .open {
                 let path = entry.path.split(separator: "/").map { $0.hasPrefix(":") ? "1" : String($0) }.joined(separator: "/")

@@ -3,18 +3,23 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Synchronization
 import WholesailServer
 import WholesailStore
 import WholesailTestSupport
 
 /// Builds the portal over a fresh in-memory database, the way `serve` does over a file.
 enum TestApp {
+    /// The pricing service of the app made last on this task (for tests that change rules).
+    static let lastPricing = Mutex<PricingService?>(nil)
+
     static func make(seed: ((WholesailDatabase) async throws -> Void)? = nil) async throws -> (
         app: WholesailApplication, database: WholesailDatabase
     ) {
         let database = try TestDatabase.inMemory()
         if let seed { try await seed(database) }
-        let dependencies = try WholesailDependencies(database: database, passwordHasher: .fastForTests)
+        let dependencies = try await WholesailDependencies(database: database, passwordHasher: .fastForTests)
+        lastPricing.withLock { $0 = dependencies.pricing }
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let app = buildApplication(

@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
                 print("demo login: \(login.role) \(login.email) \(login.password)")
             }
         }
-        let dependencies = try WholesailDependencies(database: db)
+        let dependencies = try await WholesailDependencies(database: db)
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: dependencies.metrics))
         let app = buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { url in
             print("listening on \(url)")

@@ -196,6 +196,9 @@ public final class PriceMatrix: Sendable {
 /// The prices of one buyer context: O(1) per product.
 public struct PriceView: Sendable {
     let matrix: PriceMatrix
+
+    /// The currency of every amount in this view.
+    public var currency: String { matrix.snapshot.displayCurrency }
     let vector: PriceMatrix.PriceVector
 
     /// The final price in minor units of the display currency, or nil (no price, or hidden).

@@ -299,21 +299,26 @@ public struct PriceQuote: Sendable, Equatable {
 
 /// The arithmetic of a price, in one place: apply the amount rule in the price type's currency
 /// (one rounding to its minor unit), convert to the display currency at the day's rate (one
-/// rounding), then round to whole units when the price type says so. Half away from zero.
+/// rounding), then — for a *computed* price (a percentage or a conversion) — round to whole units
+/// when the price type says so. Base prices and fixed prices are shown as entered. Half away
+/// from zero throughout.
 public enum PricingMath {
     public static func final(
         baseMinor: Int64?, amountRule: PricingSnapshot.Action?, priceType: PricingSnapshot.PriceType, snapshot: PricingSnapshot, day: String
     ) -> Int64? {
         var amount: Money
+        var computed = false
         switch amountRule {
         case .fixed(let minor):
             amount = Money(minorUnits: minor, currency: priceType.currency)
         case .markup(let percent):
             guard let baseMinor else { return nil }
             amount = Money(minorUnits: baseMinor, currency: priceType.currency).multiplied(by: factor(percent, sign: 1))
+            computed = true
         case .discount(let percent):
             guard let baseMinor else { return nil }
             amount = Money(minorUnits: baseMinor, currency: priceType.currency).multiplied(by: factor(percent, sign: -1))
+            computed = true
         default:
             guard let baseMinor else { return nil }
             amount = Money(minorUnits: baseMinor, currency: priceType.currency)
@@ -321,9 +326,10 @@ public enum PricingMath {
         if priceType.currency != snapshot.displayCurrency {
             guard let rate = snapshot.rates.rate(priceType.currency, on: day) else { return nil }
             amount = Money(minorUnits: amount.multiplied(by: rate).minorUnits, currency: snapshot.displayCurrency)
+            computed = true
         }
         var minor = max(0, amount.minorUnits)
-        if priceType.rounding == .whole {
+        if computed && priceType.rounding == .whole {
             let scale = Money.scale(of: snapshot.displayCurrency)
             minor = Money.rounded(numerator: Int128(minor), denominator: Int128(scale)) * scale
         }

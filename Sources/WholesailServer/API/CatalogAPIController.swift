@@ -6,6 +6,7 @@ import WholesailStore
 /// The catalog in JSON (API.md): products with the caller's price, one product, the category tree.
 struct CatalogAPIController {
     let database: WholesailDatabase
+    let pricing: PricingService
 
     func mount(on routes: Routes) {
         routes.get("/api/v1/products", .open, use: list)
@@ -69,8 +70,11 @@ struct CatalogAPIController {
             }
             categoryId = id
         }
-        let result = try await database.listProducts(
-            ProductListQuery(categoryId: categoryId, text: text, sort: paging.sort, page: paging.page, perPage: paging.perPage))
+        let prices = try await pricing.view(for: context.principal)
+        let listed = try await database.listProducts(
+            ProductListQuery(categoryId: categoryId, text: text, sort: paging.sort, page: paging.page, perPage: paging.perPage),
+            price: { prices.price(of: $0) }, isHidden: { prices.hides($0) })
+        let result = (items: listed.items.map(prices.priced), total: listed.total)
         return try JSONResponse.make(
             ListDTO(items: result.items.map(ProductDTO.init), total: result.total, page: paging.page, perPage: paging.perPage, facets: []))
     }
@@ -93,9 +97,11 @@ struct CatalogAPIController {
     }
 
     @Sendable func show(_ request: Request, context: WholesailRequestContext) async throws -> Response {
-        guard let id = context.parameters.get("id", as: Int64.self), let card = try await database.productCard(id: id) else {
+        let prices = try await pricing.view(for: context.principal)
+        guard let id = context.parameters.get("id", as: Int64.self), !prices.hides(id), let found = try await database.productCard(id: id) else {
             throw DomainError(.notFound, code: "catalog.product_not_found", message: "The product was not found.")
         }
+        let card = prices.priced(found)
         let currency = card.summary.currency ?? "RUB"
         return try JSONResponse.make(
             CardDTO(

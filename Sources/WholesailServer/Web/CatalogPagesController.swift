@@ -7,6 +7,7 @@ import WholesailStore
 struct CatalogPagesController {
     let database: WholesailDatabase
     let renderer: TemplateRenderer
+    let pricing: PricingService
 
     func mount(on routes: Routes) {
         routes.get("/", .open, use: front)
@@ -18,8 +19,9 @@ struct CatalogPagesController {
 
     @Sendable func front(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
         let tree = try await database.categoryTree()
-        let novelties = try await database.taggedProducts("novelty", limit: 10)
-        let bestSellers = try await database.taggedProducts("best_seller", limit: 10)
+        let prices = try await pricing.view(for: context.principal)
+        let novelties = try await database.taggedProducts("novelty", limit: 10).filter { !prices.hides($0.id) }.map(prices.priced)
+        let bestSellers = try await database.taggedProducts("best_seller", limit: 10).filter { !prices.hides($0.id) }.map(prices.priced)
         let format = Formatter(language: context.language)
         let t = renderer.localizer(context.language)
         return renderer.render(
@@ -66,8 +68,11 @@ struct CatalogPagesController {
             }
             current = found
         }
-        let result = try await database.listProducts(
-            ProductListQuery(categoryId: categoryId, text: text, sort: paging.sort, page: paging.page, perPage: paging.perPage))
+        let prices = try await pricing.view(for: context.principal)
+        let listed = try await database.listProducts(
+            ProductListQuery(categoryId: categoryId, text: text, sort: paging.sort, page: paging.page, perPage: paging.perPage),
+            price: { prices.price(of: $0) }, isHidden: { prices.hides($0) })
+        let result = (items: listed.items.map(prices.priced), total: listed.total)
         let format = Formatter(language: context.language)
         let t = renderer.localizer(context.language)
         let basePath = categoryId.map { "/catalog/\($0)" } ?? (text != nil ? "/search" : "/catalog")
@@ -111,9 +116,11 @@ struct CatalogPagesController {
     }
 
     @Sendable func product(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
-        guard let id = context.parameters.get("id", as: Int64.self), let card = try await database.productCard(id: id) else {
+        let prices = try await pricing.view(for: context.principal)
+        guard let id = context.parameters.get("id", as: Int64.self), !prices.hides(id), let found = try await database.productCard(id: id) else {
             throw DomainError(.notFound, code: "catalog.product_not_found", message: "The product was not found.")
         }
+        let card = prices.priced(found)
         let format = Formatter(language: context.language)
         let t = renderer.localizer(context.language)
         return renderer.render(

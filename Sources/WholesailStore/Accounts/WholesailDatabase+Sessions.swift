@@ -233,9 +233,11 @@ extension WholesailDatabase {
     /// buyer admin denied them), the companies they work for and those they serve as staff.
     public func principal(userId: Int64, currentCounterpartyId: Int64? = nil, impersonatorId: Int64? = nil) async throws -> Principal? {
         try await reader.read { db in
-            guard let user = try Row.fetchOne(db, sql: "SELECT email, fullName, status FROM user WHERE id = ?", arguments: [userId]),
+            guard let user = try Row.fetchOne(db, sql: "SELECT email, fullName, status, defaultCounterpartyId FROM user WHERE id = ?", arguments: [userId]),
                 user["status"] as String == "active"
             else { return nil }
+            // Without a session's choice (API tokens), the user's default company is the current one.
+            let currentCounterpartyId = currentCounterpartyId ?? (user["defaultCounterpartyId"] as Int64?)
             let roles = try Set(String.fetchAll(
                 db, sql: "SELECT r.code FROM userRole ur JOIN role r ON r.id = ur.roleId WHERE ur.userId = ?", arguments: [userId]))
             var permissions = try Set(String.fetchAll(

@@ -121,7 +121,13 @@ extension WholesailDatabase {
 
     /// One page of active products in a category subtree and/or matching a search, with the total.
     /// A search that leaves nothing to match (only punctuation) finds nothing rather than failing.
-    public func listProducts(_ query: ProductListQuery) async throws -> (items: [ProductSummary], total: Int) {
+    ///
+    /// Prices come from `price` (the buyer's price from the matrix): sorting by price reads every
+    /// match's id, orders them by that price in memory and fetches only the page, so the order is
+    /// the buyer's own. `isHidden` drops products a rule hides from this buyer.
+    public func listProducts(
+        _ query: ProductListQuery, price: (@Sendable (Int64) -> Int64?)? = nil, isHidden: (@Sendable (Int64) -> Bool)? = nil
+    ) async throws -> (items: [ProductSummary], total: Int) {
         try await reader.read { db in
             let priceType = try Self.displayPriceTypeId(db)
             var joins = ""
@@ -142,28 +148,54 @@ extension WholesailDatabase {
                 arguments["category"] = categoryId
             }
             let whereClause = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM product p\(joins) WHERE \(whereClause)",
-                arguments: StatementArguments(arguments)) ?? 0
             let order: String
             switch query.sort {
             case .relevance: order = arguments["match"] != nil ? "bm25(productFts), p.name" : "p.name"
-            case .name: order = "p.name, p.id"
-            case .price: order = "priceMinor IS NULL, priceMinor, p.id"
-            case .priceDesc: order = "priceMinor IS NULL, priceMinor DESC, p.id"
+            case .name, .price, .priceDesc: order = "p.name, p.id"
             case .newest: order = "p.createdAt DESC, p.id DESC"
             }
-            arguments["limit"] = query.perPage
-            arguments["offset"] = (query.page - 1) * query.perPage
-            let items = try ProductSummary.fetchAll(
+            var pageIds: [Int64]
+            var total: Int
+            if query.sort == .price || query.sort == .priceDesc || isHidden != nil {
+                // Every match's id, then the buyer's filter and order in memory.
+                var ids = try Int64.fetchAll(
+                    db, sql: "SELECT p.id FROM product p\(joins) WHERE \(whereClause) ORDER BY \(order)", arguments: StatementArguments(arguments))
+                if let isHidden { ids.removeAll(where: isHidden) }
+                if let price, query.sort == .price || query.sort == .priceDesc {
+                    let keyed = ids.map { (id: $0, price: price($0)) }
+                    let descending = query.sort == .priceDesc
+                    ids = keyed.enumerated().sorted { lhs, rhs in
+                        switch (lhs.element.price, rhs.element.price) {
+                        case let (l?, r?) where l != r: return descending ? l > r : l < r
+                        case (nil, .some): return false
+                        case (.some, nil): return true
+                        default: return lhs.offset < rhs.offset
+                        }
+                    }.map(\.element.id)
+                }
+                total = ids.count
+                let start = min(ids.count, (query.page - 1) * query.perPage)
+                pageIds = Array(ids[start..<min(ids.count, start + query.perPage)])
+            } else {
+                total = try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM product p\(joins) WHERE \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
+                arguments["limit"] = query.perPage
+                arguments["offset"] = (query.page - 1) * query.perPage
+                pageIds = try Int64.fetchAll(
+                    db, sql: "SELECT p.id FROM product p\(joins) WHERE \(whereClause) ORDER BY \(order) LIMIT :limit OFFSET :offset",
+                    arguments: StatementArguments(arguments))
+            }
+            guard !pageIds.isEmpty else { return ([], total) }
+            let rows = try ProductSummary.fetchAll(
                 db,
                 sql: """
-                    SELECT \(Self.summaryColumns) FROM product p\(joins)
+                    SELECT \(Self.summaryColumns) FROM product p
                     LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
-                    WHERE \(whereClause) ORDER BY \(order) LIMIT :limit OFFSET :offset
+                    WHERE p.id IN (SELECT value FROM json_each(:ids))
                     """,
-                arguments: StatementArguments(arguments))
-            return (items, total)
+                arguments: ["priceType": priceType, "ids": "[" + pageIds.map(String.init).joined(separator: ",") + "]"])
+            let byId = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
+            return (pageIds.compactMap { byId[$0] }, total)
         }
     }
 

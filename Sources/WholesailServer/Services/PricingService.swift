@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WholesailCore
+import WholesailStore
+
+/// The price matrix of the running portal: built at start, rebuilt off the request path after
+/// every commit that touches prices, rules, assignments or rates, and swapped in atomically.
+/// Everything that shows a price asks it.
+public final class PricingService: Sendable {
+    let database: WholesailDatabase
+    let store: PriceMatrixStore
+
+    public init(database: WholesailDatabase) async throws {
+        self.database = database
+        self.store = PriceMatrixStore(PriceMatrix(try await database.pricingSnapshot()))
+    }
+
+    /// The banking day prices are computed for: today in the server's time zone.
+    static func today() -> String {
+        let components = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+        return String(format: "%04d-%02d-%02d", components.year!, components.month!, components.day!)
+    }
+
+    /// The prices a principal sees (a guest sees the default price type and context-free rules).
+    public func view(for principal: Principal?) async throws -> PriceView {
+        let counterparty = principal.flatMap { $0.currentCounterpartyId ?? ($0.memberOf.count == 1 ? $0.memberOf.first : nil) }
+        let context = try await database.pricingContext(userId: principal?.userId, counterpartyId: counterparty, day: Self.today())
+        return store.matrix.view(for: context)
+    }
+
+    public var matrix: PriceMatrix { store.matrix }
+
+    /// Rebuilds now (after a write that must be visible to the next request at once).
+    public func rebuild() async throws {
+        store.replace(with: PriceMatrix(try await database.pricingSnapshot()))
+    }
+}
+
+/// Keeps the matrix current: one rebuild per observed change of the pricing tables.
+struct PricingUpdater: Service {
+    let pricing: PricingService
+    let logger: Logger
+
+    func run() async throws {
+        for try await snapshot in pricing.database.pricingSnapshots().cancelOnGracefulShutdown() {
+            let start = ContinuousClock.now
+            pricing.store.replace(with: PriceMatrix(snapshot))
+            logger.debug("price matrix rebuilt", metadata: ["products": "\(snapshot.products.count)", "ms": "\((ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000)"])
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+import WholesailCore
+
+extension WholesailDatabase {
+    /// The tables prices are computed from: a commit touching any of them yields a new snapshot.
+    static let pricingTables = [
+        "product", "productCategory", "category", "productProperty", "priceType", "price", "priceTypeAssignment", "agreementPrice",
+        "priceRule", "priceRuleProduct", "exchangeRate",
+    ]
+
+    /// Reads everything the price matrix needs, in one read transaction (a consistent snapshot).
+    public static func loadPricingSnapshot(_ db: Database) throws -> PricingSnapshot {
+        // Categories with their ancestors, from the materialized paths.
+        var ancestors: [Int64: [Int64]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, path FROM category") {
+            let path: String = row["path"]
+            ancestors[row["id"]] = path.split(separator: "/").compactMap { Int64($0) }
+        }
+        var products: [PricingSnapshot.Product] = []
+        var position: [Int64: Int] = [:]
+        let productRows = try Row.fetchCursor(db, sql: "SELECT id, brandId, productLine FROM product WHERE deleted = 0 ORDER BY id")
+        while let row = try productRows.next() {
+            let id: Int64 = row["id"]
+            position[id] = products.count
+            products.append(.init(id: id, brandId: row["brandId"], productLine: row["productLine"]))
+        }
+        let categoryRows = try Row.fetchCursor(db, sql: "SELECT productId, categoryId FROM productCategory")
+        while let row = try categoryRows.next() {
+            guard let index = position[row["productId"]] else { continue }
+            let category: Int64 = row["categoryId"]
+            products[index].categories.append(contentsOf: ancestors[category] ?? [category])
+        }
+        let valueRows = try Row.fetchCursor(db, sql: "SELECT productId, valueId FROM productProperty WHERE valueId IS NOT NULL")
+        while let row = try valueRows.next() {
+            guard let index = position[row["productId"]] else { continue }
+            products[index].propertyValues.append(row["valueId"])
+        }
+        let types = try Row.fetchAll(db, sql: "SELECT id, currency, rounding FROM priceType").map {
+            PricingSnapshot.PriceType(id: $0["id"], currency: $0["currency"], rounding: PricingSnapshot.Rounding(rawValue: $0["rounding"]) ?? .minor)
+        }
+        var basePrices: [Int64: [Int64?]] = [:]
+        for type in types { basePrices[type.id] = [Int64?](repeating: nil, count: products.count) }
+        let priceRows = try Row.fetchCursor(
+            db, sql: "SELECT pr.priceTypeId, pr.productId, pr.amountMinor FROM price pr JOIN product p ON p.id = pr.productId AND pr.unitId = p.baseUnitId")
+        while let row = try priceRows.next() {
+            guard let index = position[row["productId"]] else { continue }
+            basePrices[row["priceTypeId"]]?[index] = row["amountMinor"]
+        }
+        let assignments = try Row.fetchAll(db, sql: "SELECT * FROM priceTypeAssignment").map {
+            PricingSnapshot.Assignment(
+                id: $0["id"], priceTypeId: $0["priceTypeId"], agreementId: $0["agreementId"], counterpartyId: $0["counterpartyId"],
+                holdingId: $0["holdingId"], userGroupId: $0["userGroupId"], regionId: $0["regionId"], priority: $0["priority"])
+        }
+        var agreementPrices: [Int64: [Int64: Int64]] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT ap.agreementId, ap.productId, ap.amountMinor FROM agreementPrice ap JOIN product p ON p.id = ap.productId AND ap.unitId = p.baseUnitId")
+        {
+            agreementPrices[row["agreementId"], default: [:]][row["productId"]] = row["amountMinor"]
+        }
+        var lists: [Int64: Set<Int64>] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT priceRuleId, productId FROM priceRuleProduct") {
+            lists[row["priceRuleId"], default: []].insert(row["productId"])
+        }
+        let rules = try Row.fetchAll(db, sql: "SELECT * FROM priceRule WHERE active = 1").compactMap { row -> PricingSnapshot.Rule? in
+            let id: Int64 = row["id"]
+            let action: PricingSnapshot.Action
+            switch row["action"] as String {
+            case "markup": guard let p = ExactDecimal(parsing: row["percent"] ?? "") else { return nil }; action = .markup(p)
+            case "discount": guard let p = ExactDecimal(parsing: row["percent"] ?? "") else { return nil }; action = .discount(p)
+            case "fixed": action = .fixed(row["amountMinor"])
+            case "price_type": action = .priceType(row["targetPriceTypeId"])
+            case "hide": action = .hide
+            default: action = .availability(row["availability"] ?? "in_stock")
+            }
+            return PricingSnapshot.Rule(
+                id: id, priority: row["priority"], validFrom: (row["validFrom"] as String?).map { String($0.prefix(10)) },
+                validTo: (row["validTo"] as String?).map { String($0.prefix(10)) }, categoryId: row["categoryId"], brandId: row["brandId"],
+                productLine: row["productLine"], propertyValueId: row["propertyValueId"], productIds: lists[id], regionId: row["regionId"],
+                counterpartyId: row["counterpartyId"], holdingId: row["holdingId"], agreementId: row["agreementId"],
+                userGroupId: row["userGroupId"], action: action)
+        }
+        let rates = ExchangeRates(
+            try Row.fetchAll(db, sql: "SELECT currency, day, rate FROM exchangeRate").compactMap { row in
+                ExactDecimal(parsing: row["rate"]).map { (currency: row["currency"] as String, day: row["day"] as String, rate: $0) }
+            })
+        let defaultType = try displayPriceTypeId(db)
+        return PricingSnapshot(
+            products: products, priceTypes: types, defaultPriceTypeId: defaultType, basePrices: basePrices, assignments: assignments,
+            agreementPrices: agreementPrices, rules: rules, rates: rates)
+    }
+
+    public func pricingSnapshot() async throws -> PricingSnapshot {
+        try await reader.read { db in try Self.loadPricingSnapshot(db) }
+    }
+
+    /// A new snapshot after every commit that touches a pricing table.
+    public func pricingSnapshots() -> AsyncValueObservation<PricingSnapshot> {
+        ValueObservation
+            .tracking(regions: Self.pricingTables.map { Table($0) }, fetch: { db in try Self.loadPricingSnapshot(db) })
+            .values(in: writer)
+    }
+
+    /// Who is buying, for prices: the counterparty's holding and region, its default agreement,
+    /// the user's groups. Guests and staff without a current company get the empty context.
+    public func pricingContext(userId: Int64?, counterpartyId: Int64?, day: String) async throws -> PricingContext {
+        guard let counterpartyId else { return PricingContext(day: day) }
+        return try await reader.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT holdingId, regionId FROM counterparty WHERE id = ?", arguments: [counterpartyId])
+            let agreement = try Int64.fetchOne(
+                db, sql: "SELECT id FROM agreement WHERE counterpartyId = ? AND active = 1 ORDER BY isDefault DESC, id LIMIT 1",
+                arguments: [counterpartyId])
+            let groups = try userId.map {
+                try Int64.fetchAll(db, sql: "SELECT userGroupId FROM userGroupMember WHERE userId = ?", arguments: [$0])
+            } ?? []
+            return PricingContext(
+                counterpartyId: counterpartyId, agreementId: agreement, holdingId: row?["holdingId"], regionId: row?["regionId"],
+                userGroups: groups, day: day)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import WholesailCore
+import WholesailServer
+import WholesailStore
+
+@Suite struct PricingPagesTests {
+    static func demo(_ database: WholesailDatabase) async throws {
+        _ = try await DemoSeeder.ensureSeeded(database, hasher: .fastForTests, now: Date(timeIntervalSince1970: 1_795_000_000))
+    }
+
+    static func apiPrice(_ client: some TestClientProtocol, product: Int64, token: String?) async throws -> String? {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let response = try await client.execute(uri: "/api/v1/products/\(product)", method: .get, headers: headers)
+        let json = try response.json()
+        return ((json["product"] as? [String: Any])?["price"] as? [String: Any])?["amount"] as? String
+    }
+
+    static func token(_ client: some TestClientProtocol, _ email: String) async throws -> String {
+        let response = try await client.execute(
+            uri: "/api/v1/auth/token", method: .post, headers: [.contentType: "application/json"],
+            body: ByteBuffer(string: #"{"email":"\#(email)","password":"Demo2026-buyer"}"#))
+        return try #require(try response.json()["token"] as? String)
+    }
+
+    @Test("each buyer sees their own company's prices; a new rule changes them after the rebuild")
+    func ownPrices() async throws {
+        let (app, database) = try await TestApp.make(seed: Self.demo)
+        let pricing = try #require(TestApp.lastPricing.withLock { $0 })
+        let product: Int64 = 1
+        let prices = try await database.reader.read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT priceTypeId, amountMinor FROM price WHERE productId = ?", arguments: [product])
+                .map { ($0["priceTypeId"] as Int64, Money(minorUnits: $0["amountMinor"], currency: "RUB").decimalString) })
+        }
+        try await app.test(.router) { client in
+            let petrov = try await Self.token(client, "petrov@elektrosnab.example")
+            let sidorova = try await Self.token(client, "sidorova@stroymontazh.example")
+            #expect(try await Self.apiPrice(client, product: product, token: nil) == prices[1], "guests see the retail price")
+            #expect(try await Self.apiPrice(client, product: product, token: petrov) == prices[2], "ЭлектроСнаб buys at wholesale")
+            #expect(try await Self.apiPrice(client, product: product, token: sidorova) == prices[3], "the holding buys at large wholesale")
+
+            // Raise everything by 10% for the Moscow region (ЭлектроСнаб is there; Энергия Плюс is not).
+            try await database.writer.write { db in
+                try db.execute(sql: "INSERT INTO priceRule (name, priority, regionId, action, percent) VALUES ('Москва +10%', 5, 1, 'markup', '10')")
+            }
+            try await pricing.rebuild()
+            let raised = Money(decimal: prices[2]!, currency: "RUB")!.multiplied(by: ExactDecimal(parsing: "1.1")!).decimalString
+            #expect(try await Self.apiPrice(client, product: product, token: petrov) == raised)
+
+            // Hide the product from the holding: its buyers get 404, others still see it.
+            try await database.writer.write { db in
+                try db.execute(sql: "INSERT INTO priceRule (name, holdingId, action) VALUES ('Скрыть', 1, 'hide')")
+                try db.execute(sql: "INSERT INTO priceRuleProduct (priceRuleId, productId) VALUES (last_insert_rowid(), ?)", arguments: [product])
+            }
+            try await pricing.rebuild()
+            let hidden = try await client.execute(uri: "/api/v1/products/\(product)", method: .get, headers: [.authorization: "Bearer \(sidorova)"])
+            #expect(hidden.status == .notFound)
+            #expect(try await Self.apiPrice(client, product: product, token: petrov) == raised)
+        }
+    }
+
+    @Test("sorting by price uses the buyer's own price")
+    func sortByOwnPrice() async throws {
+        let (app, database) = try await TestApp.make(seed: Self.demo)
+        let pricing = try #require(TestApp.lastPricing.withLock { $0 })
+        let cable = try #require(try await database.categoryTree().first { $0.name == "Силовой кабель" })
+        // Make the most expensive cable the cheapest for ЭлектроСнаб only.
+        let dearest = try #require(try await database.reader.read { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT p.id FROM product p JOIN productCategory pc ON pc.productId = p.id JOIN price pr ON pr.productId = p.id AND pr.priceTypeId = 2
+                WHERE pc.categoryId = ? ORDER BY pr.amountMinor DESC LIMIT 1
+                """, arguments: [cable.id])
+        })
+        try await database.writer.write { db in
+            try db.execute(sql: "INSERT INTO priceRule (name, counterpartyId, action, amountMinor) VALUES ('Спеццена', 1, 'fixed', 1)")
+            try db.execute(sql: "INSERT INTO priceRuleProduct (priceRuleId, productId) VALUES (last_insert_rowid(), ?)", arguments: [dearest])
+        }
+        try await pricing.rebuild()
+        try await app.test(.router) { client in
+            let petrov = try await Self.token(client, "petrov@elektrosnab.example")
+            let sorted = try await client.execute(
+                uri: "/api/v1/products?category=\(cable.id)&sort=price&per_page=3", method: .get, headers: [.authorization: "Bearer \(petrov)"])
+            let items = try #require(try sorted.json()["items"] as? [[String: Any]])
+            #expect(items.first?["id"] as? Int == Int(dearest))
+            #expect((items.first?["price"] as? [String: Any])?["amount"] as? String == "0.01")
+            let guest = try await client.execute(uri: "/api/v1/products?category=\(cable.id)&sort=price_desc&per_page=3", method: .get)
+            let guestItems = try #require(try guest.json()["items"] as? [[String: Any]])
+            let amounts = guestItems.compactMap { ($0["price"] as? [String: Any])?["amount"] as? String }.compactMap { Money(decimal: $0, currency: "RUB")?.minorUnits }
+            #expect(amounts == amounts.sorted(by: >))
+        }
+    }
+}
