@@ -15,9 +15,9 @@ public final class PriceMatrix: Sendable {
     public let snapshot: PricingSnapshot
     /// Per rule (same order as `snapshot.rules`): the selected product indexes, nil for all.
     let selections: [[Int32]?]
-    let indexOfProduct: [Int64: Int32]
+    let indexes: CatalogIndexes
     let maxVectors: Int
-    private let cache: Mutex<[EffectiveContext: PriceVector]>
+    private let cache: Mutex<VectorCache>
 
     /// What two buyers must share to share prices.
     struct EffectiveContext: Hashable {
@@ -27,58 +27,104 @@ public final class PriceMatrix: Sendable {
         var day: String
     }
 
-    /// Materialized prices of one effective context.
-    final class PriceVector: Sendable {
-        /// Minor units; `Int64.min` for "no price".
-        let amounts: [Int64]
-        let priceTypes: [Int64]
-        let hidden: [Bool]
-        let availability: [String?]
-        let sources: [PriceQuote.Source]
-        let ruleIds: [[Int64]]
+    /// Inverted indexes over the catalog side of a snapshot; reused by the next matrix when the
+    /// catalog did not change (a rule edit rebuilds only the rules).
+    final class CatalogIndexes: Sendable {
+        let products: [PricingSnapshot.Product]
+        let position: [Int64: Int32]
+        let byCategory: [Int64: [Int32]]
+        let byBrand: [Int64: [Int32]]
+        let byLine: [String: [Int32]]
+        let byValue: [Int64: [Int32]]
 
-        init(amounts: [Int64], priceTypes: [Int64], hidden: [Bool], availability: [String?], sources: [PriceQuote.Source], ruleIds: [[Int64]]) {
-            self.amounts = amounts
-            self.priceTypes = priceTypes
-            self.hidden = hidden
-            self.availability = availability
-            self.sources = sources
-            self.ruleIds = ruleIds
+        init(_ products: [PricingSnapshot.Product]) {
+            self.products = products
+            var position: [Int64: Int32] = [:]
+            position.reserveCapacity(products.count)
+            var byCategory: [Int64: [Int32]] = [:]
+            var byBrand: [Int64: [Int32]] = [:]
+            var byLine: [String: [Int32]] = [:]
+            var byValue: [Int64: [Int32]] = [:]
+            for (offset, product) in products.enumerated() {
+                let i = Int32(offset)
+                position[product.id] = i
+                for category in Set(product.categories) { byCategory[category, default: []].append(i) }
+                if let brand = product.brandId { byBrand[brand, default: []].append(i) }
+                if let line = product.productLine { byLine[line, default: []].append(i) }
+                for value in Set(product.propertyValues) { byValue[value, default: []].append(i) }
+            }
+            self.position = position
+            self.byCategory = byCategory
+            self.byBrand = byBrand
+            self.byLine = byLine
+            self.byValue = byValue
         }
-    }
 
-    public init(_ snapshot: PricingSnapshot, maxVectors: Int = 512) {
-        self.snapshot = snapshot
-        self.maxVectors = maxVectors
-        var index: [Int64: Int32] = [:]
-        index.reserveCapacity(snapshot.products.count)
-        for (position, product) in snapshot.products.enumerated() { index[product.id] = Int32(position) }
-        indexOfProduct = index
-
-        // Inverted indexes over the catalog, built once, shared by all rules.
-        var byCategory: [Int64: [Int32]] = [:]
-        var byBrand: [Int64: [Int32]] = [:]
-        var byLine: [String: [Int32]] = [:]
-        var byValue: [Int64: [Int32]] = [:]
-        for (position, product) in snapshot.products.enumerated() {
-            let i = Int32(position)
-            for category in Set(product.categories) { byCategory[category, default: []].append(i) }
-            if let brand = product.brandId { byBrand[brand, default: []].append(i) }
-            if let line = product.productLine { byLine[line, default: []].append(i) }
-            for value in Set(product.propertyValues) { byValue[value, default: []].append(i) }
-        }
-        selections = snapshot.rules.map { rule -> [Int32]? in
+        func select(_ rule: PricingSnapshot.Rule) -> [Int32]? {
             var lists: [[Int32]] = []
             if let category = rule.categoryId { lists.append(byCategory[category] ?? []) }
             if let brand = rule.brandId { lists.append(byBrand[brand] ?? []) }
             if let line = rule.productLine { lists.append(byLine[line] ?? []) }
             if let value = rule.propertyValueId { lists.append(byValue[value] ?? []) }
-            if let ids = rule.productIds { lists.append(ids.compactMap { index[$0] }.sorted()) }
+            if let ids = rule.productIds { lists.append(ids.compactMap { position[$0] }.sorted()) }
             guard var result = lists.first else { return nil }
-            for other in lists.dropFirst() { result = Self.intersect(result, other) }
+            for other in lists.dropFirst() { result = PriceMatrix.intersect(result, other) }
             return result
         }
-        cache = Mutex([:])
+    }
+
+    /// Materialized prices of one effective context, compact: 21 bytes per product.
+    final class PriceVector: Sendable {
+        /// Minor units; `Int64.min` for "no price".
+        let amounts: [Int64]
+        /// Winning rule index per aspect, -1 for none.
+        let switchRule: [Int32]
+        let amountRule: [Int32]
+        let availabilityRule: [Int32]
+        /// Bit 0: hidden; bit 1: an agreement's individual price.
+        let flags: [UInt8]
+        let priceTypeId: Int64?
+
+        init(amounts: [Int64], switchRule: [Int32], amountRule: [Int32], availabilityRule: [Int32], flags: [UInt8], priceTypeId: Int64?) {
+            self.amounts = amounts
+            self.switchRule = switchRule
+            self.amountRule = amountRule
+            self.availabilityRule = availabilityRule
+            self.flags = flags
+            self.priceTypeId = priceTypeId
+        }
+    }
+
+    /// Least-recently-used vectors, bounded by count.
+    struct VectorCache {
+        var vectors: [EffectiveContext: PriceVector] = [:]
+        var lastUse: [EffectiveContext: UInt64] = [:]
+        var clock: UInt64 = 0
+    }
+
+    /// Builds the matrix for a snapshot. Pass the previous matrix to reuse its catalog indexes
+    /// and compiled rules when the catalog side is unchanged (a rule edit, a price upload).
+    /// `memoryBudget` bounds the materialized vectors (21 bytes per product each).
+    public init(_ snapshot: PricingSnapshot, reusing previous: PriceMatrix? = nil, memoryBudget: Int = 192 * 1024 * 1024, maxVectors: Int? = nil) {
+        self.snapshot = snapshot
+        let perVector = max(1, snapshot.products.count * 21)
+        self.maxVectors = max(2, maxVectors ?? memoryBudget / perVector)
+        let indexes: CatalogIndexes
+        if let previous, previous.indexes.products == snapshot.products {
+            indexes = previous.indexes
+        } else {
+            indexes = CatalogIndexes(snapshot.products)
+        }
+        self.indexes = indexes
+        var previousSelections: [PricingSnapshot.Rule: [Int32]?] = [:]
+        if let previous, previous.indexes === indexes {
+            for (rule, selection) in zip(previous.snapshot.rules, previous.selections) { previousSelections[rule.selectionKey] = selection }
+        }
+        selections = snapshot.rules.map { rule in
+            if let reused = previousSelections[rule.selectionKey] { return reused }
+            return indexes.select(rule)
+        }
+        cache = Mutex(VectorCache())
     }
 
     static func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {
@@ -100,7 +146,7 @@ public final class PriceMatrix: Sendable {
     }
 
     /// The dense index of a product id, or nil when the snapshot does not know it.
-    public func index(of productId: Int64) -> Int? { indexOfProduct[productId].map(Int.init) }
+    public func index(of productId: Int64) -> Int? { indexes.position[productId].map(Int.init) }
 
     /// The prices of one buyer context: compute once per request, then read per product.
     public func view(for context: PricingContext) -> PriceView {
@@ -108,17 +154,30 @@ public final class PriceMatrix: Sendable {
         let agreement = context.agreementId.flatMap { snapshot.agreementPrices[$0] == nil ? nil : $0 }
         let key = EffectiveContext(
             priceTypeId: snapshot.assignedPriceType(context), ruleIndexes: ruleIndexes, agreementId: agreement, day: context.day)
-        if let vector = cache.withLock({ $0[key] }) { return PriceView(matrix: self, vector: vector) }
+        let cached = cache.withLock { storage -> PriceVector? in
+            storage.clock += 1
+            if let vector = storage.vectors[key] {
+                storage.lastUse[key] = storage.clock
+                return vector
+            }
+            return nil
+        }
+        if let cached { return PriceView(matrix: self, vector: cached) }
         let vector = materialize(key)
         cache.withLock { storage in
-            if storage.count >= maxVectors { storage.removeAll(keepingCapacity: true) }
-            storage[key] = vector
+            if storage.vectors.count >= maxVectors, let oldest = storage.lastUse.min(by: { $0.value < $1.value })?.key {
+                storage.vectors[oldest] = nil
+                storage.lastUse[oldest] = nil
+            }
+            storage.clock += 1
+            storage.vectors[key] = vector
+            storage.lastUse[key] = storage.clock
         }
         return PriceView(matrix: self, vector: vector)
     }
 
     /// How many effective contexts are materialized (for metrics and tests).
-    public var materializedContexts: Int { cache.withLock { $0.count } }
+    public var materializedContexts: Int { cache.withLock { $0.vectors.count } }
 
     func materialize(_ key: EffectiveContext) -> PriceVector {
         let count = snapshot.products.count
@@ -127,95 +186,123 @@ public final class PriceMatrix: Sendable {
         var switchRule = [Int32](repeating: -1, count: count)
         var amountRule = [Int32](repeating: -1, count: count)
         var availabilityRule = [Int32](repeating: -1, count: count)
-        var hidden = [Bool](repeating: false, count: count)
+        var flags = [UInt8](repeating: 0, count: count)
         for ruleIndex in ordered {
             let rule = snapshot.rules[ruleIndex]
-            func mark(_ apply: (Int) -> Void) {
-                if let selection = selections[ruleIndex] {
-                    for product in selection { apply(Int(product)) }
-                } else {
-                    for product in 0..<count { apply(product) }
-                }
-            }
+            let value = Int32(ruleIndex)
             switch rule.action.aspect {
             case .priceType:
-                if case .priceType(let target) = rule.action, snapshot.priceTypes[target] != nil {
-                    mark { switchRule[$0] = Int32(ruleIndex) }
+                guard case .priceType(let target) = rule.action, snapshot.priceTypes[target] != nil else { continue }
+                Self.mark(&switchRule, value, selections[ruleIndex], count)
+            case .amount: Self.mark(&amountRule, value, selections[ruleIndex], count)
+            case .availability: Self.mark(&availabilityRule, value, selections[ruleIndex], count)
+            case .hide:
+                if let selection = selections[ruleIndex] {
+                    for product in selection { flags[Int(product)] |= 1 }
+                } else {
+                    for product in 0..<count { flags[product] |= 1 }
                 }
-            case .amount: mark { amountRule[$0] = Int32(ruleIndex) }
-            case .availability: mark { availabilityRule[$0] = Int32(ruleIndex) }
-            case .hide: mark { hidden[$0] = true }
             }
         }
         let individual = key.agreementId.flatMap { snapshot.agreementPrices[$0] } ?? [:]
         var amounts = [Int64](repeating: Int64.min, count: count)
-        var types = [Int64](repeating: -1, count: count)
-        var availability = [String?](repeating: nil, count: count)
-        var sources = [PriceQuote.Source](repeating: .base, count: count)
-        var ruleIds = [[Int64]](repeating: [], count: count)
-        for product in 0..<count {
-            var ids: [Int64] = []
-            var typeId = key.priceTypeId
-            if switchRule[product] >= 0, case .priceType(let target) = snapshot.rules[Int(switchRule[product])].action {
-                typeId = target
-                ids.append(snapshot.rules[Int(switchRule[product])].id)
-            }
-            if availabilityRule[product] >= 0, case .availability(let value) = snapshot.rules[Int(availabilityRule[product])].action {
-                availability[product] = value
-            }
-            types[product] = typeId ?? -1
-            if let price = individual[snapshot.products[product].id] {
-                amounts[product] = price
-                sources[product] = .agreement
-                ruleIds[product] = ids
-                continue
-            }
-            guard let typeId, let priceType = snapshot.priceTypes[typeId] else {
-                types[product] = -1
-                ruleIds[product] = ids
-                continue
-            }
-            let base = snapshot.basePrices[typeId].flatMap { product < $0.count ? $0[product] : nil }
-            var action: PricingSnapshot.Action?
-            if amountRule[product] >= 0 {
-                let rule = snapshot.rules[Int(amountRule[product])]
-                action = rule.action
-                ids.append(rule.id)
-                switch rule.action {
-                case .fixed: sources[product] = .fixedRule
-                default: sources[product] = .percentRule
-                }
-            }
-            amounts[product] = PricingMath.final(baseMinor: base, amountRule: action, priceType: priceType, snapshot: snapshot, day: key.day) ?? Int64.min
-            ruleIds[product] = ids
+        // Per price type: its base prices and whether a plain base price can be used as is.
+        var typeCache: [Int64: (type: PricingSnapshot.PriceType, base: [Int64?], plain: Bool)] = [:]
+        func info(_ id: Int64) -> (type: PricingSnapshot.PriceType, base: [Int64?], plain: Bool)? {
+            if let cached = typeCache[id] { return cached }
+            guard let type = snapshot.priceTypes[id] else { return nil }
+            let entry = (type, snapshot.basePrices[id] ?? [], type.currency == snapshot.displayCurrency)
+            typeCache[id] = entry
+            return entry
         }
-        return PriceVector(amounts: amounts, priceTypes: types, hidden: hidden, availability: availability, sources: sources, ruleIds: ruleIds)
+        let defaultInfo = key.priceTypeId.flatMap(info)
+        for product in 0..<count {
+            var typeInfo = defaultInfo
+            if switchRule[product] >= 0, case .priceType(let target) = snapshot.rules[Int(switchRule[product])].action {
+                typeInfo = info(target)
+            }
+            if !individual.isEmpty, let price = individual[snapshot.products[product].id] {
+                amounts[product] = price
+                flags[product] |= 2
+                continue
+            }
+            guard let typeInfo else { continue }
+            let base = product < typeInfo.base.count ? typeInfo.base[product] : nil
+            let rule = amountRule[product]
+            if rule < 0 && typeInfo.plain {
+                amounts[product] = base ?? Int64.min
+                continue
+            }
+            let action = rule >= 0 ? snapshot.rules[Int(rule)].action : nil
+            amounts[product] = PricingMath.final(baseMinor: base, amountRule: action, priceType: typeInfo.type, snapshot: snapshot, day: key.day) ?? Int64.min
+        }
+        return PriceVector(
+            amounts: amounts, switchRule: switchRule, amountRule: amountRule, availabilityRule: availabilityRule, flags: flags,
+            priceTypeId: key.priceTypeId)
+    }
+
+    static func mark(_ target: inout [Int32], _ value: Int32, _ selection: [Int32]?, _ count: Int) {
+        if let selection {
+            for product in selection { target[Int(product)] = value }
+        } else {
+            for product in 0..<count { target[product] = value }
+        }
+    }
+}
+
+extension PricingSnapshot.Rule {
+    /// Rules select the same products when their product sides are equal.
+    var selectionKey: PricingSnapshot.Rule {
+        PricingSnapshot.Rule(
+            id: 0, categoryId: categoryId, brandId: brandId, productLine: productLine, propertyValueId: propertyValueId,
+            productIds: productIds, action: .hide)
     }
 }
 
 /// The prices of one buyer context: O(1) per product.
 public struct PriceView: Sendable {
     let matrix: PriceMatrix
+    let vector: PriceMatrix.PriceVector
 
     /// The currency of every amount in this view.
     public var currency: String { matrix.snapshot.displayCurrency }
-    let vector: PriceMatrix.PriceVector
 
     /// The final price in minor units of the display currency, or nil (no price, or hidden).
     public func amount(productIndex: Int) -> Int64? {
         let value = vector.amounts[productIndex]
-        return value == Int64.min || vector.hidden[productIndex] ? nil : value
+        return value == Int64.min || vector.flags[productIndex] & 1 != 0 ? nil : value
     }
 
-    public func isHidden(productIndex: Int) -> Bool { vector.hidden[productIndex] }
+    public func isHidden(productIndex: Int) -> Bool { vector.flags[productIndex] & 1 != 0 }
 
     public func quote(productIndex: Int) -> PriceQuote {
+        let rules = matrix.snapshot.rules
         let amount = vector.amounts[productIndex]
-        let type = vector.priceTypes[productIndex]
+        var ruleIds: [Int64] = []
+        var priceTypeId = vector.priceTypeId
+        if vector.switchRule[productIndex] >= 0, case .priceType(let target) = rules[Int(vector.switchRule[productIndex])].action {
+            priceTypeId = target
+            ruleIds.append(rules[Int(vector.switchRule[productIndex])].id)
+        }
+        var availability: String?
+        if vector.availabilityRule[productIndex] >= 0, case .availability(let value) = rules[Int(vector.availabilityRule[productIndex])].action {
+            availability = value
+        }
+        var source = PriceQuote.Source.base
+        if vector.flags[productIndex] & 2 != 0 {
+            source = .agreement
+        } else if let known = priceTypeId, matrix.snapshot.priceTypes[known] != nil {
+            if vector.amountRule[productIndex] >= 0 {
+                let rule = rules[Int(vector.amountRule[productIndex])]
+                ruleIds.append(rule.id)
+                if case .fixed = rule.action { source = .fixedRule } else { source = .percentRule }
+            }
+        } else {
+            priceTypeId = nil
+        }
         return PriceQuote(
-            amountMinor: amount == Int64.min ? nil : amount, currency: matrix.snapshot.displayCurrency, priceTypeId: type < 0 ? nil : type,
-            hidden: vector.hidden[productIndex], availability: vector.availability[productIndex], source: vector.sources[productIndex],
-            ruleIds: vector.ruleIds[productIndex])
+            amountMinor: amount == Int64.min ? nil : amount, currency: matrix.snapshot.displayCurrency, priceTypeId: priceTypeId,
+            hidden: vector.flags[productIndex] & 1 != 0, availability: availability, source: source, ruleIds: ruleIds)
     }
 
     /// By product id.

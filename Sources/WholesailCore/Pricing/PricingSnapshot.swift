@@ -78,7 +78,7 @@ public struct PricingSnapshot: Sendable {
         }
     }
 
-    public enum Action: Sendable, Equatable {
+    public enum Action: Sendable, Hashable {
         case markup(ExactDecimal)
         case discount(ExactDecimal)
         /// A fixed price in minor units of the applying price type's currency.
@@ -102,7 +102,7 @@ public struct PricingSnapshot: Sendable {
 
     /// A mass rule: a product side and a context side (all set conditions must hold; none set
     /// selects everything), a priority, validity days and an action.
-    public struct Rule: Sendable, Equatable {
+    public struct Rule: Sendable, Hashable {
         public var id: Int64
         public var priority: Int
         /// Inclusive `YYYY-MM-DD` bounds; nil is open.

@@ -33,7 +33,7 @@ public final class PricingService: Sendable {
 
     /// Rebuilds now (after a write that must be visible to the next request at once).
     public func rebuild() async throws {
-        store.replace(with: PriceMatrix(try await database.pricingSnapshot()))
+        store.replace(with: PriceMatrix(try await database.pricingSnapshot(), reusing: store.matrix))
     }
 }
 
@@ -45,7 +45,7 @@ struct PricingUpdater: Service {
     func run() async throws {
         for try await snapshot in pricing.database.pricingSnapshots().cancelOnGracefulShutdown() {
             let start = ContinuousClock.now
-            pricing.store.replace(with: PriceMatrix(snapshot))
+            pricing.store.replace(with: PriceMatrix(snapshot, reusing: pricing.store.matrix))
             logger.debug("price matrix rebuilt", metadata: ["products": "\(snapshot.products.count)", "ms": "\((ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000)"])
         }
     }

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import WholesailCore
+
+/// In-process measurements that back docs/performance.md (the benchmark suite of issue 12 will
+/// add repeated, baseline-relative runs).
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure in-process figures (pricing).", subcommands: [Pricing.self])
+
+    struct Pricing: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pricing", abstract: "Build the price matrix over a synthetic catalog and time builds and lookups.")
+
+        @Option(help: "Products.") var products = 100_000
+        @Option(help: "Price types.") var priceTypes = 20
+        @Option(help: "Customer companies.") var companies = 1_000
+        @Option(help: "Mass rules.") var rules = 200
+        @Option(help: "Random seed.") var seed: UInt64 = 1
+
+        func run() async throws {
+            var rng = SeededGenerator(seed: seed)
+            let categories = Array(Int64(1)...500)
+            let snapshotStart = ContinuousClock.now
+            var catalog: [PricingSnapshot.Product] = []
+            catalog.reserveCapacity(products)
+            for index in 0..<products {
+                let category = rng.pick(categories)
+                catalog.append(
+                    .init(
+                        id: Int64(index + 1), categories: [category, category / 10 + 1000], brandId: Int64(rng.int(1...300)),
+                        productLine: "L\(rng.int(1...2000))", propertyValues: [Int64(rng.int(1...20_000)), Int64(rng.int(1...20_000))]))
+            }
+            var base: [Int64: [Int64?]] = [:]
+            for type in 1...Int64(priceTypes) {
+                base[type] = (0..<products).map { _ in rng.chance(95) ? Int64(rng.int(100...1_000_000)) : nil }
+            }
+            var assignments: [PricingSnapshot.Assignment] = []
+            for company in 1...Int64(companies) {
+                assignments.append(.init(id: company, priceTypeId: Int64(rng.int(1...priceTypes)), counterpartyId: company))
+            }
+            var ruleList: [PricingSnapshot.Rule] = []
+            for id in 1...Int64(rules) {
+                let action: PricingSnapshot.Action = rng.chance(70)
+                    ? .markup(ExactDecimal(units: Int64(rng.int(1...30)), scale: 1)) : .discount(ExactDecimal(units: Int64(rng.int(1...20)), scale: 1))
+                ruleList.append(
+                    .init(
+                        id: id, priority: rng.int(0...10), categoryId: rng.chance(50) ? rng.pick(categories) : nil,
+                        brandId: rng.chance(40) ? Int64(rng.int(1...300)) : nil, regionId: rng.chance(40) ? Int64(rng.int(1...5)) : nil,
+                        counterpartyId: rng.chance(20) ? Int64(rng.int(1...companies)) : nil, action: action))
+            }
+            let snapshot = PricingSnapshot(
+                products: catalog, priceTypes: (1...Int64(priceTypes)).map { .init(id: $0, currency: "RUB") }, defaultPriceTypeId: 1,
+                basePrices: base, assignments: assignments, rules: ruleList)
+            let generated = ContinuousClock.now - snapshotStart
+
+            let buildStart = ContinuousClock.now
+            let matrix = PriceMatrix(snapshot)
+            let build = ContinuousClock.now - buildStart
+
+            var edited = snapshot
+            edited.rules[0].action = .markup(ExactDecimal(units: 7, scale: 1))
+            let rebuildStart = ContinuousClock.now
+            _ = PriceMatrix(edited, reusing: matrix)
+            let rebuild = ContinuousClock.now - rebuildStart
+            var uploaded = snapshot
+            for index in 0..<10_000 { uploaded.basePrices[1]![index * (products / 10_000)] = Int64(rng.int(100...1_000_000)) }
+            let uploadStart = ContinuousClock.now
+            _ = PriceMatrix(uploaded, reusing: matrix)
+            let upload = ContinuousClock.now - uploadStart
+
+            let contexts = (1...Int64(companies)).map { PricingContext(counterpartyId: $0, regionId: Int64($0 % 5 + 1), day: "2026-11-29") }
+            let materializeStart = ContinuousClock.now
+            for context in contexts { _ = matrix.view(for: context).amount(productIndex: 0) }
+            let materialize = ContinuousClock.now - materializeStart
+            let coldStart = ContinuousClock.now
+            _ = PriceMatrix(snapshot).view(for: contexts[0])
+            let cold = ContinuousClock.now - coldStart - build
+            let views = contexts.prefix(8).map { matrix.view(for: $0) }
+
+            var checksum: Int64 = 0
+            let lookups = 10_000_000
+            var indexes = [Int](repeating: 0, count: 4096)
+            for i in indexes.indices { indexes[i] = rng.int(0...products - 1) }
+            let lookupStart = ContinuousClock.now
+            for i in 0..<lookups {
+                checksum &+= views[i % views.count].amount(productIndex: indexes[i & 4095]) ?? 0
+            }
+            let lookup = ContinuousClock.now - lookupStart
+
+            func ms(_ duration: Duration) -> String {
+                String(format: "%.1f ms", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
+            }
+            let lookupNs = (Double(lookup.components.seconds) * 1e9 + Double(lookup.components.attoseconds) / 1e9) / Double(lookups)
+            print("products \(products), price types \(priceTypes), companies \(companies), rules \(rules)")
+            print("synthetic snapshot generated: \(ms(generated))")
+            print("full matrix build: \(ms(build))")
+            print("rebuild after one rule edit: \(ms(rebuild))")
+            print("rebuild after a 10,000-price upload: \(ms(upload))")
+            print("\(companies) companies' first views: \(ms(materialize)) (\(matrix.materializedContexts) vectors kept within the memory budget)")
+            print("one context's price vector, materialized: about \(ms(cold))")
+            print(String(format: "lookup: %.1f ns per price (%d lookups, checksum %lld)", lookupNs, lookups, checksum))
+            print("resident memory: \(Self.residentMegabytes()) MB")
+        }
+
+        static func residentMegabytes() -> Int {
+            guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+            else { return 0 }
+            return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+        }
+    }
+}
