@@ -40,6 +40,12 @@ public struct WholesailRequestContext: RequestContext {
         return principal!
     }
 
+    /// The submitted form fields to show again in a form that failed validation: without the CSRF
+    /// token and any secret fields, each cut to `limit` characters.
+    public func echoedForm(limit: Int, dropping secrets: Set<String> = []) -> [String: String] {
+        form.filter { $0.key != "_csrf" && !secrets.contains($0.key) }.mapValues { String($0.prefix(limit)) }
+    }
+
     /// Throws 401 unless someone is signed in.
     public func requireSignedIn() throws -> Principal {
         guard let principal else { throw DomainError(.unauthenticated, code: "auth.required", message: "Please sign in.") }

@@ -1,4 +1,5 @@
 import Foundation
+import WholesailCore
 import WholesailResources
 
 /// The portal's two languages. Pages and messages exist in both; catalog data is whatever the
@@ -59,6 +60,11 @@ public struct Localizer: Sendable {
     /// A translated message for an error code (`error.<code>`), or the given English fallback.
     public func message(code: String, fallback: String) -> String {
         strings["error." + code] ?? fallback
+    }
+
+    /// The translated message of every field of a validation error, for re-rendering a form.
+    public func fieldMessages(_ error: ValidationError) -> [String: String] {
+        error.fields.mapValues { message(code: $0.code, fallback: $0.message) }
     }
 
     /// Substitutes `{name}` placeholders.

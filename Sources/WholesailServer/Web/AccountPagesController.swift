@@ -155,7 +155,7 @@ struct AccountPagesController {
         } catch let error as ValidationError {
             let t = renderer.localizer(context.language)
             return try await renderAccount(
-                request, context: context, errors: error.fields.mapValues { t.message(code: $0.code, fallback: $0.message) },
+                request, context: context, errors: t.fieldMessages(error),
                 status: .unprocessableContent
             ).response(from: request, context: context)
         }
@@ -210,11 +210,8 @@ struct AccountPagesController {
         do {
             try await database.submitRegistration(form, ip: context.remoteIP)
         } catch let error as ValidationError {
-            let errors = error.fields.mapValues { t.message(code: $0.code, fallback: $0.message) }
-            var values = f
-            values["_csrf"] = nil
-            values = values.mapValues { String($0.prefix(2000)) }
-            return renderRegister(request, context: context, values: values, errors: errors, status: .unprocessableContent)
+            return renderRegister(
+                request, context: context, values: context.echoedForm(limit: 2000), errors: t.fieldMessages(error), status: .unprocessableContent)
         }
         return renderer.render(
             "account-message", ["title": t["register.title"], "heading": t["register.done_title"], "text": t["register.done_text"]],

@@ -61,7 +61,7 @@ struct AdminAccessController {
         } catch let error as ValidationError {
             let t = renderer.localizer(context.language)
             return try await renderRoles(
-                request, context: context, errors: error.fields.mapValues { t.message(code: $0.code, fallback: $0.message) },
+                request, context: context, errors: t.fieldMessages(error),
                 values: ["code": String((f["code"] ?? "").prefix(40)), "nameEn": String((f["nameEn"] ?? "").prefix(100)), "nameRu": String((f["nameRu"] ?? "").prefix(100))],
                 status: .unprocessableContent
             ).response(from: request, context: context)

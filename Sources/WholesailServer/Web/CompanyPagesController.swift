@@ -85,12 +85,9 @@ struct CompanyPagesController {
             }
         } catch let error as ValidationError {
             let t = renderer.localizer(context.language)
-            var values = f
-            values["_csrf"] = nil
-            values["password"] = nil
             return try await renderUsers(
-                request, context: context, values: values.mapValues { String($0.prefix(300)) },
-                errors: error.fields.mapValues { t.message(code: $0.code, fallback: $0.message) }, status: .unprocessableContent
+                request, context: context, values: context.echoedForm(limit: 300, dropping: ["password"]),
+                errors: t.fieldMessages(error), status: .unprocessableContent
             ).response(from: request, context: context)
         }
         return .redirect(to: "/company/users?created=1")
@@ -150,11 +147,9 @@ struct CompanyPagesController {
             try await database.addDeliveryAddress(counterpartyId: company, form, actor: try context.requireSignedIn())
         } catch let error as ValidationError {
             let t = renderer.localizer(context.language)
-            var values = f
-            values["_csrf"] = nil
             return try await renderAddresses(
-                request, context: context, values: values.mapValues { String($0.prefix(1000)) },
-                errors: error.fields.mapValues { t.message(code: $0.code, fallback: $0.message) }, status: .unprocessableContent
+                request, context: context, values: context.echoedForm(limit: 1000),
+                errors: t.fieldMessages(error), status: .unprocessableContent
             ).response(from: request, context: context)
         }
         return .redirect(to: "/company/addresses")
@@ -196,11 +191,9 @@ struct CompanyPagesController {
                 file: document?.data ?? Data())
         } catch let error as ValidationError {
             let t = renderer.localizer(context.language)
-            var values = context.form
-            values["_csrf"] = nil
             return try await renderChange(
-                request, context: context, values: values.mapValues { String($0.prefix(500)) },
-                errors: error.fields.mapValues { t.message(code: $0.code, fallback: $0.message) }, status: .unprocessableContent
+                request, context: context, values: context.echoedForm(limit: 500),
+                errors: t.fieldMessages(error), status: .unprocessableContent
             ).response(from: request, context: context)
         }
         return .redirect(to: "/company/change-request?sent=1")
