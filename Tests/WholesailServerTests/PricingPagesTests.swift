@@ -21,10 +21,10 @@ import WholesailStore
         return ((json["product"] as? [String: Any])?["price"] as? [String: Any])?["amount"] as? String
     }
 
-    static func token(_ client: some TestClientProtocol, _ email: String) async throws -> String {
+    static func token(_ client: some TestClientProtocol, _ email: String, password: String = "Demo2026-buyer") async throws -> String {
         let response = try await client.execute(
             uri: "/api/v1/auth/token", method: .post, headers: [.contentType: "application/json"],
-            body: ByteBuffer(string: #"{"email":"\#(email)","password":"Demo2026-buyer"}"#))
+            body: ByteBuffer(string: #"{"email":"\#(email)","password":"\#(password)"}"#))
         return try #require(try response.json()["token"] as? String)
     }
 
@@ -92,6 +92,47 @@ import WholesailStore
             let guestItems = try #require(try guest.json()["items"] as? [[String: Any]])
             let amounts = guestItems.compactMap { ($0["price"] as? [String: Any])?["amount"] as? String }.compactMap { Money(decimal: $0, currency: "RUB")?.minorUnits }
             #expect(amounts == amounts.sorted(by: >))
+        }
+    }
+}
+
+@Suite struct AdminPricingTests {
+    @Test("an admin creates a rule in the page, the buyer's price changes, the explanation names the rule; disabling restores")
+    func adminRules() async throws {
+        let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
+        let product = try #require(try await database.reader.read { try String.fetchOne($0, sql: "SELECT sku FROM product WHERE id = 1") })
+        let before = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT amountMinor FROM price WHERE productId = 1 AND priceTypeId = 2") }
+        try await app.test(.router) { client in
+            var (admin, _) = try await Accounts.signIn(client, "admin@wholesail.example", password: "Demo2026-admin")
+            #expect(try await admin.get(client, "/admin/pricing").status == .ok)
+            let bad = try await admin.post(
+                client, "/admin/pricing/rules", ["name": "", "action": "discount", "percent": "150", "validFrom": "2026-13-01", "skus": "NO-SUCH"])
+            #expect(bad.status == .unprocessableContent)
+            #expect(bad.text.contains("Укажите процент") || bad.text.contains("percentage"))
+            let unknown = try await admin.post(client, "/admin/pricing/rules", ["name": "Список", "action": "discount", "percent": "5", "skus": "NO-SUCH"])
+            #expect(unknown.status == .unprocessableContent)
+            let rules = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM priceRule") }
+            #expect(rules == 0, "refused rules leave nothing")
+            let good = try await admin.post(
+                client, "/admin/pricing/rules", ["name": "Скидка ЭлектроСнабу", "priority": "3", "counterpartyId": "1", "action": "discount", "percent": "10", "skus": product])
+            #expect(good.status == .seeOther)
+            let petrov = try await PricingPagesTests.token(client, "petrov@elektrosnab.example")
+            let expected = Money(minorUnits: before!, currency: "RUB").multiplied(by: ExactDecimal(parsing: "0.9")!).decimalString
+            #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == expected)
+            let explained = try await admin.get(client, "/admin/pricing?counterparty=1&sku=\(product)")
+            #expect(explained.text.contains("Скидка ЭлектроСнабу"))
+            #expect(!explained.text.contains("disagree") && !explained.text.contains("расходятся"))
+            let api = try await client.execute(
+                uri: "/api/v1/pricing/explain?counterparty=1&sku=\(product)", method: .get,
+                headers: [.authorization: "Bearer \(try await PricingPagesTests.token(client, "manager@wholesail.example", password: "Demo2026-manager"))"])
+            #expect(api.status == .ok)
+            #expect((try api.json()["rules"] as? [Int])?.count == 1)
+            #expect(try await client.execute(uri: "/api/v1/pricing/explain?sku=\(product)", method: .get, headers: [.authorization: "Bearer \(petrov)"]).status == .forbidden)
+            let ruleId = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM priceRule") })
+            #expect(try await admin.post(client, "/admin/pricing/rules/\(ruleId)/active", ["active": "0"]).status == .seeOther)
+            #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == Money(minorUnits: before!, currency: "RUB").decimalString)
+            var (buyer, _) = try await Accounts.signIn(client, "petrov@elektrosnab.example", password: "Demo2026-buyer")
+            #expect(try await buyer.get(client, "/admin/pricing").status == .forbidden)
         }
     }
 }

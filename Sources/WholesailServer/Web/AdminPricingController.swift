@@ -1,0 +1,186 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WholesailCore
+import WholesailStore
+
+/// The admin's price rules: list, create, enable or disable, and "what does company X pay for
+/// product Y, and which rules made that price" (also in JSON for staff).
+struct AdminPricingController {
+    let database: WholesailDatabase
+    let renderer: TemplateRenderer
+    let pricing: PricingService
+
+    func mount(on routes: Routes) {
+        routes.get("/admin/pricing", .permission("pricing.manage"), use: page)
+        routes.post("/admin/pricing/rules", .permission("pricing.manage"), use: create)
+        routes.post("/admin/pricing/rules/:rule/active", .permission("pricing.manage"), use: toggle)
+        routes.get("/api/v1/pricing/explain", .permission("customers.serve"), use: explainAPI)
+    }
+
+    struct Explanation {
+        var quote: PriceQuote
+        var reference: PriceQuote
+        var priceTypeName: String?
+        var rules: [(id: Int64, name: String)]
+        var productName: String
+        var companyName: String
+    }
+
+    func explain(counterpartyId: Int64?, sku: String, context: WholesailRequestContext) async throws -> Explanation? {
+        guard let productId = try await database.productId(sku: sku) else { return nil }
+        if let counterpartyId { try context.require("customers.serve", on: .counterparty(counterpartyId)) }
+        let pricingContext = try await database.pricingContext(userId: nil, counterpartyId: counterpartyId, day: PricingService.today())
+        let matrix = pricing.matrix
+        guard let index = matrix.index(of: productId) else { return nil }
+        let quote = matrix.view(for: pricingContext).quote(productIndex: index)
+        let reference = PricingReference.quote(matrix.snapshot, context: pricingContext, productIndex: index)
+        let rules = try await database.priceRules()
+        let choices = try await database.pricingChoices()
+        let card = try await database.productCard(id: productId)
+        return Explanation(
+            quote: quote, reference: reference, priceTypeName: choices.priceTypes.first { $0.id == quote.priceTypeId }?.name,
+            rules: quote.ruleIds.map { id in (id, rules.first { $0.id == id }?.name ?? "#\(id)") },
+            productName: card?.summary.name ?? sku,
+            companyName: counterpartyId.flatMap { id in choices.counterparties.first { $0.id == id }?.name } ?? "")
+    }
+
+    @Sendable func page(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        try await render(request, context: context, errors: [:], values: [:], status: .ok)
+    }
+
+    func render(
+        _ request: Request, context: WholesailRequestContext, errors: [String: String], values: [String: String], status: HTTPResponse.Status
+    ) async throws -> HTML {
+        let t = renderer.localizer(context.language)
+        let format = Formatter(language: context.language)
+        let rules = try await database.priceRules()
+        let choices = try await database.pricingChoices()
+        var explained: [String: Any] = [:]
+        let query = request.uri.queryParameters
+        if let sku = query["sku"].map(String.init), !sku.isEmpty {
+            let company = query["counterparty"].flatMap { Int64($0) }
+            if let result = try await explain(counterpartyId: company, sku: String(sku.prefix(100)), context: context) {
+                explained = [
+                    "found": true, "product": result.productName, "company": result.companyName.isEmpty ? t["pricing.guest"] : result.companyName,
+                    "priceType": result.priceTypeName ?? "—",
+                    "price": result.quote.hidden ? t["pricing.hidden"] : result.quote.amountMinor.map { format.money($0, result.quote.currency) } ?? "—",
+                    "source": t["pricing.source_" + result.quote.source.rawValue],
+                    "rules": result.rules.map { ["id": $0.id, "name": $0.name] },
+                    "agrees": result.quote == result.reference,
+                ]
+            } else {
+                explained = ["notFound": true]
+            }
+        }
+        func options(_ list: [(id: Int64, name: String)], selected: String?) -> [[String: Any]] {
+            list.map { ["id": $0.id, "name": $0.name, "selected": String($0.id) == selected] }
+        }
+        return renderer.render(
+            "admin-pricing",
+            [
+                "title": t["pricing.title"],
+                "rules": rules.map { rule in
+                    var action = t["pricing.action_" + rule.action]
+                    if let percent = rule.percent { action += " \(percent)%" }
+                    if let amount = rule.amountMinor { action += " " + format.money(amount, "RUB") }
+                    if let target = rule.targetPriceType { action += " → \(target)" }
+                    if let availability = rule.availability { action += " → " + t["pricing.availability_" + availability] }
+                    return [
+                        "id": rule.id, "name": rule.name, "priority": rule.priority, "active": rule.active,
+                        "period": [rule.validFrom.map { String($0.prefix(10)) } ?? "…", rule.validTo.map { String($0.prefix(10)) } ?? "…"].joined(separator: " – "),
+                        "products": rule.productSide.isEmpty ? t["pricing.all_products"] : rule.productSide.joined(separator: ", "),
+                        "buyers": rule.contextSide.isEmpty ? t["pricing.all_buyers"] : rule.contextSide.joined(separator: ", "),
+                        "action": action,
+                    ] as [String: Any]
+                },
+                "hasRules": !rules.isEmpty,
+                "categories": choices.categories.map { ["id": $0.id, "name": String(repeating: "— ", count: $0.depth) + $0.name, "selected": String($0.id) == values["categoryId"]] },
+                "brands": options(choices.brands, selected: values["brandId"]),
+                "regions": options(choices.regions, selected: values["regionId"]),
+                "counterparties": options(choices.counterparties, selected: values["counterpartyId"] ?? query["counterparty"].map(String.init)),
+                "holdings": options(choices.holdings, selected: values["holdingId"]),
+                "userGroups": options(choices.userGroups, selected: values["userGroupId"]),
+                "priceTypes": choices.priceTypes.map { ["id": $0.id, "name": "\($0.name) (\($0.currency))", "selected": String($0.id) == values["targetPriceTypeId"]] },
+                "values": values, "errors": errors, "hasErrors": !errors.isEmpty,
+                "explained": explained, "sku": query["sku"].map(String.init) ?? "",
+                "saved": query["saved"] != nil,
+            ], request: request, context: context, status: status)
+    }
+
+    @Sendable func create(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        let f = context.form
+        var form = PriceRuleForm()
+        form.name = f["name"] ?? ""
+        form.priority = f["priority"] ?? "0"
+        form.validFrom = f["validFrom"] ?? ""
+        form.validTo = f["validTo"] ?? ""
+        form.categoryId = f["categoryId"].flatMap { Int64($0) }
+        form.brandId = f["brandId"].flatMap { Int64($0) }
+        form.productLine = f["productLine"] ?? ""
+        form.skus = f["skus"] ?? ""
+        form.regionId = f["regionId"].flatMap { Int64($0) }
+        form.counterpartyId = f["counterpartyId"].flatMap { Int64($0) }
+        form.holdingId = f["holdingId"].flatMap { Int64($0) }
+        form.userGroupId = f["userGroupId"].flatMap { Int64($0) }
+        form.action = f["action"] ?? ""
+        form.percent = f["percent"] ?? ""
+        form.amount = f["amount"] ?? ""
+        form.targetPriceTypeId = f["targetPriceTypeId"].flatMap { Int64($0) }
+        form.availability = f["availability"] ?? ""
+        do {
+            try await database.createPriceRule(form, actor: principal)
+        } catch let error as ValidationError {
+            let t = renderer.localizer(context.language)
+            return try await render(request, context: context, errors: t.fieldMessages(error), values: context.echoedForm(limit: 20_000), status: .unprocessableContent)
+                .response(from: request, context: context)
+        }
+        try await pricing.rebuild()
+        return .redirect(to: "/admin/pricing?saved=1")
+    }
+
+    @Sendable func toggle(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        guard let id = context.parameters.get("rule", as: Int64.self) else { throw HTTPError(.notFound) }
+        try await database.setPriceRuleActive(id: id, active: context.form["active"] == "1", actor: principal)
+        try await pricing.rebuild()
+        return .redirect(to: "/admin/pricing?saved=1")
+    }
+
+    struct ExplainDTO: Encodable {
+        var product: String
+        var price: CatalogAPIController.PriceDTO?
+        var hidden: Bool
+        var priceTypeId: Int64?
+        var source: String
+        var rules: [Int64]
+
+        enum CodingKeys: String, CodingKey {
+            case product, price, hidden, source, rules
+            case priceTypeId = "price_type_id"
+        }
+    }
+
+    @Sendable func explainAPI(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard let sku = query["sku"].map(String.init), !sku.isEmpty else {
+            throw DomainError(.malformed, code: "pricing.sku_required", message: "Give the product's sku.")
+        }
+        var company: Int64?
+        if let raw = query["counterparty"] {
+            guard let id = Int64(raw) else { throw DomainError(.malformed, code: "request.malformed", message: "counterparty must be an id.") }
+            guard try await database.owners(of: .counterparty, id: id) != nil else { throw DomainError.notFound("counterparty") }
+            company = id
+        }
+        guard let result = try await explain(counterpartyId: company, sku: String(sku.prefix(100)), context: context) else {
+            throw DomainError(.notFound, code: "catalog.product_not_found", message: "The product was not found.")
+        }
+        return try JSONResponse.make(
+            ExplainDTO(
+                product: result.productName,
+                price: result.quote.amountMinor.map { .init(amount: Money(minorUnits: $0, currency: result.quote.currency).decimalString, currency: result.quote.currency) },
+                hidden: result.quote.hidden, priceTypeId: result.quote.priceTypeId, source: result.quote.source.rawValue,
+                rules: result.quote.ruleIds))
+    }
+}
