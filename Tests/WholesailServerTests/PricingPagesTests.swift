@@ -136,3 +136,21 @@ import WholesailStore
         }
     }
 }
+
+@Suite struct ExchangeRateTests {
+    @Test("rates are entered per banking day, checked, and replace that day's rate")
+    func rates() async throws {
+        let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
+        try await app.test(.router) { client in
+            var (admin, _) = try await Accounts.signIn(client, "admin@wholesail.example", password: "Demo2026-admin")
+            _ = try await admin.get(client, "/admin/pricing")
+            #expect(try await admin.post(client, "/admin/pricing/rates", ["currency": "USD", "day": "2026-11-29", "rate": "-1"]).status == .unprocessableContent)
+            #expect(try await admin.post(client, "/admin/pricing/rates", ["currency": "XXX", "day": "2026-11-29", "rate": "90"]).status == .unprocessableContent)
+            #expect(try await admin.post(client, "/admin/pricing/rates", ["currency": "USD", "day": "29.11.2026", "rate": "90"]).status == .unprocessableContent)
+            #expect(try await admin.post(client, "/admin/pricing/rates", ["currency": "USD", "day": "2026-11-29", "rate": "95,5"]).status == .seeOther)
+            #expect(try await admin.post(client, "/admin/pricing/rates", ["currency": "USD", "day": "2026-11-29", "rate": "96.1234"]).status == .seeOther)
+        }
+        let rates = try await database.exchangeRates()
+        #expect(rates == [ExchangeRateRow(currency: "USD", day: "2026-11-29", rate: "96.1234")])
+    }
+}

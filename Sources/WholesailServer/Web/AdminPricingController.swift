@@ -15,6 +15,7 @@ struct AdminPricingController {
         routes.get("/admin/pricing", .permission("pricing.manage"), use: page)
         routes.post("/admin/pricing/rules", .permission("pricing.manage"), use: create)
         routes.post("/admin/pricing/rules/:rule/active", .permission("pricing.manage"), use: toggle)
+        routes.post("/admin/pricing/rates", .permission("pricing.manage"), use: setRate)
         routes.get("/api/v1/pricing/explain", .permission("customers.serve"), use: explainAPI)
     }
 
@@ -105,6 +106,9 @@ struct AdminPricingController {
                 "values": values, "errors": errors, "hasErrors": !errors.isEmpty,
                 "explained": explained, "sku": query["sku"].map(String.init) ?? "",
                 "saved": query["saved"] != nil,
+                "rates": try await database.exchangeRates().map { ["currency": $0.currency, "day": $0.day, "rate": $0.rate] },
+                "currencies": try await database.currencies().map { ["code": $0, "selected": $0 == values["currency"]] },
+                "today": PricingService.today(),
             ], request: request, context: context, status: status)
     }
 
@@ -144,6 +148,20 @@ struct AdminPricingController {
         let principal = try context.requireSignedIn()
         guard let id = context.parameters.get("rule", as: Int64.self) else { throw HTTPError(.notFound) }
         try await database.setPriceRuleActive(id: id, active: context.form["active"] == "1", actor: principal)
+        try await pricing.rebuild()
+        return .redirect(to: "/admin/pricing?saved=1")
+    }
+
+    @Sendable func setRate(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        do {
+            try await database.setExchangeRate(
+                currency: context.form["currency"] ?? "", day: context.form["day"] ?? "", rate: context.form["rate"] ?? "", actor: principal)
+        } catch let error as ValidationError {
+            let t = renderer.localizer(context.language)
+            return try await render(request, context: context, errors: t.fieldMessages(error), values: context.echoedForm(limit: 100), status: .unprocessableContent)
+                .response(from: request, context: context)
+        }
         try await pricing.rebuild()
         return .redirect(to: "/admin/pricing?saved=1")
     }

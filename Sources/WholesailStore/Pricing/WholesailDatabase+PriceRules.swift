@@ -204,3 +204,52 @@ extension WholesailDatabase {
         try await reader.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM product WHERE sku = ?", arguments: [sku.trimmingCharacters(in: .whitespaces)]) }
     }
 }
+
+/// An exchange rate of one banking day.
+public struct ExchangeRateRow: Sendable, Equatable {
+    public var currency: String
+    public var day: String
+    public var rate: String
+
+    public init(currency: String, day: String, rate: String) {
+        self.currency = currency
+        self.day = day
+        self.rate = rate
+    }
+}
+
+extension WholesailDatabase {
+    public func exchangeRates(limit: Int = 60) async throws -> [ExchangeRateRow] {
+        try await reader.read { db in
+            try Row.fetchAll(db, sql: "SELECT currency, day, rate FROM exchangeRate ORDER BY day DESC, currency LIMIT ?", arguments: [limit])
+                .map { ExchangeRateRow(currency: $0["currency"], day: $0["day"], rate: $0["rate"]) }
+        }
+    }
+
+    public func currencies() async throws -> [String] {
+        try await reader.read { db in try String.fetchAll(db, sql: "SELECT code FROM currency WHERE code <> 'RUB' ORDER BY code") }
+    }
+
+    /// Sets the rate of a currency for a banking day (roubles per unit), replacing that day's rate.
+    public func setExchangeRate(currency: String, day: String, rate raw: String, actor: Principal) async throws {
+        var issues: [String: ValidationError.FieldIssue] = [:]
+        let parts = day.split(separator: "-")
+        if !(parts.count == 3 && parts[0].count == 4 && Int(parts[0]) != nil && (1...12).contains(Int(parts[1]) ?? 0) && (1...31).contains(Int(parts[2]) ?? 0)) {
+            issues["day"] = .init(code: "pricing.bad_date", message: "Enter a date as YYYY-MM-DD.")
+        }
+        let rate = ExactDecimal(parsing: raw)
+        if rate == nil || rate!.units <= 0 || rate!.scale > 10_000 {
+            issues["rate"] = .init(code: "pricing.bad_rate", message: "Enter a positive rate with up to 4 decimals, such as 96.1234.")
+        }
+        if !issues.isEmpty { throw ValidationError(fields: issues) }
+        try await writer.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM currency WHERE code = ? AND code <> 'RUB')", arguments: [currency]) == true else {
+                throw ValidationError(field: "currency", code: "pricing.bad_currency", message: "Unknown currency.")
+            }
+            try db.execute(
+                sql: "INSERT INTO exchangeRate (currency, day, rate) VALUES (?, ?, ?) ON CONFLICT (currency, day) DO UPDATE SET rate = excluded.rate",
+                arguments: [currency, day, rate!.description])
+            try Self.audit(db, actor: actor.userId, action: "pricing.rate_set", objectType: "currency", objectId: currency, details: ["day": day, "rate": rate!.description])
+        }
+    }
+}
