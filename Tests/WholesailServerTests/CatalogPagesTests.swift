@@ -104,3 +104,75 @@ import WholesailStore
         }
     }
 }
+
+@Suite struct CatalogFilterTests {
+    @Test("facet counts equal a plain SQL count, and filtering by a value narrows to exactly those")
+    func facets() async throws {
+        let (app, database) = try await TestApp.make(seed: CatalogPagesTests.demo)
+        let cable = try #require(try await database.categoryTree().first { $0.name == "Кабель и провод" })
+        try await app.test(.router) { client in
+            let response = try await client.execute(uri: "/api/v1/products?category=\(cable.id)&per_page=5", method: .get)
+            let facets = try #require(try response.json()["facets"] as? [[String: Any]])
+            let section = try #require(facets.first { $0["name"] as? String == "Материал жилы" })
+            let values = try #require(section["values"] as? [[String: Any]])
+            let property = try #require(section["property_id"] as? Int)
+            for value in values {
+                let id = try #require(value["id"] as? Int)
+                let expected = try await database.reader.read { db in
+                    try Int.fetchOne(db, sql: """
+                        SELECT count(*) FROM productProperty pp JOIN product p ON p.id = pp.productId
+                        WHERE pp.propertyId = ? AND pp.valueId = ? AND p.active = 1 AND p.id IN (
+                            SELECT pc.productId FROM productCategory pc JOIN category c ON c.id = pc.categoryId WHERE c.path LIKE ?)
+                        """, arguments: [property, id, "/\(cable.id)/%"])
+                }
+                #expect(value["count"] as? Int == expected, "\(value["value"] ?? "")")
+            }
+            let copper = try #require(values.first { $0["value"] as? String == "медь" })
+            let filtered = try await client.execute(
+                uri: "/api/v1/products?category=\(cable.id)&prop.\(property)=\(copper["id"] as! Int)&per_page=100", method: .get)
+            #expect(try filtered.json()["total"] as? Int == copper["count"] as? Int)
+            #expect(try await client.execute(uri: "/api/v1/products?prop.x=1", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/api/v1/products?tag=bogus", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/api/v1/products?price_min=abc", method: .get).status == .badRequest)
+            let page = try await client.execute(uri: "/catalog/\(cable.id)?prop.\(property)=\(copper["id"] as! Int)", method: .get)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("name=\"prop.\(property)\" value=\"\(copper["id"] as! Int)\" checked"))
+        }
+    }
+
+    @Test("price range uses the buyer's price; in-stock and tag filters narrow the list")
+    func otherFilters() async throws {
+        let (app, _) = try await TestApp.make(seed: CatalogPagesTests.demo)
+        try await app.test(.router) { client in
+            let all = try await client.execute(uri: "/api/v1/products?per_page=100&facets=0", method: .get)
+            let total = try #require(try all.json()["total"] as? Int)
+            let ranged = try await client.execute(uri: "/api/v1/products?price_min=1000&price_max=2000&per_page=100&facets=0", method: .get)
+            let items = try #require(try ranged.json()["items"] as? [[String: Any]])
+            #expect(!items.isEmpty)
+            for item in items {
+                let amount = try #require(Money(decimal: ((item["price"] as? [String: Any])?["amount"] as? String) ?? "", currency: "RUB")?.minorUnits)
+                #expect((100_000...200_000).contains(amount))
+            }
+            let inStock = try await client.execute(uri: "/api/v1/products?in_stock=1&per_page=1&facets=0", method: .get)
+            #expect((try inStock.json()["total"] as? Int ?? 0) < total)
+            let novelties = try await client.execute(uri: "/api/v1/products?tag=novelty&per_page=100&facets=0", method: .get)
+            #expect(try novelties.json()["total"] as? Int == 600 / 23)
+        }
+    }
+
+    @Test("an exact SKU or article comes first in search")
+    func skuFirst() async throws {
+        let (app, database) = try await TestApp.make(seed: CatalogPagesTests.demo)
+        let product = try #require(try await database.reader.read { db in
+            try Row.fetchOne(db, sql: "SELECT sku, article FROM product WHERE id = 300").map { ($0["sku"] as String, $0["article"] as String) }
+        })
+        try await app.test(.router) { client in
+            for query in [product.0, product.0.lowercased(), product.1] {
+                let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? query
+                let response = try await client.execute(uri: "/api/v1/products?q=\(encoded)&per_page=3&facets=0", method: .get)
+                let first = try #require((try response.json()["items"] as? [[String: Any]])?.first)
+                #expect(first["id"] as? Int == 300, "query \(query)")
+            }
+        }
+    }
+}

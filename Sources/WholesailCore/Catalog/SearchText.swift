@@ -22,18 +22,58 @@ public enum SearchText {
         return out
     }
 
-    /// An FTS5 MATCH expression for what a person typed: each word must match, the last one as a
-    /// prefix (type-ahead). Every token is quoted, so FTS syntax in the input is just text.
-    /// Returns nil when nothing searchable is left (empty input, only punctuation).
+    /// An FTS5 MATCH expression for what a person typed: every word must match, the last one as a
+    /// prefix (type-ahead); `"quoted words"` must stand together; `-word` excludes. Every token is
+    /// quoted, so FTS syntax in the input is just text. Returns nil when nothing searchable is left
+    /// (empty input, only punctuation, only exclusions).
     public static func matchExpression(_ query: String, maxTokens: Int = 8) -> String? {
-        // Split where SQLite's unicode61 tokenizer splits: at everything but letters and digits.
-        let tokens = normalize(String(query.prefix(500)))
-            .split { !($0.isLetter || $0.isNumber) }
-            .map(String.init)
-            .prefix(maxTokens)
-        guard !tokens.isEmpty else { return nil }
-        var parts = tokens.map { "\"\($0)\"" }
-        parts[parts.count - 1] += "*"
-        return parts.joined(separator: " ")
+        let text = String(query.prefix(500))
+        var positives: [String] = []
+        var negatives: [String] = []
+        var lastIsPrefixable = false
+        // Split into quoted phrases and loose words, keeping a leading minus.
+        var index = text.startIndex
+        while index < text.endIndex, positives.count + negatives.count < maxTokens {
+            let character = text[index]
+            if character.isWhitespace {
+                index = text.index(after: index)
+                continue
+            }
+            var negative = false
+            var cursor = index
+            if character == "-", text.index(after: index) < text.endIndex, !text[text.index(after: index)].isWhitespace {
+                negative = true
+                cursor = text.index(after: index)
+            }
+            if text[cursor] == "\"" {
+                let open = text.index(after: cursor)
+                let close = text[open...].firstIndex(of: "\"") ?? text.endIndex
+                let words = tokens(String(text[open..<close]))
+                if !words.isEmpty {
+                    let phrase = "\"" + words.joined(separator: " ") + "\""
+                    if negative { negatives.append(phrase) } else { positives.append(phrase) }
+                    lastIsPrefixable = false
+                }
+                index = close < text.endIndex ? text.index(after: close) : close
+                continue
+            }
+            let end = text[cursor...].firstIndex(where: { $0.isWhitespace }) ?? text.endIndex
+            let words = tokens(String(text[cursor..<end]))
+            for word in words {
+                if negative { negatives.append("\"\(word)\"") } else { positives.append("\"\(word)\"") }
+            }
+            if !words.isEmpty { lastIsPrefixable = !negative }
+            index = end
+        }
+        guard !positives.isEmpty else { return nil }
+        if lastIsPrefixable { positives[positives.count - 1] += "*" }
+        var expression = positives.joined(separator: " ")
+        for negative in negatives { expression += " NOT " + negative }
+        return expression
+    }
+
+    /// Words as SQLite's unicode61 tokenizer cuts them: at everything but letters and digits.
+    static func tokens(_ text: String) -> [String] {
+        normalize(text).split { !($0.isLetter || $0.isNumber) }.map(String.init)
     }
 }

@@ -43,12 +43,31 @@ struct CatalogAPIController {
         }
     }
 
+    struct FacetDTO: Encodable {
+        struct Value: Encodable {
+            var id: Int64
+            var value: String
+            var count: Int
+            var selected: Bool
+        }
+
+        var propertyId: Int64
+        var name: String
+        var unit: String?
+        var values: [Value]
+
+        enum CodingKeys: String, CodingKey {
+            case name, unit, values
+            case propertyId = "property_id"
+        }
+    }
+
     struct ListDTO: Encodable {
         var items: [ProductDTO]
         var total: Int
         var page: Int
         var perPage: Int
-        var facets: [String]
+        var facets: [FacetDTO]
 
         enum CodingKeys: String, CodingKey {
             case items, total, page, facets
@@ -70,13 +89,22 @@ struct CatalogAPIController {
             }
             categoryId = id
         }
-        let prices = try await pricing.view(for: context.principal)
-        let listed = try await database.listProducts(
-            ProductListQuery(categoryId: categoryId, text: text, sort: paging.sort, page: paging.page, perPage: paging.perPage),
-            price: { prices.price(of: $0) }, isHidden: { prices.hides($0) })
-        let result = (items: listed.items.map(prices.priced), total: listed.total)
+        let buyer = try await pricing.context(for: context.principal)
+        let prices = pricing.view(for: buyer)
+        var listQuery = ProductListQuery(categoryId: categoryId, text: text, sort: paging.sort, page: paging.page, perPage: paging.perPage)
+        paging.apply(to: &listQuery)
+        listQuery.regionId = buyer.regionId
+        listQuery.withFacets = query["facets"] != "0"
+        let listed = try await database.listProducts(listQuery, price: { prices.price(of: $0) }, isHidden: { prices.hides($0) })
+        let facets = listed.facets.map { facet in
+            FacetDTO(
+                propertyId: facet.propertyId, name: facet.name, unit: facet.unit,
+                values: facet.values.map {
+                    .init(id: $0.id, value: $0.value, count: $0.count, selected: paging.properties[facet.propertyId]?.contains($0.id) ?? false)
+                })
+        }
         return try JSONResponse.make(
-            ListDTO(items: result.items.map(ProductDTO.init), total: result.total, page: paging.page, perPage: paging.perPage, facets: []))
+            ListDTO(items: listed.items.map(prices.priced).map(ProductDTO.init), total: listed.total, page: paging.page, perPage: paging.perPage, facets: facets))
     }
 
     struct CardDTO: Encodable {

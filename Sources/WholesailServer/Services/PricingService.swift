@@ -22,12 +22,19 @@ public final class PricingService: Sendable {
         return String(format: "%04d-%02d-%02d", components.year!, components.month!, components.day!)
     }
 
-    /// The prices a principal sees (a guest sees the default price type and context-free rules).
-    public func view(for principal: Principal?) async throws -> PriceView {
+    /// Who is buying, for prices and regional stock: the principal's current company (a guest has
+    /// the empty context: the default price type and rules without a context side).
+    public func context(for principal: Principal?) async throws -> PricingContext {
         let counterparty = principal.flatMap { $0.currentCounterpartyId ?? ($0.memberOf.count == 1 ? $0.memberOf.first : nil) }
-        let context = try await database.pricingContext(userId: principal?.userId, counterpartyId: counterparty, day: Self.today())
-        return store.matrix.view(for: context)
+        return try await database.pricingContext(userId: principal?.userId, counterpartyId: counterparty, day: Self.today())
     }
+
+    /// The prices a principal sees.
+    public func view(for principal: Principal?) async throws -> PriceView {
+        store.matrix.view(for: try await context(for: principal))
+    }
+
+    public func view(for context: PricingContext) -> PriceView { store.matrix.view(for: context) }
 
     public var matrix: PriceMatrix { store.matrix }
 

@@ -68,17 +68,20 @@ struct CatalogPagesController {
             }
             current = found
         }
-        let prices = try await pricing.view(for: context.principal)
-        let listed = try await database.listProducts(
-            ProductListQuery(categoryId: categoryId, text: text, sort: paging.sort, page: paging.page, perPage: paging.perPage),
-            price: { prices.price(of: $0) }, isHidden: { prices.hides($0) })
+        let buyer = try await pricing.context(for: context.principal)
+        let prices = pricing.view(for: buyer)
+        var listQuery = ProductListQuery(categoryId: categoryId, text: text, sort: paging.sort, page: paging.page, perPage: paging.perPage)
+        paging.apply(to: &listQuery)
+        listQuery.regionId = buyer.regionId
+        listQuery.withFacets = categoryId != nil || text != nil
+        let listed = try await database.listProducts(listQuery, price: { prices.price(of: $0) }, isHidden: { prices.hides($0) })
         let result = (items: listed.items.map(prices.priced), total: listed.total)
         let format = Formatter(language: context.language)
         let t = renderer.localizer(context.language)
         let basePath = categoryId.map { "/catalog/\($0)" } ?? (text != nil ? "/search" : "/catalog")
-        var baseQuery: [String: String] = [:]
-        if let text { baseQuery["q"] = text }
-        if paging.sort != (text == nil ? .name : .relevance) { baseQuery["sort"] = paging.sort.rawValue }
+        var baseQuery: [String: [String]] = paging.queryItems
+        if let text { baseQuery["q"] = [text] }
+        if paging.sort != (text == nil ? .name : .relevance) { baseQuery["sort"] = [paging.sort.rawValue] }
         var crumbs: [[String: Any]] = []
         if let current {
             var node: CategoryNode? = current
@@ -112,6 +115,23 @@ struct CatalogPagesController {
                 "q": text ?? "",
                 "action": basePath,
                 "pager": Pager(page: paging.page, perPage: paging.perPage, total: result.total, path: basePath, query: baseQuery).links(t),
+                "facets": listed.facets.map { facet in
+                    [
+                        "propertyId": facet.propertyId, "name": facet.name + (facet.unit.map { ", \($0)" } ?? ""),
+                        "values": facet.values.map { value in
+                            [
+                                "id": value.id, "value": value.value, "count": value.count,
+                                "checked": paging.properties[facet.propertyId]?.contains(value.id) ?? false,
+                            ] as [String: Any]
+                        },
+                    ] as [String: Any]
+                },
+                "hasFacets": !listed.facets.isEmpty,
+                "inStock": paging.inStock,
+                "priceMin": paging.minPrice.map { Money(minorUnits: $0, currency: "RUB").decimalString } ?? "",
+                "priceMax": paging.maxPrice.map { Money(minorUnits: $0, currency: "RUB").decimalString } ?? "",
+                "tagChoices": ListingParameters.knownTags.sorted().map { ["code": $0, "label": t["tag." + $0], "checked": paging.tags.contains($0)] },
+                "filtered": !paging.queryItems.isEmpty,
             ], request: request, context: context)
     }
 
@@ -160,6 +180,32 @@ struct ListingParameters {
     var page: Int
     var perPage: Int
     var sort: ProductSort
+    var properties: [Int64: Set<Int64>] = [:]
+    var tags: Set<String> = []
+    var inStock = false
+    var minPrice: Int64?
+    var maxPrice: Int64?
+
+    static let knownTags: Set<String> = ["novelty", "sale", "special_price", "best_seller", "discount"]
+
+    /// The filters as query items, to keep them in page and sort links.
+    var queryItems: [String: [String]] {
+        var items: [String: [String]] = [:]
+        for (property, values) in properties { items["prop.\(property)"] = values.sorted().map(String.init) }
+        if !tags.isEmpty { items["tag"] = tags.sorted() }
+        if inStock { items["in_stock"] = ["1"] }
+        if let minPrice { items["price_min"] = [Money(minorUnits: minPrice, currency: "RUB").decimalString] }
+        if let maxPrice { items["price_max"] = [Money(minorUnits: maxPrice, currency: "RUB").decimalString] }
+        return items
+    }
+
+    func apply(to query: inout ProductListQuery) {
+        query.properties = properties
+        query.tags = tags
+        query.inStock = inStock
+        query.minPrice = minPrice
+        query.maxPrice = maxPrice
+    }
 
     init(_ query: Parameters, defaultSort: ProductSort) throws {
         func int(_ name: String, _ fallback: Int) -> Int? {
@@ -182,6 +228,27 @@ struct ListingParameters {
         self.page = page
         self.perPage = perPage
         self.sort = sort
+        let badFilter = DomainError(.malformed, code: "catalog.bad_filter", message: "A filter could not be read.")
+        for (key, value) in query {
+            if key.hasPrefix("prop.") {
+                guard let property = Int64(key.dropFirst(5)) else { throw badFilter }
+                for piece in value.split(separator: ",") where !piece.isEmpty {
+                    guard let valueId = Int64(piece) else { throw badFilter }
+                    properties[property, default: []].insert(valueId)
+                }
+                guard properties.count <= 20, (properties[property]?.count ?? 0) <= 100 else { throw badFilter }
+            } else if key == "tag", !value.isEmpty {
+                guard Self.knownTags.contains(String(value)) else { throw badFilter }
+                tags.insert(String(value))
+            } else if key == "in_stock" {
+                inStock = value == "1" || value == "true" || value == "on"
+            } else if key == "price_min" || key == "price_max", !value.isEmpty {
+                guard let money = Money(decimal: String(value), currency: "RUB"), money.minorUnits >= 0 else {
+                    throw DomainError(.malformed, code: "catalog.bad_price", message: "A price must be an amount such as 1500 or 1500.50.")
+                }
+                if key == "price_min" { minPrice = money.minorUnits } else { maxPrice = money.minorUnits }
+            }
+        }
     }
 }
 
@@ -191,12 +258,12 @@ struct Pager {
     var perPage: Int
     var total: Int
     var path: String
-    var query: [String: String]
+    var query: [String: [String]]
 
     var pageCount: Int { max(1, (total + perPage - 1) / perPage) }
 
     func url(_ page: Int) -> String {
-        var items = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
+        var items = query.sorted { $0.key < $1.key }.flatMap { key, values in values.map { URLQueryItem(name: key, value: $0) } }
         if page > 1 { items.append(URLQueryItem(name: "page", value: String(page))) }
         var components = URLComponents()
         components.path = path

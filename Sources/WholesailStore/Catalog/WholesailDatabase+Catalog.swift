@@ -67,13 +67,25 @@ public enum ProductSort: String, Sendable, CaseIterable {
     case relevance, name, price, priceDesc = "price_desc", newest
 }
 
-/// A listing request: a category (with its subcategories) and/or a search, one page of it.
+/// A listing request: a category (with its subcategories) and/or a search, filters, one page.
 public struct ProductListQuery: Sendable {
     public var categoryId: Int64?
     public var text: String?
     public var sort: ProductSort
     public var page: Int
     public var perPage: Int
+    /// Property filters: property id → accepted value ids (any of them; all properties must hold).
+    public var properties: [Int64: Set<Int64>] = [:]
+    /// Tags the product must carry (`novelty`, `sale`, …).
+    public var tags: Set<String> = []
+    /// Only products with free stock, in this region's warehouses (nil region: any warehouse).
+    public var inStock = false
+    public var regionId: Int64?
+    /// The buyer's price range, minor units (needs the `price` function of `listProducts`).
+    public var minPrice: Int64?
+    public var maxPrice: Int64?
+    /// Compute facet counts for filterable properties over the filtered result.
+    public var withFacets = false
 
     public init(categoryId: Int64? = nil, text: String? = nil, sort: ProductSort = .relevance, page: Int = 1, perPage: Int = 24) {
         self.categoryId = categoryId
@@ -82,6 +94,20 @@ public struct ProductListQuery: Sendable {
         self.page = page
         self.perPage = perPage
     }
+}
+
+/// Value counts of one filterable property within a listing.
+public struct Facet: Sendable, Equatable {
+    public struct Value: Sendable, Equatable {
+        public var id: Int64
+        public var value: String
+        public var count: Int
+    }
+
+    public var propertyId: Int64
+    public var name: String
+    public var unit: String?
+    public var values: [Value]
 }
 
 extension WholesailDatabase {
@@ -127,14 +153,14 @@ extension WholesailDatabase {
     /// the buyer's own. `isHidden` drops products a rule hides from this buyer.
     public func listProducts(
         _ query: ProductListQuery, price: (@Sendable (Int64) -> Int64?)? = nil, isHidden: (@Sendable (Int64) -> Bool)? = nil
-    ) async throws -> (items: [ProductSummary], total: Int) {
+    ) async throws -> (items: [ProductSummary], total: Int, facets: [Facet]) {
         try await reader.read { db in
             let priceType = try Self.displayPriceTypeId(db)
             var joins = ""
             var conditions = ["p.active = 1", "p.deleted = 0"]
             var arguments: [String: (any DatabaseValueConvertible)?] = ["priceType": priceType]
             if let text = query.text, !text.trimmingCharacters(in: .whitespaces).isEmpty {
-                guard let match = SearchText.matchExpression(text) else { return ([], 0) }
+                guard let match = SearchText.matchExpression(text) else { return ([], 0, []) }
                 joins += " JOIN productFts ON productFts.rowid = p.id"
                 conditions.append("productFts MATCH :match")
                 arguments["match"] = match
@@ -147,20 +173,58 @@ extension WholesailDatabase {
                     """)
                 arguments["category"] = categoryId
             }
+            for (offset, filter) in query.properties.sorted(by: { $0.key < $1.key }).enumerated() where !filter.value.isEmpty {
+                conditions.append(
+                    "p.id IN (SELECT productId FROM productProperty WHERE propertyId = :prop\(offset) AND valueId IN (SELECT value FROM json_each(:values\(offset))))")
+                arguments["prop\(offset)"] = filter.key
+                arguments["values\(offset)"] = "[" + filter.value.sorted().map(String.init).joined(separator: ",") + "]"
+            }
+            for (offset, tag) in query.tags.sorted().enumerated() {
+                conditions.append("p.id IN (SELECT pt.productId FROM productTag pt JOIN tag t ON t.id = pt.tagId WHERE t.code = :tag\(offset))")
+                arguments["tag\(offset)"] = tag
+            }
+            if query.inStock {
+                conditions.append(
+                    """
+                    EXISTS (SELECT 1 FROM stock s JOIN warehouse w ON w.id = s.warehouseId
+                            WHERE s.productId = p.id AND s.qtyMilli > s.reservedMilli AND w.active = 1 AND (:region IS NULL OR w.regionId = :region))
+                    """)
+                arguments["region"] = query.regionId
+            }
             let whereClause = conditions.joined(separator: " AND ")
+            var facets: [Facet] = []
+            if query.withFacets {
+                facets = try Self.facets(db, matching: "SELECT p.id FROM product p\(joins) WHERE \(whereClause)", arguments: arguments)
+            }
+            if let raw = query.text?.trimmingCharacters(in: .whitespaces), !raw.isEmpty, raw.count <= 100 {
+                arguments["raw"] = raw
+                arguments["rawPrefix"] = raw.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            }
             let order: String
             switch query.sort {
-            case .relevance: order = arguments["match"] != nil ? "bm25(productFts), p.name" : "p.name"
+            case .relevance:
+                // Exact SKU or article first, then SKU prefixes, then full-text rank.
+                order = arguments["match"] == nil ? "p.name"
+                    : arguments["raw"] != nil
+                        ? "(p.sku = :raw OR p.article = :raw) DESC, (p.sku LIKE :rawPrefix) DESC, bm25(productFts), p.name"
+                        : "bm25(productFts), p.name"
             case .name, .price, .priceDesc: order = "p.name, p.id"
             case .newest: order = "p.createdAt DESC, p.id DESC"
             }
             var pageIds: [Int64]
             var total: Int
-            if query.sort == .price || query.sort == .priceDesc || isHidden != nil {
+            let byPrice = query.minPrice != nil || query.maxPrice != nil
+            if query.sort == .price || query.sort == .priceDesc || isHidden != nil || byPrice {
                 // Every match's id, then the buyer's filter and order in memory.
                 var ids = try Int64.fetchAll(
                     db, sql: "SELECT p.id FROM product p\(joins) WHERE \(whereClause) ORDER BY \(order)", arguments: StatementArguments(arguments))
                 if let isHidden { ids.removeAll(where: isHidden) }
+                if byPrice, let price {
+                    ids.removeAll { id in
+                        guard let amount = price(id) else { return true }
+                        return (query.minPrice.map { amount < $0 } ?? false) || (query.maxPrice.map { amount > $0 } ?? false)
+                    }
+                }
                 if let price, query.sort == .price || query.sort == .priceDesc {
                     let keyed = ids.map { (id: $0, price: price($0)) }
                     let descending = query.sort == .priceDesc
@@ -178,14 +242,15 @@ extension WholesailDatabase {
                 pageIds = Array(ids[start..<min(ids.count, start + query.perPage)])
             } else {
                 total = try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM product p\(joins) WHERE \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
+                    db, sql: "SELECT count(*) FROM product p\(joins) WHERE \(whereClause)",
+                    arguments: StatementArguments(arguments.filter { $0.key != "raw" && $0.key != "rawPrefix" })) ?? 0
                 arguments["limit"] = query.perPage
                 arguments["offset"] = (query.page - 1) * query.perPage
                 pageIds = try Int64.fetchAll(
                     db, sql: "SELECT p.id FROM product p\(joins) WHERE \(whereClause) ORDER BY \(order) LIMIT :limit OFFSET :offset",
                     arguments: StatementArguments(arguments))
             }
-            guard !pageIds.isEmpty else { return ([], total) }
+            guard !pageIds.isEmpty else { return ([], total, facets) }
             let rows = try ProductSummary.fetchAll(
                 db,
                 sql: """
@@ -195,8 +260,44 @@ extension WholesailDatabase {
                     """,
                 arguments: ["priceType": priceType, "ids": "[" + pageIds.map(String.init).joined(separator: ",") + "]"])
             let byId = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
-            return (pageIds.compactMap { byId[$0] }, total)
+            return (pageIds.compactMap { byId[$0] }, total, facets)
         }
+    }
+
+    /// Value counts of filterable properties over the products the subquery selects: the
+    /// properties most products carry first (at most 20), their values by count (at most 30).
+    static func facets(_ db: Database, matching subquery: String, arguments: [String: (any DatabaseValueConvertible)?]) throws -> [Facet] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT pp.propertyId, pp.valueId, count(*) AS n FROM productProperty pp
+                JOIN property pr ON pr.id = pp.propertyId AND pr.filterable = 1
+                WHERE pp.valueId IS NOT NULL AND pp.productId IN (\(subquery))
+                GROUP BY pp.propertyId, pp.valueId
+                """, arguments: StatementArguments(arguments))
+        var byProperty: [Int64: [(Int64, Int)]] = [:]
+        for row in rows { byProperty[row["propertyId"], default: []].append((row["valueId"], row["n"])) }
+        let ranked = byProperty.sorted { lhs, rhs in
+            let l = lhs.value.reduce(0) { $0 + $1.1 }
+            let r = rhs.value.reduce(0) { $0 + $1.1 }
+            return l != r ? l > r : lhs.key < rhs.key
+        }.prefix(20)
+        guard !ranked.isEmpty else { return [] }
+        let propertyIds = ranked.map(\.key)
+        let valueIds = ranked.flatMap { $0.value.map(\.0) }
+        let json = { (ids: [Int64]) in "[" + ids.map(String.init).joined(separator: ",") + "]" }
+        let names = try Dictionary(uniqueKeysWithValues: Row.fetchAll(
+            db, sql: "SELECT id, name, unitName, sortOrder FROM property WHERE id IN (SELECT value FROM json_each(?))", arguments: [json(propertyIds)]
+        ).map { ($0["id"] as Int64, (name: $0["name"] as String, unit: $0["unitName"] as String?, order: $0["sortOrder"] as Int)) })
+        let values = try Dictionary(uniqueKeysWithValues: Row.fetchAll(
+            db, sql: "SELECT id, value FROM propertyValue WHERE id IN (SELECT value FROM json_each(?))", arguments: [json(valueIds)]
+        ).map { ($0["id"] as Int64, $0["value"] as String) })
+        return ranked.compactMap { propertyId, counts -> Facet? in
+            guard let info = names[propertyId] else { return nil }
+            let list = counts.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : (values[$0.0] ?? "") < (values[$1.0] ?? "") }.prefix(30)
+                .map { Facet.Value(id: $0.0, value: values[$0.0] ?? "", count: $0.1) }
+            return Facet(propertyId: propertyId, name: info.name, unit: info.unit, values: list)
+        }.sorted { (names[$0.propertyId]?.order ?? 0, $0.propertyId) < (names[$1.propertyId]?.order ?? 0, $1.propertyId) }
     }
 
     /// Products carrying a tag (`novelty`, `best_seller`), for the front page.
