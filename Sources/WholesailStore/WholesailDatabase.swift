@@ -88,3 +88,42 @@ public enum StoreError: WholesailError, Equatable {
         }
     }
 }
+
+extension WholesailDatabase {
+    /// Opens a database for a bulk load by one process (`wholesail seed`): a single connection
+    /// without a journal, exclusive, and unsynchronized, which halves the writes of a large load.
+    /// Refuses (SQLITE_BUSY, as a one-line error) while a server has the file open. Call
+    /// `finishBulkLoad()` to return the file to WAL mode before anyone else uses it.
+    public static func openForBulkLoad(at path: String) throws -> WholesailDatabase {
+        _ = try open(at: path)  // create and migrate through the normal path first
+        var config = configuration(readOnly: false)
+        config.busyMode = .immediateError
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY")
+        }
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            try queue.writeWithoutTransaction { db in
+                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = OFF")
+                guard mode?.lowercased() == "off" else {
+                    throw StoreError.cannotOpen(path: path, reason: "the database is in use; stop the server before seeding")
+                }
+            }
+            return WholesailDatabase(unmigrated: queue)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: error.resultCode == .SQLITE_BUSY ? "the database is in use; stop the server before seeding" : (error.message ?? "\(error.resultCode)"))
+        }
+    }
+
+    /// Ends a bulk load: back to WAL, the mode every other opening expects.
+    public func finishBulkLoad() throws {
+        try writer.writeWithoutTransaction { db in
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+    }
+
+    init(unmigrated writer: any DatabaseWriter) {
+        self.writer = writer
+    }
+}

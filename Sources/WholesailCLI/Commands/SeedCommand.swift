@@ -12,7 +12,7 @@ struct SeedCommand: AsyncParsableCommand {
     @Option(help: "Property values per product.") var propertiesPerProduct: Int = 8
 
     func run() async throws {
-        let db = try WholesailDatabase.open(at: database.resolvedPath)
+        let db = try WholesailDatabase.openForBulkLoad(at: database.resolvedPath)
         let start = Date()
         let interactive = isatty(2) == 1
         let total = products
@@ -24,6 +24,7 @@ struct SeedCommand: AsyncParsableCommand {
             }
         }
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        try db.finishBulkLoad()
         print(String(format: "seeded %d products in %.1f s", written, Date().timeIntervalSince(start)))
     }
 }
