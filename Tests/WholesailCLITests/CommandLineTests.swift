@@ -86,3 +86,37 @@ enum Executable {
         #expect(Wholesail.oneLineMessage(for: CLIError("boom")) == "boom")
     }
 }
+
+@Suite struct CommandFlowTests {
+    @Test("seed, user add, backup and restore work end to end from the shell")
+    func flow() throws {
+        let folder = try TemporaryDirectory()
+        let db = folder.path("w.sqlite")
+        let seeded = try Executable.run(["seed", "--db", db, "--products", "500", "--seed", "3"])
+        #expect(seeded.status == 0, "\(seeded.err)")
+        #expect(seeded.out.contains("seeded 500 products"))
+        let again = try Executable.run(["seed", "--db", db, "--products", "10", "--seed", "3"])
+        #expect(again.status != 0)
+        #expect(again.err.contains("already"))
+
+        let user = try Executable.run(["user", "add", "--db", db, "--email", "boss@example.com", "--password", "long enough pass", "--role", "admin"])
+        #expect(user.status == 0, "\(user.err)")
+        let duplicate = try Executable.run(["user", "add", "--db", db, "--email", "BOSS@example.com", "--password", "long enough pass", "--role", "admin"])
+        #expect(duplicate.status != 0)
+        #expect(duplicate.err.split(separator: "\n").count == 1)
+        let badRole = try Executable.run(["user", "add", "--db", db, "--email", "x@example.com", "--password", "long enough pass", "--role", "wizard"])
+        #expect(badRole.err.contains("Unknown role"))
+
+        let backup = try Executable.run(["backup", "--db", db, folder.path("")])
+        #expect(backup.status == 0, "\(backup.err)")
+        let written = try #require(backup.out.split(separator: " ").dropFirst(3).first.map(String.init))
+        #expect(FileManager.default.fileExists(atPath: written))
+        let restored = try Executable.run(["restore", "--db", folder.path("copy.sqlite"), written])
+        #expect(restored.status == 0, "\(restored.err)")
+        let garbage = folder.path("garbage.sqlite")
+        try Data(repeating: 1, count: 4096).write(to: URL(fileURLWithPath: garbage))
+        let refused = try Executable.run(["restore", "--db", folder.path("copy.sqlite"), garbage])
+        #expect(refused.status != 0)
+        #expect(refused.err.split(separator: "\n").count == 1)
+    }
+}
