@@ -53,33 +53,36 @@ static const unsigned char a16[] = {
 #embed "../../Resources/templates/admin-users.mustache"
 };
 static const unsigned char a17[] = {
-#embed "../../Resources/templates/catalog-index.mustache"
+#embed "../../Resources/templates/catalog-favorites.mustache"
 };
 static const unsigned char a18[] = {
-#embed "../../Resources/templates/catalog-list.mustache"
+#embed "../../Resources/templates/catalog-index.mustache"
 };
 static const unsigned char a19[] = {
-#embed "../../Resources/templates/catalog-product.mustache"
+#embed "../../Resources/templates/catalog-list.mustache"
 };
 static const unsigned char a20[] = {
-#embed "../../Resources/templates/company-addresses.mustache"
+#embed "../../Resources/templates/catalog-product.mustache"
 };
 static const unsigned char a21[] = {
-#embed "../../Resources/templates/company-change.mustache"
+#embed "../../Resources/templates/company-addresses.mustache"
 };
 static const unsigned char a22[] = {
-#embed "../../Resources/templates/company-users.mustache"
+#embed "../../Resources/templates/company-change.mustache"
 };
 static const unsigned char a23[] = {
-#embed "../../Resources/templates/error.mustache"
+#embed "../../Resources/templates/company-users.mustache"
 };
 static const unsigned char a24[] = {
-#embed "../../Resources/templates/layout.mustache"
+#embed "../../Resources/templates/error.mustache"
 };
 static const unsigned char a25[] = {
-#embed "../../Resources/templates/staff-change-requests.mustache"
+#embed "../../Resources/templates/layout.mustache"
 };
 static const unsigned char a26[] = {
+#embed "../../Resources/templates/staff-change-requests.mustache"
+};
+static const unsigned char a27[] = {
 #embed "../../Resources/templates/staff-registrations.mustache"
 };
 static const wholesail_asset table[] = {
@@ -100,16 +103,17 @@ static const wholesail_asset table[] = {
     {"templates/admin-pricing.mustache", a14, sizeof a14},
     {"templates/admin-roles.mustache", a15, sizeof a15},
     {"templates/admin-users.mustache", a16, sizeof a16},
-    {"templates/catalog-index.mustache", a17, sizeof a17},
-    {"templates/catalog-list.mustache", a18, sizeof a18},
-    {"templates/catalog-product.mustache", a19, sizeof a19},
-    {"templates/company-addresses.mustache", a20, sizeof a20},
-    {"templates/company-change.mustache", a21, sizeof a21},
-    {"templates/company-users.mustache", a22, sizeof a22},
-    {"templates/error.mustache", a23, sizeof a23},
-    {"templates/layout.mustache", a24, sizeof a24},
-    {"templates/staff-change-requests.mustache", a25, sizeof a25},
-    {"templates/staff-registrations.mustache", a26, sizeof a26},
+    {"templates/catalog-favorites.mustache", a17, sizeof a17},
+    {"templates/catalog-index.mustache", a18, sizeof a18},
+    {"templates/catalog-list.mustache", a19, sizeof a19},
+    {"templates/catalog-product.mustache", a20, sizeof a20},
+    {"templates/company-addresses.mustache", a21, sizeof a21},
+    {"templates/company-change.mustache", a22, sizeof a22},
+    {"templates/company-users.mustache", a23, sizeof a23},
+    {"templates/error.mustache", a24, sizeof a24},
+    {"templates/layout.mustache", a25, sizeof a25},
+    {"templates/staff-change-requests.mustache", a26, sizeof a26},
+    {"templates/staff-registrations.mustache", a27, sizeof a27},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

@@ -176,3 +176,31 @@ import WholesailStore
         }
     }
 }
+
+@Suite struct FavoritesAndSuggestTests {
+    @Test("type-ahead suggests by prefix; favorites are per user and need signing in")
+    func suggestAndFavorites() async throws {
+        let (app, _) = try await TestApp.make(seed: CatalogPagesTests.demo)
+        try await app.test(.router) { client in
+            let suggest = try await client.execute(uri: "/api/v1/products/suggest?q=%D1%80%D0%BE%D0%B7%D0%B5", method: .get)  // "розе"
+            let items = try #require(try suggest.json()["items"] as? [[String: Any]])
+            #expect(!items.isEmpty && items.count <= 10)
+            #expect(items.allSatisfy { ($0["name"] as? String)?.lowercased().contains("розе") == true })
+            let empty = try await client.execute(uri: "/api/v1/products/suggest?q=%22%22", method: .get)
+            #expect((try empty.json()["items"] as? [Any])?.isEmpty == true)
+
+            #expect(try await client.execute(uri: "/favorites", method: .get).status == .seeOther)
+            var (buyer, _) = try await Accounts.signIn(client, "petrov@elektrosnab.example", password: "Demo2026-buyer")
+            let card = try await buyer.get(client, "/product/5")
+            #expect(card.text.contains("В избранное"))
+            #expect(try await buyer.post(client, "/favorites/5", ["on": "1"]).status == .seeOther)
+            #expect(try await buyer.post(client, "/favorites/999999", ["on": "1"]).status == .notFound)
+            let list = try await buyer.get(client, "/favorites")
+            #expect(list.text.contains("/product/5"))
+            var (other, _) = try await Accounts.signIn(client, "belova@energyplus.example", password: "Demo2026-buyer")
+            #expect(!(try await other.get(client, "/favorites")).text.contains("/product/5\""))
+            #expect(try await buyer.post(client, "/favorites/5", ["on": "0"]).status == .seeOther)
+            #expect(!(try await buyer.get(client, "/favorites")).text.contains("href=\"/product/5\""))
+        }
+    }
+}

@@ -10,6 +10,7 @@ struct CatalogAPIController {
 
     func mount(on routes: Routes) {
         routes.get("/api/v1/products", .open, use: list)
+        routes.get("/api/v1/products/suggest", .open, use: suggest)
         routes.get("/api/v1/products/:id", .open, use: show)
         routes.get("/api/v1/categories", .open, use: categories)
     }
@@ -105,6 +106,19 @@ struct CatalogAPIController {
         }
         return try JSONResponse.make(
             ListDTO(items: listed.items.map(prices.priced).map(ProductDTO.init), total: listed.total, page: paging.page, perPage: paging.perPage, facets: facets))
+    }
+
+    struct SuggestionDTO: Encodable {
+        var id: Int64
+        var sku: String
+        var name: String
+    }
+
+    @Sendable func suggest(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let text = String((request.uri.queryParameters["q"].map(String.init) ?? "").prefix(200))
+        let prices = try await pricing.view(for: context.principal)
+        let found = try await database.suggest(text, limit: 15).filter { !prices.hides($0.id) }.prefix(10)
+        return try JSONResponse.make(["items": found.map { SuggestionDTO(id: $0.id, sku: $0.sku, name: $0.name) }])
     }
 
     struct CardDTO: Encodable {

@@ -15,6 +15,8 @@ struct CatalogPagesController {
         routes.get("/catalog/:id", .open, use: category)
         routes.get("/search", .open, use: search)
         routes.get("/product/:id", .open, use: product)
+        routes.get("/favorites", .signedIn, use: favorites)
+        routes.post("/favorites/:id", .signedIn, use: toggleFavorite)
     }
 
     @Sendable func front(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
@@ -143,9 +145,16 @@ struct CatalogPagesController {
         let card = prices.priced(found)
         let format = Formatter(language: context.language)
         let t = renderer.localizer(context.language)
+        let related = try await database.relatedProducts(of: id).filter { !prices.hides($0.id) }.map(prices.priced)
+        let novelties = try await database.taggedProducts("novelty", limit: 10).filter { !prices.hides($0.id) && $0.id != id }.map(prices.priced)
+        var favorite = false
+        if let principal = context.principal { favorite = try await database.isFavorite(userId: principal.userId, productId: id) }
         return renderer.render(
             "catalog-product",
             [
+                "related": related.map { format.card($0) }, "hasRelated": !related.isEmpty,
+                "novelties": novelties.map { format.card($0) }, "hasNovelties": !novelties.isEmpty,
+                "favorite": favorite, "canFavorite": context.principal != nil,
                 "title": card.summary.name,
                 "product": format.card(card.summary),
                 "description": card.description,
@@ -172,6 +181,26 @@ struct CatalogPagesController {
                 "hasDocuments": !card.documents.isEmpty,
                 "tags": card.tags.map { ["code": $0, "label": t["tag." + $0]] },
             ], request: request, context: context)
+    }
+}
+
+extension CatalogPagesController {
+    @Sendable func favorites(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let principal = try context.requireSignedIn()
+        let prices = try await pricing.view(for: principal)
+        let items = try await database.favorites(userId: principal.userId).filter { !prices.hides($0.id) }.map(prices.priced)
+        let format = Formatter(language: context.language)
+        let t = renderer.localizer(context.language)
+        return renderer.render(
+            "catalog-favorites", ["title": t["favorites.title"], "items": items.map { format.card($0) }, "hasItems": !items.isEmpty],
+            request: request, context: context)
+    }
+
+    @Sendable func toggleFavorite(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw HTTPError(.notFound) }
+        try await database.setFavorite(userId: principal.userId, productId: id, on: context.form["on"] == "1")
+        return .redirect(to: "/product/\(id)")
     }
 }
 

@@ -424,3 +424,68 @@ extension WholesailDatabase {
                 """)
     }
 }
+
+extension WholesailDatabase {
+    /// Type-ahead: up to `limit` active products for what is typed so far, exact SKU/article first.
+    public func suggest(_ text: String, limit: Int = 10) async throws -> [(id: Int64, sku: String, name: String)] {
+        guard let match = SearchText.matchExpression(text) else { return [] }
+        let raw = text.trimmingCharacters(in: .whitespaces)
+        return try await reader.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.id, p.sku, p.name FROM productFts JOIN product p ON p.id = productFts.rowid
+                    WHERE productFts MATCH ? AND p.active = 1 AND p.deleted = 0
+                    ORDER BY (p.sku = ? OR p.article = ?) DESC, bm25(productFts) LIMIT ?
+                    """, arguments: [match, raw, raw, limit]
+            ).map { ($0["id"], $0["sku"], $0["name"]) }
+        }
+    }
+
+    /// Related products of a card (editors' or the ERP's), and the user's favorites.
+    public func relatedProducts(of productId: Int64, limit: Int = 10) async throws -> [ProductSummary] {
+        try await reader.read { db in
+            let priceType = try Self.displayPriceTypeId(db)
+            return try ProductSummary.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.summaryColumns) FROM relatedProduct r JOIN product p ON p.id = r.relatedId
+                    LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
+                    WHERE r.productId = :id AND p.active = 1 AND p.deleted = 0 ORDER BY r.sortOrder, p.id LIMIT :limit
+                    """, arguments: ["priceType": priceType, "id": productId, "limit": limit])
+        }
+    }
+
+    public func favorites(userId: Int64) async throws -> [ProductSummary] {
+        try await reader.read { db in
+            let priceType = try Self.displayPriceTypeId(db)
+            return try ProductSummary.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.summaryColumns) FROM favorite f JOIN product p ON p.id = f.productId
+                    LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
+                    WHERE f.userId = :user AND p.deleted = 0 ORDER BY f.createdAt DESC, p.id LIMIT 1000
+                    """, arguments: ["priceType": priceType, "user": userId])
+        }
+    }
+
+    public func isFavorite(userId: Int64, productId: Int64) async throws -> Bool {
+        try await reader.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM favorite WHERE userId = ? AND productId = ?)", arguments: [userId, productId]) ?? false
+        }
+    }
+
+    /// Adds or removes a favorite; unknown products are refused.
+    public func setFavorite(userId: Int64, productId: Int64, on: Bool) async throws {
+        try await writer.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM product WHERE id = ? AND deleted = 0)", arguments: [productId]) == true else {
+                throw DomainError(.notFound, code: "catalog.product_not_found", message: "The product was not found.")
+            }
+            if on {
+                try db.execute(sql: "INSERT INTO favorite (userId, productId) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [userId, productId])
+            } else {
+                try db.execute(sql: "DELETE FROM favorite WHERE userId = ? AND productId = ?", arguments: [userId, productId])
+            }
+        }
+    }
+}
