@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import WholesailCore
+import WholesailStore
 
 /// In-process measurements that back docs/performance.md (the benchmark suite of issue 12 will
 /// add repeated, baseline-relative runs).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure in-process figures (pricing).", subcommands: [Pricing.self])
+        commandName: "bench", abstract: "Measure in-process figures (pricing, search).", subcommands: [Pricing.self, Search.self])
 
     struct Pricing: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -109,6 +110,56 @@ struct BenchCommand: AsyncParsableCommand {
                 let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
             else { return 0 }
             return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+        }
+    }
+}
+
+extension BenchCommand {
+    struct Search: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "search", abstract: "Time catalog searches, facets and a price-sorted category over a seeded database.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Repetitions per query.") var repeats = 50
+
+        func run() async throws {
+            let db = try WholesailDatabase.open(at: database.resolvedPath)
+            let snapshot = try await db.pricingSnapshot()
+            let view = PriceMatrix(snapshot).view(for: PricingContext(day: "2026-11-29"))
+            let sample = try await db.listProducts(ProductListQuery(perPage: 1)).items.first
+            let sku = sample?.sku ?? "SYN1-1"
+            let largest = try await db.categoryTree().max { $0.productCount < $1.productCount }
+            func measure(_ name: String, _ body: () async throws -> Void) async throws {
+                var samples: [Double] = []
+                for _ in 0..<repeats {
+                    let start = ContinuousClock.now
+                    try await body()
+                    let elapsed = ContinuousClock.now - start
+                    samples.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                }
+                samples.sort()
+                let p50 = samples[samples.count / 2]
+                let p99 = samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))]
+                print(String(format: "%-44@ p50 %8.2f ms   p99 %8.2f ms", name as NSString, p50, p99))
+            }
+            print("products: \(snapshot.products.count); largest category: \(largest?.name ?? "-") with \(largest?.productCount ?? 0)")
+            for (label, text) in [("word", "кабель"), ("prefix", "каб"), ("two words", "розетка белый"), ("sku", sku)] {
+                try await measure("search \(label) '\(text)', page 1") {
+                    _ = try await db.listProducts(ProductListQuery(text: text, perPage: 24))
+                }
+            }
+            try await measure("suggest 'роз'") { _ = try await db.suggest("роз") }
+            if let largest {
+                try await measure("category page, name order, with facets") {
+                    var query = ProductListQuery(categoryId: largest.id, sort: .name, perPage: 24)
+                    query.withFacets = true
+                    _ = try await db.listProducts(query)
+                }
+                try await measure("category page sorted by the buyer's price") {
+                    _ = try await db.listProducts(
+                        ProductListQuery(categoryId: largest.id, sort: .price, perPage: 24), price: { id in view.quote(productId: id)?.amountMinor })
+                }
+            }
         }
     }
 }

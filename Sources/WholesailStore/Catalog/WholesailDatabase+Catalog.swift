@@ -156,22 +156,29 @@ extension WholesailDatabase {
     ) async throws -> (items: [ProductSummary], total: Int, facets: [Facet]) {
         try await reader.read { db in
             let priceType = try Self.displayPriceTypeId(db)
-            var joins = ""
+            // With a search, the full-text index drives the query (CROSS JOIN fixes the loop order in
+            // SQLite): otherwise the planner may walk every product and run the MATCH once per row.
+            var from = "product p"
             var conditions = ["p.active = 1", "p.deleted = 0"]
             var arguments: [String: (any DatabaseValueConvertible)?] = ["priceType": priceType]
             if let text = query.text, !text.trimmingCharacters(in: .whitespaces).isEmpty {
                 guard let match = SearchText.matchExpression(text) else { return ([], 0, []) }
-                joins += " JOIN productFts ON productFts.rowid = p.id"
+                from = "productFts CROSS JOIN product p ON p.id = productFts.rowid"
                 conditions.append("productFts MATCH :match")
                 arguments["match"] = match
             }
             if let categoryId = query.categoryId {
+                // The subtree's category ids first (a small scan), then the products by the
+                // (categoryId, productId) key: never a pass over every product's categories.
+                guard let path = try String.fetchOne(db, sql: "SELECT path FROM category WHERE id = ?", arguments: [categoryId]) else {
+                    return ([], 0, [])
+                }
                 conditions.append(
                     """
-                    p.id IN (SELECT pc.productId FROM productCategory pc JOIN category c ON c.id = pc.categoryId
-                             WHERE c.path LIKE (SELECT path FROM category WHERE id = :category) || '%')
+                    p.id IN (SELECT pc.productId FROM productCategory pc
+                             WHERE pc.categoryId IN (SELECT id FROM category WHERE path LIKE :categoryPath))
                     """)
-                arguments["category"] = categoryId
+                arguments["categoryPath"] = path.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
             }
             for (offset, filter) in query.properties.sorted(by: { $0.key < $1.key }).enumerated() where !filter.value.isEmpty {
                 conditions.append(
@@ -194,7 +201,7 @@ extension WholesailDatabase {
             let whereClause = conditions.joined(separator: " AND ")
             var facets: [Facet] = []
             if query.withFacets {
-                facets = try Self.facets(db, matching: "SELECT p.id FROM product p\(joins) WHERE \(whereClause)", arguments: arguments)
+                facets = try Self.facets(db, matching: "SELECT p.id FROM \(from) WHERE \(whereClause)", arguments: arguments)
             }
             if let raw = query.text?.trimmingCharacters(in: .whitespaces), !raw.isEmpty, raw.count <= 100 {
                 arguments["raw"] = raw
@@ -217,7 +224,7 @@ extension WholesailDatabase {
             if query.sort == .price || query.sort == .priceDesc || isHidden != nil || byPrice {
                 // Every match's id, then the buyer's filter and order in memory.
                 var ids = try Int64.fetchAll(
-                    db, sql: "SELECT p.id FROM product p\(joins) WHERE \(whereClause) ORDER BY \(order)", arguments: StatementArguments(arguments))
+                    db, sql: "SELECT p.id FROM \(from) WHERE \(whereClause) ORDER BY \(order)", arguments: StatementArguments(arguments))
                 if let isHidden { ids.removeAll(where: isHidden) }
                 if byPrice, let price {
                     ids.removeAll { id in
@@ -242,12 +249,12 @@ extension WholesailDatabase {
                 pageIds = Array(ids[start..<min(ids.count, start + query.perPage)])
             } else {
                 total = try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM product p\(joins) WHERE \(whereClause)",
+                    db, sql: "SELECT count(*) FROM \(from) WHERE \(whereClause)",
                     arguments: StatementArguments(arguments.filter { $0.key != "raw" && $0.key != "rawPrefix" })) ?? 0
                 arguments["limit"] = query.perPage
                 arguments["offset"] = (query.page - 1) * query.perPage
                 pageIds = try Int64.fetchAll(
-                    db, sql: "SELECT p.id FROM product p\(joins) WHERE \(whereClause) ORDER BY \(order) LIMIT :limit OFFSET :offset",
+                    db, sql: "SELECT p.id FROM \(from) WHERE \(whereClause) ORDER BY \(order) LIMIT :limit OFFSET :offset",
                     arguments: StatementArguments(arguments))
             }
             guard !pageIds.isEmpty else { return ([], total, facets) }
@@ -434,7 +441,7 @@ extension WholesailDatabase {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT p.id, p.sku, p.name FROM productFts JOIN product p ON p.id = productFts.rowid
+                    SELECT p.id, p.sku, p.name FROM productFts CROSS JOIN product p ON p.id = productFts.rowid
                     WHERE productFts MATCH ? AND p.active = 1 AND p.deleted = 0
                     ORDER BY (p.sku = ? OR p.article = ?) DESC, bm25(productFts) LIMIT ?
                     """, arguments: [match, raw, raw, limit]
