@@ -204,3 +204,29 @@ import WholesailStore
         }
     }
 }
+
+@Suite struct ReviewTests {
+    @Test("a buyer's review waits for moderation; once published it shows with the average rating, which sorts the category")
+    func reviews() async throws {
+        let (app, database) = try await TestApp.make(seed: CatalogPagesTests.demo)
+        try await app.test(.router) { client in
+            var (buyer, _) = try await Accounts.signIn(client, "petrov@elektrosnab.example", password: "Demo2026-buyer")
+            _ = try await buyer.get(client, "/product/7")
+            #expect(try await buyer.post(client, "/product/7/review", ["rating": "9", "body": "x"]).status == .unprocessableContent)
+            #expect(try await buyer.post(client, "/product/7/review", ["rating": "4", "body": "Хороший кабель, ровная изоляция"]).status == .seeOther)
+            #expect(!(try await client.execute(uri: "/product/7", method: .get)).text.contains("ровная изоляция"), "not before moderation")
+            var (editor, _) = try await Accounts.signIn(client, "editor@wholesail.example", password: "Demo2026-editor")
+            let queue = try await editor.get(client, "/editor/reviews")
+            #expect(queue.text.contains("ровная изоляция"))
+            #expect(try await buyer.get(client, "/editor/reviews").status == .forbidden)
+            let id = try #require(try await database.pendingReviews().first?.id)
+            #expect(try await editor.post(client, "/editor/reviews/\(id)", ["decision": "publish"]).status == .seeOther)
+            let card = try await client.execute(uri: "/product/7", method: .get, headers: [.acceptLanguage: "ru"])
+            #expect(card.text.contains("ровная изоляция"))
+            #expect(card.text.contains("Средняя оценка 4 из 5"))
+            let category = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT categoryId FROM productCategory WHERE productId = 7") })
+            let sorted = try await client.execute(uri: "/api/v1/products?category=\(category)&sort=rating&per_page=1&facets=0", method: .get)
+            #expect((try sorted.json()["items"] as? [[String: Any]])?.first?["id"] as? Int == 7)
+        }
+    }
+}

@@ -16,6 +16,9 @@ struct CatalogPagesController {
         routes.get("/search", .open, use: search)
         routes.get("/product/:id", .open, use: product)
         routes.get("/favorites", .signedIn, use: favorites)
+        routes.post("/product/:id/review", .signedIn, use: review)
+        routes.get("/editor/reviews", .permission("reviews.moderate"), use: moderation)
+        routes.post("/editor/reviews/:review", .permission("reviews.moderate"), use: moderate)
         routes.post("/favorites/:id", .signedIn, use: toggleFavorite)
     }
 
@@ -92,7 +95,7 @@ struct CatalogPagesController {
                 node = step.parentId.flatMap { parent in tree.first { $0.id == parent } }
             }
         }
-        let sorts: [ProductSort] = text == nil ? [.name, .price, .priceDesc, .newest] : [.relevance, .name, .price, .priceDesc]
+        let sorts: [ProductSort] = text == nil ? [.name, .price, .priceDesc, .rating, .newest] : [.relevance, .name, .price, .priceDesc, .rating]
         let title = text.map { t.format("search.title", ["q": $0]) } ?? current?.name ?? t["catalog.all"]
         return renderer.render(
             "catalog-list",
@@ -147,6 +150,7 @@ struct CatalogPagesController {
         let t = renderer.localizer(context.language)
         let related = try await database.relatedProducts(of: id).filter { !prices.hides($0.id) }.map(prices.priced)
         let novelties = try await database.taggedProducts("novelty", limit: 10).filter { !prices.hides($0.id) && $0.id != id }.map(prices.priced)
+        let reviews = try await database.publishedReviews(productId: id)
         var favorite = false
         if let principal = context.principal { favorite = try await database.isFavorite(userId: principal.userId, productId: id) }
         return renderer.render(
@@ -155,6 +159,10 @@ struct CatalogPagesController {
                 "related": related.map { format.card($0) }, "hasRelated": !related.isEmpty,
                 "novelties": novelties.map { format.card($0) }, "hasNovelties": !novelties.isEmpty,
                 "favorite": favorite, "canFavorite": context.principal != nil,
+                "reviews": reviews.map { ["author": $0.author, "stars": String(repeating: "★", count: $0.rating) + String(repeating: "☆", count: 5 - $0.rating), "body": $0.body, "date": String($0.createdAt.prefix(10))] },
+                "hasReviews": !reviews.isEmpty, "canReview": context.principal != nil,
+                "reviewSent": request.uri.queryParameters["review"] != nil,
+                "ratingText": card.summary.rating10.map { t.format("reviews.average", ["r": format.quantity(Int64($0) * 100), "n": String(reviews.count)]) } ?? "",
                 "title": card.summary.name,
                 "product": format.card(card.summary),
                 "description": card.description,
@@ -185,6 +193,34 @@ struct CatalogPagesController {
 }
 
 extension CatalogPagesController {
+    @Sendable func review(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw HTTPError(.notFound) }
+        try await database.submitReview(
+            productId: id, userId: principal.userId, rating: Int(context.form["rating"] ?? "") ?? 0, body: context.form["body"] ?? "")
+        return .redirect(to: "/product/\(id)?review=sent")
+    }
+
+    @Sendable func moderation(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let t = renderer.localizer(context.language)
+        let pending = try await database.pendingReviews()
+        return renderer.render(
+            "editor-reviews",
+            [
+                "title": t["reviews.moderation"],
+                "reviews": pending.map { ["id": $0.id, "product": $0.productName, "productId": $0.productId, "author": $0.author,
+                                          "stars": String(repeating: "★", count: $0.rating), "body": $0.body] as [String: Any] },
+                "hasReviews": !pending.isEmpty,
+            ], request: request, context: context)
+    }
+
+    @Sendable func moderate(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        guard let id = context.parameters.get("review", as: Int64.self) else { throw HTTPError(.notFound) }
+        try await database.moderateReview(id: id, publish: context.form["decision"] == "publish", actor: principal)
+        return .redirect(to: "/editor/reviews")
+    }
+
     @Sendable func favorites(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
         let principal = try context.requireSignedIn()
         let prices = try await pricing.view(for: principal)
@@ -351,6 +387,7 @@ struct Formatter {
             "unit": item.unit, "image": item.imageSha256 ?? "",
             "price": item.priceMinor.map { money($0, item.currency ?? "RUB") } ?? "",
             "inStock": item.stockMilli > 0, "stock": quantity(item.stockMilli),
+            "rating": item.rating10.map { quantity(Int64($0) * 100) } ?? "",
         ]
     }
 }

@@ -23,6 +23,8 @@ public struct ProductSummary: Sendable, Equatable, FetchableRecord, Decodable {
     public var priceMinor: Int64?
     public var currency: String?
     public var stockMilli: Int64
+    /// Average published rating ×10 (45 = 4.5), nil without reviews.
+    public var rating10: Int?
 }
 
 /// The product card.
@@ -64,7 +66,7 @@ public struct ProductCard: Sendable, Equatable {
 
 /// How a listing is sorted.
 public enum ProductSort: String, Sendable, CaseIterable {
-    case relevance, name, price, priceDesc = "price_desc", newest
+    case relevance, name, price, priceDesc = "price_desc", newest, rating
 }
 
 /// A listing request: a category (with its subcategories) and/or a search, filters, one page.
@@ -142,7 +144,8 @@ extension WholesailDatabase {
         (SELECT f.blobSha256 FROM file f WHERE f.id = p.mainImageFileId) AS imageSha256,
         (SELECT pr.amountMinor FROM price pr WHERE pr.priceTypeId = :priceType AND pr.productId = p.id AND pr.unitId = p.baseUnitId) AS priceMinor,
         (SELECT pt.currency FROM priceType pt WHERE pt.id = :priceType) AS currency,
-        (SELECT ifnull(sum(s.qtyMilli - s.reservedMilli), 0) FROM stock s WHERE s.productId = p.id) AS stockMilli
+        (SELECT ifnull(sum(s.qtyMilli - s.reservedMilli), 0) FROM stock s WHERE s.productId = p.id) AS stockMilli,
+        CASE WHEN p.ratingCount > 0 THEN (p.ratingSum * 10 + p.ratingCount / 2) / p.ratingCount END AS rating10
         """
 
     /// One page of active products in a category subtree and/or matching a search, with the total.
@@ -217,6 +220,7 @@ extension WholesailDatabase {
                         : "bm25(productFts), p.name"
             case .name, .price, .priceDesc: order = "p.name, p.id"
             case .newest: order = "p.createdAt DESC, p.id DESC"
+            case .rating: order = "CASE WHEN p.ratingCount > 0 THEN p.ratingSum * 1.0 / p.ratingCount ELSE 0 END DESC, p.ratingCount DESC, p.name"
             }
             var pageIds: [Int64]
             var total: Int
