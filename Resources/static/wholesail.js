@@ -12,4 +12,12 @@
     var value = (parseFloat(input.value) || 0) + step * parseInt(button.getAttribute("data-qty-step"), 10);
     input.value = String(Math.max(min, Math.round(value * 1000) / 1000));
   });
+  // 360° view: a range input walks the ordered frames.
+  document.addEventListener("input", function (event) {
+    var range = event.target.closest("[data-spin-range]");
+    if (!range) return;
+    var box = range.closest("[data-spin]");
+    var frame = box.querySelector('[data-spin-frame="' + range.value + '"]');
+    if (frame) box.querySelector("[data-spin-image]").src = frame.getAttribute("data-src");
+  });
 })();

@@ -68,6 +68,7 @@ func buildRouter(
     CompanyPagesController(database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate, hasher: hasher)
         .mount(on: routes)
     CompanyAPIController(database: dependencies.database).mount(on: routes)
+    EditorController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminAccessController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminPricingController(database: dependencies.database, renderer: dependencies.renderer, pricing: dependencies.pricing).mount(on: routes)
     StaffPagesController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)

@@ -230,3 +230,42 @@ import WholesailStore
         }
     }
 }
+
+@Suite struct EditorTests {
+    static let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 3, count: 200)
+
+    @Test("an editor uploads photos and spin frames, assigns one document to several products, sets related products")
+    func editing() async throws {
+        let (app, database) = try await TestApp.make(seed: CatalogPagesTests.demo)
+        let other = try #require(try await database.reader.read { try String.fetchOne($0, sql: "SELECT sku FROM product WHERE id = 9") })
+        try await app.test(.router) { client in
+            var (editor, _) = try await Accounts.signIn(client, "editor@wholesail.example", password: "Demo2026-editor")
+            #expect(try await editor.get(client, "/editor/products/8").status == .ok)
+            let svg = Data("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".utf8)
+            #expect(try await editor.postFile(client, "/editor/products/8/images", [:], file: ("image", "x.png", svg)).status == .unprocessableContent)
+            #expect(try await editor.postFile(client, "/editor/products/8/images", [:], file: ("image", "photo.png", Self.png)).status == .seeOther)
+            for frame in 0..<3 {
+                let data = Self.png + Data([UInt8(frame)])
+                #expect(try await editor.postFile(client, "/editor/products/8/images", ["spin": "1"], file: ("image", "f\(frame).png", data)).status == .seeOther)
+            }
+            let pdf = Data("%PDF-1.4 instruction".utf8)
+            #expect(try await editor.postFile(client, "/editor/products/8/documents", ["kind": "instruction", "title": "Инструкция", "skus": "NO-SKU"],
+                                              file: ("document", "i.pdf", pdf)).status == .unprocessableContent)
+            #expect(try await editor.postFile(client, "/editor/products/8/documents", ["kind": "instruction", "title": "Инструкция по монтажу", "skus": other],
+                                              file: ("document", "i.pdf", pdf)).status == .seeOther)
+            #expect(try await editor.post(client, "/editor/products/8/related", ["related": other]).status == .seeOther)
+            let card = try await client.execute(uri: "/product/8", method: .get)
+            #expect(card.text.contains("data-spin-range"))
+            #expect(card.text.contains("Инструкция по монтажу"))
+            let otherCard = try await client.execute(uri: "/product/9", method: .get)
+            #expect(otherCard.text.contains("Инструкция по монтажу"), "one document, assigned to two products")
+            var (buyer, _) = try await Accounts.signIn(client, "petrov@elektrosnab.example", password: "Demo2026-buyer")
+            #expect(try await buyer.get(client, "/editor/products/8").status == .forbidden)
+        }
+        let media = try await database.productMedia(productId: 8)
+        #expect(media.images.filter { $0.kind == "spin" }.map(\.sortOrder) == [0, 1, 2])
+        #expect(media.related.map(\.sku) == [other])
+        let documents = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM file WHERE title = 'Инструкция по монтажу'") }
+        #expect(documents == 1)
+    }
+}

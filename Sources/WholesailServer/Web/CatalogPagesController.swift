@@ -159,6 +159,7 @@ struct CatalogPagesController {
                 "related": related.map { format.card($0) }, "hasRelated": !related.isEmpty,
                 "novelties": novelties.map { format.card($0) }, "hasNovelties": !novelties.isEmpty,
                 "favorite": favorite, "canFavorite": context.principal != nil,
+                "canEdit": context.principal?.permissions.contains("content.edit") ?? false, "productId": id,
                 "reviews": reviews.map { ["author": $0.author, "stars": String(repeating: "★", count: $0.rating) + String(repeating: "☆", count: 5 - $0.rating), "body": $0.body, "date": String($0.createdAt.prefix(10))] },
                 "hasReviews": !reviews.isEmpty, "canReview": context.principal != nil,
                 "reviewSent": request.uri.queryParameters["review"] != nil,
@@ -171,6 +172,8 @@ struct CatalogPagesController {
                 "properties": card.properties.map { ["name": $0.name, "value": $0.value] },
                 "hasProperties": !card.properties.isEmpty,
                 "images": card.images.dropFirst().map { ["sha": $0] },
+                "spin": card.spin.enumerated().map { ["sha": $0.element, "index": $0.offset] }, "hasSpin": card.spin.count > 1,
+                "spinMax": max(0, card.spin.count - 1), "spinFirst": card.spin.first ?? "",
                 "stockLines": card.stock.map { line in
                     [
                         "warehouse": line.warehouse, "region": line.region ?? "",

@@ -58,6 +58,8 @@ public struct ProductCard: Sendable, Equatable {
     public var categoryPath: [CategoryNode]
     public var properties: [Property]
     public var images: [String]
+    /// The ordered frames of a 360° view, if the product has them.
+    public var spin: [String]
     public var stock: [StockLine]
     public var units: [UnitOption]
     public var documents: [Document]
@@ -374,6 +376,12 @@ extension WholesailDatabase {
                     SELECT f.blobSha256 FROM productImage i JOIN file f ON f.id = i.fileId
                     WHERE i.productId = ? AND i.kind = 'photo' ORDER BY i.sortOrder
                     """, arguments: [id])
+            let spin = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT f.blobSha256 FROM productImage i JOIN file f ON f.id = i.fileId
+                    WHERE i.productId = ? AND i.kind = 'spin' ORDER BY i.sortOrder
+                    """, arguments: [id])
             let stock = try Row.fetchAll(
                 db,
                 sql: """
@@ -410,7 +418,7 @@ extension WholesailDatabase {
                 arguments: [id])
             return ProductCard(
                 summary: summary, description: row["description"], productLine: row["productLine"], categoryPath: path,
-                properties: properties, images: images, stock: stock, units: units, documents: documents, tags: tags)
+                properties: properties, images: images, spin: spin, stock: stock, units: units, documents: documents, tags: tags)
         }
     }
 
