@@ -269,3 +269,28 @@ import WholesailStore
         #expect(documents == 1)
     }
 }
+
+@Suite struct RegionalCatalogTests {
+    @Test("a product without stock in the buyer's region still shows, with its delivery term")
+    func deliveryTerm() async throws {
+        let (app, database) = try await TestApp.make(seed: CatalogPagesTests.demo)
+        // Энергия Плюс buys in region 2, served by warehouse 3 only.
+        let product = try #require(try await database.reader.read { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT p.id FROM product p WHERE NOT EXISTS (SELECT 1 FROM stock WHERE productId = p.id AND warehouseId = 3)
+                AND EXISTS (SELECT 1 FROM stock WHERE productId = p.id AND warehouseId = 1 AND qtyMilli > 0) ORDER BY p.id LIMIT 1
+                """)
+        })
+        try await app.test(.router) { client in
+            var (buyer, _) = try await Accounts.signIn(client, "belova@energyplus.example", password: "Demo2026-buyer")
+            let card = try await buyer.get(client, "/product/\(product)")
+            #expect(card.status == .ok)
+            #expect(card.text.contains("Нет в наличии в вашем регионе: доставка за 1 дн."))
+            var (moscow, _) = try await Accounts.signIn(client, "petrov@elektrosnab.example", password: "Demo2026-buyer")
+            #expect(!(try await moscow.get(client, "/product/\(product)")).text.contains("Нет в наличии в вашем регионе"))
+        }
+        let availability = try await database.availability(productIds: [product], regionId: 2)
+        #expect(availability[product]?.regionalMilli == 0)
+        #expect(availability[product]?.deliveryDays == 1)
+    }
+}

@@ -81,7 +81,8 @@ struct CatalogPagesController {
         listQuery.withFacets = categoryId != nil || text != nil
         let listed = try await database.listProducts(listQuery, price: { prices.price(of: $0) }, isHidden: { prices.hides($0) })
         let result = (items: listed.items.map(prices.priced), total: listed.total)
-        let format = Formatter(language: context.language)
+        let available = try await database.availability(productIds: result.items.map(\.id), regionId: buyer.regionId)
+        let format = Formatter(language: context.language, availability: available, localizer: renderer.localizer(context.language))
         let t = renderer.localizer(context.language)
         let basePath = categoryId.map { "/catalog/\($0)" } ?? (text != nil ? "/search" : "/catalog")
         var baseQuery: [String: [String]] = paging.queryItems
@@ -146,7 +147,9 @@ struct CatalogPagesController {
             throw DomainError(.notFound, code: "catalog.product_not_found", message: "The product was not found.")
         }
         let card = prices.priced(found)
-        let format = Formatter(language: context.language)
+        let buyer = try await pricing.context(for: context.principal)
+        let available = try await database.availability(productIds: [id], regionId: buyer.regionId)
+        let format = Formatter(language: context.language, availability: available, localizer: renderer.localizer(context.language))
         let t = renderer.localizer(context.language)
         let related = try await database.relatedProducts(of: id).filter { !prices.hides($0.id) }.map(prices.priced)
         let novelties = try await database.taggedProducts("novelty", limit: 10).filter { !prices.hides($0.id) && $0.id != id }.map(prices.priced)
@@ -360,6 +363,9 @@ struct Pager {
 /// Money and quantities as people read them, per language.
 struct Formatter {
     var language: Language
+    /// Regional availability of the listed products, when known.
+    var availability: [Int64: RegionalAvailability] = [:]
+    var localizer: Localizer?
 
     func money(_ minor: Int64, _ currency: String) -> String {
         let text = Money(minorUnits: minor, currency: currency).decimalString
@@ -389,7 +395,10 @@ struct Formatter {
             "id": item.id, "sku": item.sku, "article": item.article ?? "", "name": item.name, "brand": item.brand ?? "",
             "unit": item.unit, "image": item.imageSha256 ?? "",
             "price": item.priceMinor.map { money($0, item.currency ?? "RUB") } ?? "",
-            "inStock": item.stockMilli > 0, "stock": quantity(item.stockMilli),
+            "inStock": (availability[item.id]?.regionalMilli ?? item.stockMilli) > 0,
+            "stock": quantity(availability[item.id]?.regionalMilli ?? item.stockMilli),
+            "delivery": availability[item.id].flatMap { $0.regionalMilli > 0 ? nil : $0.deliveryDays }
+                .map { localizer?.format("product.delivery_days", ["n": String($0)]) ?? "\($0)" } ?? "",
             "rating": item.rating10.map { quantity(Int64($0) * 100) } ?? "",
         ]
     }

@@ -508,3 +508,35 @@ extension WholesailDatabase {
         }
     }
 }
+
+/// What a buyer of a region can count on: free stock in their region's warehouses, or else the
+/// shortest delivery term from a warehouse elsewhere that has it.
+public struct RegionalAvailability: Sendable, Equatable {
+    public var regionalMilli: Int64
+    public var deliveryDays: Int?
+}
+
+extension WholesailDatabase {
+    /// Availability of products for a region (nil region: every warehouse counts as local).
+    public func availability(productIds: [Int64], regionId: Int64?) async throws -> [Int64: RegionalAvailability] {
+        guard !productIds.isEmpty else { return [:] }
+        return try await reader.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.productId,
+                        sum(CASE WHEN :region IS NULL OR w.regionId = :region THEN s.qtyMilli - s.reservedMilli ELSE 0 END) AS regional,
+                        min(CASE WHEN :region IS NOT NULL AND (w.regionId IS NULL OR w.regionId <> :region) AND s.qtyMilli > s.reservedMilli
+                                 THEN w.deliveryDays + 1 END) AS days
+                    FROM stock s JOIN warehouse w ON w.id = s.warehouseId AND w.active = 1
+                    WHERE s.productId IN (SELECT value FROM json_each(:ids)) GROUP BY s.productId
+                    """,
+                arguments: ["region": regionId, "ids": "[" + productIds.map(String.init).joined(separator: ",") + "]"])
+            var result: [Int64: RegionalAvailability] = [:]
+            for row in rows {
+                result[row["productId"]] = RegionalAvailability(regionalMilli: max(0, row["regional"] ?? 0), deliveryDays: row["days"])
+            }
+            return result
+        }
+    }
+}
