@@ -74,21 +74,24 @@ static const unsigned char a23[] = {
 #embed "../../Resources/templates/company-users.mustache"
 };
 static const unsigned char a24[] = {
-#embed "../../Resources/templates/editor-product.mustache"
+#embed "../../Resources/templates/editor-groups.mustache"
 };
 static const unsigned char a25[] = {
-#embed "../../Resources/templates/editor-reviews.mustache"
+#embed "../../Resources/templates/editor-product.mustache"
 };
 static const unsigned char a26[] = {
-#embed "../../Resources/templates/error.mustache"
+#embed "../../Resources/templates/editor-reviews.mustache"
 };
 static const unsigned char a27[] = {
-#embed "../../Resources/templates/layout.mustache"
+#embed "../../Resources/templates/error.mustache"
 };
 static const unsigned char a28[] = {
-#embed "../../Resources/templates/staff-change-requests.mustache"
+#embed "../../Resources/templates/layout.mustache"
 };
 static const unsigned char a29[] = {
+#embed "../../Resources/templates/staff-change-requests.mustache"
+};
+static const unsigned char a30[] = {
 #embed "../../Resources/templates/staff-registrations.mustache"
 };
 static const wholesail_asset table[] = {
@@ -116,12 +119,13 @@ static const wholesail_asset table[] = {
     {"templates/company-addresses.mustache", a21, sizeof a21},
     {"templates/company-change.mustache", a22, sizeof a22},
     {"templates/company-users.mustache", a23, sizeof a23},
-    {"templates/editor-product.mustache", a24, sizeof a24},
-    {"templates/editor-reviews.mustache", a25, sizeof a25},
-    {"templates/error.mustache", a26, sizeof a26},
-    {"templates/layout.mustache", a27, sizeof a27},
-    {"templates/staff-change-requests.mustache", a28, sizeof a28},
-    {"templates/staff-registrations.mustache", a29, sizeof a29},
+    {"templates/editor-groups.mustache", a24, sizeof a24},
+    {"templates/editor-product.mustache", a25, sizeof a25},
+    {"templates/editor-reviews.mustache", a26, sizeof a26},
+    {"templates/error.mustache", a27, sizeof a27},
+    {"templates/layout.mustache", a28, sizeof a28},
+    {"templates/staff-change-requests.mustache", a29, sizeof a29},
+    {"templates/staff-registrations.mustache", a30, sizeof a30},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

@@ -294,3 +294,21 @@ import WholesailStore
         #expect(availability[product]?.deliveryDays == 1)
     }
 }
+
+@Suite struct GroupMappingTests {
+    @Test("an editor maps an ERP group onto several portal categories")
+    func mapping() async throws {
+        let (app, database) = try await TestApp.make(seed: CatalogPagesTests.demo)
+        let group = try #require(try await database.erpGroupMappings().first)
+        let categories = try await database.categoryTree().prefix(2).map(\.id)
+        try await app.test(.router) { client in
+            var (editor, _) = try await Accounts.signIn(client, "editor@wholesail.example", password: "Demo2026-editor")
+            #expect(try await editor.get(client, "/editor/groups").status == .ok)
+            var fields: [String: String] = [:]
+            for category in categories { fields["category.\(category)"] = "1" }
+            #expect(try await editor.post(client, "/editor/groups/\(group.id)", fields).status == .seeOther)
+            #expect(try await editor.post(client, "/editor/groups/\(group.id)", ["category.999999": "1"]).status == .unprocessableContent)
+        }
+        #expect(try await database.erpGroupMappings().first { $0.id == group.id }?.categoryIds == categories.sorted())
+    }
+}

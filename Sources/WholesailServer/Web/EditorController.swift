@@ -17,6 +17,36 @@ struct EditorController {
         routes.post("/editor/products/:id/documents", .permission("content.edit"), use: addDocument)
         routes.post("/editor/products/:id/documents/:file/delete", .permission("content.edit"), use: removeDocument)
         routes.post("/editor/products/:id/related", .permission("content.edit"), use: setRelated)
+        routes.get("/editor/groups", .permission("content.edit"), use: groups)
+        routes.post("/editor/groups/:group", .permission("content.edit"), use: setGroup)
+    }
+
+    @Sendable func groups(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let mappings = try await database.erpGroupMappings()
+        let tree = try await database.categoryTree()
+        let t = renderer.localizer(context.language)
+        return renderer.render(
+            "editor-groups",
+            [
+                "title": t["editor.groups_title"],
+                "groups": mappings.map { group in
+                    [
+                        "id": group.id, "erpId": group.erpId, "name": group.name,
+                        "categories": tree.map { node in
+                            ["id": node.id, "name": String(repeating: "— ", count: node.depth) + node.name, "selected": group.categoryIds.contains(node.id)]
+                                as [String: Any]
+                        },
+                    ] as [String: Any]
+                },
+                "hasGroups": !mappings.isEmpty, "saved": request.uri.queryParameters["saved"] != nil,
+            ], request: request, context: context)
+    }
+
+    @Sendable func setGroup(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        guard let group = context.parameters.get("group", as: Int64.self) else { throw HTTPError(.notFound) }
+        let categories = Set(AdminAccessController.checked(context.form, prefix: "category.").compactMap { Int64($0) })
+        try await database.setERPGroupCategories(groupId: group, categoryIds: categories, actor: try context.requireSignedIn())
+        return .redirect(to: "/editor/groups?saved=1")
     }
 
     func productId(_ context: WholesailRequestContext) throws -> Int64 {

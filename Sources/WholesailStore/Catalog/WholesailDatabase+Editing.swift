@@ -162,3 +162,48 @@ extension WholesailDatabase {
         return trimmed.isEmpty ? fallback : trimmed
     }
 }
+
+/// An ERP group and the portal categories it feeds.
+public struct ERPGroupMapping: Sendable, Equatable {
+    public var id: Int64
+    public var erpId: String
+    public var name: String
+    public var categoryIds: [Int64]
+}
+
+extension WholesailDatabase {
+    public func erpGroupMappings() async throws -> [ERPGroupMapping] {
+        try await reader.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT g.id, g.erpId, g.name, (SELECT group_concat(categoryId) FROM erpGroupCategory WHERE erpGroupId = g.id) AS categories
+                    FROM erpGroup g ORDER BY g.name, g.id
+                    """
+            ).map {
+                ERPGroupMapping(
+                    id: $0["id"], erpId: $0["erpId"], name: $0["name"],
+                    categoryIds: (($0["categories"] as String?) ?? "").split(separator: ",").compactMap { Int64($0) }.sorted())
+            }
+        }
+    }
+
+    /// Maps an ERP group onto any number of portal categories (replacing its mapping).
+    public func setERPGroupCategories(groupId: Int64, categoryIds: Set<Int64>, actor: Principal) async throws {
+        try await writer.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM erpGroup WHERE id = ?)", arguments: [groupId]) == true else {
+                throw DomainError.notFound("group")
+            }
+            let known = try Set(Int64.fetchAll(db, sql: "SELECT id FROM category WHERE id IN (SELECT value FROM json_each(?))",
+                                               arguments: ["[" + categoryIds.map(String.init).joined(separator: ",") + "]"]))
+            guard known == categoryIds else {
+                throw ValidationError(field: "categories", code: "editor.unknown_category", message: "Unknown category.")
+            }
+            try db.execute(sql: "DELETE FROM erpGroupCategory WHERE erpGroupId = ?", arguments: [groupId])
+            for category in categoryIds.sorted() {
+                try db.execute(sql: "INSERT INTO erpGroupCategory (erpGroupId, categoryId) VALUES (?, ?)", arguments: [groupId, category])
+            }
+            try Self.audit(db, actor: actor.userId, action: "editor.group_mapping", objectType: "erpGroup", objectId: String(groupId))
+        }
+    }
+}
