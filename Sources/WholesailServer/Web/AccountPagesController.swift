@@ -143,6 +143,7 @@ struct AccountPagesController {
                 "errors": errors,
                 "isStaff": principal.permissions.contains("customers.serve"),
                 "isAdmin": principal.permissions.contains("admin.users"),
+                "isEditor": principal.permissions.contains("content.edit"),
             ], request: request, context: context, status: status)
     }
 
