@@ -147,7 +147,7 @@ struct CatalogAPIController {
         let currency = card.summary.currency ?? "RUB"
         return try JSONResponse.make(
             CardDTO(
-                product: ProductDTO(card.summary), description: card.description, productLine: card.productLine,
+                product: ProductDTO(card.summary), description: HTMLSanitizer.sanitize(card.description), productLine: card.productLine,
                 categories: card.categoryPath.map(\.id),
                 properties: card.properties.map { .init(name: $0.name, value: $0.value) },
                 images: card.images.map { "/files/\($0)" },

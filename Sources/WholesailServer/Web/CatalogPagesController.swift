@@ -169,7 +169,7 @@ struct CatalogPagesController {
                 "ratingText": card.summary.rating10.map { t.format("reviews.average", ["r": format.quantity(Int64($0) * 100), "n": String(reviews.count)]) } ?? "",
                 "title": card.summary.name,
                 "product": format.card(card.summary),
-                "description": card.description,
+                "description": HTMLSanitizer.sanitize(card.description),
                 "productLine": card.productLine ?? "",
                 "crumbs": card.categoryPath.map { ["id": $0.id, "name": $0.name] },
                 "properties": card.properties.map { ["name": $0.name, "value": $0.value] },
