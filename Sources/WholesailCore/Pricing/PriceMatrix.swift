@@ -104,11 +104,13 @@ public final class PriceMatrix: Sendable {
 
     /// Builds the matrix for a snapshot. Pass the previous matrix to reuse its catalog indexes
     /// and compiled rules when the catalog side is unchanged (a rule edit, a price upload).
-    /// `memoryBudget` bounds the materialized vectors (21 bytes per product each).
-    public init(_ snapshot: PricingSnapshot, reusing previous: PriceMatrix? = nil, memoryBudget: Int = 192 * 1024 * 1024, maxVectors: Int? = nil) {
+    /// `memoryBudget` bounds the materialized vectors (21 bytes per product each); by default
+    /// 96 MB, raised for large catalogs so that at least 16 contexts stay warm (at most 512 MB).
+    public init(_ snapshot: PricingSnapshot, reusing previous: PriceMatrix? = nil, memoryBudget: Int? = nil, maxVectors: Int? = nil) {
         self.snapshot = snapshot
         let perVector = max(1, snapshot.products.count * 21)
-        self.maxVectors = max(2, maxVectors ?? memoryBudget / perVector)
+        let budget = memoryBudget ?? max(96 * 1024 * 1024, min(512 * 1024 * 1024, perVector * 16))
+        self.maxVectors = max(2, maxVectors ?? budget / perVector)
         let indexes: CatalogIndexes
         if let previous, previous.indexes.products == snapshot.products {
             indexes = previous.indexes
