@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import WholesailStore
 
 /// The application's type, for those who hold one (the CLI, tests).
@@ -25,10 +26,17 @@ public func buildApplication(
 ) -> WholesailApplication {
     let router = buildRouter(configuration: configuration, dependencies: dependencies)
     let host = configuration.host
+    var services: [any Service] = [PricingUpdater(pricing: dependencies.pricing, logger: logger)]
+    if configuration.backupIntervalMinutes > 0 {
+        services.append(
+            BackupScheduler(
+                database: dependencies.database, folder: BackupFolder(path: configuration.resolvedBackupDirectory),
+                interval: .seconds(configuration.backupIntervalMinutes * 60), keep: configuration.backupKeep, logger: logger))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Wholesail"),
-        services: [PricingUpdater(pricing: dependencies.pricing, logger: logger)],
+        services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             let shownHost = host.contains(":") ? "[\(host)]" : host
@@ -70,6 +78,10 @@ func buildRouter(
     CompanyAPIController(database: dependencies.database).mount(on: routes)
     EditorController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminAccessController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    AdminBackupController(
+        database: dependencies.database, renderer: dependencies.renderer,
+        folder: BackupFolder(path: configuration.resolvedBackupDirectory), keep: configuration.backupKeep
+    ).mount(on: routes)
     AdminPricingController(database: dependencies.database, renderer: dependencies.renderer, pricing: dependencies.pricing).mount(on: routes)
     StaffPagesController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)
     return router

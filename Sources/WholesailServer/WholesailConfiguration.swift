@@ -16,6 +16,17 @@ public struct WholesailConfiguration: Sendable {
     public var logFormat: LogFormat
     /// Largest request body accepted by ordinary routes (uploads have their own limit).
     public var maxBodyBytes: Int
+    /// Where backups made by the portal go (admin page, schedule); default: `backups/` beside the database.
+    public var backupDirectory: String?
+    /// Minutes between scheduled backups; 0 turns the schedule off.
+    public var backupIntervalMinutes: Int = 0
+    /// How many scheduled backups to keep.
+    public var backupKeep: Int = 7
+
+    /// The backup folder in effect.
+    public var resolvedBackupDirectory: String {
+        backupDirectory ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("backups").path
+    }
 
     public enum LogFormat: String, Sendable, CaseIterable {
         case text
@@ -63,5 +74,8 @@ public struct WholesailConfiguration: Sendable {
         ("WHOLESAIL_LOG_LEVEL", "trace, debug, info, notice, warning, error or critical"),
         ("WHOLESAIL_LOG_FORMAT", "text or json"),
         ("WHOLESAIL_ASSETS_DIR", "development only: read templates and static files from this folder"),
+        ("WHOLESAIL_BACKUP_DIR", "folder of backups made by the portal (default: backups/ beside the database)"),
+        ("WHOLESAIL_BACKUP_INTERVAL", "minutes between scheduled backups (0: off, the default)"),
+        ("WHOLESAIL_BACKUP_KEEP", "scheduled backups to keep (default 7)"),
     ]
 }

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Testing
 import WholesailCore
 import WholesailStore
+import WholesailTestSupport
 
 @testable import WholesailServer
 
@@ -182,5 +183,44 @@ import WholesailStore
         #expect(principal.permissions.contains("documents.view"))
         let audited = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'user.rights'") }
         #expect(audited == 1)
+    }
+}
+
+@Suite struct BackupPageTests {
+    @Test("an admin backs up from the page, sees the file, downloads a sound database; others may not")
+    func backups() async throws {
+        let folder = try TemporaryDirectory()
+        var configuration = WholesailConfiguration(port: 0)
+        configuration.backupDirectory = folder.path("backups")
+        let (app, _) = try await TestApp.make(seed: TwoCompanies.seed, configuration: configuration)
+        try await app.test(.router) { client in
+            var (admin, _) = try await Accounts.signIn(client, "root@example.com", password: TwoCompanies.password)
+            _ = try await admin.get(client, "/admin/backups")
+            #expect(try await admin.post(client, "/admin/backups", [:]).status == .seeOther)
+            let page = try await admin.get(client, "/admin/backups")
+            let name = try #require(BackupFolder(path: folder.path("backups")).list().first?.name)
+            #expect(page.text.contains(name))
+            let download = try await admin.get(client, "/admin/backups/\(name)")
+            #expect(download.status == .ok)
+            let copy = folder.path("downloaded.sqlite")
+            try Data(buffer: download.body).write(to: URL(fileURLWithPath: copy))
+            #expect(try WholesailDatabase.verifyRestorable(copy) == WholesailDatabase.migrationNames)
+            #expect(try await admin.get(client, "/admin/backups/..%2F..%2Fetc%2Fpasswd").status == .notFound)
+            var (buyer, _) = try await Accounts.signIn(client, "admin-a@example.com", password: TwoCompanies.password)
+            #expect(try await buyer.get(client, "/admin/backups").status == .forbidden)
+        }
+    }
+
+    @Test("the folder keeps the newest backups only")
+    func rotation() throws {
+        let folder = try TemporaryDirectory()
+        let database = try TestDatabase.inMemory()
+        let backups = BackupFolder(path: folder.path("b"))
+        var made: [String] = []
+        for second in 0..<4 {
+            made.append(try backups.create(from: database, keep: 2, now: Date(timeIntervalSince1970: 1_795_000_000 + Double(second))).name)
+        }
+        #expect(backups.list().map(\.name) == [made[3], made[2]])
+        #expect(!BackupFolder.isBackupName("../wholesail-20261129-000000.sqlite"))
     }
 }

@@ -13,7 +13,9 @@ enum TestApp {
     /// The pricing service of the app made last on this task (for tests that change rules).
     static let lastPricing = Mutex<PricingService?>(nil)
 
-    static func make(seed: ((WholesailDatabase) async throws -> Void)? = nil) async throws -> (
+    static func make(
+        seed: ((WholesailDatabase) async throws -> Void)? = nil, configuration: WholesailConfiguration = WholesailConfiguration(port: 0)
+    ) async throws -> (
         app: WholesailApplication, database: WholesailDatabase
     ) {
         let database = try TestDatabase.inMemory()
@@ -23,7 +25,7 @@ enum TestApp {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let app = buildApplication(
-            configuration: WholesailConfiguration(port: 0), dependencies: dependencies, logger: logger)
+            configuration: configuration, dependencies: dependencies, logger: logger)
         return (app, database)
     }
 }

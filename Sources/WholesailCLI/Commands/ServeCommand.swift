@@ -53,6 +53,12 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.mailFrom = env["WHOLESAIL_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.exchangeUser = env["WHOLESAIL_EXCHANGE_USER"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.exchangePassword = env["WHOLESAIL_EXCHANGE_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.backupDirectory = env["WHOLESAIL_BACKUP_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        for (key, minimum) in [("WHOLESAIL_BACKUP_INTERVAL", 0), ("WHOLESAIL_BACKUP_KEEP", 1)] {
+            guard let raw = env[key], !raw.isEmpty else { continue }
+            guard let value = Int(raw), value >= minimum else { throw CLIError("invalid \(key) \(raw): expected a whole number from \(minimum)") }
+            if key == "WHOLESAIL_BACKUP_INTERVAL" { configuration.backupIntervalMinutes = value } else { configuration.backupKeep = value }
+        }
         if let level = env["WHOLESAIL_LOG_LEVEL"], !level.isEmpty {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw CLIError("invalid WHOLESAIL_LOG_LEVEL \(level): expected trace, debug, info, notice, warning, error or critical")
