@@ -84,6 +84,8 @@ public final class PriceMatrix: Sendable {
         /// Bit 0: hidden; bit 1: an agreement's individual price.
         let flags: [UInt8]
         let priceTypeId: Int64?
+        /// Whether any product is hidden in this context (most contexts hide nothing).
+        let hidesAny: Bool
 
         init(amounts: [Int64], switchRule: [Int32], amountRule: [Int32], availabilityRule: [Int32], flags: [UInt8], priceTypeId: Int64?) {
             self.amounts = amounts
@@ -92,6 +94,7 @@ public final class PriceMatrix: Sendable {
             self.availabilityRule = availabilityRule
             self.flags = flags
             self.priceTypeId = priceTypeId
+            self.hidesAny = flags.contains { $0 & 1 != 0 }
         }
     }
 
@@ -276,6 +279,9 @@ public struct PriceView: Sendable {
     }
 
     public func isHidden(productIndex: Int) -> Bool { vector.flags[productIndex] & 1 != 0 }
+
+    /// Whether a rule hides any product from this buyer; when not, listings need no hide filter.
+    public var hidesAny: Bool { vector.hidesAny }
 
     public func quote(productIndex: Int) -> PriceQuote {
         let rules = matrix.snapshot.rules

@@ -96,7 +96,9 @@ struct CatalogAPIController {
         paging.apply(to: &listQuery)
         listQuery.regionId = buyer.regionId
         listQuery.withFacets = query["facets"] != "0"
-        let listed = try await database.listProducts(listQuery, price: { prices.price(of: $0) }, isHidden: { prices.hides($0) })
+        var hideFilter: (@Sendable (Int64) -> Bool)?
+        if prices.hidesAny { hideFilter = { @Sendable id in prices.hides(id) } }
+        let listed = try await database.listProducts(listQuery, price: { prices.price(of: $0) }, isHidden: hideFilter)
         let facets = listed.facets.map { facet in
             FacetDTO(
                 propertyId: facet.propertyId, name: facet.name, unit: facet.unit,

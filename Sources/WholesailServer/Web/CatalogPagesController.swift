@@ -79,7 +79,9 @@ struct CatalogPagesController {
         paging.apply(to: &listQuery)
         listQuery.regionId = buyer.regionId
         listQuery.withFacets = categoryId != nil || text != nil
-        let listed = try await database.listProducts(listQuery, price: { prices.price(of: $0) }, isHidden: { prices.hides($0) })
+        var hideFilter: (@Sendable (Int64) -> Bool)?
+        if prices.hidesAny { hideFilter = { @Sendable id in prices.hides(id) } }
+        let listed = try await database.listProducts(listQuery, price: { prices.price(of: $0) }, isHidden: hideFilter)
         let result = (items: listed.items.map(prices.priced), total: listed.total)
         let available = try await database.availability(productIds: result.items.map(\.id), regionId: buyer.regionId)
         let format = Formatter(language: context.language, availability: available, localizer: renderer.localizer(context.language))
