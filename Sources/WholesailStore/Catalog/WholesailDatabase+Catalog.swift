@@ -313,20 +313,29 @@ extension WholesailDatabase {
         }.sorted { (names[$0.propertyId]?.order ?? 0, $0.propertyId) < (names[$1.propertyId]?.order ?? 0, $1.propertyId) }
     }
 
-    /// Products carrying a tag (`novelty`, `best_seller`), for the front page.
-    public func taggedProducts(_ tag: String, limit: Int) async throws -> [ProductSummary] {
+    /// Product summaries from `source` (a FROM clause joining `product p`), filtered and ordered:
+    /// the one place the summary columns, brand and unit joins and the display price type meet.
+    func summaries(source: String, condition: String, order: String, arguments: [String: (any DatabaseValueConvertible & Sendable)?]) async throws
+        -> [ProductSummary]
+    {
         try await reader.read { db in
-            let priceType = try Self.displayPriceTypeId(db)
+            var arguments: [String: (any DatabaseValueConvertible)?] = arguments.mapValues { $0 }
+            arguments["priceType"] = try Self.displayPriceTypeId(db)
             return try ProductSummary.fetchAll(
                 db,
                 sql: """
-                    SELECT \(Self.summaryColumns) FROM product p
-                    JOIN productTag pt ON pt.productId = p.id JOIN tag t ON t.id = pt.tagId AND t.code = :tag
+                    SELECT \(Self.summaryColumns) FROM \(source)
                     LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
-                    WHERE p.active = 1 AND p.deleted = 0 ORDER BY p.id LIMIT :limit
-                    """,
-                arguments: ["priceType": priceType, "tag": tag, "limit": limit])
+                    WHERE \(condition) ORDER BY \(order)
+                    """, arguments: StatementArguments(arguments))
         }
+    }
+
+    /// Products carrying a tag (`novelty`, `best_seller`), for the front page.
+    public func taggedProducts(_ tag: String, limit: Int) async throws -> [ProductSummary] {
+        try await summaries(
+            source: "product p JOIN productTag pt ON pt.productId = p.id JOIN tag t ON t.id = pt.tagId AND t.code = :tag",
+            condition: "p.active = 1 AND p.deleted = 0", order: "p.id LIMIT :limit", arguments: ["tag": tag, "limit": limit])
     }
 
     /// The full card of an active product, or nil.
@@ -463,29 +472,15 @@ extension WholesailDatabase {
 
     /// Related products of a card (editors' or the ERP's), and the user's favorites.
     public func relatedProducts(of productId: Int64, limit: Int = 10) async throws -> [ProductSummary] {
-        try await reader.read { db in
-            let priceType = try Self.displayPriceTypeId(db)
-            return try ProductSummary.fetchAll(
-                db,
-                sql: """
-                    SELECT \(Self.summaryColumns) FROM relatedProduct r JOIN product p ON p.id = r.relatedId
-                    LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
-                    WHERE r.productId = :id AND p.active = 1 AND p.deleted = 0 ORDER BY r.sortOrder, p.id LIMIT :limit
-                    """, arguments: ["priceType": priceType, "id": productId, "limit": limit])
-        }
+        try await summaries(
+            source: "relatedProduct r JOIN product p ON p.id = r.relatedId", condition: "r.productId = :id AND p.active = 1 AND p.deleted = 0",
+            order: "r.sortOrder, p.id LIMIT :limit", arguments: ["id": productId, "limit": limit])
     }
 
     public func favorites(userId: Int64) async throws -> [ProductSummary] {
-        try await reader.read { db in
-            let priceType = try Self.displayPriceTypeId(db)
-            return try ProductSummary.fetchAll(
-                db,
-                sql: """
-                    SELECT \(Self.summaryColumns) FROM favorite f JOIN product p ON p.id = f.productId
-                    LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
-                    WHERE f.userId = :user AND p.deleted = 0 ORDER BY f.createdAt DESC, p.id LIMIT 1000
-                    """, arguments: ["priceType": priceType, "user": userId])
-        }
+        try await summaries(
+            source: "favorite f JOIN product p ON p.id = f.productId", condition: "f.userId = :user AND p.deleted = 0",
+            order: "f.createdAt DESC, p.id LIMIT 1000", arguments: ["user": userId])
     }
 
     public func isFavorite(userId: Int64, productId: Int64) async throws -> Bool {
