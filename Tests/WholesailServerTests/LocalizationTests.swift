@@ -33,3 +33,26 @@ import WholesailResources
         #expect(Language.negotiate(explicit: nil, acceptLanguage: header) == expected)
     }
 }
+
+@Suite struct ErrorCodeTranslationTests {
+    @Test("every error code the sources raise has a message in both languages")
+    func everyCodeTranslated() throws {
+        let all = try Localizer.loadAll()
+        let pattern = try NSRegularExpression(pattern: #"code: "([a-z_.]+)"|notFound\("([a-z]+)"\)"#)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for folder in ["Sources/WholesailCore", "Sources/WholesailStore", "Sources/WholesailServer"] {
+            let enumerator = try #require(FileManager.default.enumerator(at: root.appendingPathComponent(folder), includingPropertiesForKeys: nil))
+            for case let url as URL in enumerator where url.pathExtension == "swift" {
+                let text = try String(contentsOf: url, encoding: .utf8)
+                for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                    let code = Range(match.range(at: 1), in: text).map { String(text[$0]) }
+                        ?? Range(match.range(at: 2), in: text).map { String(text[$0]) + ".not_found" }
+                    guard let code, !["seed.already_seeded", "seed.bad_count"].contains(code), !code.hasPrefix("store.") else { continue }
+                    for language in Language.allCases {
+                        #expect(all[language]?.strings["error." + code] != nil, "\(language.rawValue): error.\(code) (\(url.lastPathComponent))")
+                    }
+                }
+            }
+        }
+    }
+}
