@@ -201,6 +201,7 @@ public struct PricingSnapshot: Sendable {
 
     /// The price type assigned to a context (before rules that switch it).
     public func assignedPriceType(_ context: PricingContext) -> Int64? {
+        if let override = context.priceTypeOverride, priceTypes[override] != nil { return override }
         var best: Assignment?
         for assignment in assignments where assignment.matches(context) {
             guard let current = best else {
@@ -255,11 +256,15 @@ public struct PricingContext: Hashable, Sendable {
     public var userGroups: [Int64]
     /// The banking day, `YYYY-MM-DD`.
     public var day: String
+    /// A price type that replaces the assigned one (a cart total reached a threshold). Rules that
+    /// switch the price type still apply on top of it.
+    public var priceTypeOverride: Int64?
 
     public init(
         counterpartyId: Int64? = nil, agreementId: Int64? = nil, holdingId: Int64? = nil, regionId: Int64? = nil, userGroups: [Int64] = [],
-        day: String
+        day: String, priceTypeOverride: Int64? = nil
     ) {
+        self.priceTypeOverride = priceTypeOverride
         self.counterpartyId = counterpartyId
         self.agreementId = agreementId
         self.holdingId = holdingId

@@ -17,6 +17,12 @@ public protocol WholesailError: Error, Sendable {
     var kind: ErrorKind { get }
     var code: String { get }
     var message: String { get }
+    /// Values for the `{name}` placeholders of the translated message (a minimum quantity, a SKU).
+    var values: [String: String] { get }
+}
+
+extension WholesailError {
+    public var values: [String: String] { [:] }
 }
 
 /// A general-purpose domain error for cases that need no enum of their own.
@@ -24,11 +30,13 @@ public struct DomainError: WholesailError, Equatable {
     public var kind: ErrorKind
     public var code: String
     public var message: String
+    public var values: [String: String]
 
-    public init(_ kind: ErrorKind, code: String, message: String) {
+    public init(_ kind: ErrorKind, code: String, message: String, values: [String: String] = [:]) {
         self.kind = kind
         self.code = code
         self.message = message
+        self.values = values
     }
 
     public static func notFound(_ what: String) -> DomainError {

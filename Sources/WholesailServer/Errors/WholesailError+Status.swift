@@ -58,9 +58,7 @@ struct PresentedError {
                 status: error.kind.status, code: error.code,
                 message: localizer.message(code: error.code, fallback: error.message), fields: fields)
         case let error as any WholesailError:
-            self.init(
-                status: error.kind.status, code: error.code,
-                message: localizer.message(code: error.code, fallback: error.message))
+            self.init(status: error.kind.status, code: error.code, message: localizer.message(for: error))
         case let error as HTTPError:
             let code = Self.code(for: error.status)
             self.init(

@@ -62,6 +62,13 @@ public struct Localizer: Sendable {
         strings["error." + code] ?? fallback
     }
 
+    /// The translated message of a domain error, its placeholders filled.
+    public func message(for error: any WholesailError) -> String {
+        var text = message(code: error.code, fallback: error.message)
+        for (name, value) in error.values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
+        return text
+    }
+
     /// The translated message of every field of a validation error, for re-rendering a form.
     public func fieldMessages(_ error: ValidationError) -> [String: String] {
         error.fields.mapValues { message(code: $0.code, fallback: $0.message) }
