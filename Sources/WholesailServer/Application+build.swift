@@ -84,6 +84,10 @@ func buildRouter(
     ).mount(on: routes)
     AdminPricingController(database: dependencies.database, renderer: dependencies.renderer, pricing: dependencies.pricing).mount(on: routes)
     StaffPagesController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)
+    let carts = CartService(database: dependencies.database, pricing: dependencies.pricing)
+    CartPagesController(database: dependencies.database, renderer: dependencies.renderer, carts: carts).mount(on: routes)
+    OrderPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    OrderingAPIController(database: dependencies.database, carts: carts).mount(on: routes)
     return router
 }
 

@@ -82,6 +82,7 @@ public struct TemplateRenderer: Sendable {
             page["me"] = ["name": principal.fullName.isEmpty ? principal.email : principal.fullName, "email": principal.email]
             page["signedIn"] = true
             page["actingAs"] = principal.impersonatorId != nil
+            page["canOrder"] = principal.permissions.contains("orders.place")
         }
         if page["title"] == nil { page["title"] = localizer["site.name"] }
         let html = library.render(page, withTemplate: template) ?? ""

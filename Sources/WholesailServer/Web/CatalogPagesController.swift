@@ -191,11 +191,14 @@ struct CatalogPagesController {
                         "unit": unit.unit,
                         "factor": unit.factor == "1" ? "" : t.format("product.unit_factor", ["n": unit.factor, "unit": card.summary.unit]),
                         "price": unit.priceMinor.map { format.money($0, card.summary.currency ?? "RUB") } ?? "",
+                        "unitId": String(unit.unitId),
                     ]
                 },
                 "documents": card.documents.map { ["title": $0.title, "fileName": $0.fileName, "sha": $0.sha256] },
                 "hasDocuments": !card.documents.isEmpty,
                 "tags": card.tags.map { ["code": $0, "label": t["tag." + $0]] },
+                "added": request.uri.queryParameters["added"] != nil,
+                "minQty": Quantity.text(milli: card.units.first?.rule.roundedUp(0) ?? 1000),
             ], request: request, context: context)
     }
 }

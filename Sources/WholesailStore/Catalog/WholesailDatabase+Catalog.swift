@@ -44,6 +44,9 @@ public struct ProductCard: Sendable, Equatable {
         public var unit: String
         public var factor: String
         public var priceMinor: Int64?
+        public var unitId: Int64 = 0
+        /// What the cart accepts in this unit.
+        public var rule = Quantity.Rule()
     }
 
     public struct Document: Sendable, Equatable {
@@ -399,11 +402,16 @@ extension WholesailDatabase {
                     WHERE s.productId = ? AND w.active = 1 ORDER BY r.sortOrder, w.name
                     """, arguments: [id]
             ).map { ProductCard.StockLine(warehouse: $0["warehouse"], region: $0["region"], qtyMilli: $0["qty"]) }
-            var units = [ProductCard.UnitOption(unit: summary.unit, factor: "1", priceMinor: summary.priceMinor)]
+            let base = try Row.fetchOne(db, sql: "SELECT baseUnitId, minQtyMilli, stepQtyMilli FROM product WHERE id = ?", arguments: [id])
+            var units = [
+                ProductCard.UnitOption(
+                    unit: summary.unit, factor: "1", priceMinor: summary.priceMinor, unitId: base?["baseUnitId"] ?? 0,
+                    rule: Quantity.Rule(minMilli: base?["minQtyMilli"] ?? 1000, stepMilli: base?["stepQtyMilli"] ?? 1000))
+            ]
             units += try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT u.name, pu.factor,
+                    SELECT u.name, pu.factor, pu.unitId, pu.minQtyMilli, pu.stepQtyMilli,
                         (SELECT amountMinor FROM price WHERE priceTypeId = :priceType AND productId = pu.productId AND unitId = pu.unitId) AS price
                     FROM productUnit pu JOIN unit u ON u.id = pu.unitId WHERE pu.productId = :id ORDER BY u.name
                     """, arguments: ["priceType": priceType, "id": id]
@@ -413,7 +421,9 @@ extension WholesailDatabase {
                 let derived = summary.priceMinor.flatMap { base in
                     ExactDecimal(parsing: factor).map { Money(minorUnits: base, currency: summary.currency ?? "RUB").multiplied(by: $0).minorUnits }
                 }
-                return ProductCard.UnitOption(unit: row["name"], factor: factor, priceMinor: explicit ?? derived)
+                return ProductCard.UnitOption(
+                    unit: row["name"], factor: factor, priceMinor: explicit ?? derived, unitId: row["unitId"],
+                    rule: Quantity.Rule(minMilli: row["minQtyMilli"], stepMilli: row["stepQtyMilli"]))
             }
             let documents = try Row.fetchAll(
                 db,

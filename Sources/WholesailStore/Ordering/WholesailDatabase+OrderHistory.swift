@@ -412,8 +412,10 @@ extension WholesailDatabase {
     public func repeatOrder(orderId: Int64, userId: Int64) async throws -> [String] {
         try await writer.write { db in
             let cartId = try Self.ensureWorkingCart(db, userId: userId)
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM customerOrder WHERE id = ?", arguments: [orderId]) == true else {
+                throw DomainError(.notFound, code: "order.not_found", message: "The order was not found.")
+            }
             let rows = try Row.fetchAll(db, sql: "SELECT productId, unitId, qtyMilli, sku FROM orderLine WHERE orderId = ? ORDER BY lineNo", arguments: [orderId])
-            guard !rows.isEmpty else { throw DomainError(.notFound, code: "order.not_found", message: "The order was not found.") }
             return try Self.copyLines(db, from: rows, into: cartId)
         }
     }
@@ -440,6 +442,21 @@ extension WholesailDatabase {
                     """,
                 arguments: [counterpartyId]
             ).map { (id: $0["id"], title: "№ \($0["number"] as String) от \($0["date"] as String) — \($0["seller"] as String)", isDefault: $0["isDefault"] == 1) }
+        }
+    }
+
+    /// Names of counterparties (all of them for nil), for filters.
+    public func companyNames(ids: Set<Int64>?) async throws -> [(id: Int64, name: String)] {
+        try await reader.read { db in
+            let rows: [Row]
+            if let ids {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT id, name FROM counterparty WHERE id IN (SELECT value FROM json_each(?)) ORDER BY name",
+                    arguments: ["[" + ids.map(String.init).joined(separator: ",") + "]"])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT id, name FROM counterparty ORDER BY name LIMIT 1000")
+            }
+            return rows.map { (id: $0["id"], name: $0["name"]) }
         }
     }
 

@@ -75,6 +75,9 @@ public struct CheckoutForm: Sendable, Equatable {
         return fields.isEmpty ? nil : ValidationError(fields: fields)
     }
 
+    /// `YYYY-MM-DD` with a plausible year, month and day.
+    public static func isDateText(_ text: String) -> Bool { isDate(text) }
+
     static func isDate(_ text: String) -> Bool {
         let parts = text.split(separator: "-")
         guard text.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }

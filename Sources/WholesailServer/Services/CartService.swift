@@ -1,0 +1,79 @@
+import Foundation
+import WholesailCore
+import WholesailStore
+
+/// The working cart as the buyer sees it: lines priced in the cart company's context, thresholds
+/// and the promocode applied, stock per line for that company's region.
+struct CartService: Sendable {
+    let database: WholesailDatabase
+    let pricing: PricingService
+
+    struct View: Sendable {
+        var cart: CartRecord
+        var priced: PricedCart
+        var context: PricingContext
+        var promocodeId: Int64?
+        /// Free stock of each product in the company's region.
+        var availability: [Int64: RegionalAvailability]
+        /// Companies the user orders for.
+        var companies: [(id: Int64, name: String, regionId: Int64?)]
+
+        /// Lines asking for more than the region has free now (ordered anyway, brought in later).
+        func shortage(of line: CartLineRecord) -> Bool {
+            let base = StockAllocation.baseMilli(of: line.qtyMilli, factor: ExactDecimal(parsing: line.factor) ?? ExactDecimal(1))
+            return base > (availability[line.productId]?.regionalMilli ?? 0)
+        }
+    }
+
+    func view(for principal: Principal) async throws -> View {
+        var cart = try await database.workingCart(userId: principal.userId)
+        let companies = try await database.orderingCompanies(userId: principal.userId)
+        // The cart's company must be one the user works for; otherwise the current one.
+        if cart.counterpartyId == nil || !companies.contains(where: { $0.id == cart.counterpartyId }) {
+            cart.counterpartyId = principal.currentCounterpartyId.flatMap { id in companies.contains { $0.id == id } ? id : nil } ?? companies.first?.id
+        }
+        let context = try await database.pricingContext(userId: principal.userId, counterpartyId: cart.counterpartyId, day: PricingService.today())
+        var promocode: CartPromocode?
+        if let code = cart.promocode {
+            promocode = try await database.cartPromocode(code: code, counterpartyId: cart.counterpartyId, day: context.day)
+        }
+        let priced = CartPricing.price(
+            cart.lines.map(\.item), matrix: pricing.matrix, context: context, thresholds: try await database.cartThresholds(), promocode: promocode)
+        let availability = try await database.availability(productIds: Array(Set(cart.lines.map(\.productId))), regionId: context.regionId)
+        return View(cart: cart, priced: priced, context: context, promocodeId: promocode?.id, availability: availability, companies: companies)
+    }
+
+    /// Places the cart as an order. `version` is what the buyer's page showed (nil from the API
+    /// when the client does not send one).
+    func place(
+        principal: Principal, form: CheckoutForm, version: String?, idempotencyKey: String?, source: String, creditOverride: Bool
+    ) async throws -> PlacedOrder {
+        let view = try await view(for: principal)
+        // Price in the checkout company's context (it may differ from the cart's).
+        var priced = view.priced
+        var promocodeId = view.promocodeId
+        if form.counterpartyId != view.cart.counterpartyId {
+            let context = try await database.pricingContext(userId: principal.userId, counterpartyId: form.counterpartyId, day: PricingService.today())
+            let promocode = try await view.cart.promocode.asyncMap {
+                try await database.cartPromocode(code: $0, counterpartyId: form.counterpartyId, day: context.day)
+            } ?? nil
+            priced = CartPricing.price(
+                view.cart.lines.map(\.item), matrix: pricing.matrix, context: context, thresholds: try await database.cartThresholds(),
+                promocode: promocode)
+            promocodeId = promocode?.id
+        }
+        let placed = try await database.placeOrder(
+            PlaceOrderRequest(
+                userId: principal.userId, actingUserId: principal.impersonatorId, form: form, cartVersion: version, priced: priced,
+                promocodeId: promocodeId, idempotencyKey: idempotencyKey, source: principal.impersonatorId != nil ? "manager" : source,
+                creditOverride: creditOverride))
+        return placed
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

@@ -1,0 +1,590 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WholesailCore
+import WholesailStore
+
+/// The buyer's cart, quick order, saved carts and checkout, as pages.
+struct CartPagesController {
+    let database: WholesailDatabase
+    let renderer: TemplateRenderer
+    let carts: CartService
+
+    func mount(on routes: Routes) {
+        routes.get("/cart", .open, use: cart)
+        routes.post("/cart/add", .permission("orders.place"), use: add)
+        routes.post("/cart/update", .permission("orders.place"), use: update)
+        routes.post("/cart/lines/:line/delete", .permission("orders.place"), use: deleteLine)
+        routes.post("/cart/clear", .permission("orders.place"), use: clear)
+        routes.post("/cart/counterparty", .permission("orders.place"), use: switchCompany)
+        routes.post("/cart/promocode", .permission("orders.place"), use: promocode)
+        routes.post("/cart/save", .permission("orders.place"), use: save)
+        routes.get("/cart/export.csv", .permission("orders.place"), use: exportCSV)
+        routes.get("/quick-order", .permission("orders.place"), use: quickOrder)
+        routes.post("/quick-order", .permission("orders.place"), use: quickOrderText)
+        routes.post("/quick-order/upload", .permission("orders.place"), use: quickOrderUpload)
+        routes.post("/quick-order/add", .permission("orders.place"), use: quickOrderAdd)
+        routes.get("/quick-order/template.csv", .open, use: templateCSV)
+        routes.get("/account/carts", .permission("orders.place"), use: savedCarts)
+        routes.get("/account/carts/:cart", .permission("orders.place"), use: savedCart)
+        routes.post("/account/carts/:cart/load", .permission("orders.place"), use: loadSaved)
+        routes.post("/account/carts/:cart/delete", .permission("orders.place"), use: deleteSaved)
+        routes.get("/checkout", .permission("orders.place"), use: checkout)
+        routes.post("/checkout", .permission("orders.place"), use: placeOrder)
+        routes.post("/cart/one-click", .permission("orders.place"), use: oneClick)
+        routes.post("/lead", .open, use: lead)
+    }
+
+    // MARK: The cart page
+
+    @Sendable func cart(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        try await renderCart(request, context: context)
+    }
+
+    func renderCart(
+        _ request: Request, context: WholesailRequestContext, error: String? = nil, lineErrors: [Int64: String] = [:],
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
+        let t = renderer.localizer(context.language)
+        guard let principal = context.principal, principal.permissions.contains("orders.place") else {
+            return renderer.render(
+                "cart-guest",
+                ["title": t["cart.title"], "signedIn": context.principal != nil, "leadSent": request.uri.queryParameters["lead"] != nil,
+                 "values": context.echoedForm(limit: 2000), "error": error ?? ""],
+                request: request, context: context, status: status)
+        }
+        let view = try await carts.view(for: principal)
+        let format = Formatter(language: context.language, localizer: t)
+        let currency = view.priced.currency
+        let units = try await unitChoices(view.cart.lines.map(\.productId))
+        let lines = zip(view.cart.lines, view.priced.lines).map { line, priced -> [String: Any] in
+            [
+                "id": line.id, "productId": line.productId, "sku": line.sku, "name": line.name, "image": line.imageSha256 ?? "",
+                "qty": Quantity.text(milli: line.qtyMilli), "unit": line.unit,
+                "units": (units[line.productId] ?? []).map { ["id": $0.id, "name": $0.name, "selected": $0.id == line.unitId] as [String: Any] },
+                "step": Quantity.text(milli: line.rule.stepMilli), "min": Quantity.text(milli: line.rule.minMilli),
+                "price": priced.unitPriceMinor.map { format.money($0, currency) } ?? "",
+                "amount": format.money(priced.amountMinor, currency),
+                "discount": priced.discountMinor > 0 ? format.money(priced.discountMinor, currency) : "",
+                "noPrice": priced.unitPriceMinor == nil, "hidden": priced.hidden, "unavailable": !line.available,
+                "short": view.shortage(of: line),
+                "stock": format.quantity(view.availability[line.productId]?.regionalMilli ?? 0),
+                "baseUnit": units[line.productId]?.first?.name ?? line.unit,
+                "error": lineErrors[line.id] ?? "",
+            ]
+        }
+        var thresholdText = ""
+        if let applied = view.priced.appliedThreshold {
+            thresholdText = t.format("cart.threshold_applied", ["amount": format.money(applied.minTotalMinor, currency)])
+        }
+        var nextText = ""
+        if let next = view.priced.nextThreshold {
+            nextText = t.format("cart.threshold_next", ["amount": format.money(next.missingMinor, currency)])
+        }
+        var promoText = ""
+        var promoApplied = false
+        switch view.priced.promocode {
+        case .applied(let code, let discount)?:
+            promoText = t.format("cart.promocode_applied", ["code": code, "amount": format.money(discount, currency)])
+            promoApplied = true
+        case .notApplied(let code, let reason, let values)?:
+            var message = t.message(code: reason, fallback: reason)
+            for (name, value) in values { message = message.replacingOccurrences(of: "{\(name)}", with: value) }
+            promoText = "\(code): \(message)"
+        case nil: break
+        }
+        return renderer.render(
+            "cart",
+            [
+                "title": t["cart.title"], "lines": lines, "hasLines": !lines.isEmpty,
+                "subtotal": format.money(view.priced.subtotalMinor, currency),
+                "discount": view.priced.discountMinor > 0 ? format.money(view.priced.discountMinor, currency) : "",
+                "total": format.money(view.priced.totalMinor, currency), "vat": format.money(view.priced.vatMinor, currency),
+                "threshold": thresholdText, "nextThreshold": nextText, "promocode": view.cart.promocode ?? "", "promoText": promoText,
+                "promoApplied": promoApplied, "orderable": view.priced.isOrderable,
+                "companies": view.companies.map { ["id": $0.id, "name": $0.name, "selected": $0.id == view.cart.counterpartyId] as [String: Any] },
+                "manyCompanies": view.companies.count > 1, "noCompany": view.companies.isEmpty,
+                "company": view.companies.first { $0.id == view.cart.counterpartyId }?.name ?? "",
+                "version": view.cart.version, "error": error ?? "", "hasError": error != nil,
+                "added": request.uri.queryParameters["added"] != nil, "saved": request.uri.queryParameters["saved"] != nil,
+                "skipped": request.uri.queryParameters["skipped"].map(String.init) ?? "",
+                "key": UUID().uuidString,
+            ], request: request, context: context, status: status)
+    }
+
+    /// The units each product can be ordered in, the base unit first.
+    func unitChoices(_ productIds: [Int64]) async throws -> [Int64: [(id: Int64, name: String)]] {
+        var result: [Int64: [(id: Int64, name: String)]] = [:]
+        for id in Set(productIds) {
+            if let card = try await database.productCard(id: id) { result[id] = card.units.map { ($0.unitId, $0.unit) } }
+        }
+        return result
+    }
+
+    static func backPath(_ raw: String?, fallback: String) -> String {
+        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.contains("\\"), raw.count < 500 else { return fallback }
+        return raw
+    }
+
+    static func appending(_ path: String, _ query: String) -> String {
+        path + (path.contains("?") ? "&" : "?") + query
+    }
+
+    @Sendable func add(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("orders.place")
+        let f = context.form
+        guard let productId = f["product_id"].flatMap({ Int64($0) }) else {
+            throw DomainError(.malformed, code: "cart.product_not_found", message: "The product was not found.")
+        }
+        var qty: Int64?
+        if let raw = f["qty"], !raw.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let parsed = Quantity.milli(parsing: raw) else {
+                throw DomainError(.invalid, code: "cart.qty_invalid", message: "Enter a quantity greater than zero.")
+            }
+            qty = parsed
+        }
+        try await ensureVisible(productId, principal: principal)
+        try await database.addToCart(userId: principal.userId, productId: productId, unitId: f["unit_id"].flatMap { Int64($0) }, qtyMilli: qty)
+        return .redirect(to: Self.appending(Self.backPath(f["back"], fallback: "/cart"), "added=1"), type: .normal)
+    }
+
+    /// A product hidden from the buyer (another region's catalog, a rule) cannot be put in the cart.
+    func ensureVisible(_ productId: Int64, principal: Principal) async throws {
+        let view = try await carts.pricing.view(for: principal)
+        if view.hides(productId) {
+            throw DomainError(.invalid, code: "cart.product_not_in_region", message: "This product is not sold to your region.", values: ["sku": String(productId)])
+        }
+    }
+
+    @Sendable func update(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("orders.place")
+        let cart = try await database.workingCart(userId: principal.userId)
+        var errors: [Int64: String] = [:]
+        let t = renderer.localizer(context.language)
+        for line in cart.lines {
+            guard let raw = context.form["qty_\(line.id)"] else { continue }
+            let unit = context.form["unit_\(line.id)"].flatMap { Int64($0) }
+            let trimmed = raw.trimmingCharacters(in: .whitespaces)
+            let qty: Int64? = trimmed == "0" ? 0 : Quantity.milli(parsing: trimmed)
+            guard let qty else {
+                errors[line.id] = t.message(code: "cart.qty_invalid", fallback: "Enter a quantity greater than zero.")
+                continue
+            }
+            if qty == line.qtyMilli && (unit == nil || unit == line.unitId) { continue }
+            do {
+                try await database.updateCartLine(userId: principal.userId, lineId: line.id, qtyMilli: qty, unitId: unit)
+            } catch let error as DomainError {
+                errors[line.id] = t.message(for: error)
+            }
+        }
+        if !errors.isEmpty {
+            let html = try await renderCart(request, context: context, error: t["cart.fix_lines"], lineErrors: errors, status: .unprocessableContent)
+            return try html.response(from: request, context: context)
+        }
+        return .redirect(to: "/cart", type: .normal)
+    }
+
+    @Sendable func deleteLine(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("orders.place")
+        guard let line = context.parameters.get("line", as: Int64.self) else { throw HTTPError(.notFound) }
+        try await database.updateCartLine(userId: principal.userId, lineId: line, qtyMilli: 0)
+        return .redirect(to: "/cart", type: .normal)
+    }
+
+    @Sendable func clear(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("orders.place")
+        try await database.clearCart(userId: principal.userId)
+        return .redirect(to: "/cart", type: .normal)
+    }
+
+    @Sendable func switchCompany(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("orders.place")
+        guard let id = context.form["counterparty_id"].flatMap({ Int64($0) }) else {
+            throw DomainError(.malformed, code: "cart.counterparty_not_yours", message: "You do not order for this company.")
+        }
+        try await database.setCartCounterparty(userId: principal.userId, counterpartyId: id)
+        return .redirect(to: Self.backPath(context.form["back"], fallback: "/cart"), type: .normal)
+    }
+
+    @Sendable func promocode(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("orders.place")
+        do {
+            try await database.setCartPromocode(userId: principal.userId, code: context.form["code"])
+        } catch let error as DomainError {
+            let t = renderer.localizer(context.language)
+            return try await renderCart(request, context: context, error: t.message(for: error), status: .unprocessableContent)
+                .response(from: request, context: context)
+        }
+        return .redirect(to: "/cart", type: .normal)
+    }
+
+    @Sendable func save(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("orders.place")
+        do {
+            try await database.saveCart(userId: principal.userId, name: context.form["name"] ?? "")
+        } catch let error as ValidationError {
+            let t = renderer.localizer(context.language)
+            return try await renderCart(request, context: context, error: t.fieldMessages(error).values.first ?? "", status: .unprocessableContent)
+                .response(from: request, context: context)
+        }
+        return .redirect(to: "/account/carts?saved=1", type: .normal)
+    }
+
+    /// The cart as a CSV file (semicolon-separated, UTF-8 with BOM: opens in Excel as is).
+    @Sendable func exportCSV(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("orders.place")
+        let view = try await carts.view(for: principal)
+        let t = renderer.localizer(context.language)
+        var rows = [[t["cart.col_sku"], t["cart.col_name"], t["cart.col_qty"], t["cart.col_unit"], t["cart.col_price"], t["cart.col_discount"], t["cart.col_amount"]]]
+        for (line, priced) in zip(view.cart.lines, view.priced.lines) {
+            rows.append([
+                line.sku, line.name, Quantity.text(milli: line.qtyMilli), line.unit,
+                priced.unitPriceMinor.map { Money(minorUnits: $0, currency: view.priced.currency).decimalString } ?? "",
+                Money(minorUnits: priced.discountMinor, currency: view.priced.currency).decimalString,
+                Money(minorUnits: priced.totalMinor, currency: view.priced.currency).decimalString,
+            ])
+        }
+        rows.append(["", t["cart.total"], "", "", "", "", Money(minorUnits: view.priced.totalMinor, currency: view.priced.currency).decimalString])
+        return CSVFile.response(rows: rows, fileName: "cart.csv")
+    }
+
+    // MARK: Quick order
+
+    @Sendable func quickOrder(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        renderQuickOrder(request, context: context, values: [:])
+    }
+
+    func renderQuickOrder(
+        _ request: Request, context: WholesailRequestContext, values: [String: Any], status: HTTPResponse.Status = .ok
+    ) -> HTML {
+        let t = renderer.localizer(context.language)
+        var page = values
+        page["title"] = t["quick.title"]
+        return renderer.render("quick-order", page, request: request, context: context, status: status)
+    }
+
+    /// Pasted or typed stock numbers: found products go straight to the cart, the rest are listed.
+    @Sendable func quickOrderText(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let principal = try context.require("orders.place")
+        let text = String((context.form["skus"] ?? "").prefix(100_000))
+        let entries = QuickOrderText.parse(text)
+        let t = renderer.localizer(context.language)
+        guard !entries.isEmpty else {
+            return renderQuickOrder(request, context: context, values: ["error": t["quick.nothing"], "skus": text], status: .unprocessableContent)
+        }
+        let outcome = try await addEntries(entries.map { ($0.sku, $0.qtyMilli, $0.badQuantity, 0) }, principal: principal, context: context)
+        return renderQuickOrder(
+            request, context: context,
+            values: [
+                "skus": outcome.problems.isEmpty ? "" : text, "added": outcome.added, "hasAdded": outcome.added > 0,
+                "problems": outcome.problems, "hasProblems": !outcome.problems.isEmpty,
+            ])
+    }
+
+    /// Adds (sku, qty, bad qty text, row) entries to the cart; returns how many were added and what went wrong.
+    func addEntries(
+        _ entries: [(sku: String, qty: Int64?, bad: String?, row: Int)], principal: Principal, context: WholesailRequestContext
+    ) async throws -> (added: Int, problems: [[String: String]]) {
+        let t = renderer.localizer(context.language)
+        let found = try await database.productsByCode(entries.map(\.sku))
+        let prices = try await carts.pricing.view(for: principal)
+        var added = 0
+        var problems: [[String: String]] = []
+        for entry in entries {
+            func problem(_ message: String) {
+                problems.append(["sku": entry.sku, "row": entry.row > 0 ? String(entry.row) : "", "message": message])
+            }
+            if let bad = entry.bad {
+                problem(t.format("quick.bad_qty", ["qty": String(bad.prefix(40))]))
+                continue
+            }
+            guard let product = found[entry.sku.lowercased()] else {
+                problem(t["quick.unknown"])
+                continue
+            }
+            if prices.hides(product.id) {
+                problem(t.message(code: "cart.product_not_in_region", fallback: "Not sold to your region.").replacingOccurrences(of: "{sku}", with: product.sku))
+                continue
+            }
+            do {
+                try await database.addToCart(userId: principal.userId, productId: product.id, qtyMilli: entry.qty)
+                added += 1
+            } catch let error as DomainError {
+                problem(t.message(for: error))
+            }
+        }
+        return (added, problems)
+    }
+
+    /// A spreadsheet made from the template: rows are shown for review with editable quantities.
+    @Sendable func quickOrderUpload(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let principal = try context.require("orders.place")
+        let t = renderer.localizer(context.language)
+        guard let upload = context.uploads["file"], !upload.data.isEmpty else {
+            return renderQuickOrder(request, context: context, values: ["uploadError": t["quick.no_file"]], status: .unprocessableContent)
+        }
+        let rows: [SpreadsheetRow]
+        do {
+            rows = try QuickOrderSheet.rows(from: upload.data, fileName: upload.fileName ?? "")
+        } catch let error as any WholesailError {
+            return renderQuickOrder(request, context: context, values: ["uploadError": t.message(for: error)], status: .unprocessableContent)
+        }
+        let found = try await database.productsByCode(rows.map(\.sku))
+        let prices = try await carts.pricing.view(for: principal)
+        var review: [[String: Any]] = []
+        var problems: [[String: String]] = []
+        for row in rows.prefix(QuickOrderText.maxEntries) {
+            guard let product = found[row.sku.lowercased()], !prices.hides(product.id) else {
+                problems.append(["sku": row.sku, "row": String(row.line), "message": t["quick.unknown"]])
+                continue
+            }
+            guard let qty = row.qty.flatMap(Quantity.milli(parsing:)) else {
+                problems.append(["sku": row.sku, "row": String(row.line), "message": t.format("quick.bad_qty", ["qty": String((row.qty ?? "").prefix(40))])])
+                continue
+            }
+            review.append(["index": review.count, "sku": product.sku, "name": product.name, "qty": Quantity.text(milli: qty), "row": row.line])
+        }
+        return renderQuickOrder(
+            request, context: context,
+            values: ["review": review, "hasReview": !review.isEmpty, "problems": problems, "hasProblems": !problems.isEmpty, "fileName": upload.fileName ?? ""])
+    }
+
+    /// The reviewed rows of an upload go to the cart.
+    @Sendable func quickOrderAdd(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let principal = try context.require("orders.place")
+        var entries: [(sku: String, qty: Int64?, bad: String?, row: Int)] = []
+        for index in 0..<QuickOrderText.maxEntries {
+            guard let sku = context.form["sku_\(index)"] else { break }
+            guard context.form["skip_\(index)"] == nil else { continue }
+            let raw = context.form["qty_\(index)"] ?? ""
+            let qty = Quantity.milli(parsing: raw)
+            entries.append((sku, qty, qty == nil ? raw : nil, index + 1))
+        }
+        let outcome = try await addEntries(entries, principal: principal, context: context)
+        return renderQuickOrder(
+            request, context: context,
+            values: ["added": outcome.added, "hasAdded": outcome.added > 0, "problems": outcome.problems, "hasProblems": !outcome.problems.isEmpty])
+    }
+
+    @Sendable func templateCSV(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let t = renderer.localizer(context.language)
+        return CSVFile.response(rows: [[t["quick.col_sku"], t["quick.col_qty"]], ["CAB-1", "10"]], fileName: "quick-order.csv")
+    }
+
+    // MARK: Saved carts
+
+    @Sendable func savedCarts(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let principal = try context.require("orders.place")
+        let t = renderer.localizer(context.language)
+        let list = try await database.savedCarts(userId: principal.userId)
+        return renderer.render(
+            "saved-carts",
+            [
+                "title": t["saved.title"], "carts": list.map { ["id": $0.id, "name": $0.name, "lines": $0.lineCount, "date": String($0.updatedAt.prefix(16))] },
+                "hasCarts": !list.isEmpty, "saved": request.uri.queryParameters["saved"] != nil,
+            ], request: request, context: context)
+    }
+
+    @Sendable func savedCart(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let principal = try context.require("orders.place")
+        guard let id = context.parameters.get("cart", as: Int64.self), let cart = try await database.savedCart(userId: principal.userId, id: id) else {
+            throw DomainError(.notFound, code: "cart.saved_not_found", message: "The saved cart was not found.")
+        }
+        let t = renderer.localizer(context.language)
+        return renderer.render(
+            "saved-cart",
+            [
+                "title": cart.name ?? t["saved.title"], "id": id, "name": cart.name ?? "",
+                "lines": cart.lines.map { ["sku": $0.sku, "name": $0.name, "qty": Quantity.text(milli: $0.qtyMilli), "unit": $0.unit, "productId": $0.productId, "available": $0.available] as [String: Any] },
+            ], request: request, context: context)
+    }
+
+    @Sendable func loadSaved(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("orders.place")
+        guard let id = context.parameters.get("cart", as: Int64.self) else { throw HTTPError(.notFound) }
+        let skipped = try await database.loadSavedCart(userId: principal.userId, id: id, replace: context.form["mode"] == "replace")
+        let query = skipped.isEmpty ? "" : "?skipped=" + (skipped.joined(separator: ",").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        return .redirect(to: "/cart" + query, type: .normal)
+    }
+
+    @Sendable func deleteSaved(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("orders.place")
+        guard let id = context.parameters.get("cart", as: Int64.self) else { throw HTTPError(.notFound) }
+        try await database.deleteSavedCart(userId: principal.userId, id: id)
+        return .redirect(to: "/account/carts", type: .normal)
+    }
+
+    // MARK: Checkout
+
+    @Sendable func checkout(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        try await renderCheckout(request, context: context, values: [:], errors: [:], error: nil)
+    }
+
+    func renderCheckout(
+        _ request: Request, context: WholesailRequestContext, values: [String: String], errors: [String: String], error: String?,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
+        let principal = try context.require("orders.place")
+        let t = renderer.localizer(context.language)
+        let view = try await carts.view(for: principal)
+        let format = Formatter(language: context.language, localizer: t)
+        let companyId = values["counterpartyId"].flatMap { Int64($0) } ?? view.cart.counterpartyId
+        let company = view.companies.first { $0.id == companyId } ?? view.companies.first
+        let agreements = try await company.asyncMap { try await database.agreements(counterpartyId: $0.id) } ?? []
+        let addresses = try await company.asyncMap { try await database.deliveryAddresses(counterpartyId: $0.id) } ?? []
+        let warehouses = try await database.pickupWarehouses(regionId: company?.regionId)
+        let credit = try await company.asyncMap { try await database.creditState(counterpartyId: $0.id, today: PricingService.today()) }
+        let delivery = values["delivery"] ?? "pickup"
+        let currency = view.priced.currency
+        var creditText = ""
+        if let refusal = credit?.refusal(orderMinor: view.priced.totalMinor) { creditText = t.message(for: refusal) }
+        return renderer.render(
+            "checkout",
+            [
+                "title": t["checkout.title"], "hasLines": !view.cart.lines.isEmpty, "orderable": view.priced.isOrderable,
+                "lines": zip(view.cart.lines, view.priced.lines).map { line, priced in
+                    ["sku": line.sku, "name": line.name, "qty": format.quantity(line.qtyMilli), "unit": line.unit,
+                     "amount": format.money(priced.totalMinor, currency), "short": view.shortage(of: line)] as [String: Any]
+                },
+                "total": format.money(view.priced.totalMinor, currency), "vat": format.money(view.priced.vatMinor, currency),
+                "discount": view.priced.discountMinor > 0 ? format.money(view.priced.discountMinor, currency) : "",
+                "companies": view.companies.map { ["id": $0.id, "name": $0.name, "selected": $0.id == company?.id] as [String: Any] },
+                "agreements": agreements.map { agreement in
+                    ["id": agreement.id, "title": agreement.title, "selected": values["agreementId"].map { $0 == String(agreement.id) } ?? agreement.isDefault] as [String: Any]
+                },
+                "addresses": addresses.map { address in
+                    ["id": address.id, "address": address.address, "selected": values["deliveryAddressId"].map { $0 == String(address.id) } ?? address.isDefault] as [String: Any]
+                },
+                "hasAddresses": !addresses.isEmpty,
+                "warehouses": warehouses.map { warehouse in
+                    ["id": warehouse.id, "name": warehouse.name, "address": warehouse.address ?? "", "selected": values["warehouseId"] == String(warehouse.id)] as [String: Any]
+                },
+                "pickup": delivery == "pickup", "delivery": delivery == "delivery", "carrier": delivery == "carrier",
+                "windows": ["09:00–13:00", "13:00–18:00", "18:00–21:00"].map { (window: String) -> [String: Any] in
+                    ["value": window, "selected": values["deliveryWindow"] == window]
+                },
+                "values": values, "errors": errors, "error": error ?? "", "hasError": error != nil || !errors.isEmpty,
+                "creditLocked": !creditText.isEmpty, "creditText": creditText,
+                "canOverride": try await mayOverrideCredit(principal),
+                "version": view.cart.version, "key": values["idempotencyKey"] ?? UUID().uuidString,
+                "minDate": PricingService.today() as String,
+            ], request: request, context: context, status: status)
+    }
+
+    /// Managers (acting as the user, or placing for them) may place despite a credit lock.
+    func mayOverrideCredit(_ principal: Principal) async throws -> Bool {
+        try await Self.mayOverrideCredit(principal, database: database)
+    }
+
+    static func mayOverrideCredit(_ principal: Principal, database: WholesailDatabase) async throws -> Bool {
+        if principal.permissions.contains("orders.credit_override") { return true }
+        guard let staff = principal.impersonatorId, let impersonator = try await database.principal(userId: staff) else { return false }
+        return impersonator.permissions.contains("orders.credit_override")
+    }
+
+    static func checkoutForm(_ f: [String: String], fallbackCompany: Int64?) -> CheckoutForm? {
+        guard let company = f["counterpartyId"].flatMap({ Int64($0) }) ?? fallbackCompany else { return nil }
+        let date = (f["deliveryDate"] ?? "").trimmingCharacters(in: .whitespaces)
+        return CheckoutForm(
+            counterpartyId: company, agreementId: f["agreementId"].flatMap { Int64($0) },
+            delivery: CheckoutForm.Delivery(rawValue: f["delivery"] ?? "") ?? .pickup, warehouseId: f["warehouseId"].flatMap { Int64($0) },
+            deliveryAddressId: f["deliveryAddressId"].flatMap { Int64($0) }, addressText: f["addressText"] ?? "", consignee: f["consignee"] ?? "",
+            contactName: f["contactName"] ?? "", contactPhone: f["contactPhone"] ?? "", deliveryDate: date.isEmpty ? nil : date,
+            deliveryWindow: f["deliveryWindow"] ?? "", comment: f["comment"] ?? "")
+    }
+
+    @Sendable func placeOrder(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("orders.place")
+        let t = renderer.localizer(context.language)
+        let values = context.echoedForm(limit: 5000)
+        guard let form = Self.checkoutForm(context.form, fallbackCompany: nil) else {
+            return try await renderCheckout(request, context: context, values: values, errors: ["counterpartyId": t["checkout.choose_company"]], error: nil, status: .unprocessableContent)
+                .response(from: request, context: context)
+        }
+        try context.require("orders.place", on: .counterparty(form.counterpartyId))
+        var override = false
+        if context.form["creditOverride"] == "1" { override = try await mayOverrideCredit(principal) }
+        do {
+            let placed = try await carts.place(
+                principal: principal, form: form, version: context.form["version"], idempotencyKey: context.form["idempotencyKey"].map { String($0.prefix(100)) },
+                source: "online", creditOverride: override)
+            return .redirect(to: "/orders/\(placed.id)?placed=1", type: .normal)
+        } catch let error as ValidationError {
+            return try await renderCheckout(request, context: context, values: values, errors: t.fieldMessages(error), error: nil, status: .unprocessableContent)
+                .response(from: request, context: context)
+        } catch let error as DomainError where error.kind != .notFound {
+            var echoed = values
+            if error.code == "cart.changed" { echoed["idempotencyKey"] = nil }
+            return try await renderCheckout(request, context: context, values: echoed, errors: [:], error: t.message(for: error), status: error.kind == .conflict ? .conflict : .unprocessableContent)
+                .response(from: request, context: context)
+        }
+    }
+
+    /// One click from the cart: the cart's company, its default agreement and address (or the
+    /// first pickup warehouse of its region when it has no address).
+    @Sendable func oneClick(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("orders.place")
+        let view = try await carts.view(for: principal)
+        let t = renderer.localizer(context.language)
+        guard let company = view.companies.first(where: { $0.id == view.cart.counterpartyId }) else {
+            return try await renderCart(request, context: context, error: t["checkout.choose_company"], status: .unprocessableContent)
+                .response(from: request, context: context)
+        }
+        let addresses = try await database.deliveryAddresses(counterpartyId: company.id)
+        var form = CheckoutForm(counterpartyId: company.id)
+        if let address = addresses.first(where: \.isDefault) ?? addresses.first {
+            form.delivery = .delivery
+            form.deliveryAddressId = address.id
+        } else {
+            form.warehouseId = try await database.pickupWarehouses(regionId: company.regionId).first?.id
+        }
+        do {
+            let placed = try await carts.place(
+                principal: principal, form: form, version: context.form["version"], idempotencyKey: context.form["idempotencyKey"].map { String($0.prefix(100)) },
+                source: "quick", creditOverride: false)
+            return .redirect(to: "/orders/\(placed.id)?placed=1", type: .normal)
+        } catch let error as any WholesailError where error.kind != .notFound {
+            let message = (error as? ValidationError).map { t.fieldMessages($0).values.sorted().joined(separator: " ") } ?? t.message(for: error)
+            return try await renderCart(request, context: context, error: message, status: .unprocessableContent).response(from: request, context: context)
+        }
+    }
+
+    /// A visitor without an account leaves a phone and an e-mail with what they want to order.
+    @Sendable func lead(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let f = context.form
+        let t = renderer.localizer(context.language)
+        let form = LeadForm(
+            name: f["name"] ?? "", phone: f["phone"] ?? "", email: f["email"] ?? "", text: f["skus"] ?? "", consent: f["consent"] == "1")
+        do {
+            try await database.createLead(form)
+        } catch let error as ValidationError {
+            let message = t.fieldMessages(error).sorted { $0.key < $1.key }.map(\.value).joined(separator: " ")
+            return try await renderCart(request, context: context, error: message, status: .unprocessableContent).response(from: request, context: context)
+        }
+        return .redirect(to: "/cart?lead=1", type: .normal)
+    }
+}
+
+/// CSV files the portal offers for download: `;`-separated, UTF-8 with a BOM, formula-looking
+/// cells prefixed with an apostrophe so a spreadsheet shows them as text.
+enum CSVFile {
+    static func cell(_ value: String) -> String {
+        var text = value
+        if let first = text.first, "=+-@\t\r".contains(first), Double(text) == nil { text = "'" + text }
+        if text.contains(";") || text.contains("\"") || text.contains("\n") || text.contains("\r") {
+            text = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return text
+    }
+
+    static func response(rows: [[String]], fileName: String) -> Response {
+        var text = "\u{FEFF}"
+        for row in rows { text += row.map(cell).joined(separator: ";") + "\r\n" }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(fileName)\"", .cacheControl: "no-store",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
