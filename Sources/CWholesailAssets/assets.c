@@ -113,15 +113,24 @@ static const unsigned char a36[] = {
 #embed "../../Resources/templates/quick-order.mustache"
 };
 static const unsigned char a37[] = {
-#embed "../../Resources/templates/saved-cart.mustache"
+#embed "../../Resources/templates/request-new.mustache"
 };
 static const unsigned char a38[] = {
-#embed "../../Resources/templates/saved-carts.mustache"
+#embed "../../Resources/templates/request.mustache"
 };
 static const unsigned char a39[] = {
-#embed "../../Resources/templates/staff-change-requests.mustache"
+#embed "../../Resources/templates/requests.mustache"
 };
 static const unsigned char a40[] = {
+#embed "../../Resources/templates/saved-cart.mustache"
+};
+static const unsigned char a41[] = {
+#embed "../../Resources/templates/saved-carts.mustache"
+};
+static const unsigned char a42[] = {
+#embed "../../Resources/templates/staff-change-requests.mustache"
+};
+static const unsigned char a43[] = {
 #embed "../../Resources/templates/staff-registrations.mustache"
 };
 static const wholesail_asset table[] = {
@@ -162,10 +171,13 @@ static const wholesail_asset table[] = {
     {"templates/order.mustache", a34, sizeof a34},
     {"templates/orders.mustache", a35, sizeof a35},
     {"templates/quick-order.mustache", a36, sizeof a36},
-    {"templates/saved-cart.mustache", a37, sizeof a37},
-    {"templates/saved-carts.mustache", a38, sizeof a38},
-    {"templates/staff-change-requests.mustache", a39, sizeof a39},
-    {"templates/staff-registrations.mustache", a40, sizeof a40},
+    {"templates/request-new.mustache", a37, sizeof a37},
+    {"templates/request.mustache", a38, sizeof a38},
+    {"templates/requests.mustache", a39, sizeof a39},
+    {"templates/saved-cart.mustache", a40, sizeof a40},
+    {"templates/saved-carts.mustache", a41, sizeof a41},
+    {"templates/staff-change-requests.mustache", a42, sizeof a42},
+    {"templates/staff-registrations.mustache", a43, sizeof a43},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

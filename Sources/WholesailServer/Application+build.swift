@@ -88,6 +88,8 @@ func buildRouter(
     CartPagesController(database: dependencies.database, renderer: dependencies.renderer, carts: carts).mount(on: routes)
     OrderPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     OrderingAPIController(database: dependencies.database, carts: carts).mount(on: routes)
+    RequestsPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    DocumentsController(database: dependencies.database).mount(on: routes)
     return router
 }
 

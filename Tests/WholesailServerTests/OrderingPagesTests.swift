@@ -23,6 +23,8 @@ enum Shop {
         let manager = try await database.addUser(
             email: "manager@example.com", password: password, role: "manager", counterpartyErpId: nil, hasher: .fastForTests)
         try await database.addUser(email: "root@example.com", password: password, role: "admin", counterpartyErpId: nil, hasher: .fastForTests)
+        try await database.addUser(
+            email: "stranger@example.com", password: password, role: "buyer", counterpartyErpId: "cp-1", hasher: .fastForTests)
         try await database.writer.write { db in
             try db.execute(sql: "INSERT INTO managerAssignment (userId, counterpartyId) VALUES (?, 2)", arguments: [manager])
         }
@@ -269,5 +271,79 @@ extension String {
     func slice(after marker: String) -> String? {
         guard let range = range(of: marker) else { return nil }
         return String(self[range.upperBound...].prefix { $0 != "\"" })
+    }
+}
+
+@Suite("Requests: complaints, returns step by step, threads with files")
+struct RequestsPagesTests {
+    @Test("a buyer files a complaint with a file; the manager answers from the queue; other companies see nothing")
+    func complaintThread() async throws {
+        let (app, database) = try await TestApp.make(seed: Shop.seed)
+        try await database.addToCart(userId: 2, productId: 1, qtyMilli: 3000)
+        let order = try await OrderingFixture.place(database, userId: 2, counterpartyId: 2)
+        try await app.test(.router) { client in
+            var (buyer, _) = try await Accounts.signIn(client, "buyer2@example.com", password: Shop.password)
+            _ = try await buyer.get(client, "/requests/new?kind=complaint")
+            var response = try await buyer.postFile(
+                client, "/requests", ["kind": "complaint", "subject": "", "body": "Пришла не та упаковка"], file: ("file1", "фото.jpg", Data([0xFF, 0xD8, 0xFF, 0xE0])))
+            #expect(response.status == .unprocessableContent)
+            response = try await buyer.postFile(
+                client, "/requests", ["kind": "complaint", "orderId": String(order.id), "subject": "Не та упаковка", "body": "Пришла не та упаковка"],
+                file: ("file1", "фото.jpg", Data([0xFF, 0xD8, 0xFF, 0xE0])))
+            let location = try #require(response.headers[.location])
+            #expect(location.hasPrefix("/requests/"))
+            let ticketId = try #require(Int64(location.dropFirst("/requests/".count).prefix { $0.isNumber }))
+            let page = try await buyer.get(client, "/requests/\(ticketId)")
+            #expect(page.text.contains("фото.jpg"))
+            let fileId = try #require(try await database.ticket(id: ticketId)?.messages.first?.files.first?.id)
+            let download = try await buyer.get(client, "/requests/\(ticketId)/files/\(fileId)")
+            #expect(download.status == .ok)
+            #expect(download.headers[.contentDisposition]?.hasPrefix("attachment") == true)
+            #expect(try await buyer.get(client, "/requests/\(ticketId)/files/999").status == .notFound)
+
+            var (manager, _) = try await Accounts.signIn(client, "manager@example.com", password: Shop.password)
+            let queue = try await manager.get(client, "/staff/requests")
+            #expect(queue.text.contains("Не та упаковка"))
+            _ = try await manager.get(client, "/staff/requests/\(ticketId)")
+            response = try await manager.post(client, "/staff/requests/\(ticketId)/reply", ["body": "Заменим завтра"])
+            #expect(response.headers[.location] == "/staff/requests/\(ticketId)")
+            let detail = try #require(try await database.ticket(id: ticketId))
+            #expect(detail.summary.status == "answered")
+            #expect(detail.messages.map(\.authorIsStaff) == [false, true])
+            #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox WHERE topic LIKE 'ticket.%'") } == 2)
+
+            var (stranger, _) = try await Accounts.signIn(client, "stranger@example.com", password: Shop.password)
+            let list = try await stranger.get(client, "/requests")
+            #expect(!list.text.contains("Не та упаковка"))
+            #expect(try await stranger.get(client, "/requests/\(ticketId)").status == .notFound)
+            #expect(try await stranger.get(client, "/requests/\(ticketId)/files/\(fileId)").status == .notFound)
+            #expect(try await stranger.post(client, "/requests/\(ticketId)/reply", ["body": "x"]).status == .notFound)
+        }
+    }
+
+    @Test("a return goes order → lines → reason and confirmation; more than ordered is refused")
+    func returnWizard() async throws {
+        let (app, database) = try await TestApp.make(seed: Shop.seed)
+        try await database.addToCart(userId: 2, productId: 1, qtyMilli: 3000)
+        let order = try await OrderingFixture.place(database, userId: 2, counterpartyId: 2)
+        let lineId = try #require(try await database.order(id: order.id)?.lines.first?.id)
+        try await app.test(.router) { client in
+            var (buyer, _) = try await Accounts.signIn(client, "buyer2@example.com", password: Shop.password)
+            var page = try await buyer.get(client, "/requests/new?kind=return")
+            #expect(page.text.contains(#"name="orderId""#))
+            page = try await buyer.get(client, "/requests/new?kind=return&step=2&orderId=\(order.id)")
+            #expect(page.text.contains("qty_\(lineId)"))
+            page = try await buyer.get(client, "/requests/new?kind=return&step=3&orderId=\(order.id)&qty_\(lineId)=2")
+            #expect(page.text.contains(#"name="reason""#))
+            var response = try await buyer.post(
+                client, "/requests", ["kind": "return", "orderId": String(order.id), "qty_\(lineId)": "5", "reason": "defect"])
+            #expect(response.status == .unprocessableContent)
+            response = try await buyer.post(client, "/requests", ["kind": "return", "orderId": String(order.id), "qty_\(lineId)": "2", "reason": "defect"])
+            let location = try #require(response.headers[.location])
+            let ticketId = try #require(Int64(location.dropFirst("/requests/".count).prefix { $0.isNumber }))
+            let detail = try #require(try await database.ticket(id: ticketId))
+            #expect(detail.returnLines.map(\.qtyMilli) == [2000])
+            #expect(detail.reason == "defect")
+        }
     }
 }

@@ -29,6 +29,7 @@ enum TwoCompanies {
                     VALUES (1, 'A-1', 1, 1, 1, 100, 100, '2026-11-01 10:00:00.000'), (2, 'B-1', 1, 2, 1, 200, 200, '2026-11-01 10:00:00.000')
                     """)
             try db.execute(sql: "INSERT INTO document (id, kind, number, date, counterpartyId) VALUES (1, 'bill', 'СЧ-1', '2026-11-01', 1), (2, 'bill', 'СЧ-2', '2026-11-01', 2)")
+            try db.execute(sql: "INSERT INTO ticket (id, kind, counterpartyId, subject) VALUES (1, 'message', 1, 'Вопрос А'), (2, 'message', 2, 'Вопрос Б')")
         }
         for (email, role, company) in [
             ("admin-a@example.com", "buyer_admin", "cp-a"), ("buyer-a@example.com", "buyer", "cp-a"),
@@ -47,13 +48,16 @@ enum TwoCompanies {
                 INSERT INTO counterpartyChangeRequest (id, counterpartyId, requestedBy, changes, fileId)
                 VALUES (1, 1, (SELECT id FROM user WHERE email = 'admin-a@example.com'), '{"kpp":"770101001"}', 100)
                 """)
+            try db.execute(sql: "INSERT INTO ticketMessage (id, ticketId, body) VALUES (1, 1, 'Вопрос')")
+            try db.execute(sql: "UPDATE document SET fileId = 100 WHERE id = 1")
+            try db.execute(sql: "INSERT INTO ticketAttachment (ticketMessageId, fileId) VALUES (1, 100)")
         }
     }
 
     /// The id of company A's object of each kind.
     static func companyAObjects(_ database: WholesailDatabase) async throws -> [OwnedObjectKind: Int64] {
         let buyerA = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'buyer-a@example.com'") }
-        var ids: [OwnedObjectKind: Int64] = [.counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1, .counterpartyChangeRequest: 1]
+        var ids: [OwnedObjectKind: Int64] = [.counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1, .counterpartyChangeRequest: 1, .ticket: 1]
         ids[.user] = buyerA
         return ids
     }
@@ -96,7 +100,7 @@ enum TwoCompanies {
                         Issue.record("no fixture of company A for \(entry.path)")
                         continue
                     }
-                    let path = entry.path.replacingOccurrences(of: ":\(parameter)", with: String(id))
+                    let path = entry.path.replacingOccurrences(of: ":\(parameter)", with: String(id)).replacingOccurrences(of: ":file", with: "100")
                     let response = try await Self.call(entry, path: path, client: client, browser: &browser, token: token)
                     #expect(response.status == .notFound, "\(outsider) \(entry.method) \(path) answered \(response.status.code)")
                 }
@@ -109,7 +113,7 @@ enum TwoCompanies {
                 guard case .owned(let kind, let parameter, let permission) = entry.access, let id = objectsOfA[kind],
                     !["customers.impersonate", "customers.serve"].contains(permission)
                 else { continue }
-                let path = entry.path.replacingOccurrences(of: ":\(parameter)", with: String(id))
+                let path = entry.path.replacingOccurrences(of: ":\(parameter)", with: String(id)).replacingOccurrences(of: ":file", with: "100")
                 let response = try await Self.call(entry, path: path, client: client, browser: &browser, token: token)
                 #expect(response.status != .notFound && response.status != .unauthorized, "\(entry.method) \(path): \(response.status.code)")
             }

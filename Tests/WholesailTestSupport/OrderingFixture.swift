@@ -37,7 +37,7 @@ public enum OrderingFixture {
                     (1, 3, 2, 5050), (2, 3, 2, 4545), (3, 3, 2, 4040),
                     (1, 4, 1, 1000);
                 INSERT INTO stock (productId, warehouseId, qtyMilli) VALUES (1, 1, 30000), (1, 2, 20000), (2, 1, 100000), (3, 1, 1000000);
-                INSERT INTO counterparty (id, name, regionId, creditLimitMinor) VALUES (1, 'ООО «Альфа»', 1, 0), (2, 'ООО «Бета»', 1, 100000);
+                INSERT INTO counterparty (id, erpId, name, regionId, creditLimitMinor) VALUES (1, 'cp-1', 'ООО «Альфа»', 1, 0), (2, 'cp-2', 'ООО «Бета»', 1, 100000);
                 INSERT INTO agreement (id, counterpartyId, sellerOrganizationId, number, date, isDefault) VALUES (1, 1, 1, 'Д-1', '2026-01-01', 1),
                     (2, 2, 1, 'Д-2', '2026-01-01', 1);
                 INSERT INTO deliveryAddress (id, counterpartyId, address, consignee, contactPhone, isDefault) VALUES

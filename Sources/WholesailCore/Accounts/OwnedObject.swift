@@ -7,4 +7,5 @@ public enum OwnedObjectKind: String, Sendable, CaseIterable {
     case customerOrder
     case document
     case counterpartyChangeRequest
+    case ticket
 }

@@ -229,26 +229,9 @@ struct OrderingAPIController {
         let body = try await Self.decode(QuickBody.self, request, context: context)
         guard body.text.count <= 100_000 else { throw DomainError(.tooLarge, code: "request.too_large", message: "The text is too long.") }
         let entries = QuickOrderText.parse(body.text)
-        let found = try await database.productsByCode(entries.map(\.sku))
-        let prices = try await carts.pricing.view(for: principal)
-        var added = 0
-        var problems: [QuickDTO.Problem] = []
-        for entry in entries {
-            if entry.badQuantity != nil {
-                problems.append(.init(sku: entry.sku, code: "cart.qty_invalid"))
-                continue
-            }
-            guard let product = found[entry.sku.lowercased()], !prices.hides(product.id) else {
-                problems.append(.init(sku: entry.sku, code: "cart.sku_unknown"))
-                continue
-            }
-            do {
-                try await database.addToCart(userId: principal.userId, productId: product.id, qtyMilli: entry.qtyMilli)
-                added += 1
-            } catch let error as DomainError {
-                problems.append(.init(sku: entry.sku, code: error.code))
-            }
-        }
+        let outcomes = try await carts.quickAdd(principal: principal, entries: entries.map { ($0.sku, $0.qtyMilli, $0.badQuantity) })
+        let added = outcomes.filter { $0.code == nil }.count
+        let problems = zip(entries, outcomes).compactMap { entry, outcome in outcome.code.map { QuickDTO.Problem(sku: entry.sku, code: $0) } }
         return try JSONResponse.make(QuickDTO(added: added, problems: problems, cart: CartDTO(try await carts.view(for: principal))))
     }
 

@@ -83,6 +83,7 @@ public struct TemplateRenderer: Sendable {
             page["signedIn"] = true
             page["actingAs"] = principal.impersonatorId != nil
             page["canOrder"] = principal.permissions.contains("orders.place")
+            page["canRequest"] = principal.permissions.contains("requests.create")
         }
         if page["title"] == nil { page["title"] = localizer["site.name"] }
         let html = library.render(page, withTemplate: template) ?? ""

@@ -71,6 +71,58 @@ struct CartService: Sendable {
     }
 }
 
+/// What became of one quick-order entry.
+enum QuickOutcome: Sendable {
+    case added
+    case badQuantity(String)
+    case unknown
+    case notInRegion(sku: String)
+    case refused(DomainError)
+
+    /// The error code the API reports (nil when added).
+    var code: String? {
+        switch self {
+        case .added: nil
+        case .badQuantity: "cart.qty_invalid"
+        case .unknown: "cart.sku_unknown"
+        case .notInRegion: "cart.product_not_in_region"
+        case .refused(let error): error.code
+        }
+    }
+}
+
+extension CartService {
+    /// Quick order: looks the codes up (stock number, article, barcode) and adds what is found and
+    /// visible to the buyer, in one transaction; one outcome per entry, in order.
+    func quickAdd(principal: Principal, entries: [(sku: String, qtyMilli: Int64?, badQuantity: String?)]) async throws -> [QuickOutcome] {
+        let found = try await database.productsByCode(entries.map(\.sku))
+        let prices = try await pricing.view(for: principal)
+        var outcomes: [QuickOutcome] = []
+        var items: [(productId: Int64, unitId: Int64?, qtyMilli: Int64?)] = []
+        var positions: [Int] = []
+        for entry in entries {
+            if let bad = entry.badQuantity {
+                outcomes.append(.badQuantity(bad))
+            } else if let product = found[entry.sku.lowercased()] {
+                if prices.hides(product.id) {
+                    outcomes.append(.notInRegion(sku: product.sku))
+                } else {
+                    positions.append(outcomes.count)
+                    outcomes.append(.added)
+                    items.append((product.id, nil, entry.qtyMilli))
+                }
+            } else {
+                outcomes.append(.unknown)
+            }
+        }
+        let results = try await database.addManyToCart(userId: principal.userId, items: items)
+        for (position, result) in zip(positions, results) {
+            if let result { outcomes[position] = .refused(result) }
+        }
+        return outcomes
+    }
+}
+
 extension Optional {
     func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
         guard let value = self else { return nil }

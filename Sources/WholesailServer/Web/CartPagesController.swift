@@ -286,32 +286,22 @@ struct CartPagesController {
         _ entries: [(sku: String, qty: Int64?, bad: String?, row: Int)], principal: Principal, context: WholesailRequestContext
     ) async throws -> (added: Int, problems: [[String: String]]) {
         let t = renderer.localizer(context.language)
-        let found = try await database.productsByCode(entries.map(\.sku))
-        let prices = try await carts.pricing.view(for: principal)
+        let outcomes = try await carts.quickAdd(principal: principal, entries: entries.map { ($0.sku, $0.qty, $0.bad) })
         var added = 0
         var problems: [[String: String]] = []
-        for entry in entries {
-            func problem(_ message: String) {
-                problems.append(["sku": entry.sku, "row": entry.row > 0 ? String(entry.row) : "", "message": message])
-            }
-            if let bad = entry.bad {
-                problem(t.format("quick.bad_qty", ["qty": String(bad.prefix(40))]))
-                continue
-            }
-            guard let product = found[entry.sku.lowercased()] else {
-                problem(t["quick.unknown"])
-                continue
-            }
-            if prices.hides(product.id) {
-                problem(t.message(code: "cart.product_not_in_region", fallback: "Not sold to your region.").replacingOccurrences(of: "{sku}", with: product.sku))
-                continue
-            }
-            do {
-                try await database.addToCart(userId: principal.userId, productId: product.id, qtyMilli: entry.qty)
+        for (entry, outcome) in zip(entries, outcomes) {
+            let message: String
+            switch outcome {
+            case .added:
                 added += 1
-            } catch let error as DomainError {
-                problem(t.message(for: error))
+                continue
+            case .badQuantity(let text): message = t.format("quick.bad_qty", ["qty": String(text.prefix(40))])
+            case .unknown: message = t["quick.unknown"]
+            case .notInRegion(let sku):
+                message = t.message(code: "cart.product_not_in_region", fallback: "Not sold to your region.").replacingOccurrences(of: "{sku}", with: sku)
+            case .refused(let error): message = t.message(for: error)
             }
+            problems.append(["sku": entry.sku, "row": entry.row > 0 ? String(entry.row) : "", "message": message])
         }
         return (added, problems)
     }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import WholesailResources
+import WholesailCore
 import WholesailStore
 
 /// Static assets from the binary (`/static/…`) and stored files from the database (`/files/<sha256>`).
@@ -60,8 +61,12 @@ struct FilesController {
         if request.headers[.ifNoneMatch] == etag {
             return Response(status: .notModified, headers: headers)
         }
-        let database = self.database
-        let size = info.size
+        return Self.stream(sha, size: info.size, headers: headers, database: database)
+    }
+
+    /// A stored blob streamed in chunks (memory stays flat whatever its size).
+    static func stream(_ sha: String, size: Int, headers: HTTPFields, database: WholesailDatabase) -> Response {
+        var headers = headers
         headers[.contentLength] = String(size)
         let body = ResponseBody(contentLength: size) { writer in
             var offset = 0
@@ -74,6 +79,18 @@ struct FilesController {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// A private file (a document, an attachment) as a download, after the route's access check.
+    static func download(fileId: Int64, database: WholesailDatabase) async throws -> Response {
+        guard let file = try await database.fileInfo(id: fileId), let info = try await database.blobInfo(sha256: file.sha256) else {
+            throw DomainError(.notFound, code: "not_found", message: "The page or item was not found.")
+        }
+        let headers: HTTPFields = [
+            .contentType: info.contentType, .contentDisposition: ContentDisposition.attachment(fileName: file.fileName),
+            .cacheControl: "private, no-store",
+        ]
+        return stream(file.sha256, size: info.size, headers: headers, database: database)
     }
 }
 

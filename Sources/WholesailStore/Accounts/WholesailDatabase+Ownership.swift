@@ -14,6 +14,7 @@ extension WholesailDatabase {
             case .customerOrder: sql = "SELECT counterpartyId FROM customerOrder WHERE id = ?"
             case .document: sql = "SELECT counterpartyId FROM document WHERE id = ?"
             case .counterpartyChangeRequest: sql = "SELECT counterpartyId FROM counterpartyChangeRequest WHERE id = ?"
+            case .ticket: sql = "SELECT counterpartyId FROM ticket WHERE id = ?"
             case .user:
                 guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE id = ?)", arguments: [id]) == true else {
                     return nil

@@ -64,6 +64,18 @@ extension WholesailDatabase {
         }
     }
 
+    /// The file of a document, if it has one.
+    public func documentFileId(id: Int64) async throws -> Int64? {
+        try await reader.read { db in try Int64.fetchOne(db, sql: "SELECT fileId FROM document WHERE id = ?", arguments: [id]) }
+    }
+
+    /// A stored file's name and content key.
+    public func fileInfo(id: Int64) async throws -> (sha256: String, fileName: String)? {
+        try await reader.read { db in
+            try Row.fetchOne(db, sql: "SELECT blobSha256, fileName FROM file WHERE id = ?", arguments: [id]).map { ($0["blobSha256"], $0["fileName"]) }
+        }
+    }
+
     /// `length` bytes of a blob from `offset` (fewer at the end; empty past it).
     public func blobChunk(sha256: String, offset: Int, length: Int) async throws -> [UInt8] {
         try await reader.read { db in

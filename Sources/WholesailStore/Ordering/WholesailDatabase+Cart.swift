@@ -186,6 +186,29 @@ extension WholesailDatabase {
         }
     }
 
+    /// Adds many products in one transaction (quick order, uploads): each item succeeds or fails
+    /// on its own; the answer is nil for an added item or the error that refused it.
+    public func addManyToCart(userId: Int64, items: [(productId: Int64, unitId: Int64?, qtyMilli: Int64?)]) async throws -> [DomainError?] {
+        try await writer.write { db in
+            let cartId = try Self.ensureWorkingCart(db, userId: userId)
+            var results: [DomainError?] = []
+            results.reserveCapacity(items.count)
+            for item in items {
+                try db.execute(sql: "SAVEPOINT item")
+                do {
+                    _ = try Self.addLine(db, cartId: cartId, productId: item.productId, unitId: item.unitId, qtyMilli: item.qtyMilli, mode: .add)
+                    try db.execute(sql: "RELEASE item")
+                    results.append(nil)
+                } catch let error as DomainError {
+                    try db.execute(sql: "ROLLBACK TO item")
+                    try db.execute(sql: "RELEASE item")
+                    results.append(error)
+                }
+            }
+            return results
+        }
+    }
+
     static func addLine(_ db: Database, cartId: Int64, productId: Int64, unitId: Int64?, qtyMilli: Int64?, mode: CartQuantityMode) throws -> Int64 {
         let unit = try orderableUnit(db, productId: productId, unitId: unitId)
         let existing = try Row.fetchOne(
@@ -393,18 +416,13 @@ extension WholesailDatabase {
         var skipped: [String] = []
         for row in rows {
             guard let productId: Int64 = row["productId"] else { continue }
+            try db.execute(sql: "SAVEPOINT copyline")
             do {
-                let savepoint = "copyline"
-                try db.execute(sql: "SAVEPOINT \(savepoint)")
-                do {
-                    _ = try addLine(db, cartId: cartId, productId: productId, unitId: row["unitId"], qtyMilli: row["qtyMilli"], mode: .add)
-                    try db.execute(sql: "RELEASE \(savepoint)")
-                } catch {
-                    try db.execute(sql: "ROLLBACK TO \(savepoint)")
-                    try db.execute(sql: "RELEASE \(savepoint)")
-                    throw error
-                }
+                _ = try addLine(db, cartId: cartId, productId: productId, unitId: row["unitId"], qtyMilli: row["qtyMilli"], mode: .add)
+                try db.execute(sql: "RELEASE copyline")
             } catch is DomainError {
+                try db.execute(sql: "ROLLBACK TO copyline")
+                try db.execute(sql: "RELEASE copyline")
                 skipped.append(row["sku"] ?? String(productId))
             }
         }
