@@ -26,7 +26,10 @@ public func buildApplication(
 ) -> WholesailApplication {
     let router = buildRouter(configuration: configuration, dependencies: dependencies)
     let host = configuration.host
-    var services: [any Service] = [PricingUpdater(pricing: dependencies.pricing, logger: logger)]
+    var services: [any Service] = [
+        PricingUpdater(pricing: dependencies.pricing, logger: logger),
+        ReservationReleaser(database: dependencies.database, interval: .seconds(300), logger: logger),
+    ]
     if configuration.backupIntervalMinutes > 0 {
         services.append(
             BackupScheduler(
