@@ -53,84 +53,87 @@ static const unsigned char a16[] = {
 #embed "../../Resources/templates/admin-pricing.mustache"
 };
 static const unsigned char a17[] = {
-#embed "../../Resources/templates/admin-roles.mustache"
+#embed "../../Resources/templates/admin-promotions.mustache"
 };
 static const unsigned char a18[] = {
-#embed "../../Resources/templates/admin-users.mustache"
+#embed "../../Resources/templates/admin-roles.mustache"
 };
 static const unsigned char a19[] = {
-#embed "../../Resources/templates/cart-guest.mustache"
+#embed "../../Resources/templates/admin-users.mustache"
 };
 static const unsigned char a20[] = {
-#embed "../../Resources/templates/cart.mustache"
+#embed "../../Resources/templates/cart-guest.mustache"
 };
 static const unsigned char a21[] = {
-#embed "../../Resources/templates/catalog-favorites.mustache"
+#embed "../../Resources/templates/cart.mustache"
 };
 static const unsigned char a22[] = {
-#embed "../../Resources/templates/catalog-index.mustache"
+#embed "../../Resources/templates/catalog-favorites.mustache"
 };
 static const unsigned char a23[] = {
-#embed "../../Resources/templates/catalog-list.mustache"
+#embed "../../Resources/templates/catalog-index.mustache"
 };
 static const unsigned char a24[] = {
-#embed "../../Resources/templates/catalog-product.mustache"
+#embed "../../Resources/templates/catalog-list.mustache"
 };
 static const unsigned char a25[] = {
-#embed "../../Resources/templates/checkout.mustache"
+#embed "../../Resources/templates/catalog-product.mustache"
 };
 static const unsigned char a26[] = {
-#embed "../../Resources/templates/company-addresses.mustache"
+#embed "../../Resources/templates/checkout.mustache"
 };
 static const unsigned char a27[] = {
-#embed "../../Resources/templates/company-change.mustache"
+#embed "../../Resources/templates/company-addresses.mustache"
 };
 static const unsigned char a28[] = {
-#embed "../../Resources/templates/company-users.mustache"
+#embed "../../Resources/templates/company-change.mustache"
 };
 static const unsigned char a29[] = {
-#embed "../../Resources/templates/editor-groups.mustache"
+#embed "../../Resources/templates/company-users.mustache"
 };
 static const unsigned char a30[] = {
-#embed "../../Resources/templates/editor-product.mustache"
+#embed "../../Resources/templates/editor-groups.mustache"
 };
 static const unsigned char a31[] = {
-#embed "../../Resources/templates/editor-reviews.mustache"
+#embed "../../Resources/templates/editor-product.mustache"
 };
 static const unsigned char a32[] = {
-#embed "../../Resources/templates/error.mustache"
+#embed "../../Resources/templates/editor-reviews.mustache"
 };
 static const unsigned char a33[] = {
-#embed "../../Resources/templates/layout.mustache"
+#embed "../../Resources/templates/error.mustache"
 };
 static const unsigned char a34[] = {
-#embed "../../Resources/templates/order.mustache"
+#embed "../../Resources/templates/layout.mustache"
 };
 static const unsigned char a35[] = {
-#embed "../../Resources/templates/orders.mustache"
+#embed "../../Resources/templates/order.mustache"
 };
 static const unsigned char a36[] = {
-#embed "../../Resources/templates/quick-order.mustache"
+#embed "../../Resources/templates/orders.mustache"
 };
 static const unsigned char a37[] = {
-#embed "../../Resources/templates/request-new.mustache"
+#embed "../../Resources/templates/quick-order.mustache"
 };
 static const unsigned char a38[] = {
-#embed "../../Resources/templates/request.mustache"
+#embed "../../Resources/templates/request-new.mustache"
 };
 static const unsigned char a39[] = {
-#embed "../../Resources/templates/requests.mustache"
+#embed "../../Resources/templates/request.mustache"
 };
 static const unsigned char a40[] = {
-#embed "../../Resources/templates/saved-cart.mustache"
+#embed "../../Resources/templates/requests.mustache"
 };
 static const unsigned char a41[] = {
-#embed "../../Resources/templates/saved-carts.mustache"
+#embed "../../Resources/templates/saved-cart.mustache"
 };
 static const unsigned char a42[] = {
-#embed "../../Resources/templates/staff-change-requests.mustache"
+#embed "../../Resources/templates/saved-carts.mustache"
 };
 static const unsigned char a43[] = {
+#embed "../../Resources/templates/staff-change-requests.mustache"
+};
+static const unsigned char a44[] = {
 #embed "../../Resources/templates/staff-registrations.mustache"
 };
 static const wholesail_asset table[] = {
@@ -151,33 +154,34 @@ static const wholesail_asset table[] = {
     {"templates/admin-backups.mustache", a14, sizeof a14},
     {"templates/admin-ordering.mustache", a15, sizeof a15},
     {"templates/admin-pricing.mustache", a16, sizeof a16},
-    {"templates/admin-roles.mustache", a17, sizeof a17},
-    {"templates/admin-users.mustache", a18, sizeof a18},
-    {"templates/cart-guest.mustache", a19, sizeof a19},
-    {"templates/cart.mustache", a20, sizeof a20},
-    {"templates/catalog-favorites.mustache", a21, sizeof a21},
-    {"templates/catalog-index.mustache", a22, sizeof a22},
-    {"templates/catalog-list.mustache", a23, sizeof a23},
-    {"templates/catalog-product.mustache", a24, sizeof a24},
-    {"templates/checkout.mustache", a25, sizeof a25},
-    {"templates/company-addresses.mustache", a26, sizeof a26},
-    {"templates/company-change.mustache", a27, sizeof a27},
-    {"templates/company-users.mustache", a28, sizeof a28},
-    {"templates/editor-groups.mustache", a29, sizeof a29},
-    {"templates/editor-product.mustache", a30, sizeof a30},
-    {"templates/editor-reviews.mustache", a31, sizeof a31},
-    {"templates/error.mustache", a32, sizeof a32},
-    {"templates/layout.mustache", a33, sizeof a33},
-    {"templates/order.mustache", a34, sizeof a34},
-    {"templates/orders.mustache", a35, sizeof a35},
-    {"templates/quick-order.mustache", a36, sizeof a36},
-    {"templates/request-new.mustache", a37, sizeof a37},
-    {"templates/request.mustache", a38, sizeof a38},
-    {"templates/requests.mustache", a39, sizeof a39},
-    {"templates/saved-cart.mustache", a40, sizeof a40},
-    {"templates/saved-carts.mustache", a41, sizeof a41},
-    {"templates/staff-change-requests.mustache", a42, sizeof a42},
-    {"templates/staff-registrations.mustache", a43, sizeof a43},
+    {"templates/admin-promotions.mustache", a17, sizeof a17},
+    {"templates/admin-roles.mustache", a18, sizeof a18},
+    {"templates/admin-users.mustache", a19, sizeof a19},
+    {"templates/cart-guest.mustache", a20, sizeof a20},
+    {"templates/cart.mustache", a21, sizeof a21},
+    {"templates/catalog-favorites.mustache", a22, sizeof a22},
+    {"templates/catalog-index.mustache", a23, sizeof a23},
+    {"templates/catalog-list.mustache", a24, sizeof a24},
+    {"templates/catalog-product.mustache", a25, sizeof a25},
+    {"templates/checkout.mustache", a26, sizeof a26},
+    {"templates/company-addresses.mustache", a27, sizeof a27},
+    {"templates/company-change.mustache", a28, sizeof a28},
+    {"templates/company-users.mustache", a29, sizeof a29},
+    {"templates/editor-groups.mustache", a30, sizeof a30},
+    {"templates/editor-product.mustache", a31, sizeof a31},
+    {"templates/editor-reviews.mustache", a32, sizeof a32},
+    {"templates/error.mustache", a33, sizeof a33},
+    {"templates/layout.mustache", a34, sizeof a34},
+    {"templates/order.mustache", a35, sizeof a35},
+    {"templates/orders.mustache", a36, sizeof a36},
+    {"templates/quick-order.mustache", a37, sizeof a37},
+    {"templates/request-new.mustache", a38, sizeof a38},
+    {"templates/request.mustache", a39, sizeof a39},
+    {"templates/requests.mustache", a40, sizeof a40},
+    {"templates/saved-cart.mustache", a41, sizeof a41},
+    {"templates/saved-carts.mustache", a42, sizeof a42},
+    {"templates/staff-change-requests.mustache", a43, sizeof a43},
+    {"templates/staff-registrations.mustache", a44, sizeof a44},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

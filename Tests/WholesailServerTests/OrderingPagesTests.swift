@@ -347,3 +347,37 @@ struct RequestsPagesTests {
         }
     }
 }
+
+@Suite("Admin promotions: promocodes and cart thresholds")
+struct PromotionsPagesTests {
+    @Test("the admin adds a promocode and a threshold with validation; the buyer's cart uses them; a buyer cannot open the page")
+    func promotions() async throws {
+        let (app, database) = try await TestApp.make(seed: Shop.seed)
+        try await app.test(.router) { client in
+            var (admin, _) = try await Accounts.signIn(client, "root@example.com", password: Shop.password)
+            #expect(try await admin.get(client, "/admin/promotions").status == .ok)
+            var response = try await admin.post(client, "/admin/promotions/codes", ["code": "BAD CODE", "kind": "percent", "value": "150"])
+            #expect(response.status == .unprocessableContent)
+            #expect(response.text.contains("field-error"))
+            response = try await admin.post(
+                client, "/admin/promotions/codes", ["code": "ZIMA5", "kind": "percent", "value": "5", "validTo": "2099-12-31", "maxUsesPerCounterparty": "2"])
+            #expect(response.headers[.location] == "/admin/promotions?saved=1")
+            response = try await admin.post(client, "/admin/promotions/codes", ["code": "zima5", "kind": "fixed", "value": "100"])
+            #expect(response.status == .unprocessableContent)
+            response = try await admin.post(client, "/admin/promotions/thresholds", ["fromPriceTypeId": "2", "minTotal": "1000", "priceTypeId": "3"])
+            #expect(response.headers[.location] == "/admin/promotions?saved=1")
+            response = try await admin.post(client, "/admin/promotions/thresholds", ["fromPriceTypeId": "2", "minTotal": "abc", "priceTypeId": "3"])
+            #expect(response.status == .unprocessableContent)
+
+            try await database.addToCart(userId: 1, productId: 1, qtyMilli: 12000)
+            try await database.setCartPromocode(userId: 1, code: "zima5")
+            let (_, priced, _) = try await OrderingFixture.priced(database, userId: 1)
+            // 12 × 90.00 = 1 080.00 reaches the threshold: 12 × 80.00 = 960.00, then −5 %.
+            #expect(priced.subtotalMinor == 96000)
+            #expect(priced.discountMinor == 4800)
+
+            var (buyer, _) = try await Accounts.signIn(client, "buyer1@example.com", password: Shop.password)
+            #expect(try await buyer.get(client, "/admin/promotions").status == .forbidden)
+        }
+    }
+}

@@ -18,7 +18,7 @@ struct ReservationReleaser: Service {
                 logger.error("releasing expired reservations failed: \(error)")
             }
             do {
-                try await Task.sleep(for: interval)
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             } catch {
                 return
             }
