@@ -453,6 +453,13 @@ public enum DemoSeeder {
                 ('news', 'new-warehouse', 'ru', 'Открыт склад в Екатеринбурге', 'Самовывоз и доставка по Уралу — от 1 дня.', 1, ?),
                 ('news', 'new-warehouse', 'en', 'New warehouse in Yekaterinburg', 'Pickup and delivery across the Urals from 1 day.', 1, ?)
                 """, arguments: [stamp, stamp])
+        // Cart-level pricing and ordering settings: a promocode, large wholesale from 100 000 ₽ for
+        // wholesale buyers, stock reserved for 3 days, orders split into "in stock" / "to bring in".
+        try db.execute(sql: "INSERT INTO promocode (code, kind, percent, minTotalMinor, validTo) VALUES ('ZIMA5', 'percent', '5', 1000000, '2027-03-01')")
+        try db.execute(sql: "INSERT INTO cartThreshold (fromPriceTypeId, minTotalMinor, priceTypeId) VALUES (2, 10000000, 3)")
+        try db.execute(
+            sql: "INSERT INTO setting (key, value, updatedAt) VALUES ('orders.reservation_days', '3', ?), ('orders.split', 'shipments', ?)",
+            arguments: [stamp, stamp])
         try db.execute(
             sql: "INSERT INTO setting (key, value, updatedAt) VALUES ('demo.seeded', ?, ?)", arguments: [stamp, stamp])
     }
