@@ -68,7 +68,7 @@ public struct TemplateRenderer: Sendable {
         _ template: String, _ values: [String: Any], request: Request, context: WholesailRequestContext,
         status: HTTPResponse.Status = .ok
     ) -> HTML {
-        var page = values
+        var page = Self.droppingEmptyStrings(values)
         let localizer = localizer(context.language)
         page["t"] = nestedStrings[context.language]?.value ?? [:]
         page["lang"] = context.language.rawValue
@@ -88,6 +88,31 @@ public struct TemplateRenderer: Sendable {
         if page["title"] == nil { page["title"] = localizer["site.name"] }
         let html = library.render(page, withTemplate: template) ?? ""
         return HTML(html: html, status: status)
+    }
+}
+
+extension TemplateRenderer {
+    /// Mustache sections treat an empty string as true, so `{{#error}}…{{/error}}` would show an
+    /// empty alert. Pages pass "" for "nothing": drop those keys (a missing key renders as empty
+    /// and as false), in nested dictionaries and arrays too.
+    static func droppingEmptyStrings(_ values: [String: Any]) -> [String: Any] {
+        var result: [String: Any] = [:]
+        result.reserveCapacity(values.count)
+        for (key, value) in values {
+            if let cleaned = cleaned(value) { result[key] = cleaned }
+        }
+        return result
+    }
+
+    private static func cleaned(_ value: Any) -> Any? {
+        switch value {
+        case let text as String: return text.isEmpty ? nil : text
+        case let dictionary as [String: Any]: return droppingEmptyStrings(dictionary)
+        case let dictionary as [String: String]: return dictionary.filter { !$0.value.isEmpty }
+        case let list as [[String: Any]]: return list.map(droppingEmptyStrings)
+        case let list as [[String: String]]: return list.map { $0.filter { !$0.value.isEmpty } }
+        default: return value
+        }
     }
 }
 
