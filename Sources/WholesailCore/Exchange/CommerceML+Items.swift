@@ -54,11 +54,21 @@ extension CommerceML {
     public struct Manufacturer: Sendable, Equatable {
         public var id: String?
         public var name: String?
+
+        public init(id: String? = nil, name: String? = nil) {
+            self.id = id
+            self.name = name
+        }
     }
 
     public struct FileReference: Sendable, Equatable {
         public var path: String
         public var caption: String?
+
+        public init(path: String, caption: String? = nil) {
+            self.path = path
+            self.caption = caption
+        }
     }
 
     /// `ЗначенияСвойства`: for a `Справочник` property each value is an `ИдЗначения`; otherwise a
@@ -66,18 +76,34 @@ extension CommerceML {
     public struct PropertyValue: Sendable, Equatable {
         public var propertyID: String
         public var values: [String]
+
+        public init(propertyID: String, values: [String]) {
+            self.propertyID = propertyID
+            self.values = values
+        }
     }
 
     public struct TaxRate: Sendable, Equatable {
         public var name: String
         /// As written: "20", "18", "Без налога".
         public var rate: String?
+
+        public init(name: String, rate: String? = nil) {
+            self.name = name
+            self.rate = rate
+        }
     }
 
     public struct Characteristic: Sendable, Equatable {
         public var id: String?
         public var name: String
         public var value: String
+
+        public init(id: String? = nil, name: String, value: String) {
+            self.id = id
+            self.name = name
+            self.value = value
+        }
     }
 
     /// An offer (`Предложение`): a sellable product or variant with its prices and stock. In 3.1
@@ -123,12 +149,33 @@ extension CommerceML {
         public var presentation: String?
         public var taxName: String?
         public var taxIncluded: Bool?
+
+        public init(
+            priceTypeID: String, value: String? = nil, currency: String? = nil, unit: String? = nil,
+            coefficient: String? = nil, minQuantity: String? = nil, presentation: String? = nil, taxName: String? = nil,
+            taxIncluded: Bool? = nil
+        ) {
+            self.priceTypeID = priceTypeID
+            self.value = value
+            self.currency = currency
+            self.unit = unit
+            self.coefficient = coefficient
+            self.minQuantity = minQuantity
+            self.presentation = presentation
+            self.taxName = taxName
+            self.taxIncluded = taxIncluded
+        }
     }
 
     public struct Stock: Sendable, Equatable {
         public var warehouseID: String
         /// Canonical decimal (may be fractional or negative).
         public var quantity: String?
+
+        public init(warehouseID: String, quantity: String?) {
+            self.warehouseID = warehouseID
+            self.quantity = quantity
+        }
     }
 
     public struct Counterparty: Sendable, Equatable {
@@ -163,6 +210,12 @@ extension CommerceML {
         public var relation: String?
         public var id: String?
         public var name: String?
+
+        public init(relation: String? = nil, id: String? = nil, name: String? = nil) {
+            self.relation = relation
+            self.id = id
+            self.name = name
+        }
     }
 
     /// A business document (`Документ`): an order from the site, or 1C's answer about it.
@@ -236,5 +289,12 @@ extension CommerceML {
         public var includedInSum: Bool?
         public var sum: String?
         public var rate: String?
+
+        public init(name: String, includedInSum: Bool? = nil, sum: String? = nil, rate: String? = nil) {
+            self.name = name
+            self.includedInSum = includedInSum
+            self.sum = sum
+            self.rate = rate
+        }
     }
 }

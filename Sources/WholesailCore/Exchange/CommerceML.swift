@@ -35,6 +35,12 @@ public enum CommerceML {
         public var generatedAt: String?
         /// The default namespace (`urn:1C.ru:commerceml_2`, `…_3`), when declared.
         public var namespace: String?
+
+        public init(schemaVersion: String? = nil, generatedAt: String? = nil, namespace: String? = nil) {
+            self.schemaVersion = schemaVersion
+            self.generatedAt = generatedAt
+            self.namespace = namespace
+        }
     }
 
     public struct Section: Sendable, Equatable {
@@ -57,6 +63,19 @@ public enum CommerceML {
         /// changed, leave everything else alone"; nil when the file does not say.
         public var containsOnlyChanges: Bool?
         public var line: Int
+
+        public init(
+            kind: Kind, id: String? = nil, name: String? = nil, classifierID: String? = nil, catalogID: String? = nil,
+            containsOnlyChanges: Bool? = nil, line: Int = 0
+        ) {
+            self.kind = kind
+            self.id = id
+            self.name = name
+            self.classifierID = classifierID
+            self.catalogID = catalogID
+            self.containsOnlyChanges = containsOnlyChanges
+            self.line = line
+        }
     }
 
     /// A catalog group (`Группа`; UNF's `Категория` too). Groups arrive parents first.
@@ -70,6 +89,20 @@ public enum CommerceML {
         /// True for a UNF-style `Категория` rather than a `Группа`.
         public var isCategory: Bool
         public var line: Int
+
+        public init(
+            id: String, name: String, parentID: String? = nil, description: String? = nil, isDeleted: Bool = false,
+            version: String? = nil, isCategory: Bool = false, line: Int = 0
+        ) {
+            self.id = id
+            self.name = name
+            self.parentID = parentID
+            self.description = description
+            self.isDeleted = isDeleted
+            self.version = version
+            self.isCategory = isCategory
+            self.line = line
+        }
     }
 
     public struct Property: Sendable, Equatable {
@@ -89,11 +122,35 @@ public enum CommerceML {
         /// The group whose `Свойства` declared it, when it was group-scoped.
         public var groupID: String?
         public var line: Int
+
+        public init(
+            id: String, name: String, valueType: String? = nil, values: [ReferenceValue] = [], isMultiple: Bool? = nil,
+            forProducts: Bool? = nil, forOffers: Bool? = nil, forDocuments: Bool? = nil, isDeleted: Bool = false,
+            version: String? = nil, groupID: String? = nil, line: Int = 0
+        ) {
+            self.id = id
+            self.name = name
+            self.valueType = valueType
+            self.values = values
+            self.isMultiple = isMultiple
+            self.forProducts = forProducts
+            self.forOffers = forOffers
+            self.forDocuments = forDocuments
+            self.isDeleted = isDeleted
+            self.version = version
+            self.groupID = groupID
+            self.line = line
+        }
     }
 
     public struct ReferenceValue: Sendable, Equatable {
         public var id: String?
         public var value: String
+
+        public init(id: String?, value: String) {
+            self.id = id
+            self.value = value
+        }
     }
 
     public struct PriceType: Sendable, Equatable {
@@ -107,6 +164,20 @@ public enum CommerceML {
         public var isDeleted: Bool
         public var version: String?
         public var line: Int
+
+        public init(
+            id: String, name: String, currency: String? = nil, taxName: String? = nil, taxIncluded: Bool? = nil,
+            isDeleted: Bool = false, version: String? = nil, line: Int = 0
+        ) {
+            self.id = id
+            self.name = name
+            self.currency = currency
+            self.taxName = taxName
+            self.taxIncluded = taxIncluded
+            self.isDeleted = isDeleted
+            self.version = version
+            self.line = line
+        }
     }
 
     public struct Warehouse: Sendable, Equatable {
@@ -118,6 +189,20 @@ public enum CommerceML {
         public var isDeleted: Bool
         public var version: String?
         public var line: Int
+
+        public init(
+            id: String, name: String? = nil, address: Address? = nil, comment: String? = nil, contacts: [Contact] = [],
+            isDeleted: Bool = false, version: String? = nil, line: Int = 0
+        ) {
+            self.id = id
+            self.name = name
+            self.address = address
+            self.comment = comment
+            self.contacts = contacts
+            self.isDeleted = isDeleted
+            self.version = version
+            self.line = line
+        }
     }
 
     /// A unit from `Классификатор/ЕдиницыИзмерения` (3.1), referred to by bare code elsewhere.
@@ -130,6 +215,19 @@ public enum CommerceML {
         public var internationalAbbreviation: String?
         public var isDeleted: Bool
         public var line: Int
+
+        public init(
+            id: String, code: String? = nil, shortName: String? = nil, fullName: String? = nil,
+            internationalAbbreviation: String? = nil, isDeleted: Bool = false, line: Int = 0
+        ) {
+            self.id = id
+            self.code = code
+            self.shortName = shortName
+            self.fullName = fullName
+            self.internationalAbbreviation = internationalAbbreviation
+            self.isDeleted = isDeleted
+            self.line = line
+        }
     }
 
     /// A unit as products, prices and document lines carry it: 2.x `<БазоваяЕдиница Код="796"
@@ -160,6 +258,11 @@ public enum CommerceML {
         public var unit: String
         /// Canonical decimal; nil when absent (means 1).
         public var coefficient: String?
+
+        public init(unit: String, coefficient: String? = nil) {
+            self.unit = unit
+            self.coefficient = coefficient
+        }
     }
 
     public struct Address: Sendable, Equatable {
@@ -168,12 +271,23 @@ public enum CommerceML {
         public var presentation: String?
         /// `АдресноеПоле` pairs (type "Почтовый индекс", "Регион", "Улица", … and value).
         public var fields: [NameValue]
+
+        public init(kind: String, presentation: String? = nil, fields: [NameValue] = []) {
+            self.kind = kind
+            self.presentation = presentation
+            self.fields = fields
+        }
     }
 
     public struct Contact: Sendable, Equatable {
         /// "Электронная почта", "Телефон рабочий", "Почта", …
         public var type: String
         public var value: String
+
+        public init(type: String, value: String) {
+            self.type = type
+            self.value = value
+        }
     }
 
     /// A name/value pair: `ЗначениеРеквизита`, `АдресноеПоле`.
