@@ -9,6 +9,7 @@ public enum DecimalText {
     /// each followed by exactly three digits. Rejected: empty text, letters, exponents, two decimal
     /// separators, more than 38 digits.
     public static func canonical(_ raw: String) -> String? {
+        if isAlreadyCanonical(raw) { return raw }
         var units: [UInt8] = []
         units.reserveCapacity(raw.utf8.count)
         // Map every kind of space to a plain space; keep the rest as is.
@@ -81,5 +82,41 @@ public enum DecimalText {
         if !fractionDigits.isEmpty { text += "." + String(decoding: fractionDigits, as: UTF8.self) }
         if negative && text != "0" { text = "-" + text }
         return text
+    }
+
+    /// The common case, checked without allocating: `-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?`.
+    private static func isAlreadyCanonical(_ raw: String) -> Bool {
+        var utf8 = raw.utf8.makeIterator()
+        guard var byte = utf8.next() else { return false }
+        var negative = false
+        if byte == UInt8(ascii: "-") {
+            negative = true
+            guard let next = utf8.next() else { return false }
+            byte = next
+        }
+        guard byte >= 0x30 && byte <= 0x39 else { return false }
+        let leadingZero = byte == 0x30
+        var integerDigits = 1
+        var fractionDigits = 0
+        var lastFractionDigit: UInt8 = 0
+        var inFraction = false
+        while let next = utf8.next() {
+            if next >= 0x30 && next <= 0x39 {
+                if inFraction {
+                    fractionDigits += 1
+                    lastFractionDigit = next
+                } else {
+                    integerDigits += 1
+                }
+            } else if next == UInt8(ascii: ".") && !inFraction {
+                inFraction = true
+            } else {
+                return false
+            }
+        }
+        if leadingZero && integerDigits > 1 { return false }
+        if inFraction && (fractionDigits == 0 || lastFractionDigit == 0x30) { return false }
+        if negative && leadingZero && !inFraction { return false }  // "-0"
+        return integerDigits + fractionDigits <= 38
     }
 }

@@ -7,8 +7,27 @@ import Foundation
 public struct XMLName: Sendable, Hashable, CustomStringConvertible {
     public let id: Int
     public let localID: Int
-    public let qualified: String
-    public let local: String
+    // One reference instead of two strings keeps event copies cheap.
+    private let storage: Storage
+
+    final class Storage: Sendable {
+        let qualified: String
+        let local: String
+
+        init(qualified: String, local: String) {
+            self.qualified = qualified
+            self.local = local
+        }
+    }
+
+    init(id: Int, localID: Int, qualified: String, local: String) {
+        self.id = id
+        self.localID = localID
+        storage = Storage(qualified: qualified, local: local)
+    }
+
+    public var qualified: String { storage.qualified }
+    public var local: String { storage.local }
 
     public static func == (lhs: XMLName, rhs: XMLName) -> Bool { lhs.id == rhs.id && lhs.qualified == rhs.qualified }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
@@ -342,6 +361,22 @@ public final class XMLPullParser {
         lineScanPos = index
     }
 
+    /// True when no byte has the high bit set, checked eight at a time.
+    private static func isASCII(_ start: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        var k = 0
+        var bits: UInt64 = 0
+        let raw = UnsafeRawPointer(start)
+        while k + 8 <= count {
+            bits |= raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            k += 8
+        }
+        while k < count {
+            bits |= UInt64(start[k])
+            k += 1
+        }
+        return bits & 0x8080_8080_8080_8080 == 0
+    }
+
     /// Counts `\n` bytes, eight at a time.
     private static func countNewlines(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int {
         var total = 0
@@ -455,6 +490,8 @@ public final class XMLPullParser {
         if !needsRewrite {
             let bytes = UnsafeBufferPointer(start: base, count: count)
             if materialize {
+                // Ids, codes and numbers are ASCII: no validation needed.
+                if Self.isASCII(base, count) { return String(decoding: bytes, as: UTF8.self) }
                 if let string = String(validating: bytes, as: UTF8.self) { return string }
             } else if UTF8Check.firstInvalidOffset(UnsafeRawBufferPointer(bytes)) == nil {
                 return nil
