@@ -109,6 +109,9 @@ public final class CSVReader {
             var wasQuoted = false  // the current field started with a quote
             var atFieldStart = true
             while true {
+                if pos < window.count, try appendRun(quoted: quoted, separator: separator, line: startLine) > 0, !quoted {
+                    atFieldStart = false
+                }
                 guard try ensure(1) else {
                     if quoted {
                         throw ExchangeError(
@@ -164,6 +167,41 @@ public final class CSVReader {
         }
     }
 
+    /// Appends the run of ordinary bytes at `pos` (up to the next quote, line break or, outside
+    /// quotes, delimiter) to the field in one go. Returns how many bytes it took.
+    private func appendRun(quoted: Bool, separator: UInt8, line startLine: Int) throws -> Int {
+        let start = pos
+        var newlines = 0
+        let stop = window.withUnsafeBufferPointer { buffer -> Int in
+            var j = start
+            let end = buffer.count
+            if quoted {
+                while j < end {
+                    let c = buffer[j]
+                    if c == 0x22 || c == 13 { break }
+                    if c == 10 { newlines += 1 }
+                    j += 1
+                }
+            } else {
+                while j < end {
+                    let c = buffer[j]
+                    if c == separator || c == 10 || c == 13 || c == 0x22 { break }
+                    j += 1
+                }
+            }
+            return j
+        }
+        guard stop > start else { return 0 }
+        field.append(contentsOf: window[start..<stop])
+        if field.count > limits.maxFieldLength {
+            throw ExchangeError(
+                .csvFieldTooLarge, line: startLine, "A field is longer than \(limits.maxFieldLength) bytes.")
+        }
+        line += newlines
+        pos = stop
+        return stop - start
+    }
+
     @inline(__always)
     private func appendByte(_ b: UInt8, line startLine: Int) throws {
         field.append(b)
@@ -174,7 +212,8 @@ public final class CSVReader {
     }
 
     private func endField(line startLine: Int) throws {
-        guard let text = String(validating: field, as: UTF8.self) else {
+        let ascii = field.withUnsafeBufferPointer { buffer in buffer.allSatisfy { $0 < 0x80 } }
+        guard let text = ascii ? String(decoding: field, as: UTF8.self) : String(validating: field, as: UTF8.self) else {
             throw ExchangeError(.csvInvalidUTF8, line: line, "The file is not valid UTF-8 here; save it as UTF-8 or windows-1251.")
         }
         fields.append(text)

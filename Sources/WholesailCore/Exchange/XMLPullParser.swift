@@ -423,6 +423,10 @@ public final class XMLPullParser {
 
     private func slowByte(_ i: inout Int) throws -> UInt8 {
         while i >= len {
+            // One tag (attributes, whitespace and all) may not grow the window without bound.
+            if len - mark > limits.maxTextLength + 65_536 {
+                throw fail(.textTooLarge, at: mark, "A tag is longer than \(limits.maxTextLength) bytes.")
+            }
             let shift = mark
             guard try refill() else { throw unexpectedEnd(at: len) }
             i -= shift

@@ -212,6 +212,14 @@ import WholesailCore
         #expect(parser.depth == 0)
     }
 
+    @Test("a tag padded with megabytes of whitespace does not grow the buffer without bound")
+    func oversizedTag() throws {
+        let xml = "<a" + String(repeating: " ", count: 200_000) + "/>"
+        let error = try #require(XMLPullParser.error(xml, chunkSize: 4096, limits: XMLLimits(maxTextLength: 1024)))
+        #expect(error.code == "xml.text_too_large")
+        #expect(error.line == 1)
+    }
+
     @Test("the text limit is enforced without buffering past it")
     func textLimitStreaming() throws {
         // A 10 MB text node against a 1 MB limit, fed in 64 KB chunks.
