@@ -39,18 +39,28 @@ public struct CSVLayout: Sendable {
     }
 
     private static let sku = column(
-        .sku, required: true, ["SKU", "Артикул", "Article", "Art", "Арт", "Код", "Code", "Код товара", "Item code", "Vendor code", "Part number"])
+        .sku, required: true,
+        [
+            "SKU", "Артикул", "Article", "Art", "Арт", "Код", "Code", "Код товара", "Item code", "Vendor code",
+            "Part number",
+        ])
     private static let skuOptional = Column(key: .sku, required: false, synonyms: sku.synonyms)
     private static let productName = column(
-        .name, required: true, ["Наименование", "Name", "Название", "Product name", "Product", "Товар", "Номенклатура", "Наименование товара", "Title"])
+        .name, required: true,
+        [
+            "Наименование", "Name", "Название", "Product name", "Product", "Товар", "Номенклатура",
+            "Наименование товара", "Title",
+        ])
     private static let externalID = column(.externalID, ["Ид", "ID", "GUID", "Идентификатор", "External ID", "UUID"])
-    private static let unit = column(.unit, ["Единица", "Ед. изм.", "Единица измерения", "Ед", "Unit", "UOM", "Unit of measure"])
+    private static let unit = column(
+        .unit, ["Единица", "Ед. изм.", "Единица измерения", "Ед", "Unit", "UOM", "Unit of measure"])
     private static let price = column(
         .price, required: true, ["Цена", "Price", "Стоимость", "Цена за единицу", "Unit price", "Cost"])
     private static let priceType = column(
         .priceType, ["Тип цены", "Вид цены", "Прайс", "Price type", "Price list", "Price level"])
     private static let quantity = column(
-        .quantity, required: true, ["Количество", "Qty", "Quantity", "Кол-во", "Остаток", "Остатки", "Stock", "In stock", "Наличие"])
+        .quantity, required: true,
+        ["Количество", "Qty", "Quantity", "Кол-во", "Остаток", "Остатки", "Stock", "In stock", "Наличие"])
 
     public static let products = CSVLayout(
         name: "products",
@@ -62,7 +72,9 @@ public struct CSVLayout: Sendable {
             column(.brand, ["Бренд", "Brand", "Торговая марка", "Марка", "Производитель", "Manufacturer", "Vendor"]),
             column(.vat, ["НДС", "Ставка НДС", "VAT", "VAT rate", "Tax rate"]),
             column(.weight, ["Вес", "Масса", "Weight"]),
-            column(.packSize, ["Кратность", "В упаковке", "Кол-во в упаковке", "Упаковка", "Pack size", "Pack", "Multiple"]),
+            column(
+                .packSize,
+                ["Кратность", "В упаковке", "Кол-во в упаковке", "Упаковка", "Pack size", "Pack", "Multiple"]),
             Column(key: .price, required: false, synonyms: price.synonyms),
         ])
 
@@ -71,7 +83,12 @@ public struct CSVLayout: Sendable {
         columns: [
             sku, price, priceType, unit,
             column(.currency, ["Валюта", "Currency"]),
-            column(.minQuantity, ["Мин. количество", "Минимальное количество", "Мин. кол-во", "Min qty", "Min quantity", "Minimum quantity"]),
+            column(
+                .minQuantity,
+                [
+                    "Мин. количество", "Минимальное количество", "Мин. кол-во", "Min qty", "Min quantity",
+                    "Minimum quantity",
+                ]),
         ])
 
     public static let stock = CSVLayout(
@@ -84,7 +101,9 @@ public struct CSVLayout: Sendable {
     public static let counterparties = CSVLayout(
         name: "counterparties",
         columns: [
-            column(.name, required: true, ["Наименование", "Name", "Название", "Организация", "Компания", "Контрагент", "Company", "Customer"]),
+            column(
+                .name, required: true,
+                ["Наименование", "Name", "Название", "Организация", "Компания", "Контрагент", "Company", "Customer"]),
             column(.externalID, ["Ид", "ID", "GUID", "Код", "Code", "Идентификатор"]),
             column(.fullName, ["Полное наименование", "Официальное наименование", "Full name", "Legal name"]),
             column(.inn, ["ИНН", "INN", "TIN", "Tax ID"]),
@@ -113,14 +132,17 @@ public struct CSVLayout: Sendable {
             let synonyms = column.synonyms.map(Self.normalize)
             var matches: [(rank: Int, index: Int)] = []
             for (index, candidates) in normalizedHeader.enumerated() where !used.contains(index) {
-                if let rank = candidates.compactMap({ synonyms.firstIndex(of: $0) }).min() { matches.append((rank, index)) }
+                if let rank = candidates.compactMap({ synonyms.firstIndex(of: $0) }).min() {
+                    matches.append((rank, index))
+                }
             }
             let bestRank = matches.map(\.rank).min()
             let atBest = matches.filter { $0.rank == bestRank }
             if atBest.count > 1 {
                 throw ExchangeError(
                     .csvDuplicateColumn, line: line,
-                    "Columns \"\(header[atBest[0].index])\" and \"\(header[atBest[1].index])\" both mean \(column.key.rawValue).")
+                    "Columns \"\(header[atBest[0].index])\" and \"\(header[atBest[1].index])\" both mean \(column.key.rawValue)."
+                )
             }
             let best = atBest.first
             if let best {
@@ -133,7 +155,9 @@ public struct CSVLayout: Sendable {
                     "The \(name) file needs a \(column.key.rawValue) column (a header such as \(names)).")
             }
         }
-        let unmatched = header.indices.filter { !used.contains($0) && !Self.normalize(header[$0]).isEmpty }.map { header[$0] }
+        let unmatched = header.indices.filter { !used.contains($0) && !Self.normalize(header[$0]).isEmpty }.map {
+            header[$0]
+        }
         return CSVHeaderMap(indexByKey: indexByKey, unmatchedHeaders: unmatched)
     }
 

@@ -109,7 +109,8 @@ public final class CSVReader {
             var wasQuoted = false  // the current field started with a quote
             var atFieldStart = true
             while true {
-                if pos < window.count, try appendRun(quoted: quoted, separator: separator, line: startLine) > 0, !quoted {
+                if pos < window.count, try appendRun(quoted: quoted, separator: separator, line: startLine) > 0, !quoted
+                {
                     atFieldStart = false
                 }
                 guard try ensure(1) else {
@@ -213,13 +214,16 @@ public final class CSVReader {
 
     private func endField(line startLine: Int) throws {
         let ascii = field.withUnsafeBufferPointer { buffer in buffer.allSatisfy { $0 < 0x80 } }
-        guard let text = ascii ? String(decoding: field, as: UTF8.self) : String(validating: field, as: UTF8.self) else {
-            throw ExchangeError(.csvInvalidUTF8, line: line, "The file is not valid UTF-8 here; save it as UTF-8 or windows-1251.")
+        guard let text = ascii ? String(decoding: field, as: UTF8.self) : String(validating: field, as: UTF8.self)
+        else {
+            throw ExchangeError(
+                .csvInvalidUTF8, line: line, "The file is not valid UTF-8 here; save it as UTF-8 or windows-1251.")
         }
         fields.append(text)
         field.removeAll(keepingCapacity: true)
         if fields.count > limits.maxFieldCount {
-            throw ExchangeError(.csvTooManyFields, line: startLine, "A record has more than \(limits.maxFieldCount) fields.")
+            throw ExchangeError(
+                .csvTooManyFields, line: startLine, "A record has more than \(limits.maxFieldCount) fields.")
         }
     }
 

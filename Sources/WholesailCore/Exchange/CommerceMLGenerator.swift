@@ -42,7 +42,8 @@ public struct CommerceMLGenerator: Sendable {
             groups: groupCount, properties: propertiesPerProduct,
             referenceValues: (0..<propertiesPerProduct).reduce(0) { $0 + valueCount(ofProperty: $1) },
             products: products, propertyValues: products * propertiesPerProduct, priceTypes: priceTypes,
-            warehouses: warehouses, offers: products, prices: products * priceTypes, stockEntries: products * warehouses)
+            warehouses: warehouses, offers: products, prices: products * priceTypes, stockEntries: products * warehouses
+        )
     }
 
     /// The `Ид` of product `index` (0-based).
@@ -68,7 +69,8 @@ public struct CommerceMLGenerator: Sendable {
         out.raw("</Ид>\n\t\t<Наименование>Классификатор (Основной каталог товаров)</Наименование>\n")
         out.raw("\t\t<Владелец>\n\t\t\t<Ид>")
         out.bytes(guid(.owner, 0))
-        out.raw("</Ид>\n\t\t\t<Наименование>ООО \"Оптовик\"</Наименование>\n\t\t\t<ИНН>7701234567</ИНН>\n\t\t</Владелец>\n")
+        out.raw(
+            "</Ид>\n\t\t\t<Наименование>ООО \"Оптовик\"</Наименование>\n\t\t\t<ИНН>7701234567</ИНН>\n\t\t</Владелец>\n")
         // Groups: a few roots, the rest one level below.
         out.raw("\t\t<Группы>\n")
         let roots = rootGroupCount
@@ -171,7 +173,8 @@ public struct CommerceMLGenerator: Sendable {
         let classifierID = guid(.classifier, 0)
         out.raw("\t<ПакетПредложений СодержитТолькоИзменения=\"false\">\n\t\t<Ид>")
         out.bytes(classifierID)
-        out.raw("#</Ид>\n\t\t<Наименование>Пакет предложений (Основной каталог товаров)</Наименование>\n\t\t<ИдКаталога>")
+        out.raw(
+            "#</Ид>\n\t\t<Наименование>Пакет предложений (Основной каталог товаров)</Наименование>\n\t\t<ИдКаталога>")
         out.bytes(classifierID)
         out.raw("</ИдКаталога>\n\t\t<ИдКлассификатора>")
         out.bytes(classifierID)
@@ -277,7 +280,8 @@ public struct CommerceMLGenerator: Sendable {
     private var rootGroupCount: Int { max(1, (groupCount + 3) / 4) }
 
     private static let groupNames = [
-        "Электротовары", "Кабель и провод", "Освещение", "Сантехника", "Крепёж", "Инструмент", "Лакокрасочные материалы",
+        "Электротовары", "Кабель и провод", "Освещение", "Сантехника", "Крепёж", "Инструмент",
+        "Лакокрасочные материалы",
         "Отопление", "Вентиляция", "Садовый инвентарь", "Спецодежда", "Хозяйственные товары", "Строительные смеси",
         "Изоляционные материалы", "Метизы",
     ]
@@ -295,9 +299,21 @@ public struct CommerceMLGenerator: Sendable {
         "СтройКомплект",
     ]
     private static let properties: [(String, [String])] = [
-        ("Цвет", ["белый", "чёрный", "серый", "красный", "синий", "зелёный", "жёлтый", "коричневый", "бежевый", "прозрачный"]),
-        ("Материал", ["сталь", "алюминий", "медь", "латунь", "пластик", "полипропилен", "ПВХ", "резина", "дерево", "керамика"]),
-        ("Страна производства", ["Россия", "Беларусь", "Казахстан", "Китай", "Турция", "Германия", "Италия", "Польша"]),
+        (
+            "Цвет",
+            [
+                "белый", "чёрный", "серый", "красный", "синий", "зелёный", "жёлтый", "коричневый", "бежевый",
+                "прозрачный",
+            ]
+        ),
+        (
+            "Материал",
+            ["сталь", "алюминий", "медь", "латунь", "пластик", "полипропилен", "ПВХ", "резина", "дерево", "керамика"]
+        ),
+        (
+            "Страна производства",
+            ["Россия", "Беларусь", "Казахстан", "Китай", "Турция", "Германия", "Италия", "Польша"]
+        ),
         ("Напряжение, В", ["12", "24", "36", "127", "220", "230", "380"]),
         ("Мощность, Вт", ["5", "7", "10", "15", "20", "40", "60", "100", "150", "500", "1000", "2000"]),
         ("Сечение, мм²", ["0,75", "1,5", "2,5", "4", "6", "10", "16", "25"]),
@@ -324,7 +340,9 @@ public struct CommerceMLGenerator: Sendable {
 
     private func valueCount(ofProperty index: Int) -> Int { Self.properties[index % Self.properties.count].1.count }
 
-    private func propertyValue(_ property: Int, _ value: Int) -> String { Self.properties[property % Self.properties.count].1[value] }
+    private func propertyValue(_ property: Int, _ value: Int) -> String {
+        Self.properties[property % Self.properties.count].1[value]
+    }
 
     private func priceTypeName(_ index: Int) -> String {
         index < Self.priceTypeNames.count ? Self.priceTypeNames[index] : "Тип цен \(index + 1)"
@@ -348,19 +366,25 @@ public struct CommerceMLGenerator: Sendable {
         let brand = random.pick(Self.brands)
         let model = "\(random.pick(["А", "Б", "В", "К", "М", "Т"]))\(random.int(10...999))"
         // Every seventh name carries quotes, as 1C names often do, to exercise escaping.
-        let name = index % 7 == 3 ? "\(noun) \(adjective) \"\(brand)\" \(model)" : "\(noun) \(adjective) \(brand) \(model)"
+        let name =
+            index % 7 == 3 ? "\(noun) \(adjective) \"\(brand)\" \(model)" : "\(noun) \(adjective) \(brand) \(model)"
         let article = "АРТ-" + String(100_000 + index)
         let group = groupCount > rootGroupCount ? rootGroupCount + random.int(0...(groupCount - rootGroupCount - 1)) : 0
         return Basics(id: guid(.product, index), article: article, name: name, group: group)
     }
 
     private func description(_ item: Basics, _ random: inout SeededGenerator) -> String {
-        let uses = ["для дома и дачи", "для профессионального монтажа", "для складских помещений", "для наружных работ"]
-        return "\(item.name): \(random.pick(uses)). Поставка со склада, гарантия производителя & сертификат соответствия."
+        let uses = [
+            "для дома и дачи", "для профессионального монтажа", "для складских помещений", "для наружных работ",
+        ]
+        return
+            "\(item.name): \(random.pick(uses)). Поставка со склада, гарантия производителя & сертификат соответствия."
     }
 
     private func basePriceKopecks(_ random: inout SeededGenerator) -> Int64 {
-        let rubles = random.pick([random.int(10...99), random.int(100...999), random.int(1_000...9_999), random.int(10_000...150_000)])
+        let rubles = random.pick([
+            random.int(10...99), random.int(100...999), random.int(1_000...9_999), random.int(10_000...150_000),
+        ])
         return Int64(rubles) * 100 + Int64(random.pick([0, 0, 50, 90, random.int(1...99)]))
     }
 

@@ -271,7 +271,9 @@ extension CommerceMLReader {
                     default: try parser.skipElement()
                     }
                 }
-                if let target { unit.conversions.append(CommerceML.UnitConversion(unit: target, coefficient: coefficient)) }
+                if let target {
+                    unit.conversions.append(CommerceML.UnitConversion(unit: target, coefficient: coefficient))
+                }
             case .code: unit.code = try trimmedText()
             case .id: if unit.code == nil { unit.code = try trimmedText() } else { try parser.skipElement() }
             case .shortName: unit.name = try trimmedText()
@@ -403,7 +405,9 @@ extension CommerceMLReader {
             case .propertyValues: offer.propertyValues += try readPropertyValues()
             case .prices:
                 try children { child, _ in
-                    if child == .price, let price = try readPrice() { offer.prices.append(price) } else if child != .price {
+                    if child == .price, let price = try readPrice() {
+                        offer.prices.append(price)
+                    } else if child != .price {
                         try parser.skipElement()
                     }
                 }

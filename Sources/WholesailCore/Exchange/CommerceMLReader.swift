@@ -46,7 +46,9 @@ public final class CommerceMLReader {
         self.parser = parser
         for tag in Tag.allCases where tag != .unknown {
             let id = parser.nameID(tag.rawValue)
-            if id >= tagByID.count { tagByID.append(contentsOf: repeatElement(.unknown, count: id - tagByID.count + 1)) }
+            if id >= tagByID.count {
+                tagByID.append(contentsOf: repeatElement(.unknown, count: id - tagByID.count + 1))
+            }
             tagByID[id] = tag
         }
     }
@@ -114,7 +116,8 @@ public final class CommerceMLReader {
             guard tag == .root else {
                 throw ExchangeError(
                     .notCommerceML, line: parser.line,
-                    "The root element is <\(name.qualified)>, not <КоммерческаяИнформация>: this is not a CommerceML file.")
+                    "The root element is <\(name.qualified)>, not <КоммерческаяИнформация>: this is not a CommerceML file."
+                )
             }
             let header = CommerceML.Header(
                 schemaVersion: attribute(.schemaVersion, in: attributes),
@@ -152,9 +155,17 @@ public final class CommerceMLReader {
         case .warehouses:
             if tag == .warehouse { emit(try readWarehouse().map { .warehouse($0) }) } else { try parser.skipElement() }
         case .units:
-            if tag == .unitOfMeasure { emit(try readUnitOfMeasure().map { .unit($0) }) } else { try parser.skipElement() }
+            if tag == .unitOfMeasure {
+                emit(try readUnitOfMeasure().map { .unit($0) })
+            } else {
+                try parser.skipElement()
+            }
         case .products:
-            if tag == .product { emit(try readProduct(attributes).map { .product($0) }) } else { try parser.skipElement() }
+            if tag == .product {
+                emit(try readProduct(attributes).map { .product($0) })
+            } else {
+                try parser.skipElement()
+            }
         case .offers:
             if tag == .offer { emit(try readOffer().map { .offer($0) }) } else { try parser.skipElement() }
         }

@@ -238,7 +238,8 @@ public final class XMLPullParser {
         } else if len >= 2, (buf[0] == 0xFE && buf[1] == 0xFF) || (buf[0] == 0xFF && buf[1] == 0xFE) {
             throw ExchangeError(.unsupportedEncoding, line: 1, "The file is UTF-16; send UTF-8 or windows-1251.")
         } else if len >= 2, buf[0] == 0 || buf[1] == 0 {
-            throw ExchangeError(.unsupportedEncoding, line: 1, "The file is not in UTF-8 or windows-1251 (it starts with zero bytes).")
+            throw ExchangeError(
+                .unsupportedEncoding, line: 1, "The file is not in UTF-8 or windows-1251 (it starts with zero bytes).")
         }
         let declared = declaredEncoding(from: offset)
         if let declared {
@@ -436,7 +437,8 @@ public final class XMLPullParser {
 
     private func unexpectedEnd(at index: Int) -> ExchangeError {
         if let open = stack.last {
-            return fail(.truncated, at: index, "The file ends inside <\(names.entries[open].name.qualified)>; it is cut short.")
+            return fail(
+                .truncated, at: index, "The file ends inside <\(names.entries[open].name.qualified)>; it is cut short.")
         }
         return fail(.truncated, at: index, "The file ends in the middle of markup; it is cut short.")
     }
@@ -501,7 +503,8 @@ public final class XMLPullParser {
                 return nil
             }
             let bad = UTF8Check.firstInvalidOffset(UnsafeRawBufferPointer(bytes)) ?? 0
-            throw fail(.invalidUTF8, at: start + bad, "The text is not valid UTF-8 (the encoding declaration may be wrong).")
+            throw fail(
+                .invalidUTF8, at: start + bad, "The text is not valid UTF-8 (the encoding declaration may be wrong).")
         }
         scratch.removeAll(keepingCapacity: true)
         var k = start
@@ -578,7 +581,9 @@ public final class XMLPullParser {
             scratch.append(UInt8(ascii: "'"))
         } else {
             let name = String(decoding: UnsafeBufferPointer(start: p, count: nameLength), as: UTF8.self)
-            throw fail(.unknownEntity, at: k, "Unknown entity \"&\(name);\"; only &lt; &gt; &amp; &quot; &apos; and &#…; are allowed.")
+            throw fail(
+                .unknownEntity, at: k,
+                "Unknown entity \"&\(name);\"; only &lt; &gt; &amp; &quot; &apos; and &#…; are allowed.")
         }
         return semicolon + 1
     }
@@ -676,7 +681,9 @@ public final class XMLPullParser {
         let count = end - start
         let base = buf + start
         if memchr(base, 13, count) == nil {
-            if let string = String(validating: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) { return string }
+            if let string = String(validating: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) {
+                return string
+            }
         } else {
             scratch.removeAll(keepingCapacity: true)
             var k = start
@@ -692,7 +699,8 @@ public final class XMLPullParser {
             if let string = String(validating: scratch, as: UTF8.self) { return string }
         }
         let bad = UTF8Check.firstInvalidOffset(UnsafeRawBufferPointer(start: base, count: count)) ?? 0
-        throw fail(.invalidUTF8, at: start + bad, "The text is not valid UTF-8 (the encoding declaration may be wrong).")
+        throw fail(
+            .invalidUTF8, at: start + bad, "The text is not valid UTF-8 (the encoding declaration may be wrong).")
     }
 
     /// Scans a name at `i`; returns its interned entry index.
@@ -718,7 +726,8 @@ public final class XMLPullParser {
         } catch let error as NameTable.Failure {
             switch error {
             case .invalidUTF8:
-                throw fail(.invalidUTF8, at: start, "A name is not valid UTF-8 (the encoding declaration may be wrong).")
+                throw fail(
+                    .invalidUTF8, at: start, "A name is not valid UTF-8 (the encoding declaration may be wrong).")
             case .tooMany:
                 throw fail(.tooManyNames, at: start, "More than \(limits.maxDistinctNames) different names.")
             }
@@ -754,7 +763,9 @@ public final class XMLPullParser {
             }
             if b == UInt8(ascii: "/") {
                 i += 1
-                guard try byte(&i) == UInt8(ascii: ">") else { throw fail(.malformed, at: i, "Expected \">\" after \"/\".") }
+                guard try byte(&i) == UInt8(ascii: ">") else {
+                    throw fail(.malformed, at: i, "Expected \">\" after \"/\".")
+                }
                 i += 1
                 selfClosing = true
                 break
@@ -765,7 +776,8 @@ public final class XMLPullParser {
             let attributeName = try scanName(&i, what: "an attribute")
             _ = try skipWhitespace(&i)
             guard try byte(&i) == UInt8(ascii: "=") else {
-                throw fail(.malformed, at: i, "Expected \"=\" after attribute \(names.entries[attributeName].name.qualified).")
+                throw fail(
+                    .malformed, at: i, "Expected \"=\" after attribute \(names.entries[attributeName].name.qualified).")
             }
             i += 1
             _ = try skipWhitespace(&i)
@@ -787,7 +799,8 @@ public final class XMLPullParser {
             let valueEnd = i - mark
             i += 1
             if attributeSpans.count >= limits.maxAttributeCount {
-                throw fail(.tooManyAttributes, at: i, "An element has more than \(limits.maxAttributeCount) attributes.")
+                throw fail(
+                    .tooManyAttributes, at: i, "An element has more than \(limits.maxAttributeCount) attributes.")
             }
             if attributeSpans.contains(where: { $0.name == attributeName }) {
                 throw fail(
@@ -800,7 +813,8 @@ public final class XMLPullParser {
         if !attributeSpans.isEmpty {
             attributes.reserveCapacity(attributeSpans.count)
             for span in attributeSpans {
-                let value = try decode(from: mark + span.start, to: mark + span.end, attribute: true, materialize: true) ?? ""
+                let value =
+                    try decode(from: mark + span.start, to: mark + span.end, attribute: true, materialize: true) ?? ""
                 attributes.append(XMLAttribute(name: names.entries[span.name].name, value: value))
             }
         }
@@ -816,7 +830,9 @@ public final class XMLPullParser {
         var i = pos + 2
         let nameEntry = try scanName(&i, what: "an element")
         _ = try skipWhitespace(&i)
-        guard try byte(&i) == UInt8(ascii: ">") else { throw fail(.malformed, at: i, "Expected \">\" to end the end tag.") }
+        guard try byte(&i) == UInt8(ascii: ">") else {
+            throw fail(.malformed, at: i, "Expected \">\" to end the end tag.")
+        }
         pos = i + 1
         guard let open = stack.last else {
             throw fail(.malformed, at: mark, "</\(names.entries[nameEntry].name.qualified)> closes nothing.")

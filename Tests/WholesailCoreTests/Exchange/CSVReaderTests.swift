@@ -3,14 +3,17 @@ import Testing
 import WholesailCore
 
 @Suite struct CSVReaderTests {
-    private func records(_ data: Data, chunkSize: Int = 1 << 20, delimiter: Character? = nil) throws -> (CSVReader, [CSVReader.Record]) {
+    private func records(_ data: Data, chunkSize: Int = 1 << 20, delimiter: Character? = nil) throws -> (
+        CSVReader, [CSVReader.Record]
+    ) {
         let reader = CSVReader(input: .data(data, chunkSize: chunkSize), delimiter: delimiter)
         var result: [CSVReader.Record] = []
         while let record = try reader.next() { result.append(record) }
         return (reader, result)
     }
 
-    private static let priceList = "Артикул;Наименование;Цена\r\nA-1;\"Кабель \"\"ВВГ\"\" 3х2,5\";1 234,50\r\nA-2;\"Розетка\r\nдвойная; белая\";99\r\n\r\nA-3;Лампа;12\r\n"
+    private static let priceList =
+        "Артикул;Наименование;Цена\r\nA-1;\"Кабель \"\"ВВГ\"\" 3х2,5\";1 234,50\r\nA-2;\"Розетка\r\nдвойная; белая\";99\r\n\r\nA-3;Лампа;12\r\n"
 
     @Test("quotes hold delimiters, doubled quotes and line breaks; records carry their first line")
     func quoting() throws {
@@ -19,12 +22,13 @@ import WholesailCore
         // Then
         #expect(reader.delimiterCharacter == ";")
         #expect(reader.encoding == .utf8)
-        #expect(rows.map(\.fields) == [
-            ["Артикул", "Наименование", "Цена"],
-            ["A-1", "Кабель \"ВВГ\" 3х2,5", "1 234,50"],
-            ["A-2", "Розетка\nдвойная; белая", "99"],
-            ["A-3", "Лампа", "12"],
-        ])
+        #expect(
+            rows.map(\.fields) == [
+                ["Артикул", "Наименование", "Цена"],
+                ["A-1", "Кабель \"ВВГ\" 3х2,5", "1 234,50"],
+                ["A-2", "Розетка\nдвойная; белая", "99"],
+                ["A-3", "Лампа", "12"],
+            ])
         #expect(rows.map(\.line) == [1, 2, 3, 6])
     }
 
@@ -98,7 +102,8 @@ import WholesailCore
 
     @Test("limits: field length and field count")
     func limits() throws {
-        let long = CSVReader(data: Data(("a\n" + String(repeating: "x", count: 100)).utf8), limits: CSVLimits(maxFieldLength: 50))
+        let long = CSVReader(
+            data: Data(("a\n" + String(repeating: "x", count: 100)).utf8), limits: CSVLimits(maxFieldLength: 50))
         _ = try long.next()
         let tooLong = #expect(throws: ExchangeError.self) { try long.next() }
         #expect(tooLong?.code == "csv.field_too_large")
@@ -134,12 +139,16 @@ import WholesailCore
 
     @Test("case, ё, spaces and punctuation do not matter")
     func normalisation() throws {
-        let map = try CSVLayout.counterparties.match(header: ["  НАИМЕНОВАНИЕ ", "инн", "E-MAIL", "Эл.почта (основная)", "Тел."])
+        let map = try CSVLayout.counterparties.match(header: [
+            "  НАИМЕНОВАНИЕ ", "инн", "E-MAIL", "Эл.почта (основная)", "Тел.",
+        ])
         #expect(map.indexByKey[.name] == 0)
         #expect(map.indexByKey[.inn] == 1)
         #expect(map.indexByKey[.email] == 2)  // "E-mail" ranks before "Эл. почта"
         #expect(map.indexByKey[.phone] == 4)
-        #expect(try CSVLayout.products.match(header: ["Артикул", "Наименование", "Кол-во в упаковке"]).indexByKey[.packSize] == 2)
+        #expect(
+            try CSVLayout.products.match(header: ["Артикул", "Наименование", "Кол-во в упаковке"]).indexByKey[.packSize]
+                == 2)
     }
 
     @Test("the better synonym wins: Артикул over Код")
@@ -151,12 +160,16 @@ import WholesailCore
 
     @Test("a missing required column and an ambiguous one are errors")
     func errors() throws {
-        let missing = #expect(throws: ExchangeError.self) { try CSVLayout.stock.match(header: ["Артикул", "Склад"], line: 3) }
+        let missing = #expect(throws: ExchangeError.self) {
+            try CSVLayout.stock.match(header: ["Артикул", "Склад"], line: 3)
+        }
         #expect(missing?.code == "csv.missing_column")
         #expect(missing?.line == 3)
         #expect(missing?.message.contains("quantity") == true)
 
-        let duplicate = #expect(throws: ExchangeError.self) { try CSVLayout.stock.match(header: ["Артикул", "Остаток", "артикул"]) }
+        let duplicate = #expect(throws: ExchangeError.self) {
+            try CSVLayout.stock.match(header: ["Артикул", "Остаток", "артикул"])
+        }
         #expect(duplicate?.code == "csv.duplicate_column")
 
         let empty = #expect(throws: ExchangeError.self) { try CSVLayout.prices.match(header: ["", " "]) }
@@ -188,7 +201,8 @@ import WholesailCore
         let map = try CSVLayout.stock.match(header: header.fields, line: header.line)
         var stock: [String: String] = [:]
         while let record = try reader.next() {
-            stock[map.value(.sku, in: record.fields)!] = map.value(.quantity, in: record.fields).flatMap(DecimalText.canonical)
+            stock[map.value(.sku, in: record.fields)!] = map.value(.quantity, in: record.fields).flatMap(
+                DecimalText.canonical)
         }
         #expect(stock == ["A-1": "5", "A-2": "2.5"])
     }

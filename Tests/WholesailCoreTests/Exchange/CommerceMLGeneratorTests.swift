@@ -14,7 +14,8 @@ import WholesailCore
     @Test("generated files read back with the counts the generator reports")
     func roundTrip() throws {
         // Given
-        let generator = CommerceMLGenerator(seed: 7, products: 250, propertiesPerProduct: 12, priceTypes: 4, warehouses: 5)
+        let generator = CommerceMLGenerator(
+            seed: 7, products: 250, propertiesPerProduct: 12, priceTypes: 4, warehouses: 5)
         let summary = generator.summary
         // When
         let files = try generate(generator)
@@ -40,10 +41,14 @@ import WholesailCore
 
         // Every reference resolves: groups, property values, price types, warehouses, products.
         let groupIDs = Set(catalog.groups.map(\.id))
-        let valueIDs = Dictionary(uniqueKeysWithValues: catalog.properties.map { ($0.id, Set($0.values.compactMap(\.id))) })
+        let valueIDs = Dictionary(
+            uniqueKeysWithValues: catalog.properties.map { ($0.id, Set($0.values.compactMap(\.id))) })
         for product in catalog.products {
             #expect(product.groupIDs.allSatisfy(groupIDs.contains))
-            #expect(product.propertyValues.allSatisfy { value in value.values.allSatisfy { valueIDs[value.propertyID]?.contains($0) == true } })
+            #expect(
+                product.propertyValues.allSatisfy { value in
+                    value.values.allSatisfy { valueIDs[value.propertyID]?.contains($0) == true }
+                })
             #expect(product.name?.isEmpty == false && product.article?.hasPrefix("АРТ-") == true)
             #expect(product.barcode?.count == 13)
         }
@@ -84,7 +89,8 @@ import WholesailCore
         "benchmark: parse a generated 100 000-product import.xml",
         .enabled(if: ProcessInfo.processInfo.environment["WHOLESAIL_EXCHANGE_BENCHMARK"] == "1"))
     func benchmark() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wholesail-bench-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "wholesail-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("import.xml").path
@@ -104,7 +110,9 @@ import WholesailCore
         }
         let seconds = Date().timeIntervalSince(start)
         let megabytes = Double(reader.bytesRead) / 1_000_000
-        print("generated \(megabytes) MB in \(generationSeconds) s; read \(products) products in \(seconds) s = \(megabytes / seconds) MB/s")
+        print(
+            "generated \(megabytes) MB in \(generationSeconds) s; read \(products) products in \(seconds) s = \(megabytes / seconds) MB/s"
+        )
         #expect(products == 100_000)
     }
 }

@@ -87,7 +87,8 @@ import WholesailCore
     @Test("СодержитТолькоИзменения as an attribute or as an element")
     func containsOnlyChanges() throws {
         let attribute = try read(
-            "<КоммерческаяИнформация><Каталог СодержитТолькоИзменения=\"true\"><Ид>c</Ид><Товары/></Каталог></КоммерческаяИнформация>")
+            "<КоммерческаяИнформация><Каталог СодержитТолькоИзменения=\"true\"><Ид>c</Ид><Товары/></Каталог></КоммерческаяИнформация>"
+        )
         #expect(attribute.section(.catalog)?.containsOnlyChanges == true)
         #expect(attribute.section(.catalog)?.id == "c")
         let element = try read(

@@ -19,14 +19,19 @@ import WholesailCore
     @Test("1c-official-samples-2.04: 1 group, 4 products with characteristics, 4 price types, 2 offers, 3 orders")
     func officialSamples() throws {
         let catalog = try CommerceMLSamples.read("1c-official-samples-2.04/import.xml")
-        #expect(catalog.header == CommerceML.Header(schemaVersion: "2.04", generatedAt: "2008-01-09T18:13:34", namespace: nil))
+        #expect(
+            catalog.header
+                == CommerceML.Header(schemaVersion: "2.04", generatedAt: "2008-01-09T18:13:34", namespace: nil))
         #expect(catalog.groups.map(\.name) == ["Мебель"])
         #expect(catalog.products.count == 4)
         #expect(catalog.section(.catalog)?.containsOnlyChanges == false)
-        let table = try #require(catalog.product("05e26d70-01e4-11dc-a411-00055d80a2d1#05e26d76-01e4-11dc-a411-00055d80a2d1"))
+        let table = try #require(
+            catalog.product("05e26d70-01e4-11dc-a411-00055d80a2d1#05e26d76-01e4-11dc-a411-00055d80a2d1"))
         #expect(table.name == "Стол обеденный")
         #expect(table.characteristics == [CommerceML.Characteristic(id: nil, name: "Цвет", value: "Белый")])
-        #expect(table.baseUnit == CommerceML.Unit(code: "796", name: "шт", fullName: "Штука", internationalAbbreviation: "PCE"))
+        #expect(
+            table.baseUnit
+                == CommerceML.Unit(code: "796", name: "шт", fullName: "Штука", internationalAbbreviation: "PCE"))
         #expect(table.images.isEmpty)  // <Картинка/> is empty
         #expect(table.requisites.value(named: "ВидНоменклатуры") == "Товар")
         #expect(table.groupIDs == ["05e26d6f-01e4-11dc-a411-00055d80a2d1"])
@@ -65,7 +70,9 @@ import WholesailCore
         #expect(orders.documents[1].lines.isEmpty)
     }
 
-    @Test("andrtechno-mod-exchange1c-2.04: 7 groups, 44 properties, 82 products with images, 2 USD price types, 121 offers")
+    @Test(
+        "andrtechno-mod-exchange1c-2.04: 7 groups, 44 properties, 82 products with images, 2 USD price types, 121 offers"
+    )
     func andrtechno() throws {
         let catalog = try CommerceMLSamples.read("andrtechno-mod-exchange1c-2.04/import.xml")
         #expect(catalog.groups.count == 7)
@@ -132,7 +139,10 @@ import WholesailCore
 
         let contractors = try CommerceMLSamples.read(folder + "contractors-example.xml")
         #expect(contractors.section(.counterparties)?.containsOnlyChanges == true)
-        #expect(contractors.counterparties.map(\.name) == ["Удаленный отдел \"Уют\"", "Алтай ТОО", "ТД Уют", "Банк ТуранАлем ОАО"])
+        #expect(
+            contractors.counterparties.map(\.name) == [
+                "Удаленный отдел \"Уют\"", "Алтай ТОО", "ТД Уют", "Банк ТуранАлем ОАО",
+            ])
         let uyut = contractors.counterparties[2]
         #expect(uyut.officialName == "ТОО \"ТД Уют\"")
         #expect(uyut.inn == "181620360057")
@@ -169,7 +179,9 @@ import WholesailCore
         #expect(documents.documents[1].lines.last?.id.raw == "ORDER_DELIVERY")
     }
 
-    @Test("carono-php-commerceml-2.07: 22 groups, 10 properties (154 values), 2 products; offers with 5 warehouses; cp1251 order")
+    @Test(
+        "carono-php-commerceml-2.07: 22 groups, 10 properties (154 values), 2 products; offers with 5 warehouses; cp1251 order"
+    )
     func carono() throws {
         let folder = "carono-php-commerceml-2.07/"
         let catalog = try CommerceMLSamples.read(folder + "import.xml")
@@ -181,7 +193,9 @@ import WholesailCore
         let manufacturer = try #require(catalog.properties.first { $0.id == "bb14a4b8-6b17-11e0-9819-e0cb4ed5eed4" })
         #expect(manufacturer.name == "Производитель")
         #expect(manufacturer.valueType == "Справочник")
-        #expect(manufacturer.values.first == CommerceML.ReferenceValue(id: "444bbea3-6b18-11e0-9819-e0cb4ed5eed4", value: "Обувной комбинат"))
+        #expect(
+            manufacturer.values.first
+                == CommerceML.ReferenceValue(id: "444bbea3-6b18-11e0-9819-e0cb4ed5eed4", value: "Обувной комбинат"))
         let boots = try #require(catalog.product("bd72d910-55bc-11d9-848a-00112f43529a"))
         #expect(boots.name == "Женские ботфорты коричневые")
         #expect(boots.article == "Б-130001")
@@ -189,16 +203,21 @@ import WholesailCore
         #expect(
             boots.baseUnit
                 == CommerceML.Unit(
-                    code: "715", fullName: "Пара (2 шт.)", conversions: [CommerceML.UnitConversion(unit: "715", coefficient: "1")]))
+                    code: "715", fullName: "Пара (2 шт.)",
+                    conversions: [CommerceML.UnitConversion(unit: "715", coefficient: "1")]))
         #expect(boots.images.count == 3)
         #expect(boots.description == nil)
         #expect(
             boots.files == [
                 CommerceML.FileReference(
-                    path: "import_files/9d/9da00149441011e19bb10015174048b8_0e01fd9e204611e8b2a794de807044d1.jpg", caption: "Фото1")
+                    path: "import_files/9d/9da00149441011e19bb10015174048b8_0e01fd9e204611e8b2a794de807044d1.jpg",
+                    caption: "Фото1")
             ])
-        #expect(boots.propertyValues.first == CommerceML.PropertyValue(
-            propertyID: "bb14a4b8-6b17-11e0-9819-e0cb4ed5eed4", values: ["444bbea3-6b18-11e0-9819-e0cb4ed5eed4"]))
+        #expect(
+            boots.propertyValues.first
+                == CommerceML.PropertyValue(
+                    propertyID: "bb14a4b8-6b17-11e0-9819-e0cb4ed5eed4", values: ["444bbea3-6b18-11e0-9819-e0cb4ed5eed4"]
+                ))
         #expect(boots.propertyValues.last?.values == ["ООО Рога и копыта"])
         #expect(catalog.product("bd72d913-55bc-11d9-848a-00112f43529a")?.article == "Б- 130005")
 
@@ -217,7 +236,8 @@ import WholesailCore
         #expect(offers.offers.count == 5)
         #expect(offers.prices.count == 5)
         #expect(offers.stockByWarehouse.mapValues(\.total) == ["b6112590-41ba-11dd-ac9d-0015e9b8c48d": "219"])
-        let variant = try #require(offers.offer("bd72d910-55bc-11d9-848a-00112f43529a#90c55447-d3a8-11e4-9423-e0cb4ed5eed4"))
+        let variant = try #require(
+            offers.offer("bd72d910-55bc-11d9-848a-00112f43529a#90c55447-d3a8-11e4-9423-e0cb4ed5eed4"))
         #expect(variant.prices.first?.value == "1719")
         #expect(variant.prices.first?.presentation == " 1\u{A0}719 RUB за пара")
         #expect(variant.quantity == "20")
@@ -238,7 +258,9 @@ import WholesailCore
         #expect(order.requisites.value(named: "Статус заказа") == "[F] Доставлен")
     }
 
-    @Test("d16izhevsk-ut11-demo-2.07-large (zip): 59 groups, 1197 products, 2641 offers (2100 variants), 6 warehouses, 1725 stock rows")
+    @Test(
+        "d16izhevsk-ut11-demo-2.07-large (zip): 59 groups, 1197 products, 2641 offers (2100 variants), 6 warehouses, 1725 stock rows"
+    )
     func d16izhevskLarge() throws {
         let zip = "d16izhevsk-ut11-demo-2.07-large/exchange.zip"
         let catalog = try ReadResult(CommerceMLReader(data: try CommerceMLSamples.zipEntry(zip, "import0_1.xml")))
@@ -264,7 +286,8 @@ import WholesailCore
         #expect(stock["649efb01-6c6e-11de-b4b4-00195b6993ba"]?.rows == 1258)
         #expect(stock["649efb01-6c6e-11de-b4b4-00195b6993ba"]?.total == "6834")
         #expect(stock["b6112591-41ba-11dd-ac9d-0015e9b8c48d"]?.total == "21398.5")
-        let jacket = try #require(offers.offer("649efaf4-6c6e-11de-b4b4-00195b6993ba#d9ce5a02-6c6c-11de-b4b4-00195b6993ba"))
+        let jacket = try #require(
+            offers.offer("649efaf4-6c6e-11de-b4b4-00195b6993ba#d9ce5a02-6c6c-11de-b4b4-00195b6993ba"))
         #expect(jacket.name == "Куртка утепленная (34/128, синий/черн)")
         #expect(jacket.prices.first?.value == "1999")
     }
@@ -340,14 +363,21 @@ import WholesailCore
         #expect(classifier.products.isEmpty)
         #expect(classifier.sections.allSatisfy { $0.containsOnlyChanges == true })
         let paper = try #require(classifier.properties.first { $0.id == "fe2f0a8a-d6b6-11e4-80c6-001e675ada8d" })
-        #expect(paper.values.prefix(2) == [CommerceML.ReferenceValue(id: "true", value: "Да"), CommerceML.ReferenceValue(id: "false", value: "Нет")])
+        #expect(
+            paper.values.prefix(2) == [
+                CommerceML.ReferenceValue(id: "true", value: "Да"),
+                CommerceML.ReferenceValue(id: "false", value: "Нет"),
+            ])
         #expect(paper.isDeleted == false)
         // Depth four: some group's grandparent has a parent.
         let parents = Dictionary(uniqueKeysWithValues: classifier.groups.map { ($0.id, $0.parentID) })
-        #expect(classifier.groups.contains { group in
-            guard let p1 = group.parentID, let p2 = parents[p1] ?? nil, let p3 = parents[p2] ?? nil else { return false }
-            return parents[p3] == .some(nil)
-        })
+        #expect(
+            classifier.groups.contains { group in
+                guard let p1 = group.parentID, let p2 = parents[p1] ?? nil, let p3 = parents[p2] ?? nil else {
+                    return false
+                }
+                return parents[p3] == .some(nil)
+            })
 
         let offerProperties = try CommerceMLSamples.read(folder + "offers___f0bab95c-14a6-4141-9746-6650b65f1191.xml")
         #expect(offerProperties.properties.count == 1908)
@@ -356,7 +386,9 @@ import WholesailCore
         let offers = try CommerceMLSamples.read(folder + "offers___7f304edc-2527-4d3d-b058-6e4ee53de2e0.xml")
         #expect(offers.offers.count == 978)
         #expect(offers.offers.allSatisfy { $0.prices.isEmpty && $0.stocks.isEmpty && $0.markedForDeletion == false })
-        #expect(offers.offer("26b0dc1e-4d66-11e4-99fe-003048c64779")?.name == "Дезодорант для мужчин Чистая линия Фито защита без белых следов 150мл")
+        #expect(
+            offers.offer("26b0dc1e-4d66-11e4-99fe-003048c64779")?.name
+                == "Дезодорант для мужчин Чистая линия Фито защита без белых следов 150мл")
 
         let prices = try CommerceMLSamples.read(folder + "prices___d66a6b51-ce9c-4e7a-8c7c-25079721107f.xml")
         #expect(prices.offers.count == 978)
@@ -385,7 +417,10 @@ import WholesailCore
         #expect(dress.article == "П2")
         #expect(dress.requisites.value(named: "Код") == "00000000004")
         #expect(dress.propertyValues.count == 7)
-        #expect(dress.propertyValues.first { $0.propertyID == "b54d42a9-ab6a-11e3-94cb-00241d337dcd" }?.values == ["b54d42ad-ab6a-11e3-94cb-00241d337dcd"])
+        #expect(
+            dress.propertyValues.first { $0.propertyID == "b54d42a9-ab6a-11e3-94cb-00241d337dcd" }?.values == [
+                "b54d42ad-ab6a-11e3-94cb-00241d337dcd"
+            ])
 
         let offers = try CommerceMLSamples.read("ready-script-2.05/offers.xml")
         #expect(offers.section(.offerPackage)?.containsOnlyChanges == true)
@@ -396,7 +431,8 @@ import WholesailCore
         #expect(offers.priceTypes.first?.currency == "руб")
     }
 
-    @Test("turumburum-ut-3.1-split: 7 price types and 14 warehouses in the classifier, 11 products, 12 offers, 168 rests")
+    @Test(
+        "turumburum-ut-3.1-split: 7 price types and 14 warehouses in the classifier, 11 products, 12 offers, 168 rests")
     func turumburum() throws {
         let folder = "turumburum-ut-3.1-split/"
         let classifier = try CommerceMLSamples.read(folder + "classifier.xml")
@@ -407,11 +443,13 @@ import WholesailCore
         #expect(Set(classifier.priceTypes.compactMap(\.currency)) == ["USD", "грн"])
         #expect(classifier.warehouses.count == 14)
         #expect(classifier.warehouses.first?.name == "Склад ремонтного цеха")
-        #expect(classifier.units == [
-            CommerceML.UnitOfMeasure(
-                id: "2009", code: "2009", shortName: "шт", fullName: "Штука", internationalAbbreviation: "PCE", isDeleted: false,
-                line: classifier.units.first?.line ?? 0)
-        ])
+        #expect(
+            classifier.units == [
+                CommerceML.UnitOfMeasure(
+                    id: "2009", code: "2009", shortName: "шт", fullName: "Штука", internationalAbbreviation: "PCE",
+                    isDeleted: false,
+                    line: classifier.units.first?.line ?? 0)
+            ])
 
         let catalog = try CommerceMLSamples.read(folder + "import.xml")
         #expect(catalog.products.count == 11)
@@ -427,12 +465,16 @@ import WholesailCore
 
         let offers = try CommerceMLSamples.read(folder + "offers.xml")
         #expect(offers.offers.count == 12)
-        let white = try #require(offers.offer("c04853b6-720b-11d9-ac6c-0080482454f7#fe320faf-7c0d-11d9-b797-505054503030"))
+        let white = try #require(
+            offers.offer("c04853b6-720b-11d9-ac6c-0080482454f7#fe320faf-7c0d-11d9-b797-505054503030"))
         #expect(white.name == "Стеллаж складской (Белый)")
         #expect(white.characteristics.isEmpty)
-        #expect(white.propertyValues == [
-            CommerceML.PropertyValue(propertyID: "e263462e-737b-11d9-ac6d-0080482454f7", values: ["e2634630-737b-11d9-ac6d-0080482454f7"])
-        ])
+        #expect(
+            white.propertyValues == [
+                CommerceML.PropertyValue(
+                    propertyID: "e263462e-737b-11d9-ac6d-0080482454f7", values: ["e2634630-737b-11d9-ac6d-0080482454f7"]
+                )
+            ])
 
         let prices = try CommerceMLSamples.read(folder + "prices.xml")
         #expect(prices.offers.count == 3)
@@ -461,7 +503,8 @@ import WholesailCore
         #expect(combine.name == "Комбайн кухонный BINATONE FP 67")
         #expect(combine.fullName == "Комбайн кухонный BINATONE FP 67")
         #expect(combine.article == "КВ- 900")
-        #expect(combine.images == ["import_files/bd/bd72d92755bc11d9848a00112f43529a_80a7832b39c811e0a35a000b0d4caf68.jpg"])
+        #expect(
+            combine.images == ["import_files/bd/bd72d92755bc11d9848a00112f43529a_80a7832b39c811e0a35a000b0d4caf68.jpg"])
         #expect(combine.files.first?.caption == "Изображение")
 
         let offers = try CommerceMLSamples.read("umi-cms-2.04/offers.xml")
@@ -470,7 +513,9 @@ import WholesailCore
         #expect(offers.offers.count == 14)
         #expect(offers.prices.count == 70)
         #expect(offers.totalQuantity == "399")
-        #expect(offers.offer("bd72d927-55bc-11d9-848a-00112f43529a")?.prices.map(\.value) == Array(repeating: "4293", count: 5))
+        #expect(
+            offers.offer("bd72d927-55bc-11d9-848a-00112f43529a")?.prices.map(\.value)
+                == Array(repeating: "4293", count: 5))
         #expect(offers.offer("e8a71ffc-55bc-11d9-848a-00112f43529a")?.name == "Соковыжималка \"МАПО\"")
         #expect(offers.offer("e8a71ffc-55bc-11d9-848a-00112f43529a")?.prices.first?.value == "801.9")
     }

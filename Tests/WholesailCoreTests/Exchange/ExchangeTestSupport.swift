@@ -15,16 +15,19 @@ enum CommerceMLSamples {
 
     /// Every XML file of every package folder (the zip is read separately).
     static func allXMLFiles() throws -> [String] {
-        let folders = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { !$0.hasSuffix(".md") }.sorted()
+        let folders = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { !$0.hasSuffix(".md") }
+            .sorted()
         return try folders.flatMap { folder in
-            try FileManager.default.contentsOfDirectory(atPath: url(folder).path).filter { $0.hasSuffix(".xml") }.sorted()
+            try FileManager.default.contentsOfDirectory(atPath: url(folder).path).filter { $0.hasSuffix(".xml") }
+                .sorted()
                 .map { "\(folder)/\($0)" }
         }
     }
 
     /// Reads a sample through a `FileHandle`, in small chunks to exercise the streaming path.
     static func read(_ relative: String, chunkSize: Int = 64 * 1024) throws -> ReadResult {
-        let handle = try #require(FileHandle(forReadingAtPath: url(relative).path), "missing fixture \(url(relative).path)")
+        let handle = try #require(
+            FileHandle(forReadingAtPath: url(relative).path), "missing fixture \(url(relative).path)")
         defer { try? handle.close() }
         return try ReadResult(CommerceMLReader(input: .fileHandle(handle, chunkSize: chunkSize)))
     }
@@ -149,7 +152,8 @@ func describe(_ events: [XMLEvent]) -> [String] {
     events.map { event in
         switch event {
         case .startElement(let name, let attributes):
-            "<" + ([name.qualified] + attributes.map { "\($0.name.qualified)=\($0.value)" }).joined(separator: " ") + ">"
+            "<" + ([name.qualified] + attributes.map { "\($0.name.qualified)=\($0.value)" }).joined(separator: " ")
+                + ">"
         case .endElement(let name): "</\(name.qualified)>"
         case .text(let text): "\"\(text)\""
         }

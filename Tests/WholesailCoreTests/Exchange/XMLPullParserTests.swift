@@ -154,10 +154,15 @@ import WholesailCore
         BadInput("truncated file", "<a>\n<b>\n<c>text", "xml.truncated", line: 3),
         BadInput("truncated inside a tag", "<a>\n<b attr=\"x", "xml.truncated", line: 2),
         BadInput("empty file", "", "xml.truncated", line: 1),
-        BadInput("invalid UTF-8", Data("<a>\nok\n".utf8) + Data([0xD0, 0x28]) + Data("</a>".utf8), "xml.invalid_utf8", line: 3),
-        BadInput("invalid UTF-8 in a name", Data("<a>\n<".utf8) + Data([0xFF]) + Data("/></a>".utf8), "xml.invalid_utf8", line: 2),
         BadInput(
-            "unknown encoding", "<?xml version=\"1.0\" encoding=\"KOI8-R\"?>\n<a/>", "xml.unsupported_encoding", line: 1),
+            "invalid UTF-8", Data("<a>\nok\n".utf8) + Data([0xD0, 0x28]) + Data("</a>".utf8), "xml.invalid_utf8",
+            line: 3),
+        BadInput(
+            "invalid UTF-8 in a name", Data("<a>\n<".utf8) + Data([0xFF]) + Data("/></a>".utf8), "xml.invalid_utf8",
+            line: 2),
+        BadInput(
+            "unknown encoding", "<?xml version=\"1.0\" encoding=\"KOI8-R\"?>\n<a/>", "xml.unsupported_encoding", line: 1
+        ),
         BadInput("UTF-16", Data([0xFF, 0xFE, 0x3C, 0x00, 0x61, 0x00]), "xml.unsupported_encoding", line: 1),
         BadInput("unknown entity", "<a>\n&foo;</a>", "xml.unknown_entity", line: 2),
         BadInput("bare ampersand", "<a>fish & chips</a>", "xml.malformed", line: 1),
@@ -207,7 +212,8 @@ import WholesailCore
     @Test("DOCTYPE is refused before anything it declares is read")
     func doctypeFirst() throws {
         // The entity reference comes after the DOCTYPE; it must never be reached.
-        let parser = XMLPullParser(data: Data("<!DOCTYPE a [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><a>&e;</a>".utf8))
+        let parser = XMLPullParser(
+            data: Data("<!DOCTYPE a [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><a>&e;</a>".utf8))
         #expect(throws: ExchangeError.self) { _ = try parser.next() }
         #expect(parser.depth == 0)
     }
