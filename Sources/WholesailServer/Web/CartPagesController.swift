@@ -446,8 +446,11 @@ struct CartPagesController {
                     ["id": address.id, "address": address.address, "selected": values["deliveryAddressId"].map { $0 == String(address.id) } ?? address.isDefault] as [String: Any]
                 },
                 "hasAddresses": !addresses.isEmpty,
-                "warehouses": warehouses.map { warehouse in
-                    ["id": warehouse.id, "name": warehouse.name, "address": warehouse.address ?? "", "selected": values["warehouseId"] == String(warehouse.id)] as [String: Any]
+                "warehouses": warehouses.enumerated().map { index, warehouse in
+                    [
+                        "id": warehouse.id, "name": warehouse.name, "address": warehouse.address ?? "",
+                        "selected": values["warehouseId"].map { $0 == String(warehouse.id) } ?? (index == 0),
+                    ] as [String: Any]
                 },
                 "pickup": delivery == "pickup", "delivery": delivery == "delivery", "carrier": delivery == "carrier",
                 "windows": ["09:00–13:00", "13:00–18:00", "18:00–21:00"].map { (window: String) -> [String: Any] in
