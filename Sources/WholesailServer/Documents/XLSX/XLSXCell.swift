@@ -104,7 +104,7 @@ public struct XLSXDateTime: Sendable, Hashable {
 /// There is deliberately no formula case: text is always stored as text, and text that a
 /// spreadsheet would take for a formula when typed (`=`, `+`, `-`, `@`, tab, CR at the start)
 /// is additionally marked with Excel's quote prefix, so editing the cell keeps it literal.
-public struct XLSXCell: Sendable, Hashable, ExpressibleByStringLiteral {
+public struct XLSXCell: Sendable, Hashable, ExpressibleByStringInterpolation {
     public enum Value: Sendable, Hashable {
         case empty
         case text(String)
