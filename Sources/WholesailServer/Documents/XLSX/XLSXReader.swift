@@ -146,7 +146,8 @@ public struct XLSXReader: Sendable {
                     guard (1...1_048_576).contains(number) else {
                         throw DocumentError.malformed(sheet.path, "row number \(number) is out of range")
                     }
-                    state.row = XLSXRow(number: number, cells: [])
+                    state.rowNumber = number
+                    state.cells = []
                     state.nextColumn = 0
                 case "c":
                     state.beginCell(attributes)
@@ -169,20 +170,18 @@ public struct XLSXReader: Sendable {
                 case "rPh": state.phoneticDepth -= 1
                 case "c":
                     let text = try cellText(state)
-                    if !text.isEmpty, state.row != nil {
-                        while state.row!.cells.count < state.column { state.row!.cells.append("") }
-                        if state.column < state.row!.cells.count {
-                            state.row!.cells[state.column] = text
-                        } else {
-                            state.row!.cells.append(text)
+                    if !text.isEmpty, state.rowNumber != nil {
+                        if state.column >= state.cells.count {
+                            state.cells.append(contentsOf: repeatElement("", count: state.column - state.cells.count + 1))
                         }
+                        state.cells[state.column] = text
                     }
                     state.nextColumn = state.column + 1
                 case "row":
-                    if let row = state.row {
-                        state.nextRow = row.number + 1
-                        state.row = nil
-                        if !row.cells.isEmpty { try body(row) }
+                    if let number = state.rowNumber {
+                        state.nextRow = number + 1
+                        state.rowNumber = nil
+                        if !state.cells.isEmpty { try body(XLSXRow(number: number, cells: state.cells)) }
                     }
                 default: break
                 }
@@ -200,7 +199,9 @@ public struct XLSXReader: Sendable {
 
     private struct SheetState {
         enum Capture { case none, value, inline }
-        var row: XLSXRow?
+        /// The row being read (nil outside `<row>`) and its cells so far.
+        var rowNumber: Int?
+        var cells: [String] = []
         var nextRow = 1
         var nextColumn = 0
         var column = 0
