@@ -196,6 +196,40 @@ import ZIPFoundation
         #expect(rows == [XLSXRow(number: 2, cells: ["", "привет & <мир>", "", "42"]), XLSXRow(number: 3, cells: ["cached"])])
     }
 
+    @Test("date cells by built-in and custom formats, in the 1900 and 1904 systems")
+    func dates() throws {
+        // Given styles: 0 General, 1 built-in 14 (date), 2 built-in 22 (date time), 3 custom dd.mm.yyyy, 4 custom 0.00
+        let styles = """
+            <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
+            <numFmts count="2"><numFmt numFmtId="170" formatCode="dd.mm.yyyy"/><numFmt numFmtId="171" formatCode="0.00"/></numFmts>\
+            <cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs>\
+            <cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="22"/><xf numFmtId="170"/><xf numFmtId="171"/></cellXfs>\
+            </styleSheet>
+            """
+        let rels = Self.rels.replacingOccurrences(
+            of: "</Relationships>",
+            with: "<Relationship Id=\"rId9\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles\" Target=\"styles.xml\"/></Relationships>")
+        let sheet = """
+            <worksheet><sheetData><row r="1"><c r="A1" s="1"><v>46355</v></c><c r="B1" s="2"><v>46355.4375</v></c>\
+            <c r="C1" s="3"><v>1</v></c><c r="D1" s="4"><v>46355</v></c><c r="E1" s="0"><v>46355</v></c>\
+            <c r="F1" s="2"><v>0.75</v></c></row></sheetData></worksheet>
+            """
+        func workbook(date1904: Bool) throws -> Data {
+            let book = Self.workbook.replacingOccurrences(of: "<sheets>", with: date1904 ? "<workbookPr date1904=\"1\"/><sheets>" : "<sheets>")
+            return try Self.zip([
+                ("xl/workbook.xml", Data(book.utf8)), ("xl/_rels/workbook.xml.rels", Data(rels.utf8)),
+                ("xl/styles.xml", Data(styles.utf8)), ("xl/worksheets/sheet1.xml", Data(sheet.utf8)),
+            ])
+        }
+
+        // Then
+        #expect(
+            try XLSXReader(data: workbook(date1904: false)).rows().first?.cells == [
+                "2026-11-29", "2026-11-29T10:30:00", "1900-01-01", "46355", "46355", "18:00:00",
+            ])
+        #expect(try XLSXReader(data: workbook(date1904: true)).rows().first?.cells.prefix(3) == ["2030-11-30", "2030-11-30T10:30:00", "1904-01-02"])
+    }
+
     @Test("an empty file") func empty() {
         #expect(Self.code(Data()) == "xlsx.empty_file")
     }
@@ -347,5 +381,46 @@ import ZIPFoundation
         #expect(json["paper"] as? Int == 9)
         #expect(json["print_titles"] as? String == "2:2" || json["print_titles"] as? String == "$2:$2")
         #expect(json["widths"] as? [Double] == [12, 40, 14])
+    }
+}
+
+@Suite struct XMLScannerTests {
+    @Test("a tag that never ends is refused once it passes the token cap, not rescanned forever")
+    func endlessTag() throws {
+        var scanner = XMLScanner()
+        let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 64 * 1024)
+        var fed = 0
+        #expect(throws: XMLScanner.Failure.self) {
+            try scanner.feed(Array("<worksheet><c r=\"".utf8)) { _ in }
+            while fed < 2 * XMLScanner.maxTokenBytes {
+                try scanner.feed(chunk) { _ in }
+                fed += chunk.count
+            }
+        }
+        #expect(fed <= XMLScanner.maxTokenBytes)
+    }
+
+    @Test("tokens split across chunks come out whole")
+    func splitTokens() throws {
+        let xml = Array("<?xml version=\"1.0\"?><a x='1 &amp; 2'><!-- c --><b>t&#x44f;</b><![CDATA[<raw>]]></a>".utf8)
+        for size in 1...7 {
+            var scanner = XMLScanner()
+            var events: [String] = []
+            let handle: (XMLScanner.Event) throws -> Void = { event in
+                switch event {
+                case .start(let name, let attributes, _): events.append("<\(name)\(attributes.map { " \($0.name)=\($0.value)" }.joined())>")
+                case .end(let name): events.append("</\(name)>")
+                case .text(let raw): events.append(try XMLScanner.decode(raw))
+                case .cdata(let raw): events.append("cdata:" + String(decoding: raw, as: UTF8.self))
+                }
+            }
+            var index = 0
+            while index < xml.count {
+                try scanner.feed(xml[index..<min(index + size, xml.count)], handle)
+                index += size
+            }
+            try scanner.finish(handle)
+            #expect(events == ["<a x=1 & 2>", "<b>", "tя", "</b>", "cdata:<raw>", "</a>"], "chunk size \(size)")
+        }
     }
 }

@@ -86,9 +86,7 @@ public final class PDFWriter {
     /// Written as the creation date; nil leaves it out (byte-identical output for the same input).
     public var creationDate: Date?
     public private(set) var pages: [PDFPage] = []
-
-    private var fonts: [PDFFontStyle: PDFEmbeddedFont] = [:]
-    private var images: [(image: PDFImage, name: String)] = []
+    private let resources = PDFResources()
 
     public init(title: String? = nil, author: String? = nil, creationDate: Date? = nil) {
         self.title = title
@@ -99,23 +97,9 @@ public final class PDFWriter {
     /// Starts a new page and returns it for drawing.
     @discardableResult
     public func addPage(size: PDFPageSize = .a4) -> PDFPage {
-        let page = PDFPage(size: size, document: self)
+        let page = PDFPage(size: size, resources: resources)
         pages.append(page)
         return page
-    }
-
-    func font(_ style: PDFFontStyle) throws -> PDFEmbeddedFont {
-        if let font = fonts[style] { return font }
-        let font = try PDFEmbeddedFont(style: style, resourceName: style == .bold ? "F2" : "F1")
-        fonts[style] = font
-        return font
-    }
-
-    func imageName(_ image: PDFImage) -> String {
-        if let known = images.first(where: { $0.image.id == image.id }) { return known.name }
-        let name = "Im\(images.count + 1)"
-        images.append((image, name))
-        return name
     }
 
     /// The finished file.
@@ -124,19 +108,19 @@ public final class PDFWriter {
         var objects = PDFObjects()
         let catalog = objects.reserve()
         let pageTree = objects.reserve()
-        let resources = objects.reserve()
+        let resourceObject = objects.reserve()
 
         var fontEntries = ""
         for style in PDFFontStyle.allCases {
-            guard let font = fonts[style] else { continue }
+            guard let font = resources.fonts[style] else { continue }
             fontEntries += "/\(font.resourceName) \(try font.write(into: &objects)) 0 R "
         }
         var imageEntries = ""
-        for (image, name) in images {
+        for (image, name) in resources.images {
             imageEntries += "/\(name) \(try image.write(into: &objects)) 0 R "
         }
         objects.set(
-            resources,
+            resourceObject,
             "<< /ProcSet [/PDF /Text /ImageB /ImageC] /Font << \(fontEntries)>> /XObject << \(imageEntries)>> >>")
 
         var kids: [Int] = []
@@ -145,7 +129,7 @@ public final class PDFWriter {
             let box = "[0 0 \(PDFSyntax.number(page.size.width)) \(PDFSyntax.number(page.size.height))]"
             kids.append(
                 objects.add(
-                    "<< /Type /Page /Parent \(pageTree) 0 R /MediaBox \(box) /Resources \(resources) 0 R /Contents \(content) 0 R >>"
+                    "<< /Type /Page /Parent \(pageTree) 0 R /MediaBox \(box) /Resources \(resourceObject) 0 R /Contents \(content) 0 R >>"
                 ))
         }
         objects.set(
@@ -161,15 +145,36 @@ public final class PDFWriter {
     }
 }
 
+/// The fonts and images a document's pages share (pages hold this, not the writer, so there is
+/// no reference cycle and a page outliving its writer stays valid).
+final class PDFResources {
+    var fonts: [PDFFontStyle: PDFEmbeddedFont] = [:]
+    var images: [(image: PDFImage, name: String)] = []
+
+    func font(_ style: PDFFontStyle) throws -> PDFEmbeddedFont {
+        if let font = fonts[style] { return font }
+        let font = try PDFEmbeddedFont(style: style, resourceName: style == .bold ? "F2" : "F1")
+        fonts[style] = font
+        return font
+    }
+
+    func imageName(_ image: PDFImage) -> String {
+        if let known = images.first(where: { $0.image.id == image.id }) { return known.name }
+        let name = "Im\(images.count + 1)"
+        images.append((image, name))
+        return name
+    }
+}
+
 /// One page: drawing operations appended to its content stream. Coordinates are top-left based.
 public final class PDFPage {
     public let size: PDFPageSize
-    private unowned let document: PDFWriter
+    private let resources: PDFResources
     private(set) var content = ""
 
-    init(size: PDFPageSize, document: PDFWriter) {
+    init(size: PDFPageSize, resources: PDFResources) {
         self.size = size
-        self.document = document
+        self.resources = resources
     }
 
     /// Draws one line of text whose line box starts at `point` (the top of the text, not the baseline).
@@ -177,7 +182,7 @@ public final class PDFPage {
         _ string: String, at point: PDFPoint, size: Double, style: PDFFontStyle = .regular, color: PDFColor = .black
     ) throws {
         guard !string.isEmpty else { return }
-        let font = try document.font(style)
+        let font = try resources.font(style)
         let baseline = point.y + Double(font.font.ascent) * size / Double(font.font.unitsPerEm)
         content += "BT \(fill(color)) /\(font.resourceName) \(PDFSyntax.number(size)) Tf "
         content += "1 0 0 1 \(PDFSyntax.number(point.x)) \(PDFSyntax.number(self.size.height - baseline)) Tm "
@@ -235,7 +240,7 @@ public final class PDFPage {
 
     /// Draws an image scaled into a rectangle.
     public func image(_ image: PDFImage, in rect: PDFRect) {
-        let name = document.imageName(image)
+        let name = resources.imageName(image)
         content += "q \(PDFSyntax.number(rect.width)) 0 0 \(PDFSyntax.number(rect.height)) "
         content += "\(PDFSyntax.number(rect.x)) \(PDFSyntax.number(size.height - rect.y - rect.height)) cm /\(name) Do Q\n"
     }

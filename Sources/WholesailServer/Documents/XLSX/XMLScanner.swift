@@ -25,6 +25,11 @@ struct XMLScanner {
         case malformed(String)
     }
 
+    /// The longest token (a tag, or the text between two tags) accepted. A cell holds at most
+    /// 32,767 characters, a few bytes each even as character references; the cap keeps a
+    /// never-ending token from being rescanned chunk after chunk.
+    static let maxTokenBytes = 4 << 20
+
     private var pending: [UInt8] = []
     private var depth = 0
 
@@ -33,6 +38,7 @@ struct XMLScanner {
         pending.append(contentsOf: chunk)
         let consumed = try scan(final: false, handle)
         pending.removeFirst(consumed)
+        guard pending.count <= Self.maxTokenBytes else { throw Failure.malformed("a tag or text longer than 4 MB") }
     }
 
     /// Tokenizes what is left at the end of the input; anything incomplete is an error.
