@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
 import WholesailCore
+import WholesailServer
 import WholesailStore
 
 /// In-process measurements that back docs/performance.md (the benchmark suite of issue 12 will
 /// add repeated, baseline-relative runs).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure in-process figures (pricing, search).", subcommands: [Pricing.self, Search.self, Ordering.self])
+        commandName: "bench", abstract: "Measure in-process figures (pricing, search, ordering, documents).",
+        subcommands: [Pricing.self, Search.self, Ordering.self, Documents.self])
 
     struct Pricing: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -160,6 +162,66 @@ extension BenchCommand {
                         ProductListQuery(categoryId: largest.id, sort: .price, perPage: 24), price: { id in view.quote(productId: id)?.amountMinor })
                 }
             }
+        }
+    }
+}
+
+extension BenchCommand {
+    struct Documents: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "documents", abstract: "Time the demo invoice PDF and an XLSX price list, write and read back.")
+
+        @Option(help: "Rows of the XLSX price list.") var rows = 1_000
+        @Option(help: "Repetitions.") var repeats = 20
+        @Option(help: "A folder to leave invoice.pdf and prices.xlsx in.") var out: String?
+
+        func run() async throws {
+            func measure<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+                var best = Double.infinity
+                var result: T?
+                for _ in 0..<max(repeats, 1) {
+                    let start = ContinuousClock.now
+                    result = try body()
+                    let elapsed = ContinuousClock.now - start
+                    best = min(best, Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                }
+                return (result!, best)
+            }
+            let firstStart = ContinuousClock.now
+            _ = try DemoInvoice.pdf()
+            let first = ContinuousClock.now - firstStart
+            let (pdf, pdfTime) = try measure { try DemoInvoice.pdf() }
+            let (xlsx, xlsxTime) = try measure { try Self.priceList(rows: rows).data() }
+            let (read, readTime) = try measure { try XLSXReader(data: xlsx).rows() }
+            print(String(format: "invoice PDF (1 page, 2 font subsets): %.1f ms, %d bytes; first in process (font parsing): %.1f ms",
+                pdfTime, pdf.count, Double(first.components.seconds) * 1000 + Double(first.components.attoseconds) / 1e15))
+            print(String(format: "XLSX price list, %d rows: write %.1f ms, %d bytes; read back %.1f ms (%d rows)",
+                rows, xlsxTime, xlsx.count, readTime, read.count))
+            if let out {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                try pdf.write(to: URL(fileURLWithPath: out).appendingPathComponent("invoice.pdf"))
+                try xlsx.write(to: URL(fileURLWithPath: out).appendingPathComponent("prices.xlsx"))
+                print("wrote \(out)/invoice.pdf and \(out)/prices.xlsx")
+            }
+        }
+
+        static func priceList(rows: Int) -> XLSXWriter {
+            var sheet = XLSXSheet(name: "Прайс-лист")
+            sheet.columns = [
+                XLSXColumn(width: 12), XLSXColumn(width: 50), XLSXColumn(width: 8), XLSXColumn(width: 14, format: .money),
+                XLSXColumn(width: 12),
+            ]
+            sheet.addTitle("Прайс-лист ООО «Оптовик» на 29 ноября 2026 г.")
+            sheet.addHeader(["Артикул", "Наименование", "Ед.", "Цена, ₽", "Обновлено"])
+            for index in 0..<rows {
+                sheet.addRow([
+                    "А-\(10_000 + index)", "Товар каталога № \(index), оцинкованный, упаковка \(index % 50 + 1) шт.", "шт",
+                    .money(minorUnits: Int64(index * 137 % 100_000 + 99)), .date(year: 2026, month: 11, day: index % 28 + 1),
+                ])
+            }
+            var workbook = XLSXWriter(title: "Прайс-лист")
+            workbook.addSheet(sheet)
+            return workbook
         }
     }
 }
