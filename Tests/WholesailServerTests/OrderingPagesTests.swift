@@ -131,6 +131,27 @@ struct OrderingPagesTests {
             #expect(cart.lines.map(\.sku) == ["CAB-1", "LAMP-2", "WIRE-3"])
             #expect(cart.lines.last?.qtyMilli == 3500)
 
+            // The Excel template, filled in and uploaded, is read back the same way.
+            let xlsxTemplate = try await browser.get(client, "/quick-order/template.xlsx")
+            #expect(try XLSXReader(data: Data(buffer: xlsxTemplate.body)).rows().first?.cells.first == "Артикул")
+            var sheet = XLSXSheet(name: "Заказ")
+            sheet.addHeader(["Артикул", "Количество"])
+            sheet.addRow([.text("LAMP-2"), .integer(10)])
+            sheet.addRow([.text("=HYPERLINK(\"http://evil\")"), .integer(1)])
+            var workbook = XLSXWriter(title: "Заказ")
+            workbook.addSheet(sheet)
+            response = try await browser.postFile(client, "/quick-order/upload", [:], file: ("file", "order.xlsx", try workbook.data()))
+            #expect(response.status == .ok)
+            #expect(response.text.contains(#"name="sku_0" value="LAMP-2""#))
+            #expect(response.text.contains("=HYPERLINK"))
+            response = try await browser.postFile(client, "/quick-order/upload", [:], file: ("file", "order.xlsx", Data("PK\u{3}\u{4}broken".utf8)))
+            #expect(response.status == .unprocessableContent)
+
+            let exported = try await browser.get(client, "/cart/export.xlsx")
+            let rows = try XLSXReader(data: Data(buffer: exported.body)).rows()
+            #expect(rows.contains { $0.cells.first == "WIRE-3" })
+            #expect(rows.contains { $0.cells.contains("ООО «Альфа»") || $0.cells.contains { $0.contains("ООО «Альфа»") } })
+
             let template = try await browser.get(client, "/quick-order/template.csv")
             #expect(template.headers[.contentType]?.hasPrefix("text/csv") == true)
             let export = try await browser.get(client, "/cart/export.csv")

@@ -20,11 +20,13 @@ struct CartPagesController {
         routes.post("/cart/promocode", .permission("orders.place"), use: promocode)
         routes.post("/cart/save", .permission("orders.place"), use: save)
         routes.get("/cart/export.csv", .permission("orders.place"), use: exportCSV)
+        routes.get("/cart/export.xlsx", .permission("orders.place"), use: exportXLSX)
         routes.get("/quick-order", .permission("orders.place"), use: quickOrder)
         routes.post("/quick-order", .permission("orders.place"), use: quickOrderText)
         routes.post("/quick-order/upload", .permission("orders.place"), use: quickOrderUpload)
         routes.post("/quick-order/add", .permission("orders.place"), use: quickOrderAdd)
         routes.get("/quick-order/template.csv", .open, use: templateCSV)
+        routes.get("/quick-order/template.xlsx", .open, use: templateXLSX)
         routes.get("/account/carts", .permission("orders.place"), use: savedCarts)
         routes.get("/account/carts/:cart", .permission("orders.place"), use: savedCart)
         routes.post("/account/carts/:cart/load", .permission("orders.place"), use: loadSaved)
@@ -248,6 +250,37 @@ struct CartPagesController {
         return CSVFile.response(rows: rows, fileName: "cart.csv")
     }
 
+    /// The cart as an Excel workbook: the company, the date, lines with prices, totals; printable
+    /// (A4, fit to width, the header repeated on each page).
+    @Sendable func exportXLSX(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("orders.place")
+        let view = try await carts.view(for: principal)
+        let t = renderer.localizer(context.language)
+        let currency = view.priced.currency
+        var sheet = XLSXSheet(name: t["cart.title"])
+        sheet.columns = [
+            XLSXColumn(width: 16), XLSXColumn(width: 52), XLSXColumn(width: 10, format: .decimal(places: 3)), XLSXColumn(width: 8),
+            XLSXColumn(width: 14, format: .money), XLSXColumn(width: 12, format: .money), XLSXColumn(width: 16, format: .money),
+        ]
+        let company = view.companies.first { $0.id == view.cart.counterpartyId }?.name ?? ""
+        sheet.addTitle("\(t["cart.title"]) — \(company)")
+        sheet.addTitle("\(principal.fullName.isEmpty ? principal.email : principal.fullName), \(PricingService.today())")
+        sheet.addHeader([t["cart.col_sku"], t["cart.col_name"], t["cart.col_qty"], t["cart.col_unit"], t["cart.col_price"], t["cart.col_discount"], t["cart.col_amount"]])
+        for (line, priced) in zip(view.cart.lines, view.priced.lines) {
+            sheet.addRow([
+                .text(line.sku), .text(line.name), .decimal(ExactDecimal(units: line.qtyMilli, scale: 1000), format: .decimal(places: 3)), .text(line.unit),
+                priced.unitPriceMinor.map { .money(Money(minorUnits: $0, currency: currency)) } ?? .empty,
+                .money(Money(minorUnits: priced.discountMinor, currency: currency)), .money(Money(minorUnits: priced.totalMinor, currency: currency)),
+            ])
+        }
+        sheet.addBlankRow()
+        sheet.addRow([.empty, .text(t["cart.vat_included"]), .empty, .empty, .empty, .empty, .money(Money(minorUnits: view.priced.vatMinor, currency: currency))])
+        sheet.addRow([.empty, .text(t["cart.total"], bold: true), .empty, .empty, .empty, .empty, .money(Money(minorUnits: view.priced.totalMinor, currency: currency))])
+        var workbook = XLSXWriter(title: t["cart.title"])
+        workbook.addSheet(sheet)
+        return XLSXFile.response(try workbook.data(), fileName: "cart.xlsx")
+    }
+
     // MARK: Quick order
 
     @Sendable func quickOrder(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
@@ -354,6 +387,17 @@ struct CartPagesController {
         return renderQuickOrder(
             request, context: context,
             values: ["added": outcome.added, "hasAdded": outcome.added > 0, "problems": outcome.problems, "hasProblems": !outcome.problems.isEmpty])
+    }
+
+    @Sendable func templateXLSX(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let t = renderer.localizer(context.language)
+        var sheet = XLSXSheet(name: t["quick.title"])
+        sheet.columns = [XLSXColumn(width: 20), XLSXColumn(width: 12)]
+        sheet.addHeader([t["quick.col_sku"], t["quick.col_qty"]])
+        sheet.addRow([.text("CAB-1"), .integer(10)])
+        var workbook = XLSXWriter(title: t["quick.title"])
+        workbook.addSheet(sheet)
+        return XLSXFile.response(try workbook.data(), fileName: "quick-order.xlsx")
     }
 
     @Sendable func templateCSV(_ request: Request, context: WholesailRequestContext) async throws -> Response {
@@ -555,6 +599,19 @@ struct CartPagesController {
             return try await renderCart(request, context: context, error: message, status: .unprocessableContent).response(from: request, context: context)
         }
         return .redirect(to: "/cart?lead=1", type: .normal)
+    }
+}
+
+/// An Excel file as a download.
+enum XLSXFile {
+    static func response(_ data: Data, fileName: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                .contentDisposition: ContentDisposition.attachment(fileName: fileName), .cacheControl: "no-store",
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

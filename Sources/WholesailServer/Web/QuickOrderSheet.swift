@@ -47,60 +47,29 @@ enum QuickOrderSheet {
     }
 }
 
-/// Reading spreadsheets people upload (until the shared readers land): CSV with `;`, `,` or tab,
-/// UTF-8 (with or without BOM) or Windows-1251.
+/// Reading spreadsheets people upload: XLSX through the portal's own reader, CSV through the
+/// exchange's streaming reader (UTF-8 with or without BOM, Windows-1251; `;`, `,` or tab).
 enum SpreadsheetReading {
+    static let maxRows = 100_000
+
     static func csvRows(_ data: Data) throws -> [(line: Int, cells: [String])] {
-        var bytes = data
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        guard let text = String(data: bytes, encoding: .utf8) ?? String(data: bytes, encoding: .windowsCP1251) else {
-            throw DomainError(.invalid, code: "quick.bad_encoding", message: "The file is neither UTF-8 nor Windows-1251 text.")
-        }
-        let firstLine = text.prefix { $0 != "\n" && $0 != "\r" }
-        let delimiter: Character = [";", "\t", ","].max { a, b in firstLine.filter { $0 == a }.count < firstLine.filter { $0 == b }.count } ?? ";"
+        let reader = CSVReader(input: .data(data))
         var rows: [(line: Int, cells: [String])] = []
-        var cells: [String] = []
-        var cell = ""
-        var quoted = false
-        var line = 1
-        var rowLine = 1
-        var iterator = text.makeIterator()
-        var pending: Character?
-        while let character = pending ?? iterator.next() {
-            pending = nil
-            if quoted {
-                if character == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" { cell.append("\"") } else { quoted = false; pending = next }
-                    } else { quoted = false }
-                } else {
-                    if character == "\n" || character == "\r\n" { line += 1 }
-                    cell.append(character)
-                }
-                continue
-            }
-            switch character {
-            case "\"" where cell.isEmpty: quoted = true
-            case delimiter:
-                cells.append(cell)
-                cell = ""
-            case "\n", "\r\n", "\r":
-                cells.append(cell)
-                if cells.contains(where: { !$0.isEmpty }) { rows.append((rowLine, cells)) }
-                cells = []
-                cell = ""
-                line += 1
-                rowLine = line
-            default: cell.append(character)
-            }
-            if rows.count > 100_000 { throw DomainError(.tooLarge, code: "quick.too_many_rows", message: "The file has more than 100,000 rows.") }
+        while let record = try reader.next() {
+            guard record.fields.contains(where: { !$0.isEmpty }) else { continue }
+            rows.append((record.line, record.fields))
+            if rows.count > maxRows { throw DomainError(.tooLarge, code: "quick.too_many_rows", message: "The file has more than 100,000 rows.") }
         }
-        cells.append(cell)
-        if cells.contains(where: { !$0.isEmpty }) { rows.append((rowLine, cells)) }
         return rows
     }
 
     static func xlsxRows(_ data: Data) throws -> [(line: Int, cells: [String])] {
-        throw DomainError(.invalid, code: "quick.xlsx_unsupported", message: "Excel files are not read yet; save the sheet as CSV.")
+        var rows: [(line: Int, cells: [String])] = []
+        try XLSXReader(data: data).forEachRow { row in
+            guard row.cells.contains(where: { !$0.isEmpty }) else { return }
+            rows.append((row.number, row.cells))
+            if rows.count > maxRows { throw DomainError(.tooLarge, code: "quick.too_many_rows", message: "The file has more than 100,000 rows.") }
+        }
+        return rows
     }
 }
