@@ -16,7 +16,7 @@ public enum QuickOrderText {
 
     public static func parse(_ text: String) -> [Entry] {
         var entries: [Entry] = []
-        for rawLine in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for rawLine in text.split(whereSeparator: \.isNewline) {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             guard !line.isEmpty else { continue }
             // A spreadsheet row pasted as "SKU<tab>12", or "SKU;12": two fields, the second a number.

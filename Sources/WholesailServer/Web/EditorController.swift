@@ -84,7 +84,7 @@ struct EditorController {
     }
 
     static func skus(_ text: String) -> [String] {
-        text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == " " || $0 == ";" || $0 == "\r" }).map(String.init).filter { !$0.isEmpty }
+        text.split(whereSeparator: { $0 == "," || $0.isNewline || $0 == " " || $0 == ";" }).map(String.init).filter { !$0.isEmpty }
     }
 
     @Sendable func addImage(_ request: Request, context: WholesailRequestContext) async throws -> Response {

@@ -70,6 +70,8 @@ struct StaffPagesController {
     func render(_ request: Request, context: WholesailRequestContext, error: String?, status: HTTPResponse.Status) async throws -> HTML {
         let principal = try context.requireSignedIn()
         let requests = try await database.registrationRequests()
+        let newUser = principal.permissions.contains("customers.impersonate")
+            ? request.uri.queryParameters["user"].flatMap { Int64(String($0)) } : nil
         let t = renderer.localizer(context.language)
         return renderer.render(
             "staff-registrations",
@@ -86,6 +88,8 @@ struct StaffPagesController {
                 "hasRequests": !requests.isEmpty,
                 "error": error ?? "",
                 "done": request.uri.queryParameters["done"] != nil,
+                // Right after an acceptance: "log in as" the new user, to check what they will see.
+                "hasActAs": newUser != nil, "actAsUser": newUser ?? 0,
             ], request: request, context: context, status: status)
     }
 
@@ -107,15 +111,16 @@ struct StaffPagesController {
             try context.require("customers.serve", on: .counterparty(chosen))
             counterpartyId = chosen
         }
+        let userId: Int64
         do {
-            try await database.acceptRegistration(id: id, counterpartyId: counterpartyId, actor: principal, baseURL: baseURL)
+            userId = try await database.acceptRegistration(id: id, counterpartyId: counterpartyId, actor: principal, baseURL: baseURL)
         } catch let error as DomainError where error.kind == .conflict {
             let t = renderer.localizer(context.language)
             return try await render(
                 request, context: context, error: t.message(code: error.code, fallback: error.message), status: .conflict
             ).response(from: request, context: context)
         }
-        return .redirect(to: "/staff/registrations?done=1")
+        return .redirect(to: "/staff/registrations?done=1&user=\(userId)")
     }
 
     @Sendable func decline(_ request: Request, context: WholesailRequestContext) async throws -> Response {

@@ -157,7 +157,7 @@ extension WholesailDatabase {
         default:
             issue("action", "pricing.bad_action", "Choose what the rule does.")
         }
-        let skus = form.skus.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == " " || $0 == ";" || $0 == "\r" })
+        let skus = form.skus.split(whereSeparator: { $0 == "," || $0.isNewline || $0 == " " || $0 == ";" })
             .map(String.init).filter { !$0.isEmpty }
         if skus.count > 10_000 { issue("skus", "pricing.too_many_skus", "At most 10,000 SKUs per rule.") }
         if !issues.isEmpty { throw ValidationError(fields: issues) }

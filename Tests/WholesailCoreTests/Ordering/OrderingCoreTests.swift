@@ -29,6 +29,14 @@ struct OrderingCoreTests {
         #expect(bySku["BAD"]?.badQuantity == "abc")
     }
 
+    @Test("quick-order text: a browser's textarea sends CRLF line ends (one Swift Character), still one SKU per line")
+    func quickOrderTextCRLF() {
+        let entries = QuickOrderText.parse("CAB-1:3\r\nLAMP-2:5\r\nX-9\t7\r\n")
+        #expect(entries.map(\.sku) == ["CAB-1", "LAMP-2", "X-9"])
+        #expect(entries.map(\.qtyMilli) == [3000, 5000, 7000])
+        #expect(entries.allSatisfy { $0.badQuantity == nil })
+    }
+
     @Test("credit: payments settle the oldest debts first; limit, overdue and block refuse with numbers")
     func credit() {
         let entries = [
