@@ -343,7 +343,7 @@ def pytest_runtest_makereport(item, call):
         return
     item.config._wholesail_failed = True
     funcargs = getattr(item, "funcargs", {})
-    browser = funcargs.get("browser") or funcargs.get("browser_without_js")
+    browser = funcargs.get("browser") or funcargs.get("browser_without_js") or getattr(item, "_wholesail_browser", None)
     if browser is None:
         return
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
