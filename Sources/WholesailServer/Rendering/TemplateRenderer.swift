@@ -75,6 +75,11 @@ public struct TemplateRenderer: Sendable {
         page["otherLang"] = context.language == .ru ? "en" : "ru"
         page["otherLangName"] = context.language == .ru ? "English" : "Русский"
         page["path"] = request.uri.path
+        // The page with its query (search text, filters, page number) but without the one-off
+        // `added` flag: where an "add to cart" button on a card brings the buyer back to.
+        let kept = (request.uri.query ?? "").split(separator: "&").filter { $0 != "added" && !$0.hasPrefix("added=") }
+        page["here"] = request.uri.path + (kept.isEmpty ? "" : "?" + kept.joined(separator: "&"))
+        page["addedToCart"] = request.uri.queryParameters["added"] != nil
         page["query"] = request.uri.queryParameters["q"].map(String.init) ?? ""
         page["requestId"] = context.requestId
         page["csrf"] = context.csrfToken
