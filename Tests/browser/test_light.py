@@ -80,3 +80,17 @@ def test_ordering_works_with_javascript_off(browser_without_js):
     assert row.find_element("css selector", "select option:checked").text == pack
     assert money(row.find_elements("css selector", "td.price")[1].text.splitlines()[0]) == \
         money(f"{3 * pack_price:.2f}")
+
+
+def test_visitor_filters_the_catalog_by_stock_without_javascript(browser_without_js):
+    browser = browser_without_js
+    browser.go("/catalog")
+    total = int(re.search(r"(\d+)", browser.text(".sortbar")).group(1))
+    browser.one("input[name=in_stock]").click()
+    browser.press(browser.button(t("filter.apply"), browser.one("aside")))
+    assert "in_stock=1" in browser.path
+    assert browser.one("input[name=in_stock]").is_selected(), "the filter stays ticked"
+    shown = int(re.search(r"(\d+)", browser.text(".sortbar")).group(1))
+    assert 0 < shown <= total, f"in stock: {shown} of {total}"  # a visitor has no region: stock anywhere counts
+    for card in browser.all("main .card"):
+        assert card.find_elements("css selector", ".stock.in"), f"an out-of-stock product is listed: {card.text}"

@@ -204,7 +204,8 @@ extension WholesailDatabase {
                     EXISTS (SELECT 1 FROM stock s JOIN warehouse w ON w.id = s.warehouseId
                             WHERE s.productId = p.id AND s.qtyMilli > s.reservedMilli AND w.active = 1 AND (:region IS NULL OR w.regionId = :region))
                     """)
-                arguments["region"] = query.regionId
+                // updateValue keeps a nil region as an SQL NULL; `arguments["region"] = nil` would drop the key.
+                arguments.updateValue(query.regionId, forKey: "region")
             }
             let whereClause = conditions.joined(separator: " AND ")
             var facets: [Facet] = []
