@@ -10,10 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 
 from conftest import Browser, make_driver, t
 
 MIN_TARGET = 44
+TABS = 8  # how many keyboard stops to check for a visible focus ring
 
 # (name, who looks, how to reach the page)
 PAGES = [
@@ -104,6 +107,17 @@ axe.run(document, {resultTypes: ['violations']}).then(result => done(result.viol
 })))).catch(error => done([{id: 'axe-error', impact: 'critical', help: String(error), nodes: []}]));
 """
 
+FOCUS_RING = """
+const el = document.activeElement;
+if (!el || el === document.body) return null;
+const style = getComputedStyle(el);
+const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none';
+const r = el.getBoundingClientRect();
+const onScreen = r.width > 1 && r.height > 1 && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth;
+return {what: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "' + (el.innerText || el.value || '').trim().slice(0, 30) + '"',
+        ring: ring, onScreen: onScreen};
+"""
+
 TAP_TARGETS = """
 const min = arguments[0];
 const small = [];
@@ -169,6 +183,21 @@ def test_page_on_desktop_and_phone(sessions, name, role, where, request):
     if serious:
         problems.append(f"{name}: axe finds serious accessibility problems:\n" + "\n".join(
             f"  [{v['impact']}] {v['id']}: {v['help']}\n      " + "\n      ".join(v["nodes"]) for v in serious))
+
+    # Keyboard: the first stops (the skip link first) show a focus ring and are on screen.
+    browser.go(path)
+    unseen = []
+    for stop in range(TABS):
+        ActionChains(browser.driver).send_keys(Keys.TAB).perform()
+        focused = browser.driver.execute_script(FOCUS_RING)
+        if focused is None:
+            break
+        if stop == 0 and "skip" not in (browser.driver.switch_to.active_element.get_attribute("class") or ""):
+            problems.append(f"{name}: the first Tab does not land on the skip link but on {focused['what']}")
+        if not (focused["ring"] and focused["onScreen"]):
+            unseen.append(f"{focused['what']} (ring: {focused['ring']}, on screen: {focused['onScreen']})")
+    if unseen:
+        problems.append(f"{name}: keyboard focus not visible on: " + "; ".join(unseen))
 
     # Phone: no sideways scrolling, targets big enough for a thumb; screenshot.
     browser.phone()
