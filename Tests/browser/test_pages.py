@@ -180,6 +180,10 @@ def test_page_on_desktop_and_phone(sessions, name, role, where, request):
     violations = browser.driver.execute_async_script(AXE_RUN)
     serious = [v for v in violations if v["impact"] in ("serious", "critical")]
     problems = []
+    missing = browser.driver.execute_script(
+        "return ['header', 'nav[aria-label]', 'main', 'footer', 'a.skip[href=\"#main\"]'].filter(s => !document.querySelector(s))")
+    if missing:
+        problems.append(f"{name}: landmarks missing: {missing}")
     if serious:
         problems.append(f"{name}: axe finds serious accessibility problems:\n" + "\n".join(
             f"  [{v['impact']}] {v['id']}: {v['help']}\n      " + "\n      ".join(v["nodes"]) for v in serious))
