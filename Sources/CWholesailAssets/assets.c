@@ -101,48 +101,54 @@ static const unsigned char a32[] = {
 #embed "../../Resources/templates/company-users.mustache"
 };
 static const unsigned char a33[] = {
-#embed "../../Resources/templates/editor-groups.mustache"
+#embed "../../Resources/templates/documents.mustache"
 };
 static const unsigned char a34[] = {
-#embed "../../Resources/templates/editor-product.mustache"
+#embed "../../Resources/templates/editor-groups.mustache"
 };
 static const unsigned char a35[] = {
-#embed "../../Resources/templates/editor-reviews.mustache"
+#embed "../../Resources/templates/editor-product.mustache"
 };
 static const unsigned char a36[] = {
-#embed "../../Resources/templates/error.mustache"
+#embed "../../Resources/templates/editor-reviews.mustache"
 };
 static const unsigned char a37[] = {
-#embed "../../Resources/templates/layout.mustache"
+#embed "../../Resources/templates/error.mustache"
 };
 static const unsigned char a38[] = {
-#embed "../../Resources/templates/order.mustache"
+#embed "../../Resources/templates/finance.mustache"
 };
 static const unsigned char a39[] = {
-#embed "../../Resources/templates/orders.mustache"
+#embed "../../Resources/templates/layout.mustache"
 };
 static const unsigned char a40[] = {
-#embed "../../Resources/templates/quick-order.mustache"
+#embed "../../Resources/templates/order.mustache"
 };
 static const unsigned char a41[] = {
-#embed "../../Resources/templates/request-new.mustache"
+#embed "../../Resources/templates/orders.mustache"
 };
 static const unsigned char a42[] = {
-#embed "../../Resources/templates/request.mustache"
+#embed "../../Resources/templates/quick-order.mustache"
 };
 static const unsigned char a43[] = {
-#embed "../../Resources/templates/requests.mustache"
+#embed "../../Resources/templates/request-new.mustache"
 };
 static const unsigned char a44[] = {
-#embed "../../Resources/templates/saved-cart.mustache"
+#embed "../../Resources/templates/request.mustache"
 };
 static const unsigned char a45[] = {
-#embed "../../Resources/templates/saved-carts.mustache"
+#embed "../../Resources/templates/requests.mustache"
 };
 static const unsigned char a46[] = {
-#embed "../../Resources/templates/staff-change-requests.mustache"
+#embed "../../Resources/templates/saved-cart.mustache"
 };
 static const unsigned char a47[] = {
+#embed "../../Resources/templates/saved-carts.mustache"
+};
+static const unsigned char a48[] = {
+#embed "../../Resources/templates/staff-change-requests.mustache"
+};
+static const unsigned char a49[] = {
 #embed "../../Resources/templates/staff-registrations.mustache"
 };
 static const wholesail_asset table[] = {
@@ -179,21 +185,23 @@ static const wholesail_asset table[] = {
     {"templates/company-addresses.mustache", a30, sizeof a30},
     {"templates/company-change.mustache", a31, sizeof a31},
     {"templates/company-users.mustache", a32, sizeof a32},
-    {"templates/editor-groups.mustache", a33, sizeof a33},
-    {"templates/editor-product.mustache", a34, sizeof a34},
-    {"templates/editor-reviews.mustache", a35, sizeof a35},
-    {"templates/error.mustache", a36, sizeof a36},
-    {"templates/layout.mustache", a37, sizeof a37},
-    {"templates/order.mustache", a38, sizeof a38},
-    {"templates/orders.mustache", a39, sizeof a39},
-    {"templates/quick-order.mustache", a40, sizeof a40},
-    {"templates/request-new.mustache", a41, sizeof a41},
-    {"templates/request.mustache", a42, sizeof a42},
-    {"templates/requests.mustache", a43, sizeof a43},
-    {"templates/saved-cart.mustache", a44, sizeof a44},
-    {"templates/saved-carts.mustache", a45, sizeof a45},
-    {"templates/staff-change-requests.mustache", a46, sizeof a46},
-    {"templates/staff-registrations.mustache", a47, sizeof a47},
+    {"templates/documents.mustache", a33, sizeof a33},
+    {"templates/editor-groups.mustache", a34, sizeof a34},
+    {"templates/editor-product.mustache", a35, sizeof a35},
+    {"templates/editor-reviews.mustache", a36, sizeof a36},
+    {"templates/error.mustache", a37, sizeof a37},
+    {"templates/finance.mustache", a38, sizeof a38},
+    {"templates/layout.mustache", a39, sizeof a39},
+    {"templates/order.mustache", a40, sizeof a40},
+    {"templates/orders.mustache", a41, sizeof a41},
+    {"templates/quick-order.mustache", a42, sizeof a42},
+    {"templates/request-new.mustache", a43, sizeof a43},
+    {"templates/request.mustache", a44, sizeof a44},
+    {"templates/requests.mustache", a45, sizeof a45},
+    {"templates/saved-cart.mustache", a46, sizeof a46},
+    {"templates/saved-carts.mustache", a47, sizeof a47},
+    {"templates/staff-change-requests.mustache", a48, sizeof a48},
+    {"templates/staff-registrations.mustache", a49, sizeof a49},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

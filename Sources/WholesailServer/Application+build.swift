@@ -92,7 +92,7 @@ func buildRouter(
     OrderPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     OrderingAPIController(database: dependencies.database, carts: carts).mount(on: routes)
     RequestsPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
-    DocumentsController(database: dependencies.database).mount(on: routes)
+    DocumentsController(database: dependencies.database, renderer: dependencies.renderer, bills: carts.bills, pricing: dependencies.pricing).mount(on: routes)
     AdminPromotionsController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     return router
 }

@@ -5,7 +5,7 @@ import WholesailCore
 /// A request a buyer files from the personal account: a complaint about an order, a free-form
 /// message, a return, a request for documents or for more content about a product.
 public struct TicketForm: Sendable {
-    public enum Kind: String, Sendable, CaseIterable { case complaint, message, `return`, documents, content }
+    public enum Kind: String, Sendable, CaseIterable { case complaint, message, `return`, documents, content, reconciliation }
 
     public struct ReturnLine: Sendable, Equatable {
         public var orderLineId: Int64
