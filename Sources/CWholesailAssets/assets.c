@@ -149,6 +149,12 @@ static const unsigned char a48[] = {
 #embed "../../Resources/templates/staff-change-requests.mustache"
 };
 static const unsigned char a49[] = {
+#embed "../../Resources/templates/staff-company.mustache"
+};
+static const unsigned char a50[] = {
+#embed "../../Resources/templates/staff-home.mustache"
+};
+static const unsigned char a51[] = {
 #embed "../../Resources/templates/staff-registrations.mustache"
 };
 static const wholesail_asset table[] = {
@@ -201,7 +207,9 @@ static const wholesail_asset table[] = {
     {"templates/saved-cart.mustache", a46, sizeof a46},
     {"templates/saved-carts.mustache", a47, sizeof a47},
     {"templates/staff-change-requests.mustache", a48, sizeof a48},
-    {"templates/staff-registrations.mustache", a49, sizeof a49},
+    {"templates/staff-company.mustache", a49, sizeof a49},
+    {"templates/staff-home.mustache", a50, sizeof a50},
+    {"templates/staff-registrations.mustache", a51, sizeof a51},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

@@ -93,6 +93,7 @@ func buildRouter(
     OrderingAPIController(database: dependencies.database, carts: carts).mount(on: routes)
     RequestsPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     DocumentsController(database: dependencies.database, renderer: dependencies.renderer, bills: carts.bills, pricing: dependencies.pricing).mount(on: routes)
+    WorkstationController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminPromotionsController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     return router
 }

@@ -83,3 +83,35 @@ struct DocumentsPagesTests {
         }
     }
 }
+
+@Suite("The manager's workstation")
+struct WorkstationTests {
+    @Test("the home page lists only the served companies with debt and last order; a company page lists its users and matching registration requests")
+    func workstation() async throws {
+        let (app, database) = try await TestApp.make(seed: Shop.seed)
+        try await database.addToCart(userId: 2, productId: 1, qtyMilli: 1000)
+        let order = try await OrderingFixture.place(database, userId: 2, counterpartyId: 2)
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE counterparty SET inn = '7700000002' WHERE id = 2")
+            try db.execute(sql: """
+                INSERT INTO registrationRequest (companyName, inn, contactName, email, phone, consentAt, consentVersion, createdAt)
+                VALUES ('ООО «Бета»', '7700000002', 'Новый Сотрудник', 'new@beta.example', '+79000000000', '2026-11-29', '2026-11', '2026-11-29 10:00:00.000')
+                """)
+        }
+        try await app.test(.router) { client in
+            var (manager, _) = try await Accounts.signIn(client, "manager@example.com", password: Shop.password)
+            let home = try await manager.get(client, "/staff")
+            #expect(home.status == .ok)
+            #expect(home.text.contains("ООО «Бета»"))
+            #expect(!home.text.contains("ООО «Альфа»"))
+            #expect(home.text.contains(order.number))
+            let company = try await manager.get(client, "/staff/companies/2")
+            #expect(company.text.contains("buyer2@example.com"))
+            #expect(company.text.contains("new@beta.example"))
+            #expect(company.text.contains(#"name="counterparty" value="2""#))
+            #expect(try await manager.get(client, "/staff/companies/1").status == .notFound)
+            var (buyer, _) = try await Accounts.signIn(client, "buyer2@example.com", password: Shop.password)
+            #expect(try await buyer.get(client, "/staff").status == .forbidden)
+        }
+    }
+}
