@@ -91,6 +91,7 @@ func buildRouter(
     CartPagesController(database: dependencies.database, renderer: dependencies.renderer, carts: carts).mount(on: routes)
     OrderPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     OrderingAPIController(database: dependencies.database, carts: carts).mount(on: routes)
+    AccountAPIController(database: dependencies.database).mount(on: routes)
     RequestsPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     DocumentsController(database: dependencies.database, renderer: dependencies.renderer, bills: carts.bills, pricing: dependencies.pricing).mount(on: routes)
     WorkstationController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)

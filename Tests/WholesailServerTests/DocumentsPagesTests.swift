@@ -115,3 +115,43 @@ struct WorkstationTests {
         }
     }
 }
+
+@Suite("Saved carts and requests over the API")
+struct AccountAPITests {
+    @Test("save, list, load and delete a cart; file a return with lines and reply; another company's request is 404")
+    func api() async throws {
+        let (app, database) = try await TestApp.make(seed: Shop.seed)
+        try await database.addToCart(userId: 2, productId: 1, qtyMilli: 3000)
+        let order = try await OrderingFixture.place(database, userId: 2, counterpartyId: 2)
+        let lineId = try #require(try await database.order(id: order.id)?.lines.first?.id)
+        try await app.test(.router) { client in
+            let token = try await Shop.token(client, "buyer2@example.com")
+            _ = try await Shop.json(client, .post, "/api/v1/cart/items", token: token, body: #"{"sku":"LAMP-2","qty":"10"}"#)
+            var response = try await Shop.json(client, .post, "/api/v1/carts", token: token, body: #"{"name":"Лампы"}"#)
+            #expect(response.status == .created)
+            let cartId = try #require(try response.json()["id"] as? Int)
+            response = try await Shop.json(client, .get, "/api/v1/carts", token: token)
+            #expect(((try response.json()["items"] as? [[String: Any]])?.first?["name"] as? String) == "Лампы")
+            response = try await Shop.json(client, .post, "/api/v1/carts/\(cartId)/load", token: token, body: #"{"mode":"sideways"}"#)
+            #expect(response.status == .unprocessableContent)
+            response = try await Shop.json(client, .post, "/api/v1/carts/\(cartId)/load", token: token, body: #"{"mode":"merge"}"#)
+            #expect(response.status == .ok)
+            #expect(try await database.workingCart(userId: 2).lines.first?.qtyMilli == 20000)
+            #expect(try await Shop.json(client, .delete, "/api/v1/carts/\(cartId)", token: token).status == .noContent)
+
+            response = try await Shop.json(
+                client, .post, "/api/v1/requests", token: token,
+                body: #"{"kind":"return","order_id":\#(order.id),"lines":[{"order_line_id":\#(lineId),"qty":"9"}],"reason":"defect"}"#)
+            #expect(response.status == .unprocessableContent)
+            response = try await Shop.json(
+                client, .post, "/api/v1/requests", token: token,
+                body: #"{"kind":"return","order_id":\#(order.id),"lines":[{"order_line_id":\#(lineId),"qty":"1"}],"reason":"defect"}"#)
+            #expect(response.status == .created)
+            let ticketId = try #require(try response.json()["id"] as? Int)
+            response = try await Shop.json(client, .post, "/api/v1/requests/\(ticketId)/messages", token: token, body: #"{"body":"Фото пришлю позже"}"#)
+            #expect(((try response.json()["messages"] as? [[String: Any]])?.count) == 2)
+            let stranger = try await Shop.token(client, "stranger@example.com")
+            #expect(try await Shop.json(client, .get, "/api/v1/requests/\(ticketId)", token: stranger).status == .notFound)
+        }
+    }
+}
