@@ -50,54 +50,192 @@ static const unsigned char a15[] = {
 #embed "../../Resources/templates/admin-backups.mustache"
 };
 static const unsigned char a16[] = {
-#embed "../../Resources/templates/admin-pricing.mustache"
+#embed "../../Resources/templates/admin-outbox.mustache"
 };
 static const unsigned char a17[] = {
-#embed "../../Resources/templates/admin-roles.mustache"
+#embed "../../Resources/templates/admin-pricing.mustache"
 };
 static const unsigned char a18[] = {
-#embed "../../Resources/templates/admin-users.mustache"
+#embed "../../Resources/templates/admin-roles.mustache"
 };
 static const unsigned char a19[] = {
-#embed "../../Resources/templates/catalog-favorites.mustache"
+#embed "../../Resources/templates/admin-users.mustache"
 };
 static const unsigned char a20[] = {
-#embed "../../Resources/templates/catalog-index.mustache"
+#embed "../../Resources/templates/catalog-favorites.mustache"
 };
 static const unsigned char a21[] = {
-#embed "../../Resources/templates/catalog-list.mustache"
+#embed "../../Resources/templates/catalog-index.mustache"
 };
 static const unsigned char a22[] = {
-#embed "../../Resources/templates/catalog-product.mustache"
+#embed "../../Resources/templates/catalog-list.mustache"
 };
 static const unsigned char a23[] = {
-#embed "../../Resources/templates/company-addresses.mustache"
+#embed "../../Resources/templates/catalog-product.mustache"
 };
 static const unsigned char a24[] = {
-#embed "../../Resources/templates/company-change.mustache"
+#embed "../../Resources/templates/company-addresses.mustache"
 };
 static const unsigned char a25[] = {
-#embed "../../Resources/templates/company-users.mustache"
+#embed "../../Resources/templates/company-change.mustache"
 };
 static const unsigned char a26[] = {
-#embed "../../Resources/templates/editor-groups.mustache"
+#embed "../../Resources/templates/company-users.mustache"
 };
 static const unsigned char a27[] = {
-#embed "../../Resources/templates/editor-product.mustache"
+#embed "../../Resources/templates/editor-groups.mustache"
 };
 static const unsigned char a28[] = {
-#embed "../../Resources/templates/editor-reviews.mustache"
+#embed "../../Resources/templates/editor-product.mustache"
 };
 static const unsigned char a29[] = {
-#embed "../../Resources/templates/error.mustache"
+#embed "../../Resources/templates/editor-reviews.mustache"
 };
 static const unsigned char a30[] = {
-#embed "../../Resources/templates/layout.mustache"
+#embed "../../Resources/templates/error.mustache"
 };
 static const unsigned char a31[] = {
-#embed "../../Resources/templates/staff-change-requests.mustache"
+#embed "../../Resources/templates/layout.mustache"
 };
 static const unsigned char a32[] = {
+#embed "../../Resources/templates/mail/_layout.mustache"
+};
+static const unsigned char a33[] = {
+#embed "../../Resources/templates/mail/account.created.en.mustache"
+};
+static const unsigned char a34[] = {
+#embed "../../Resources/templates/mail/account.created.ru.mustache"
+};
+static const unsigned char a35[] = {
+#embed "../../Resources/templates/mail/counterparty.change_approved.en.mustache"
+};
+static const unsigned char a36[] = {
+#embed "../../Resources/templates/mail/counterparty.change_approved.ru.mustache"
+};
+static const unsigned char a37[] = {
+#embed "../../Resources/templates/mail/counterparty.change_declined.en.mustache"
+};
+static const unsigned char a38[] = {
+#embed "../../Resources/templates/mail/counterparty.change_declined.ru.mustache"
+};
+static const unsigned char a39[] = {
+#embed "../../Resources/templates/mail/counterparty.change_requested.en.mustache"
+};
+static const unsigned char a40[] = {
+#embed "../../Resources/templates/mail/counterparty.change_requested.ru.mustache"
+};
+static const unsigned char a41[] = {
+#embed "../../Resources/templates/mail/credit.locked.en.mustache"
+};
+static const unsigned char a42[] = {
+#embed "../../Resources/templates/mail/credit.locked.ru.mustache"
+};
+static const unsigned char a43[] = {
+#embed "../../Resources/templates/mail/document.ready.en.mustache"
+};
+static const unsigned char a44[] = {
+#embed "../../Resources/templates/mail/document.ready.ru.mustache"
+};
+static const unsigned char a45[] = {
+#embed "../../Resources/templates/mail/order.placed.en.mustache"
+};
+static const unsigned char a46[] = {
+#embed "../../Resources/templates/mail/order.placed.ru.mustache"
+};
+static const unsigned char a47[] = {
+#embed "../../Resources/templates/mail/order.placed_for_managers.en.mustache"
+};
+static const unsigned char a48[] = {
+#embed "../../Resources/templates/mail/order.placed_for_managers.ru.mustache"
+};
+static const unsigned char a49[] = {
+#embed "../../Resources/templates/mail/order.status.en.mustache"
+};
+static const unsigned char a50[] = {
+#embed "../../Resources/templates/mail/order.status.ru.mustache"
+};
+static const unsigned char a51[] = {
+#embed "../../Resources/templates/mail/password.reset.en.mustache"
+};
+static const unsigned char a52[] = {
+#embed "../../Resources/templates/mail/password.reset.ru.mustache"
+};
+static const unsigned char a53[] = {
+#embed "../../Resources/templates/mail/reconciliation.ready.en.mustache"
+};
+static const unsigned char a54[] = {
+#embed "../../Resources/templates/mail/reconciliation.ready.ru.mustache"
+};
+static const unsigned char a55[] = {
+#embed "../../Resources/templates/mail/registration.accepted.en.mustache"
+};
+static const unsigned char a56[] = {
+#embed "../../Resources/templates/mail/registration.accepted.ru.mustache"
+};
+static const unsigned char a57[] = {
+#embed "../../Resources/templates/mail/registration.declined.en.mustache"
+};
+static const unsigned char a58[] = {
+#embed "../../Resources/templates/mail/registration.declined.ru.mustache"
+};
+static const unsigned char a59[] = {
+#embed "../../Resources/templates/mail/registration.new_for_managers.en.mustache"
+};
+static const unsigned char a60[] = {
+#embed "../../Resources/templates/mail/registration.new_for_managers.ru.mustache"
+};
+static const unsigned char a61[] = {
+#embed "../../Resources/templates/mail/registration.received.en.mustache"
+};
+static const unsigned char a62[] = {
+#embed "../../Resources/templates/mail/registration.received.ru.mustache"
+};
+static const unsigned char a63[] = {
+#embed "../../Resources/templates/mail/shipment.sent.en.mustache"
+};
+static const unsigned char a64[] = {
+#embed "../../Resources/templates/mail/shipment.sent.ru.mustache"
+};
+static const unsigned char a65[] = {
+#embed "../../Resources/templates/mail/ticket.message.en.mustache"
+};
+static const unsigned char a66[] = {
+#embed "../../Resources/templates/mail/ticket.message.ru.mustache"
+};
+static const unsigned char a67[] = {
+#embed "../../Resources/templates/mail/ticket.reply.en.mustache"
+};
+static const unsigned char a68[] = {
+#embed "../../Resources/templates/mail/ticket.reply.ru.mustache"
+};
+static const unsigned char a69[] = {
+#embed "../../Resources/templates/sms/order.placed.en.mustache"
+};
+static const unsigned char a70[] = {
+#embed "../../Resources/templates/sms/order.placed.ru.mustache"
+};
+static const unsigned char a71[] = {
+#embed "../../Resources/templates/sms/order.status.en.mustache"
+};
+static const unsigned char a72[] = {
+#embed "../../Resources/templates/sms/order.status.ru.mustache"
+};
+static const unsigned char a73[] = {
+#embed "../../Resources/templates/sms/registration.code.en.mustache"
+};
+static const unsigned char a74[] = {
+#embed "../../Resources/templates/sms/registration.code.ru.mustache"
+};
+static const unsigned char a75[] = {
+#embed "../../Resources/templates/sms/shipment.sent.en.mustache"
+};
+static const unsigned char a76[] = {
+#embed "../../Resources/templates/sms/shipment.sent.ru.mustache"
+};
+static const unsigned char a77[] = {
+#embed "../../Resources/templates/staff-change-requests.mustache"
+};
+static const unsigned char a78[] = {
 #embed "../../Resources/templates/staff-registrations.mustache"
 };
 static const wholesail_asset table[] = {
@@ -117,23 +255,69 @@ static const wholesail_asset table[] = {
     {"templates/account-register.mustache", a13, sizeof a13},
     {"templates/account-reset.mustache", a14, sizeof a14},
     {"templates/admin-backups.mustache", a15, sizeof a15},
-    {"templates/admin-pricing.mustache", a16, sizeof a16},
-    {"templates/admin-roles.mustache", a17, sizeof a17},
-    {"templates/admin-users.mustache", a18, sizeof a18},
-    {"templates/catalog-favorites.mustache", a19, sizeof a19},
-    {"templates/catalog-index.mustache", a20, sizeof a20},
-    {"templates/catalog-list.mustache", a21, sizeof a21},
-    {"templates/catalog-product.mustache", a22, sizeof a22},
-    {"templates/company-addresses.mustache", a23, sizeof a23},
-    {"templates/company-change.mustache", a24, sizeof a24},
-    {"templates/company-users.mustache", a25, sizeof a25},
-    {"templates/editor-groups.mustache", a26, sizeof a26},
-    {"templates/editor-product.mustache", a27, sizeof a27},
-    {"templates/editor-reviews.mustache", a28, sizeof a28},
-    {"templates/error.mustache", a29, sizeof a29},
-    {"templates/layout.mustache", a30, sizeof a30},
-    {"templates/staff-change-requests.mustache", a31, sizeof a31},
-    {"templates/staff-registrations.mustache", a32, sizeof a32},
+    {"templates/admin-outbox.mustache", a16, sizeof a16},
+    {"templates/admin-pricing.mustache", a17, sizeof a17},
+    {"templates/admin-roles.mustache", a18, sizeof a18},
+    {"templates/admin-users.mustache", a19, sizeof a19},
+    {"templates/catalog-favorites.mustache", a20, sizeof a20},
+    {"templates/catalog-index.mustache", a21, sizeof a21},
+    {"templates/catalog-list.mustache", a22, sizeof a22},
+    {"templates/catalog-product.mustache", a23, sizeof a23},
+    {"templates/company-addresses.mustache", a24, sizeof a24},
+    {"templates/company-change.mustache", a25, sizeof a25},
+    {"templates/company-users.mustache", a26, sizeof a26},
+    {"templates/editor-groups.mustache", a27, sizeof a27},
+    {"templates/editor-product.mustache", a28, sizeof a28},
+    {"templates/editor-reviews.mustache", a29, sizeof a29},
+    {"templates/error.mustache", a30, sizeof a30},
+    {"templates/layout.mustache", a31, sizeof a31},
+    {"templates/mail/_layout.mustache", a32, sizeof a32},
+    {"templates/mail/account.created.en.mustache", a33, sizeof a33},
+    {"templates/mail/account.created.ru.mustache", a34, sizeof a34},
+    {"templates/mail/counterparty.change_approved.en.mustache", a35, sizeof a35},
+    {"templates/mail/counterparty.change_approved.ru.mustache", a36, sizeof a36},
+    {"templates/mail/counterparty.change_declined.en.mustache", a37, sizeof a37},
+    {"templates/mail/counterparty.change_declined.ru.mustache", a38, sizeof a38},
+    {"templates/mail/counterparty.change_requested.en.mustache", a39, sizeof a39},
+    {"templates/mail/counterparty.change_requested.ru.mustache", a40, sizeof a40},
+    {"templates/mail/credit.locked.en.mustache", a41, sizeof a41},
+    {"templates/mail/credit.locked.ru.mustache", a42, sizeof a42},
+    {"templates/mail/document.ready.en.mustache", a43, sizeof a43},
+    {"templates/mail/document.ready.ru.mustache", a44, sizeof a44},
+    {"templates/mail/order.placed.en.mustache", a45, sizeof a45},
+    {"templates/mail/order.placed.ru.mustache", a46, sizeof a46},
+    {"templates/mail/order.placed_for_managers.en.mustache", a47, sizeof a47},
+    {"templates/mail/order.placed_for_managers.ru.mustache", a48, sizeof a48},
+    {"templates/mail/order.status.en.mustache", a49, sizeof a49},
+    {"templates/mail/order.status.ru.mustache", a50, sizeof a50},
+    {"templates/mail/password.reset.en.mustache", a51, sizeof a51},
+    {"templates/mail/password.reset.ru.mustache", a52, sizeof a52},
+    {"templates/mail/reconciliation.ready.en.mustache", a53, sizeof a53},
+    {"templates/mail/reconciliation.ready.ru.mustache", a54, sizeof a54},
+    {"templates/mail/registration.accepted.en.mustache", a55, sizeof a55},
+    {"templates/mail/registration.accepted.ru.mustache", a56, sizeof a56},
+    {"templates/mail/registration.declined.en.mustache", a57, sizeof a57},
+    {"templates/mail/registration.declined.ru.mustache", a58, sizeof a58},
+    {"templates/mail/registration.new_for_managers.en.mustache", a59, sizeof a59},
+    {"templates/mail/registration.new_for_managers.ru.mustache", a60, sizeof a60},
+    {"templates/mail/registration.received.en.mustache", a61, sizeof a61},
+    {"templates/mail/registration.received.ru.mustache", a62, sizeof a62},
+    {"templates/mail/shipment.sent.en.mustache", a63, sizeof a63},
+    {"templates/mail/shipment.sent.ru.mustache", a64, sizeof a64},
+    {"templates/mail/ticket.message.en.mustache", a65, sizeof a65},
+    {"templates/mail/ticket.message.ru.mustache", a66, sizeof a66},
+    {"templates/mail/ticket.reply.en.mustache", a67, sizeof a67},
+    {"templates/mail/ticket.reply.ru.mustache", a68, sizeof a68},
+    {"templates/sms/order.placed.en.mustache", a69, sizeof a69},
+    {"templates/sms/order.placed.ru.mustache", a70, sizeof a70},
+    {"templates/sms/order.status.en.mustache", a71, sizeof a71},
+    {"templates/sms/order.status.ru.mustache", a72, sizeof a72},
+    {"templates/sms/registration.code.en.mustache", a73, sizeof a73},
+    {"templates/sms/registration.code.ru.mustache", a74, sizeof a74},
+    {"templates/sms/shipment.sent.en.mustache", a75, sizeof a75},
+    {"templates/sms/shipment.sent.ru.mustache", a76, sizeof a76},
+    {"templates/staff-change-requests.mustache", a77, sizeof a77},
+    {"templates/staff-registrations.mustache", a78, sizeof a78},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

@@ -33,6 +33,9 @@ public func buildApplication(
                 database: dependencies.database, folder: BackupFolder(path: configuration.resolvedBackupDirectory),
                 interval: .seconds(configuration.backupIntervalMinutes * 60), keep: configuration.backupKeep, logger: logger))
     }
+    if configuration.outbox.dispatcherEnabled {
+        services.append(OutboxDispatcher.make(configuration: configuration, dependencies: dependencies, logger: logger))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Wholesail"),
@@ -84,6 +87,7 @@ func buildRouter(
     ).mount(on: routes)
     AdminPricingController(database: dependencies.database, renderer: dependencies.renderer, pricing: dependencies.pricing).mount(on: routes)
     StaffPagesController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)
+    AdminOutboxController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     return router
 }
 

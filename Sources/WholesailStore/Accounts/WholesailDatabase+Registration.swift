@@ -246,7 +246,7 @@ extension WholesailDatabase {
     }
 
     /// A user edits their own name, phone and language.
-    public func updateProfile(userId: Int64, fullName: String, phone: String, locale: String) async throws {
+    public func updateProfile(userId: Int64, fullName: String, phone: String, locale: String, smsOptIn: Bool? = nil) async throws {
         var fields: [String: ValidationError.FieldIssue] = [:]
         if fullName.trimmingCharacters(in: .whitespaces).isEmpty { fields["fullName"] = .init(code: "field.required", message: "This field is required.") }
         if fullName.count > 200 { fields["fullName"] = .init(code: "field.too_long", message: "This is too long.") }
@@ -260,8 +260,8 @@ extension WholesailDatabase {
         if !fields.isEmpty { throw ValidationError(fields: fields) }
         try await writer.write { db in
             try db.execute(
-                sql: "UPDATE user SET fullName = ?, phone = ?, locale = ? WHERE id = ?",
-                arguments: [fullName.trimmingCharacters(in: .whitespaces), phone.isEmpty ? nil : phone, locale, userId])
+                sql: "UPDATE user SET fullName = ?, phone = ?, locale = ?, smsOptIn = coalesce(?, smsOptIn) WHERE id = ?",
+                arguments: [fullName.trimmingCharacters(in: .whitespaces), phone.isEmpty ? nil : phone, locale, smsOptIn.map { $0 ? 1 : 0 }, userId])
         }
     }
 }

@@ -44,6 +44,13 @@ extension WholesailDatabase {
         arguments += kinds.map { $0 as (any DatabaseValueConvertible)? }
         arguments.append(limit)
         let selection = StatementArguments(arguments)
+        // Look first on a reader: an idle outbox costs no write transaction.
+        let anyDue = try await reader.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM outbox WHERE status IN ('pending', 'sending') AND nextAttemptAt <= ? AND kind IN (\(marks)) LIMIT ?",
+                arguments: selection) != nil
+        }
+        guard anyDue else { return [] }
         return try await writer.write { db in
             let ids = try Int64.fetchAll(
                 db,
