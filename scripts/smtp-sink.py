@@ -7,7 +7,7 @@ its envelope to DIR/N.json, prints "ready PORT" once listening, and runs until k
 
 Recipients @reject.test are refused with 550 (permanent), @later.test with 451 (temporary).
 """
-import argparse, hashlib, json, os, socket, ssl, sys, time
+import argparse, hashlib, json, os, signal, socket, ssl, sys, time
 
 
 def parse(path):
@@ -53,7 +53,8 @@ class Sink:
         os.rename(base + ".eml.partial", base + ".eml")
         with open(base + ".json", "w") as f:
             json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos,
-                       "tls": session.ssl is not None, "authenticated": bool(session.authenticated)}, f)
+                       "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
+                       "authenticated": bool(session.authenticated)}, f)
         return "250 2.0.0 Queued"
 
 
@@ -61,6 +62,9 @@ def main():
     if len(sys.argv) == 3 and sys.argv[1] == "parse":
         parse(sys.argv[2])
         return
+    # A parent (the test runner) may start us with signals blocked or ignored: stop on SIGTERM.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -93,7 +97,7 @@ def main():
 
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and auth_data.password.decode() == password
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)
 
         kwargs["authenticator"] = authenticator
         kwargs["auth_required"] = True

@@ -114,9 +114,9 @@ public struct MailMessage: Sendable {
             for attachment in attachments {
                 out += "--\(mixed)\r\n"
                 let type = Self.clean(attachment.contentType)
-                out += "Content-Type: \(type); name=\(Self.quotedParameter(attachment.fileName))\r\n"
+                out += "Content-Type: \(type);\r\n name=\(Self.quotedParameter(attachment.fileName))\r\n"
                 out += "Content-Transfer-Encoding: base64\r\n"
-                out += "Content-Disposition: attachment; " + Self.fileNameParameter(attachment.fileName) + "\r\n\r\n"
+                out += "Content-Disposition: attachment;" + Self.fileNameParameter(attachment.fileName) + "\r\n\r\n"
                 out += Self.base64Lines(attachment.data)
             }
             out += "--\(mixed)--\r\n"
@@ -139,7 +139,7 @@ public struct MailMessage: Sendable {
         if name.allSatisfy({ $0.isASCII }) {
             return quotedParameter(name) + " " + bare
         }
-        return encodedWords(name) + " " + bare
+        return encodedWords(name) + "\r\n " + bare
     }
 
     /// ASCII text stays as it is; anything else becomes RFC 2047 `=?UTF-8?B?…?=` words, folded.
@@ -149,14 +149,14 @@ public struct MailMessage: Sendable {
         return encodedWords(text)
     }
 
-    /// Encoded words of at most 75 characters, split between characters (never inside one),
-    /// joined by folding whitespace.
+    /// Encoded words of at most 52 characters (30 bytes each, so that a header line stays under
+    /// 78), split between characters (never inside one), joined by folding whitespace.
     static func encodedWords(_ text: String) -> String {
         var words: [[UInt8]] = []
         var chunk: [UInt8] = []
         for character in text {
             let bytes = Array(String(character).utf8)
-            if chunk.count + bytes.count > 45 {
+            if chunk.count + bytes.count > 30 {
                 words.append(chunk)
                 chunk = []
             }
@@ -175,10 +175,23 @@ public struct MailMessage: Sendable {
     /// `filename="…"`, plus RFC 2231 `filename*=UTF-8''…` when the name is not ASCII.
     static func fileNameParameter(_ name: String) -> String {
         let cleaned = clean(name)
-        if cleaned.allSatisfy({ $0.isASCII }) { return "filename=" + quotedParameter(cleaned) }
+        if cleaned.allSatisfy({ $0.isASCII }) { return " filename=" + quotedParameter(cleaned) }
         let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
-        let encoded = cleaned.addingPercentEncoding(withAllowedCharacters: allowed) ?? "file"
-        return "filename*=UTF-8''" + encoded
+        let encoded = Array(cleaned.addingPercentEncoding(withAllowedCharacters: allowed) ?? "file")
+        // RFC 2231 continuations keep each line short: filename*0*=UTF-8''…; filename*1*=…
+        var segments: [String] = []
+        var index = 0
+        while index < encoded.count {
+            var end = min(index + 54, encoded.count)
+            // Never split a %XX escape.
+            if end < encoded.count, let percent = encoded[max(index, end - 2)..<end].lastIndex(of: "%") { end = percent }
+            segments.append(String(encoded[index..<end]))
+            index = end
+        }
+        if segments.count == 1 { return "\r\n filename*=UTF-8''" + segments[0] }
+        return segments.enumerated().map { offset, segment in
+            "\r\n filename*\(offset)*=" + (offset == 0 ? "UTF-8''" : "") + segment
+        }.joined(separator: ";")
     }
 
     static func rfc5322Date(_ date: Date) -> String {

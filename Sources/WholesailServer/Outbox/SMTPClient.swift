@@ -185,11 +185,17 @@ public struct SMTPClient: Sendable {
             }
             try expect(try await command("MAIL FROM:<\(Self.clean(from))>"), 250, "MAIL FROM")
             var refused: [String] = []
+            var refusals: [String] = []
             var temporaryRefusal: Reply?
             for recipient in recipients {
                 let reply = try await command("RCPT TO:<\(Self.clean(recipient))>")
                 if reply.code == 250 || reply.code == 251 { continue }
-                if reply.code >= 500 { refused.append(recipient) } else { temporaryRefusal = reply }
+                if reply.code >= 500 {
+                    refused.append(recipient)
+                    refusals.append("\(recipient) (\(reply.code) \(reply.text))")
+                } else {
+                    temporaryRefusal = reply
+                }
             }
             if let temporaryRefusal {
                 _ = try? await command("RSET")
@@ -197,7 +203,7 @@ public struct SMTPClient: Sendable {
             }
             guard refused.count < recipients.count else {
                 _ = try? await command("QUIT")
-                throw DeliveryError.permanent("SMTP refused every recipient: \(refused.joined(separator: ", "))")
+                throw DeliveryError.permanent("SMTP refused every recipient: \(refusals.joined(separator: ", "))")
             }
             try expect(try await command("DATA"), 354, "DATA")
             try await outbound.write(ByteBuffer(bytes: SMTPClient.dotStuffed(data)))

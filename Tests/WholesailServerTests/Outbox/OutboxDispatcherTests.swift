@@ -30,7 +30,8 @@ import WholesailTestSupport
 
     static func row(_ database: WholesailDatabase, key: String = "order.placed.1") async throws -> OutboxMessage {
         let id = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM outbox WHERE idempotencyKey = ?", arguments: [key]) }
-        return try #require(try await database.outboxMessage(id: try #require(id)))
+        let found = try #require(id)
+        return try #require(try await database.outboxMessage(id: found))
     }
 
     @Test("a published message is delivered once and marked sent")
@@ -176,7 +177,7 @@ import WholesailTestSupport
     @Test("an event fans out: e-mail, SMS to an opted-in user with a phone, and each subscribed webhook")
     func fanOut() async throws {
         let database = try TestDatabase.inMemory()
-        let user = try await database.addUser(email: "b@example.com", password: "x-password-1", role: "buyer", counterpartyErpId: nil, hasher: .fastForTests)
+        let user = try await database.addUser(email: "b@example.com", password: "x-password-1", role: "manager", counterpartyErpId: nil, hasher: .fastForTests)
         try await database.writer.write { db in try db.execute(sql: "UPDATE user SET phone = '+7 900 123-45-67' WHERE id = ?", arguments: [user]) }
         let orders = try await database.createWebhookEndpoint(name: "CRM", url: "https://crm.example/hook", topics: "order.*", format: .json, actor: nil)
         _ = try await database.createWebhookEndpoint(name: "Other", url: "https://x.example/hook", topics: "registration.received", format: .json, actor: nil)

@@ -19,7 +19,7 @@ struct SMTPDeliveryTests {
         let sink = try SMTPSink(mode: .plain, auth: "mailer:s3cret pass")
         let database = try TestDatabase.inMemory()
         let user = try await database.addUser(
-            email: "anna@example.com", password: "x-password-1", role: "buyer", counterpartyErpId: nil, fullName: "Анна Петрова",
+            email: "anna@example.com", password: "x-password-1", role: "manager", counterpartyErpId: nil, fullName: "Анна Петрова",
             hasher: .fastForTests)
         try await database.writer.write { db in try db.execute(sql: "UPDATE user SET locale = 'en' WHERE id = ?", arguments: [user]) }
         let pdf = Data("%PDF-1.4\n1 0 obj << >> endobj\n.\n..leading dots\n%%EOF\n".utf8)
@@ -29,7 +29,7 @@ struct SMTPDeliveryTests {
                 db, topic: "document.ready",
                 payload: [
                     "userId": String(user), "title": "Счёт № 5 «Оптовик» & Co", "number": "A-17", "link": "https://b2b.example.ru/documents/5",
-                    "attachments": "\(sha) счёт-5.pdf",
+                    "attachments": "\(sha) счёт-на-оплату-№5-от-01.02.2030 «Оптовик».pdf",
                 ],
                 idempotencyKey: "document.ready.5")
         }
@@ -70,7 +70,7 @@ struct SMTPDeliveryTests {
         #expect(html.contains(#"href="https://b2b.example.ru/documents/5""#))
         let attachments = try #require(mail["attachments"] as? [[String: Any]])
         #expect(attachments.count == 1)
-        #expect(attachments.first?["filename"] as? String == "счёт-5.pdf")
+        #expect(attachments.first?["filename"] as? String == "счёт-на-оплату-№5-от-01.02.2030 «Оптовик».pdf", "RFC 2231 continuations")
         #expect(attachments.first?["type"] as? String == "application/pdf")
         #expect(attachments.first?["sha256"] as? String == sha, "the attachment arrives byte for byte (dot-stuffing undone)")
         #expect((mail["longestLine"] as? Int ?? 999) <= 78)
@@ -204,19 +204,20 @@ final class LoopbackListener: @unchecked Sendable {
     let port: Int
 
     init() throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(descriptor, 8) == 0 else { throw SinkError("cannot listen on loopback") }
+        guard bound == 0, listen(fd, 8) == 0 else { throw SinkError("cannot listen on loopback") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
+        descriptor = fd
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 

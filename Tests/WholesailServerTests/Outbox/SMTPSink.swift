@@ -52,7 +52,7 @@ final class SMTPSink: @unchecked Sendable {
         }
         let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.hasPrefix("ready "), let port = Int(text.dropFirst(6)) else {
-            process.terminate()
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             throw SinkError("smtp-sink did not start: \(text)")
         }
         self.port = port
@@ -96,7 +96,8 @@ final class SMTPSink: @unchecked Sendable {
     }
 
     deinit {
-        process.terminate()
+        // SIGKILL: the test runner may hand its children a blocked SIGTERM.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }
