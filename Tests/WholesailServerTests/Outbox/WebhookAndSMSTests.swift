@@ -88,7 +88,7 @@ import WholesailTestSupport
 
             // When the receiver answers 400 to the next event, it fails for good.
             try await database.writer.write { db in
-                try Outbox.publish(db, topic: "order.status", payload: ["number": "A-17"], idempotencyKey: "order.status.17.1")
+                try Outbox.publish(db, topic: "order.status", payload: ["number": "A-17"], idempotencyKey: "order.status.17.1", now: clock.now)
             }
             #expect(await dispatcher.runOnce() == 1)
             #expect(try await database.latestOutboxMessages(status: .failed).first?.lastError?.contains("HTTP 400") == true)
