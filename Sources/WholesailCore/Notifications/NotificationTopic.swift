@@ -14,18 +14,22 @@ public enum MailAudience: Sendable, Equatable {
 /// One kind of event the portal tells people about. Adding a topic is one line in `catalog`
 /// plus its templates: `templates/mail/<topic>.en.mustache` and `.ru.mustache` (and
 /// `templates/sms/<topic>.<lang>.mustache` when `sms` is true). Webhooks receive every topic
-/// published, listed here or not.
+/// published, listed here or not, except those marked `webhooks: false`.
 public struct NotificationTopic: Sendable, Equatable {
     public var name: String
     /// Whether an e-mail is sent, and to whom (nil: webhooks only).
     public var mail: MailAudience?
     /// Whether users who opted in get an SMS (to the payload's `userId`).
     public var sms: Bool
+    /// Whether webhooks receive it. Off for events that carry a secret (a set-password link,
+    /// a one-time code): those go to their person only.
+    public var webhooks: Bool
 
-    public init(_ name: String, mail: MailAudience?, sms: Bool = false) {
+    public init(_ name: String, mail: MailAudience?, sms: Bool = false, webhooks: Bool = true) {
         self.name = name
         self.mail = mail
         self.sms = sms
+        self.webhooks = webhooks
     }
 
     /// Every topic with an e-mail or SMS; payload fields are in docs/notifications.md.
@@ -33,9 +37,9 @@ public struct NotificationTopic: Sendable, Equatable {
         .init("account.created", mail: .payload),
         .init("registration.received", mail: .payload),
         .init("registration.new_for_managers", mail: .staff(permission: "customers.serve")),
-        .init("registration.accepted", mail: .payload),
+        .init("registration.accepted", mail: .payload, webhooks: false),
         .init("registration.declined", mail: .payload),
-        .init("password.reset", mail: .payload),
+        .init("password.reset", mail: .payload, webhooks: false),
         .init("counterparty.change_requested", mail: .staff(permission: "customers.serve")),
         .init("counterparty.change_approved", mail: .payload),
         .init("counterparty.change_declined", mail: .payload),
@@ -48,7 +52,7 @@ public struct NotificationTopic: Sendable, Equatable {
         .init("ticket.message", mail: .staff(permission: "requests.handle")),
         .init("ticket.reply", mail: .payload),
         .init("credit.locked", mail: .payload),
-        .init("registration.code", mail: nil, sms: true),
+        .init("registration.code", mail: nil, sms: true, webhooks: false),
         .init("webhook.test", mail: nil),
     ]
 

@@ -139,7 +139,7 @@ public struct MailMessage: Sendable {
         if name.allSatisfy({ $0.isASCII }) {
             return quotedParameter(name) + " " + bare
         }
-        return encodedWords(name) + "\r\n " + bare
+        return encodedWords(name, maxBytes: 45, atSpaces: true) + "\r\n " + bare
     }
 
     /// ASCII text stays as it is; anything else becomes RFC 2047 `=?UTF-8?B?…?=` words, folded.
@@ -149,18 +149,29 @@ public struct MailMessage: Sendable {
         return encodedWords(text)
     }
 
-    /// Encoded words of at most 52 characters (30 bytes each, so that a header line stays under
-    /// 78), split between characters (never inside one), joined by folding whitespace.
-    static func encodedWords(_ text: String) -> String {
+    /// Encoded words of at most `maxBytes` UTF-8 bytes each (30 bytes: 52 characters, so that a
+    /// header line stays under 78), split between characters (never inside one), joined by
+    /// folding whitespace. For display names (`atSpaces`) a split falls after a space of the
+    /// name where there is one, so that decoders that keep the folding whitespace between
+    /// encoded words (Python's address parser does) never cut a word in two.
+    static func encodedWords(_ text: String, maxBytes: Int = 30, atSpaces: Bool = false) -> String {
         var words: [[UInt8]] = []
         var chunk: [UInt8] = []
+        var lastSpaceEnd: Int?
         for character in text {
             let bytes = Array(String(character).utf8)
-            if chunk.count + bytes.count > 30 {
-                words.append(chunk)
-                chunk = []
+            if chunk.count + bytes.count > maxBytes {
+                if atSpaces, let cut = lastSpaceEnd, cut < chunk.count {
+                    words.append(Array(chunk[..<cut]))
+                    chunk = Array(chunk[cut...])
+                } else {
+                    words.append(chunk)
+                    chunk = []
+                }
+                lastSpaceEnd = nil
             }
             chunk += bytes
+            if character == " " { lastSpaceEnd = chunk.count }
         }
         if !chunk.isEmpty { words.append(chunk) }
         return words.map { "=?UTF-8?B?" + Data($0).base64EncodedString() + "?=" }.joined(separator: "\r\n ")

@@ -14,7 +14,8 @@ public enum Outbox {
     /// - an `sms` row when the topic has an SMS and the payload's `userId` opted in and has a
     ///   phone (or the payload carries `smsTo`, a number that asked for this very SMS, and no
     ///   `userId`, as a registration code does);
-    /// - a `webhook` row for every active webhook endpoint subscribed to the topic.
+    /// - a `webhook` row for every active webhook endpoint subscribed to the topic (unless the
+    ///   topic carries a secret: `NotificationTopic.webhooks`).
     ///
     /// `idempotencyKey` names the event (`order.placed.123`): publishing it again is a no-op,
     /// and each delivery carries a key derived from it to its receiver.
@@ -41,6 +42,7 @@ public enum Outbox {
                 try enqueue(db, kind: "sms", topic: topic, payload: smsPayload, idempotencyKey: idempotencyKey + "#sms", now: now)
             }
         }
+        guard entry?.webhooks ?? true else { return }
         let endpoints = try Row.fetchAll(db, sql: "SELECT id, topics FROM webhookEndpoint WHERE active = 1")
         for endpoint in endpoints {
             let patterns = WholesailDatabase.topicPatterns(endpoint["topics"])

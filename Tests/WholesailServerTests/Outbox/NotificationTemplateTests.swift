@@ -102,3 +102,17 @@ import WholesailResources
         #expect(MailAddress(parsing: "not an address") == nil)
     }
 }
+
+@Suite struct DisplayNameEncodingTests {
+    @Test("a long Cyrillic display name is split between its words, never inside one")
+    func splitsAtSpaces() throws {
+        let encoded = MailMessage.encodeAddress(MailAddress("p@example.ru", name: "Петров Дмитрий Андреевич"))
+        let words = encoded.components(separatedBy: "\r\n ").dropLast()
+        let decoded = try words.map { word -> String in
+            #expect(word.count <= 75)
+            return String(decoding: try #require(Data(base64Encoded: String(word.dropFirst(10).dropLast(2)))), as: UTF8.self)
+        }
+        #expect(decoded == ["Петров Дмитрий ", "Андреевич"])
+        #expect(encoded.hasSuffix("\r\n <p@example.ru>"))
+    }
+}

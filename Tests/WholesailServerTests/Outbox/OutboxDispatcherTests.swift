@@ -244,3 +244,17 @@ import WholesailTestSupport
         #expect(row.status == .sent && row.attempts == 1)
     }
 }
+
+@Suite struct OutboxSecretsTests {
+    @Test("events that carry a secret (a reset link) never go to webhooks, even to a '*' endpoint")
+    func secretsStayPrivate() async throws {
+        let database = try TestDatabase.inMemory()
+        _ = try await database.createWebhookEndpoint(name: "All", url: "https://crm.example/hook", topics: "*", format: .json, actor: nil)
+        try await database.writer.write { db in
+            try Outbox.publish(db, topic: "password.reset", payload: ["to": "a@example.com", "link": "https://x/reset/secret"], idempotencyKey: "password.reset.1")
+            try Outbox.publish(db, topic: "registration.received", payload: ["to": "a@example.com"], idempotencyKey: "registration.received.1")
+        }
+        let kinds = try await database.reader.read { try String.fetchAll($0, sql: "SELECT kind || ' ' || topic FROM outbox ORDER BY id") }
+        #expect(kinds == ["email password.reset", "email registration.received", "webhook registration.received"])
+    }
+}
