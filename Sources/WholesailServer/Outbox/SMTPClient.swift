@@ -94,16 +94,22 @@ public struct SMTPClient: Sendable {
         let sniName: String? = Self.isIPAddress(server.host) ? nil : server.host
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(connectTimeout)
-                .connect(host: server.host, port: server.port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        if server.security == .tls, let sslContext {
-                            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: sniName))
-                        }
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connectTimeout(connectTimeout)
+            let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if server.security == .tls, let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: sniName))
                     }
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
+            }
+            if Self.isIPAddress(server.host) {
+                // A numeric address needs no resolver (which runs on a shared thread pool).
+                channel = try await bootstrap.connect(
+                    to: try SocketAddress(ipAddress: server.host, port: server.port), channelInitializer: initializer)
+            } else {
+                channel = try await bootstrap.connect(host: server.host, port: server.port, channelInitializer: initializer)
+            }
         } catch {
             throw DeliveryError.temporary("SMTP connect to \(server.host):\(server.port): \(error)")
         }
