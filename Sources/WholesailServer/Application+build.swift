@@ -36,6 +36,9 @@ public func buildApplication(
                 database: dependencies.database, folder: BackupFolder(path: configuration.resolvedBackupDirectory),
                 interval: .seconds(configuration.backupIntervalMinutes * 60), keep: configuration.backupKeep, logger: logger))
     }
+    if configuration.outbox.dispatcherEnabled {
+        services.append(OutboxDispatcher.make(configuration: configuration, dependencies: dependencies, logger: logger))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Wholesail"),
@@ -96,6 +99,7 @@ func buildRouter(
     DocumentsController(database: dependencies.database, renderer: dependencies.renderer, bills: carts.bills, pricing: dependencies.pricing).mount(on: routes)
     WorkstationController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminPromotionsController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    AdminOutboxController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     return router
 }
 
