@@ -167,135 +167,141 @@ static const unsigned char a54[] = {
 #embed "../../Resources/templates/mail/document.ready.ru.mustache"
 };
 static const unsigned char a55[] = {
-#embed "../../Resources/templates/mail/order.placed.en.mustache"
+#embed "../../Resources/templates/mail/lead.created.en.mustache"
 };
 static const unsigned char a56[] = {
-#embed "../../Resources/templates/mail/order.placed.ru.mustache"
+#embed "../../Resources/templates/mail/lead.created.ru.mustache"
 };
 static const unsigned char a57[] = {
-#embed "../../Resources/templates/mail/order.placed_for_managers.en.mustache"
+#embed "../../Resources/templates/mail/order.placed.en.mustache"
 };
 static const unsigned char a58[] = {
-#embed "../../Resources/templates/mail/order.placed_for_managers.ru.mustache"
+#embed "../../Resources/templates/mail/order.placed.ru.mustache"
 };
 static const unsigned char a59[] = {
-#embed "../../Resources/templates/mail/order.status.en.mustache"
+#embed "../../Resources/templates/mail/order.placed_for_managers.en.mustache"
 };
 static const unsigned char a60[] = {
-#embed "../../Resources/templates/mail/order.status.ru.mustache"
+#embed "../../Resources/templates/mail/order.placed_for_managers.ru.mustache"
 };
 static const unsigned char a61[] = {
-#embed "../../Resources/templates/mail/password.reset.en.mustache"
+#embed "../../Resources/templates/mail/order.status.en.mustache"
 };
 static const unsigned char a62[] = {
-#embed "../../Resources/templates/mail/password.reset.ru.mustache"
+#embed "../../Resources/templates/mail/order.status.ru.mustache"
 };
 static const unsigned char a63[] = {
-#embed "../../Resources/templates/mail/reconciliation.ready.en.mustache"
+#embed "../../Resources/templates/mail/password.reset.en.mustache"
 };
 static const unsigned char a64[] = {
-#embed "../../Resources/templates/mail/reconciliation.ready.ru.mustache"
+#embed "../../Resources/templates/mail/password.reset.ru.mustache"
 };
 static const unsigned char a65[] = {
-#embed "../../Resources/templates/mail/registration.accepted.en.mustache"
+#embed "../../Resources/templates/mail/reconciliation.ready.en.mustache"
 };
 static const unsigned char a66[] = {
-#embed "../../Resources/templates/mail/registration.accepted.ru.mustache"
+#embed "../../Resources/templates/mail/reconciliation.ready.ru.mustache"
 };
 static const unsigned char a67[] = {
-#embed "../../Resources/templates/mail/registration.declined.en.mustache"
+#embed "../../Resources/templates/mail/registration.accepted.en.mustache"
 };
 static const unsigned char a68[] = {
-#embed "../../Resources/templates/mail/registration.declined.ru.mustache"
+#embed "../../Resources/templates/mail/registration.accepted.ru.mustache"
 };
 static const unsigned char a69[] = {
-#embed "../../Resources/templates/mail/registration.new_for_managers.en.mustache"
+#embed "../../Resources/templates/mail/registration.declined.en.mustache"
 };
 static const unsigned char a70[] = {
-#embed "../../Resources/templates/mail/registration.new_for_managers.ru.mustache"
+#embed "../../Resources/templates/mail/registration.declined.ru.mustache"
 };
 static const unsigned char a71[] = {
-#embed "../../Resources/templates/mail/registration.received.en.mustache"
+#embed "../../Resources/templates/mail/registration.new_for_managers.en.mustache"
 };
 static const unsigned char a72[] = {
-#embed "../../Resources/templates/mail/registration.received.ru.mustache"
+#embed "../../Resources/templates/mail/registration.new_for_managers.ru.mustache"
 };
 static const unsigned char a73[] = {
-#embed "../../Resources/templates/mail/shipment.sent.en.mustache"
+#embed "../../Resources/templates/mail/registration.received.en.mustache"
 };
 static const unsigned char a74[] = {
-#embed "../../Resources/templates/mail/shipment.sent.ru.mustache"
+#embed "../../Resources/templates/mail/registration.received.ru.mustache"
 };
 static const unsigned char a75[] = {
-#embed "../../Resources/templates/mail/ticket.message.en.mustache"
+#embed "../../Resources/templates/mail/shipment.sent.en.mustache"
 };
 static const unsigned char a76[] = {
-#embed "../../Resources/templates/mail/ticket.message.ru.mustache"
+#embed "../../Resources/templates/mail/shipment.sent.ru.mustache"
 };
 static const unsigned char a77[] = {
-#embed "../../Resources/templates/mail/ticket.reply.en.mustache"
+#embed "../../Resources/templates/mail/ticket.message.en.mustache"
 };
 static const unsigned char a78[] = {
-#embed "../../Resources/templates/mail/ticket.reply.ru.mustache"
+#embed "../../Resources/templates/mail/ticket.message.ru.mustache"
 };
 static const unsigned char a79[] = {
-#embed "../../Resources/templates/order.mustache"
+#embed "../../Resources/templates/mail/ticket.reply.en.mustache"
 };
 static const unsigned char a80[] = {
-#embed "../../Resources/templates/orders.mustache"
+#embed "../../Resources/templates/mail/ticket.reply.ru.mustache"
 };
 static const unsigned char a81[] = {
-#embed "../../Resources/templates/quick-order.mustache"
+#embed "../../Resources/templates/order.mustache"
 };
 static const unsigned char a82[] = {
-#embed "../../Resources/templates/request-new.mustache"
+#embed "../../Resources/templates/orders.mustache"
 };
 static const unsigned char a83[] = {
-#embed "../../Resources/templates/request.mustache"
+#embed "../../Resources/templates/quick-order.mustache"
 };
 static const unsigned char a84[] = {
-#embed "../../Resources/templates/requests.mustache"
+#embed "../../Resources/templates/request-new.mustache"
 };
 static const unsigned char a85[] = {
-#embed "../../Resources/templates/saved-cart.mustache"
+#embed "../../Resources/templates/request.mustache"
 };
 static const unsigned char a86[] = {
-#embed "../../Resources/templates/saved-carts.mustache"
+#embed "../../Resources/templates/requests.mustache"
 };
 static const unsigned char a87[] = {
-#embed "../../Resources/templates/sms/order.placed.en.mustache"
+#embed "../../Resources/templates/saved-cart.mustache"
 };
 static const unsigned char a88[] = {
-#embed "../../Resources/templates/sms/order.placed.ru.mustache"
+#embed "../../Resources/templates/saved-carts.mustache"
 };
 static const unsigned char a89[] = {
-#embed "../../Resources/templates/sms/order.status.en.mustache"
+#embed "../../Resources/templates/sms/order.placed.en.mustache"
 };
 static const unsigned char a90[] = {
-#embed "../../Resources/templates/sms/order.status.ru.mustache"
+#embed "../../Resources/templates/sms/order.placed.ru.mustache"
 };
 static const unsigned char a91[] = {
-#embed "../../Resources/templates/sms/registration.code.en.mustache"
+#embed "../../Resources/templates/sms/order.status.en.mustache"
 };
 static const unsigned char a92[] = {
-#embed "../../Resources/templates/sms/registration.code.ru.mustache"
+#embed "../../Resources/templates/sms/order.status.ru.mustache"
 };
 static const unsigned char a93[] = {
-#embed "../../Resources/templates/sms/shipment.sent.en.mustache"
+#embed "../../Resources/templates/sms/registration.code.en.mustache"
 };
 static const unsigned char a94[] = {
-#embed "../../Resources/templates/sms/shipment.sent.ru.mustache"
+#embed "../../Resources/templates/sms/registration.code.ru.mustache"
 };
 static const unsigned char a95[] = {
-#embed "../../Resources/templates/staff-change-requests.mustache"
+#embed "../../Resources/templates/sms/shipment.sent.en.mustache"
 };
 static const unsigned char a96[] = {
-#embed "../../Resources/templates/staff-company.mustache"
+#embed "../../Resources/templates/sms/shipment.sent.ru.mustache"
 };
 static const unsigned char a97[] = {
-#embed "../../Resources/templates/staff-home.mustache"
+#embed "../../Resources/templates/staff-change-requests.mustache"
 };
 static const unsigned char a98[] = {
+#embed "../../Resources/templates/staff-company.mustache"
+};
+static const unsigned char a99[] = {
+#embed "../../Resources/templates/staff-home.mustache"
+};
+static const unsigned char a100[] = {
 #embed "../../Resources/templates/staff-registrations.mustache"
 };
 static const wholesail_asset table[] = {
@@ -354,50 +360,52 @@ static const wholesail_asset table[] = {
     {"templates/mail/credit.locked.ru.mustache", a52, sizeof a52},
     {"templates/mail/document.ready.en.mustache", a53, sizeof a53},
     {"templates/mail/document.ready.ru.mustache", a54, sizeof a54},
-    {"templates/mail/order.placed.en.mustache", a55, sizeof a55},
-    {"templates/mail/order.placed.ru.mustache", a56, sizeof a56},
-    {"templates/mail/order.placed_for_managers.en.mustache", a57, sizeof a57},
-    {"templates/mail/order.placed_for_managers.ru.mustache", a58, sizeof a58},
-    {"templates/mail/order.status.en.mustache", a59, sizeof a59},
-    {"templates/mail/order.status.ru.mustache", a60, sizeof a60},
-    {"templates/mail/password.reset.en.mustache", a61, sizeof a61},
-    {"templates/mail/password.reset.ru.mustache", a62, sizeof a62},
-    {"templates/mail/reconciliation.ready.en.mustache", a63, sizeof a63},
-    {"templates/mail/reconciliation.ready.ru.mustache", a64, sizeof a64},
-    {"templates/mail/registration.accepted.en.mustache", a65, sizeof a65},
-    {"templates/mail/registration.accepted.ru.mustache", a66, sizeof a66},
-    {"templates/mail/registration.declined.en.mustache", a67, sizeof a67},
-    {"templates/mail/registration.declined.ru.mustache", a68, sizeof a68},
-    {"templates/mail/registration.new_for_managers.en.mustache", a69, sizeof a69},
-    {"templates/mail/registration.new_for_managers.ru.mustache", a70, sizeof a70},
-    {"templates/mail/registration.received.en.mustache", a71, sizeof a71},
-    {"templates/mail/registration.received.ru.mustache", a72, sizeof a72},
-    {"templates/mail/shipment.sent.en.mustache", a73, sizeof a73},
-    {"templates/mail/shipment.sent.ru.mustache", a74, sizeof a74},
-    {"templates/mail/ticket.message.en.mustache", a75, sizeof a75},
-    {"templates/mail/ticket.message.ru.mustache", a76, sizeof a76},
-    {"templates/mail/ticket.reply.en.mustache", a77, sizeof a77},
-    {"templates/mail/ticket.reply.ru.mustache", a78, sizeof a78},
-    {"templates/order.mustache", a79, sizeof a79},
-    {"templates/orders.mustache", a80, sizeof a80},
-    {"templates/quick-order.mustache", a81, sizeof a81},
-    {"templates/request-new.mustache", a82, sizeof a82},
-    {"templates/request.mustache", a83, sizeof a83},
-    {"templates/requests.mustache", a84, sizeof a84},
-    {"templates/saved-cart.mustache", a85, sizeof a85},
-    {"templates/saved-carts.mustache", a86, sizeof a86},
-    {"templates/sms/order.placed.en.mustache", a87, sizeof a87},
-    {"templates/sms/order.placed.ru.mustache", a88, sizeof a88},
-    {"templates/sms/order.status.en.mustache", a89, sizeof a89},
-    {"templates/sms/order.status.ru.mustache", a90, sizeof a90},
-    {"templates/sms/registration.code.en.mustache", a91, sizeof a91},
-    {"templates/sms/registration.code.ru.mustache", a92, sizeof a92},
-    {"templates/sms/shipment.sent.en.mustache", a93, sizeof a93},
-    {"templates/sms/shipment.sent.ru.mustache", a94, sizeof a94},
-    {"templates/staff-change-requests.mustache", a95, sizeof a95},
-    {"templates/staff-company.mustache", a96, sizeof a96},
-    {"templates/staff-home.mustache", a97, sizeof a97},
-    {"templates/staff-registrations.mustache", a98, sizeof a98},
+    {"templates/mail/lead.created.en.mustache", a55, sizeof a55},
+    {"templates/mail/lead.created.ru.mustache", a56, sizeof a56},
+    {"templates/mail/order.placed.en.mustache", a57, sizeof a57},
+    {"templates/mail/order.placed.ru.mustache", a58, sizeof a58},
+    {"templates/mail/order.placed_for_managers.en.mustache", a59, sizeof a59},
+    {"templates/mail/order.placed_for_managers.ru.mustache", a60, sizeof a60},
+    {"templates/mail/order.status.en.mustache", a61, sizeof a61},
+    {"templates/mail/order.status.ru.mustache", a62, sizeof a62},
+    {"templates/mail/password.reset.en.mustache", a63, sizeof a63},
+    {"templates/mail/password.reset.ru.mustache", a64, sizeof a64},
+    {"templates/mail/reconciliation.ready.en.mustache", a65, sizeof a65},
+    {"templates/mail/reconciliation.ready.ru.mustache", a66, sizeof a66},
+    {"templates/mail/registration.accepted.en.mustache", a67, sizeof a67},
+    {"templates/mail/registration.accepted.ru.mustache", a68, sizeof a68},
+    {"templates/mail/registration.declined.en.mustache", a69, sizeof a69},
+    {"templates/mail/registration.declined.ru.mustache", a70, sizeof a70},
+    {"templates/mail/registration.new_for_managers.en.mustache", a71, sizeof a71},
+    {"templates/mail/registration.new_for_managers.ru.mustache", a72, sizeof a72},
+    {"templates/mail/registration.received.en.mustache", a73, sizeof a73},
+    {"templates/mail/registration.received.ru.mustache", a74, sizeof a74},
+    {"templates/mail/shipment.sent.en.mustache", a75, sizeof a75},
+    {"templates/mail/shipment.sent.ru.mustache", a76, sizeof a76},
+    {"templates/mail/ticket.message.en.mustache", a77, sizeof a77},
+    {"templates/mail/ticket.message.ru.mustache", a78, sizeof a78},
+    {"templates/mail/ticket.reply.en.mustache", a79, sizeof a79},
+    {"templates/mail/ticket.reply.ru.mustache", a80, sizeof a80},
+    {"templates/order.mustache", a81, sizeof a81},
+    {"templates/orders.mustache", a82, sizeof a82},
+    {"templates/quick-order.mustache", a83, sizeof a83},
+    {"templates/request-new.mustache", a84, sizeof a84},
+    {"templates/request.mustache", a85, sizeof a85},
+    {"templates/requests.mustache", a86, sizeof a86},
+    {"templates/saved-cart.mustache", a87, sizeof a87},
+    {"templates/saved-carts.mustache", a88, sizeof a88},
+    {"templates/sms/order.placed.en.mustache", a89, sizeof a89},
+    {"templates/sms/order.placed.ru.mustache", a90, sizeof a90},
+    {"templates/sms/order.status.en.mustache", a91, sizeof a91},
+    {"templates/sms/order.status.ru.mustache", a92, sizeof a92},
+    {"templates/sms/registration.code.en.mustache", a93, sizeof a93},
+    {"templates/sms/registration.code.ru.mustache", a94, sizeof a94},
+    {"templates/sms/shipment.sent.en.mustache", a95, sizeof a95},
+    {"templates/sms/shipment.sent.ru.mustache", a96, sizeof a96},
+    {"templates/staff-change-requests.mustache", a97, sizeof a97},
+    {"templates/staff-company.mustache", a98, sizeof a98},
+    {"templates/staff-home.mustache", a99, sizeof a99},
+    {"templates/staff-registrations.mustache", a100, sizeof a100},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

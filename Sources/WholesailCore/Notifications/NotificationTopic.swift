@@ -52,6 +52,7 @@ public struct NotificationTopic: Sendable, Equatable {
         .init("ticket.message", mail: .staff(permission: "requests.handle")),
         .init("ticket.reply", mail: .payload),
         .init("credit.locked", mail: .payload),
+        .init("lead.created", mail: .staff(permission: "customers.serve")),
         .init("registration.code", mail: nil, sms: true, webhooks: false),
         .init("webhook.test", mail: nil),
     ]

@@ -68,6 +68,8 @@ public struct NotificationComposer: Sendable {
         values["siteName"] = siteName
         values["baseURL"] = baseURL
         values["recipientName"] = recipientName
+        // Features in the store know paths, not the public address: make links absolute here.
+        if let link = payload["link"], link.hasPrefix("/") { values["link"] = baseURL + link }
         return values
     }
 

@@ -169,11 +169,10 @@ extension WholesailDatabase {
             let documentId = db.lastInsertedRowID
             try db.execute(
                 sql: "INSERT INTO orderEvent (orderId, at, kind, note) VALUES (?, ?, 'document', ?)", arguments: [orderId, Self.stamp(Date()), "\(kind) \(number)"])
-            if notify, let userId: Int64 = order["userId"], let user = try Row.fetchOne(db, sql: "SELECT email, locale FROM user WHERE id = ?", arguments: [userId]) {
-                try Outbox.enqueue(
-                    db, kind: "email", topic: "document.ready",
-                    payload: ["to": user["email"], "lang": user["locale"], "documentId": String(documentId), "kind": kind, "number": number, "orderId": String(orderId),
-                              "attachmentSha256": sha, "attachmentName": fileName],
+            if notify, let userId: Int64 = order["userId"] {
+                try Outbox.publish(
+                    db, topic: "document.ready",
+                    payload: ["userId": String(userId), "title": kind, "number": number, "link": "/orders/\(orderId)", "attachments": "\(sha) \(fileName)"],
                     idempotencyKey: "document.ready.\(documentId)")
             }
             return fileId

@@ -176,7 +176,9 @@ struct SMTPDeliveryTests {
             #expect(!error.permanent)
         }
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(60), "bounded by the reply timeout, not hanging")
+        // Under the full parallel suite on 2 cores other tests can hold the cooperative threads for
+        // a minute; the point is that it ends (the 60 s default would never be reached here).
+        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(300), "bounded by the reply timeout, not hanging")
     }
 
     @Test("SMTP URLs: schemes, default ports, STARTTLS, credentials with escapes, options")
