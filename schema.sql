@@ -422,7 +422,7 @@ CREATE TABLE outbox (
     lastError TEXT,
     createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
     sentAt TEXT
-) STRICT;
+, webhookEndpointId INTEGER REFERENCES webhookEndpoint(id) ON DELETE CASCADE, lastAttemptAt TEXT) STRICT;
 
 CREATE TABLE passwordReset (
     id INTEGER PRIMARY KEY,
@@ -889,6 +889,20 @@ CREATE TABLE warehouse (
     active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
 ) STRICT;
 
+CREATE TABLE webhookEndpoint (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '' CHECK (length(name) <= 200),
+    url TEXT NOT NULL CHECK ((url LIKE 'http://%' OR url LIKE 'https://%') AND length(url) <= 2000),
+    -- HMAC-SHA256 key of the X-Wholesail-Signature header.
+    secret TEXT NOT NULL CHECK (length(secret) >= 16),
+    -- Comma-separated topics; '*' is every topic, 'order.*' every topic under order.
+    topics TEXT NOT NULL DEFAULT '*',
+    -- 'json': the event as JSON; 'bitrix24': a lead through a Bitrix24 incoming-webhook URL.
+    format TEXT NOT NULL DEFAULT 'json' CHECK (format IN ('json', 'bitrix24')),
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+) STRICT;
+
 CREATE INDEX agreementPrice_product ON agreementPrice(productId);
 
 CREATE INDEX agreementPrice_unit ON agreementPrice(unitId);
@@ -1035,7 +1049,11 @@ CREATE INDEX orderLine_unit ON orderLine(unitId);
 
 CREATE INDEX orderLine_warehouse ON orderLine(warehouseId);
 
+CREATE INDEX outbox_created ON outbox(createdAt);
+
 CREATE INDEX outbox_due ON outbox(status, nextAttemptAt);
+
+CREATE INDEX outbox_webhookEndpoint ON outbox(webhookEndpointId) WHERE webhookEndpointId IS NOT NULL;
 
 CREATE INDEX passwordReset_user ON passwordReset(userId);
 

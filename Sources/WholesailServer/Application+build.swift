@@ -36,6 +36,9 @@ public func buildApplication(
                 database: dependencies.database, folder: BackupFolder(path: configuration.resolvedBackupDirectory),
                 interval: .seconds(configuration.backupIntervalMinutes * 60), keep: configuration.backupKeep, logger: logger))
     }
+    if configuration.outbox.dispatcherEnabled {
+        services.append(OutboxDispatcher.make(configuration: configuration, dependencies: dependencies, logger: logger))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Wholesail"),
@@ -91,9 +94,12 @@ func buildRouter(
     CartPagesController(database: dependencies.database, renderer: dependencies.renderer, carts: carts).mount(on: routes)
     OrderPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     OrderingAPIController(database: dependencies.database, carts: carts).mount(on: routes)
+    AccountAPIController(database: dependencies.database).mount(on: routes)
     RequestsPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
-    DocumentsController(database: dependencies.database).mount(on: routes)
+    DocumentsController(database: dependencies.database, renderer: dependencies.renderer, bills: carts.bills, pricing: dependencies.pricing).mount(on: routes)
+    WorkstationController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminPromotionsController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    AdminOutboxController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     return router
 }
 

@@ -22,6 +22,8 @@ public struct WholesailConfiguration: Sendable {
     public var backupIntervalMinutes: Int = 0
     /// How many scheduled backups to keep.
     public var backupKeep: Int = 7
+    /// Notification channels and the dispatcher (SMS gateway, attempts; see OutboxConfiguration).
+    public var outbox = OutboxConfiguration()
 
     /// The backup folder in effect.
     public var resolvedBackupDirectory: String {
@@ -77,5 +79,5 @@ public struct WholesailConfiguration: Sendable {
         ("WHOLESAIL_BACKUP_DIR", "folder of backups made by the portal (default: backups/ beside the database)"),
         ("WHOLESAIL_BACKUP_INTERVAL", "minutes between scheduled backups (0: off, the default)"),
         ("WHOLESAIL_BACKUP_KEEP", "scheduled backups to keep (default 7)"),
-    ]
+    ] + OutboxConfiguration.environmentKeys
 }

@@ -150,7 +150,7 @@ def test_buyer_orders_cable_from_search_to_bill(browser, tmp_path):
         assert line_sku in summary
     shown_total = money(re.search(t("cart.total") + r":\s*([^\n]+?)\s+" + re.escape(t("cart.vat_included")), summary).group(1))
     assert shown_total == pytest.approx(total)
-    browser.fill(t("field.comment"), "Заберём сами, браузерный тест")
+    browser.fill(t("field.comment"), "Заберём в пятницу после 14:00")
     browser.press(browser.button(t("checkout.place"), browser.main))
     browser.see(t("orders.placed"))
     number = browser.h1()
@@ -160,7 +160,7 @@ def test_buyer_orders_cable_from_search_to_bill(browser, tmp_path):
     assert t("checkout.method_pickup") in order_text or "ickup" in order_text
     for line_sku in lines:
         assert line_sku in order_text
-    assert "Заберём сами, браузерный тест" in order_text
+    assert "Заберём в пятницу после 14:00" in order_text
     order_total = money(re.search(t("cart.total") + r":\s*([^\n]+?)\s+" + re.escape(t("cart.vat_included")), order_text).group(1))
     assert order_total == pytest.approx(total)
 

@@ -35,6 +35,10 @@ PAGES = [
     ("order", "buyer_admin", "first order"),
     ("account", "buyer_admin", "/account"),
     ("company-users", "buyer_admin", "/company/users"),
+    ("documents", "buyer_admin", "/documents"),
+    ("finance", "buyer_admin", "/finance"),
+    ("workstation", "manager", "/staff"),
+    ("staff-company", "manager", "first served company"),
     ("registrations", "manager", "/staff/registrations"),
     ("pricing", "admin", "/admin/pricing"),
 ]
@@ -82,6 +86,7 @@ class Sessions:
                 "first category": ("/catalog", "main .tree a"),
                 "first product": ("/search?q=кабель", "main .card a.name"),
                 "first order": ("/orders", "main table tbody a"),
+                "first served company": ("/staff", "main a[href^='/staff/companies/']"),
             }[where]
             browser.go(source)
             self.paths[where] = browser.one(css).get_attribute("href")

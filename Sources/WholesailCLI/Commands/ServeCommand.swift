@@ -17,7 +17,9 @@ struct ServeCommand: AsyncParsableCommand {
     var demo = false
 
     func run() async throws {
-        let configuration = try resolvedConfiguration()
+        var configuration = try resolvedConfiguration()
+        // The demo without a mail server shows its e-mails in the log instead of queueing them.
+        configuration.outbox.logMailWithoutSMTP = Environment.flag(demo, "WHOLESAIL_DEMO")
         bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
         let logger = Logger(label: "wholesail")
 
@@ -58,6 +60,11 @@ struct ServeCommand: AsyncParsableCommand {
             guard let raw = env[key], !raw.isEmpty else { continue }
             guard let value = Int(raw), value >= minimum else { throw CLIError("invalid \(key) \(raw): expected a whole number from \(minimum)") }
             if key == "WHOLESAIL_BACKUP_INTERVAL" { configuration.backupIntervalMinutes = value } else { configuration.backupKeep = value }
+        }
+        do {
+            try configuration.outbox.read(environment: env)
+        } catch {
+            throw CLIError("\(error)")
         }
         if let level = env["WHOLESAIL_LOG_LEVEL"], !level.isEmpty {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {

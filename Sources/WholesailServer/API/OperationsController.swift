@@ -26,8 +26,15 @@ struct OperationsController {
         } catch {
             problem = "database unavailable"
         }
-        let body: [String: String] = problem.map { ["status": "unavailable", "reason": $0] } ?? ["status": "ok"]
-        let data = try JSONEncoder().encode(body)
+        var body: [String: Any] = problem.map { ["status": "unavailable", "reason": $0] } ?? ["status": "ok"]
+        // The outbox is reported, not judged: a late e-mail does not make the portal unhealthy.
+        if problem == nil, let stats = try? await database.outboxStats() {
+            body["outbox"] = [
+                "lagSeconds": Int(stats.lagSeconds.rounded()), "pending": stats.count(.pending) + stats.count(.sending),
+                "failed": stats.count(.failed),
+            ]
+        }
+        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
         return Response(
             status: problem == nil ? .ok : .serviceUnavailable,
             headers: [.contentType: "application/json", .cacheControl: "no-store"],
@@ -35,6 +42,9 @@ struct OperationsController {
     }
 
     @Sendable func prometheus(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        if let stats = try? await database.outboxStats() {
+            OutboxMetrics(registry: metrics).update(stats)
+        }
         var buffer = [UInt8]()
         buffer.reserveCapacity(16 * 1024)
         metrics.emit(into: &buffer)

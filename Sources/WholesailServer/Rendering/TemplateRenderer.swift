@@ -89,6 +89,7 @@ public struct TemplateRenderer: Sendable {
             page["actingAs"] = principal.impersonatorId != nil
             page["canOrder"] = principal.permissions.contains("orders.place")
             page["canRequest"] = principal.permissions.contains("requests.create")
+            page["canDocuments"] = principal.permissions.contains("documents.view") && !principal.memberOf.isEmpty
         }
         if page["title"] == nil { page["title"] = localizer["site.name"] }
         let html = library.render(page, withTemplate: template) ?? ""

@@ -7,6 +7,7 @@ import WholesailStore
 struct CartService: Sendable {
     let database: WholesailDatabase
     let pricing: PricingService
+    var bills: BillService { BillService(database: database) }
 
     struct View: Sendable {
         var cart: CartRecord
@@ -67,6 +68,11 @@ struct CartService: Sendable {
                 userId: principal.userId, actingUserId: principal.impersonatorId, form: form, cartVersion: version, priced: priced,
                 promocodeId: promocodeId, idempotencyKey: idempotencyKey, source: principal.impersonatorId != nil ? "manager" : source,
                 creditOverride: creditOverride))
+        // The bill is made at once (a few milliseconds) so the buyer can download it from the order
+        // page; a failure here never undoes the order: the bill is made again on request.
+        if !placed.repeated {
+            for id in [placed.id] + placed.splitOrderIds { _ = try? await bills.ensureBill(orderId: id) }
+        }
         return placed
     }
 }

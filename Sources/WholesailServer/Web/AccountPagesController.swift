@@ -124,6 +124,7 @@ struct AccountPagesController {
     ) async throws -> HTML {
         let principal = try context.requireSignedIn()
         let profile = try await database.userProfile(id: principal.userId)
+        let sms = try await database.smsPreference(userId: principal.userId)
         let t = renderer.localizer(context.language)
         let companies = try await database.memberships(userId: principal.userId)
         let roleNames = try await database.roleNames(codes: principal.roles, russian: context.language == .ru)
@@ -139,10 +140,11 @@ struct AccountPagesController {
                 "canManageUsers": principal.permissions.contains("users.manage_company") && !companies.isEmpty,
                 "switched": request.uri.queryParameters["switched"] != nil,
                 "saved": request.uri.queryParameters["saved"] != nil,
-                "profile": ["fullName": profile?.fullName ?? "", "phone": profile?.phone ?? "", "ru": profile?.locale == "ru", "en": profile?.locale == "en"],
+                "profile": ["fullName": profile?.fullName ?? "", "phone": profile?.phone ?? "", "ru": profile?.locale == "ru", "en": profile?.locale == "en", "smsOptIn": sms.optIn],
                 "errors": errors,
                 "isStaff": principal.permissions.contains("customers.serve"),
                 "isAdmin": principal.permissions.contains("admin.users"),
+                "canSeeOutbox": principal.permissions.contains("admin.outbox"),
                 "isEditor": principal.permissions.contains("content.edit"),
             ], request: request, context: context, status: status)
     }
@@ -152,7 +154,7 @@ struct AccountPagesController {
         do {
             try await database.updateProfile(
                 userId: principal.userId, fullName: context.form["fullName"] ?? "", phone: context.form["phone"] ?? "",
-                locale: context.form["locale"] ?? "ru")
+                locale: context.form["locale"] ?? "ru", smsOptIn: context.form["smsOptIn"] == "1")
         } catch let error as ValidationError {
             let t = renderer.localizer(context.language)
             return try await renderAccount(

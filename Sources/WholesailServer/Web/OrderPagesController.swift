@@ -138,7 +138,7 @@ struct OrderPagesController {
                 "linked": order.linkedOrders.map { ["id": $0.id, "number": $0.number] as [String: Any] }, "hasLinked": !order.linkedOrders.isEmpty,
                 "canCancel": order.summary.status.allowsCancel && principal.permissions.contains("orders.place"),
                 "canRepeat": principal.permissions.contains("orders.place") && !principal.isStaff,
-                "isStaff": isStaff,
+                "isStaff": isStaff, "canBill": principal.permissions.contains("documents.view") && order.summary.source != "offline",
                 "statuses": statuses.map { ["code": $0.code, "name": statusName($0), "selected": $0.id == order.summary.status.id] as [String: Any] },
             ], request: request, context: context)
     }

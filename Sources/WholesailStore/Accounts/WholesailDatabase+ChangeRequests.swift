@@ -62,8 +62,8 @@ extension WholesailDatabase {
                 sql: "INSERT INTO counterpartyChangeRequest (counterpartyId, requestedBy, changes, fileId, createdAt) VALUES (?, ?, ?, ?, ?)",
                 arguments: [counterpartyId, actor.userId, changesJSON, fileId, Self.stamp(now)])
             let id = db.lastInsertedRowID
-            try Outbox.enqueue(
-                db, kind: "email", topic: "counterparty.change_requested", payload: ["counterparty": String(counterpartyId), "request": String(id)],
+            try Outbox.publish(
+                db, topic: "counterparty.change_requested", payload: ["counterparty": String(counterpartyId), "request": String(id)],
                 idempotencyKey: "counterparty.change_requested.\(id)", now: now)
             try Self.audit(
                 db, actor: actor.impersonatorId ?? actor.userId, actingAs: actor.impersonatorId == nil ? nil : actor.userId,
@@ -121,8 +121,8 @@ extension WholesailDatabase {
                 sql: "UPDATE counterpartyChangeRequest SET status = ?, decidedBy = ?, decidedAt = ?, comment = ? WHERE id = ?",
                 arguments: [approve ? "approved" : "declined", actor.userId, at, String(comment.prefix(1000)), id])
             let email = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [row["requestedBy"] as Int64]) ?? ""
-            try Outbox.enqueue(
-                db, kind: "email", topic: approve ? "counterparty.change_approved" : "counterparty.change_declined",
+            try Outbox.publish(
+                db, topic: approve ? "counterparty.change_approved" : "counterparty.change_declined",
                 payload: ["to": email, "comment": comment], idempotencyKey: "counterparty.change_decided.\(id)", now: now)
             try Self.audit(
                 db, actor: actor.userId, action: approve ? "counterparty.change_approve" : "counterparty.change_decline",

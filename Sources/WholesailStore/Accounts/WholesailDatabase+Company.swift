@@ -124,8 +124,8 @@ extension WholesailDatabase {
                 db, actor: actor.impersonatorId ?? actor.userId, actingAs: actor.impersonatorId == nil ? nil : actor.userId,
                 action: "user.create", objectType: "user", objectId: String(userId), details: ["role": role, "counterparty": String(counterpartyId)],
                 now: now)
-            try Outbox.enqueue(
-                db, kind: "email", topic: "account.created", payload: ["to": email, "name": fullName], idempotencyKey: "account.created.\(userId)", now: now)
+            try Outbox.publish(
+                db, topic: "account.created", payload: ["to": email, "name": fullName, "userId": String(userId)], idempotencyKey: "account.created.\(userId)", now: now)
             return userId
         }
     }

@@ -70,12 +70,12 @@ extension WholesailDatabase {
                     form.phone.trimmingCharacters(in: .whitespaces), form.comment, at, RegistrationForm.consentVersion, ip, at,
                 ])
             let id = db.lastInsertedRowID
-            try Outbox.enqueue(
-                db, kind: "email", topic: "registration.received",
+            try Outbox.publish(
+                db, topic: "registration.received",
                 payload: ["to": form.email, "company": form.companyName, "name": form.contactName, "requestId": String(id)],
                 idempotencyKey: "registration.received.\(id)", now: now)
-            try Outbox.enqueue(
-                db, kind: "email", topic: "registration.new_for_managers",
+            try Outbox.publish(
+                db, topic: "registration.new_for_managers",
                 payload: ["company": form.companyName, "inn": form.inn, "requestId": String(id)],
                 idempotencyKey: "registration.managers.\(id)", now: now)
             return id
@@ -95,9 +95,9 @@ extension WholesailDatabase {
             try db.execute(
                 sql: "INSERT INTO passwordReset (tokenHash, userId, createdAt, expiresAt) VALUES (?, ?, ?, ?)",
                 arguments: [Self.tokenHash(token), userId, at, Self.stamp(now.addingTimeInterval(3600))])
-            try Outbox.enqueue(
-                db, kind: "email", topic: "password.reset",
-                payload: ["to": email, "link": "\(baseURL)/password/reset/\(token)"],
+            try Outbox.publish(
+                db, topic: "password.reset",
+                payload: ["to": email, "userId": String(userId), "link": "\(baseURL)/password/reset/\(token)"],
                 idempotencyKey: "password.reset.\(db.lastInsertedRowID)", now: now)
             try db.execute(
                 sql: "INSERT INTO auditLog (at, actorUserId, action, objectType, objectId) VALUES (?, ?, 'auth.password_reset_requested', 'user', ?)",
@@ -214,9 +214,9 @@ extension WholesailDatabase {
             try db.execute(
                 sql: "INSERT INTO passwordReset (tokenHash, userId, createdAt, expiresAt) VALUES (?, ?, ?, ?)",
                 arguments: [Self.tokenHash(token), userId, at, Self.stamp(now.addingTimeInterval(7 * 24 * 3600))])
-            try Outbox.enqueue(
-                db, kind: "email", topic: "registration.accepted",
-                payload: ["to": email, "name": request["contactName"] as String, "link": "\(baseURL)/password/reset/\(token)"],
+            try Outbox.publish(
+                db, topic: "registration.accepted",
+                payload: ["to": email, "userId": String(userId), "name": request["contactName"] as String, "link": "\(baseURL)/password/reset/\(token)"],
                 idempotencyKey: "registration.accepted.\(id)", now: now)
             try Self.audit(
                 db, actor: actor.userId, action: "registration.accept", objectType: "registrationRequest", objectId: String(id),
@@ -238,15 +238,15 @@ extension WholesailDatabase {
             try db.execute(
                 sql: "UPDATE registrationRequest SET status = 'declined', declineReason = ?, decidedBy = ?, decidedAt = ? WHERE id = ?",
                 arguments: [reason, actor.userId, at, id])
-            try Outbox.enqueue(
-                db, kind: "email", topic: "registration.declined", payload: ["to": email, "reason": reason],
+            try Outbox.publish(
+                db, topic: "registration.declined", payload: ["to": email, "reason": reason],
                 idempotencyKey: "registration.declined.\(id)", now: now)
             try Self.audit(db, actor: actor.userId, action: "registration.decline", objectType: "registrationRequest", objectId: String(id), now: now)
         }
     }
 
     /// A user edits their own name, phone and language.
-    public func updateProfile(userId: Int64, fullName: String, phone: String, locale: String) async throws {
+    public func updateProfile(userId: Int64, fullName: String, phone: String, locale: String, smsOptIn: Bool? = nil) async throws {
         var fields: [String: ValidationError.FieldIssue] = [:]
         if fullName.trimmingCharacters(in: .whitespaces).isEmpty { fields["fullName"] = .init(code: "field.required", message: "This field is required.") }
         if fullName.count > 200 { fields["fullName"] = .init(code: "field.too_long", message: "This is too long.") }
@@ -260,8 +260,8 @@ extension WholesailDatabase {
         if !fields.isEmpty { throw ValidationError(fields: fields) }
         try await writer.write { db in
             try db.execute(
-                sql: "UPDATE user SET fullName = ?, phone = ?, locale = ? WHERE id = ?",
-                arguments: [fullName.trimmingCharacters(in: .whitespaces), phone.isEmpty ? nil : phone, locale, userId])
+                sql: "UPDATE user SET fullName = ?, phone = ?, locale = ?, smsOptIn = coalesce(?, smsOptIn) WHERE id = ?",
+                arguments: [fullName.trimmingCharacters(in: .whitespaces), phone.isEmpty ? nil : phone, locale, smsOptIn.map { $0 ? 1 : 0 }, userId])
         }
     }
 }

@@ -50,19 +50,10 @@ extension WholesailDatabase {
                     Self.stamp(now),
                 ])
             let id = db.lastInsertedRowID
-            let staff = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT DISTINCT u.email, u.locale FROM user u JOIN userRole ur ON ur.userId = u.id JOIN role r ON r.id = ur.roleId
-                    WHERE r.code IN ('manager', 'executive') AND u.status = 'active'
-                    """)
-            for person in staff {
-                try Outbox.enqueue(
-                    db, kind: "email", topic: "lead.created",
-                    payload: ["to": person["email"], "lang": person["locale"], "leadId": String(id), "phone": form.phone, "email": form.email,
-                              "name": form.name, "request": String(form.text.prefix(2000))],
-                    idempotencyKey: "lead.\(id).\(person["email"] as String)")
-            }
+            try Outbox.publish(
+                db, topic: "lead.created",
+                payload: ["leadId": String(id), "phone": form.phone, "email": form.email, "name": form.name, "request": String(form.text.prefix(2000))],
+                idempotencyKey: "lead.\(id)")
             return id
         }
     }

@@ -364,7 +364,8 @@ extension WholesailDatabase {
             sql: "INSERT INTO orderEvent (orderId, at, userId, kind, statusId, note) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [orderId, at, actor, status.code == "cancelled" ? "cancelled" : "status", status.id, note])
         if status.isFinal || !status.isActive { try releaseReservations(db, orderId: orderId, at: at) }
-        try enqueueOrderNotifications(db, orderId: orderId, topic: "order.status", key: "order.status.\(orderId).\(status.code).\(at)")
+        try enqueueOrderNotifications(
+            db, orderId: orderId, topic: "order.status", key: "order.status.\(orderId).\(status.code).\(at)", extra: ["comment": note ?? ""])
     }
 
     /// The buyer cancels an order whose status allows it.

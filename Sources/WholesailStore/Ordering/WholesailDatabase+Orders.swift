@@ -516,45 +516,30 @@ extension WholesailDatabase {
         }
     }
 
-    /// Queues the e-mails about an order: to the buyer who placed it and to the company's managers.
+    /// Publishes an order event: to the buyer who placed it (e-mail, SMS if opted in, webhooks)
+    /// and, for a new order, to the company's managers.
     static func enqueueOrderNotifications(_ db: Database, orderId: Int64, topic: String, key: String, extra: [String: String] = [:]) throws {
         guard let order = try Row.fetchOne(
             db,
             sql: """
-                SELECT o.id, o.number, o.totalMinor, o.currency, o.counterpartyId, c.name AS company, s.nameEn, s.nameRu, u.email, u.fullName, u.locale
-                FROM customerOrder o JOIN counterparty c ON c.id = o.counterpartyId JOIN orderStatus s ON s.id = o.statusId
-                LEFT JOIN user u ON u.id = o.userId WHERE o.id = ?
+                SELECT o.id, o.number, o.totalMinor, o.currency, o.counterpartyId, o.userId, c.name AS company, s.nameEn, s.nameRu
+                FROM customerOrder o JOIN counterparty c ON c.id = o.counterpartyId JOIN orderStatus s ON s.id = o.statusId WHERE o.id = ?
                 """,
             arguments: [orderId])
         else { return }
         var payload: [String: String] = [
             "orderId": String(orderId), "number": order["number"], "company": order["company"],
-            "total": Money(minorUnits: order["totalMinor"], currency: order["currency"]).decimalString, "currency": order["currency"],
-            "statusEn": order["nameEn"], "statusRu": order["nameRu"],
+            "total": Money(minorUnits: order["totalMinor"], currency: order["currency"]).decimalString + " " + (order["currency"] as String),
+            "statusEn": order["nameEn"], "statusRu": order["nameRu"], "link": "/orders/\(orderId)",
         ]
         payload.merge(extra) { $1 }
-        if let email: String = order["email"] {
-            var toBuyer = payload
-            toBuyer["to"] = email
-            toBuyer["name"] = order["fullName"]
-            toBuyer["lang"] = order["locale"]
-            try Outbox.enqueue(db, kind: "email", topic: topic, payload: toBuyer, idempotencyKey: "\(key).buyer")
+        if let userId: Int64 = order["userId"] { payload["userId"] = String(userId) }
+        try Outbox.publish(db, topic: topic, payload: payload, idempotencyKey: key)
+        if topic == "order.placed" {
+            var staff = payload
+            staff["userId"] = nil
+            staff["counterpartyId"] = String(order["counterpartyId"] as Int64)
+            try Outbox.publish(db, topic: "order.placed_for_managers", payload: staff, idempotencyKey: "\(key).managers")
         }
-        let managers = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT DISTINCT u.email, u.fullName, u.locale FROM managerAssignment m JOIN user u ON u.id = m.userId
-                WHERE u.status = 'active' AND (m.counterpartyId = ?1 OR m.holdingId = (SELECT holdingId FROM counterparty WHERE id = ?1))
-                """,
-            arguments: [order["counterpartyId"] as Int64])
-        for manager in managers {
-            var toManager = payload
-            toManager["to"] = manager["email"]
-            toManager["name"] = manager["fullName"]
-            toManager["lang"] = manager["locale"]
-            toManager["audience"] = "manager"
-            try Outbox.enqueue(db, kind: "email", topic: topic, payload: toManager, idempotencyKey: "\(key).manager.\(manager["email"] as String)")
-        }
-        try Outbox.enqueue(db, kind: "webhook", topic: topic, payload: payload, idempotencyKey: "\(key).webhook")
     }
 }

@@ -5,7 +5,7 @@ import WholesailCore
 /// A request a buyer files from the personal account: a complaint about an order, a free-form
 /// message, a return, a request for documents or for more content about a product.
 public struct TicketForm: Sendable {
-    public enum Kind: String, Sendable, CaseIterable { case complaint, message, `return`, documents, content }
+    public enum Kind: String, Sendable, CaseIterable { case complaint, message, `return`, documents, content, reconciliation }
 
     public struct ReturnLine: Sendable, Equatable {
         public var orderLineId: Int64
@@ -163,7 +163,7 @@ extension WholesailDatabase {
                 ])
             let ticketId = db.lastInsertedRowID
             try Self.addMessage(db, ticketId: ticketId, userId: form.userId, body: form.body, attachments: form.attachments, at: at)
-            try Self.enqueueTicketNotice(db, ticketId: ticketId, topic: "ticket.created", toStaff: true, at: at)
+            try Self.enqueueTicketNotice(db, ticketId: ticketId, topic: "ticket.message", toStaff: true, at: at)
             return ticketId
         }
     }
@@ -186,19 +186,26 @@ extension WholesailDatabase {
         guard let row = try Row.fetchOne(
             db,
             sql: """
-                SELECT t.subject, t.kind, c.name AS company, a.email AS staffEmail, a.locale AS staffLocale, u.email AS buyerEmail, u.locale AS buyerLocale
-                FROM ticket t JOIN counterparty c ON c.id = t.counterpartyId LEFT JOIN user a ON a.id = t.assignedTo LEFT JOIN user u ON u.id = t.userId
-                WHERE t.id = ?
+                SELECT t.subject, t.counterpartyId, t.userId, t.assignedTo, c.name AS company,
+                    (SELECT m.body FROM ticketMessage m WHERE m.ticketId = t.id ORDER BY m.id DESC LIMIT 1) AS text,
+                    (SELECT u.fullName FROM ticketMessage m JOIN user u ON u.id = m.userId WHERE m.ticketId = t.id ORDER BY m.id DESC LIMIT 1) AS author
+                FROM ticket t JOIN counterparty c ON c.id = t.counterpartyId WHERE t.id = ?
                 """,
             arguments: [ticketId])
         else { return }
-        let to: String? = toStaff ? row["staffEmail"] : row["buyerEmail"]
-        guard let to else { return }
-        try Outbox.enqueue(
-            db, kind: "email", topic: topic,
-            payload: ["to": to, "lang": (toStaff ? row["staffLocale"] : row["buyerLocale"]) ?? "ru", "ticketId": String(ticketId), "subject": row["subject"],
-                      "kind": row["kind"], "company": row["company"]],
-            idempotencyKey: "\(topic).\(ticketId).\(at)")
+        var payload: [String: String] = [
+            "ticketId": String(ticketId), "subject": row["subject"], "company": row["company"], "text": String((row["text"] as String? ?? "").prefix(2000)),
+            "author": row["author"] ?? "",
+        ]
+        if toStaff {
+            payload["counterpartyId"] = String(row["counterpartyId"] as Int64)
+            payload["link"] = "/staff/requests/\(ticketId)"
+            try Outbox.publish(db, topic: "ticket.message", payload: payload, idempotencyKey: "ticket.message.\(ticketId).\(at)")
+        } else if let userId: Int64 = row["userId"] {
+            payload["userId"] = String(userId)
+            payload["link"] = "/requests/\(ticketId)"
+            try Outbox.publish(db, topic: "ticket.reply", payload: payload, idempotencyKey: "ticket.reply.\(ticketId).\(at)")
+        }
     }
 
     public func tickets(counterparties: Set<Int64>?, assignedTo: Int64? = nil, openOnly: Bool = false, limit: Int = 200) async throws -> [TicketSummary] {
