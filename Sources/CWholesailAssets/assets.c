@@ -11,177 +11,189 @@ static const unsigned char a2[] = {
 #embed "../../Resources/migrations/0001_initial.sql"
 };
 static const unsigned char a3[] = {
-#embed "../../Resources/static/favicon.svg"
+#embed "../../Resources/migrations/0003_import.sql"
 };
 static const unsigned char a4[] = {
-#embed "../../Resources/static/wholesail.css"
+#embed "../../Resources/static/favicon.svg"
 };
 static const unsigned char a5[] = {
-#embed "../../Resources/static/wholesail.js"
+#embed "../../Resources/static/wholesail.css"
 };
 static const unsigned char a6[] = {
-#embed "../../Resources/templates/_card.mustache"
+#embed "../../Resources/static/wholesail.js"
 };
 static const unsigned char a7[] = {
-#embed "../../Resources/templates/_pager.mustache"
+#embed "../../Resources/templates/_card.mustache"
 };
 static const unsigned char a8[] = {
-#embed "../../Resources/templates/account-forgot.mustache"
+#embed "../../Resources/templates/_pager.mustache"
 };
 static const unsigned char a9[] = {
-#embed "../../Resources/templates/account-login.mustache"
+#embed "../../Resources/templates/account-forgot.mustache"
 };
 static const unsigned char a10[] = {
-#embed "../../Resources/templates/account-message.mustache"
+#embed "../../Resources/templates/account-login.mustache"
 };
 static const unsigned char a11[] = {
-#embed "../../Resources/templates/account-profile.mustache"
+#embed "../../Resources/templates/account-message.mustache"
 };
 static const unsigned char a12[] = {
-#embed "../../Resources/templates/account-register.mustache"
+#embed "../../Resources/templates/account-profile.mustache"
 };
 static const unsigned char a13[] = {
-#embed "../../Resources/templates/account-reset.mustache"
+#embed "../../Resources/templates/account-register.mustache"
 };
 static const unsigned char a14[] = {
-#embed "../../Resources/templates/admin-backups.mustache"
+#embed "../../Resources/templates/account-reset.mustache"
 };
 static const unsigned char a15[] = {
-#embed "../../Resources/templates/admin-ordering.mustache"
+#embed "../../Resources/templates/admin-backups.mustache"
 };
 static const unsigned char a16[] = {
-#embed "../../Resources/templates/admin-pricing.mustache"
+#embed "../../Resources/templates/admin-import-job.mustache"
 };
 static const unsigned char a17[] = {
-#embed "../../Resources/templates/admin-promotions.mustache"
+#embed "../../Resources/templates/admin-import.mustache"
 };
 static const unsigned char a18[] = {
-#embed "../../Resources/templates/admin-roles.mustache"
+#embed "../../Resources/templates/admin-ordering.mustache"
 };
 static const unsigned char a19[] = {
-#embed "../../Resources/templates/admin-users.mustache"
+#embed "../../Resources/templates/admin-pricing.mustache"
 };
 static const unsigned char a20[] = {
-#embed "../../Resources/templates/cart-guest.mustache"
+#embed "../../Resources/templates/admin-promotions.mustache"
 };
 static const unsigned char a21[] = {
-#embed "../../Resources/templates/cart.mustache"
+#embed "../../Resources/templates/admin-roles.mustache"
 };
 static const unsigned char a22[] = {
-#embed "../../Resources/templates/catalog-favorites.mustache"
+#embed "../../Resources/templates/admin-users.mustache"
 };
 static const unsigned char a23[] = {
-#embed "../../Resources/templates/catalog-index.mustache"
+#embed "../../Resources/templates/cart-guest.mustache"
 };
 static const unsigned char a24[] = {
-#embed "../../Resources/templates/catalog-list.mustache"
+#embed "../../Resources/templates/cart.mustache"
 };
 static const unsigned char a25[] = {
-#embed "../../Resources/templates/catalog-product.mustache"
+#embed "../../Resources/templates/catalog-favorites.mustache"
 };
 static const unsigned char a26[] = {
-#embed "../../Resources/templates/checkout.mustache"
+#embed "../../Resources/templates/catalog-index.mustache"
 };
 static const unsigned char a27[] = {
-#embed "../../Resources/templates/company-addresses.mustache"
+#embed "../../Resources/templates/catalog-list.mustache"
 };
 static const unsigned char a28[] = {
-#embed "../../Resources/templates/company-change.mustache"
+#embed "../../Resources/templates/catalog-product.mustache"
 };
 static const unsigned char a29[] = {
-#embed "../../Resources/templates/company-users.mustache"
+#embed "../../Resources/templates/checkout.mustache"
 };
 static const unsigned char a30[] = {
-#embed "../../Resources/templates/editor-groups.mustache"
+#embed "../../Resources/templates/company-addresses.mustache"
 };
 static const unsigned char a31[] = {
-#embed "../../Resources/templates/editor-product.mustache"
+#embed "../../Resources/templates/company-change.mustache"
 };
 static const unsigned char a32[] = {
-#embed "../../Resources/templates/editor-reviews.mustache"
+#embed "../../Resources/templates/company-users.mustache"
 };
 static const unsigned char a33[] = {
-#embed "../../Resources/templates/error.mustache"
+#embed "../../Resources/templates/editor-groups.mustache"
 };
 static const unsigned char a34[] = {
-#embed "../../Resources/templates/layout.mustache"
+#embed "../../Resources/templates/editor-product.mustache"
 };
 static const unsigned char a35[] = {
-#embed "../../Resources/templates/order.mustache"
+#embed "../../Resources/templates/editor-reviews.mustache"
 };
 static const unsigned char a36[] = {
-#embed "../../Resources/templates/orders.mustache"
+#embed "../../Resources/templates/error.mustache"
 };
 static const unsigned char a37[] = {
-#embed "../../Resources/templates/quick-order.mustache"
+#embed "../../Resources/templates/layout.mustache"
 };
 static const unsigned char a38[] = {
-#embed "../../Resources/templates/request-new.mustache"
+#embed "../../Resources/templates/order.mustache"
 };
 static const unsigned char a39[] = {
-#embed "../../Resources/templates/request.mustache"
+#embed "../../Resources/templates/orders.mustache"
 };
 static const unsigned char a40[] = {
-#embed "../../Resources/templates/requests.mustache"
+#embed "../../Resources/templates/quick-order.mustache"
 };
 static const unsigned char a41[] = {
-#embed "../../Resources/templates/saved-cart.mustache"
+#embed "../../Resources/templates/request-new.mustache"
 };
 static const unsigned char a42[] = {
-#embed "../../Resources/templates/saved-carts.mustache"
+#embed "../../Resources/templates/request.mustache"
 };
 static const unsigned char a43[] = {
-#embed "../../Resources/templates/staff-change-requests.mustache"
+#embed "../../Resources/templates/requests.mustache"
 };
 static const unsigned char a44[] = {
+#embed "../../Resources/templates/saved-cart.mustache"
+};
+static const unsigned char a45[] = {
+#embed "../../Resources/templates/saved-carts.mustache"
+};
+static const unsigned char a46[] = {
+#embed "../../Resources/templates/staff-change-requests.mustache"
+};
+static const unsigned char a47[] = {
 #embed "../../Resources/templates/staff-registrations.mustache"
 };
 static const wholesail_asset table[] = {
     {"i18n/en.json", a0, sizeof a0},
     {"i18n/ru.json", a1, sizeof a1},
     {"migrations/0001_initial.sql", a2, sizeof a2},
-    {"static/favicon.svg", a3, sizeof a3},
-    {"static/wholesail.css", a4, sizeof a4},
-    {"static/wholesail.js", a5, sizeof a5},
-    {"templates/_card.mustache", a6, sizeof a6},
-    {"templates/_pager.mustache", a7, sizeof a7},
-    {"templates/account-forgot.mustache", a8, sizeof a8},
-    {"templates/account-login.mustache", a9, sizeof a9},
-    {"templates/account-message.mustache", a10, sizeof a10},
-    {"templates/account-profile.mustache", a11, sizeof a11},
-    {"templates/account-register.mustache", a12, sizeof a12},
-    {"templates/account-reset.mustache", a13, sizeof a13},
-    {"templates/admin-backups.mustache", a14, sizeof a14},
-    {"templates/admin-ordering.mustache", a15, sizeof a15},
-    {"templates/admin-pricing.mustache", a16, sizeof a16},
-    {"templates/admin-promotions.mustache", a17, sizeof a17},
-    {"templates/admin-roles.mustache", a18, sizeof a18},
-    {"templates/admin-users.mustache", a19, sizeof a19},
-    {"templates/cart-guest.mustache", a20, sizeof a20},
-    {"templates/cart.mustache", a21, sizeof a21},
-    {"templates/catalog-favorites.mustache", a22, sizeof a22},
-    {"templates/catalog-index.mustache", a23, sizeof a23},
-    {"templates/catalog-list.mustache", a24, sizeof a24},
-    {"templates/catalog-product.mustache", a25, sizeof a25},
-    {"templates/checkout.mustache", a26, sizeof a26},
-    {"templates/company-addresses.mustache", a27, sizeof a27},
-    {"templates/company-change.mustache", a28, sizeof a28},
-    {"templates/company-users.mustache", a29, sizeof a29},
-    {"templates/editor-groups.mustache", a30, sizeof a30},
-    {"templates/editor-product.mustache", a31, sizeof a31},
-    {"templates/editor-reviews.mustache", a32, sizeof a32},
-    {"templates/error.mustache", a33, sizeof a33},
-    {"templates/layout.mustache", a34, sizeof a34},
-    {"templates/order.mustache", a35, sizeof a35},
-    {"templates/orders.mustache", a36, sizeof a36},
-    {"templates/quick-order.mustache", a37, sizeof a37},
-    {"templates/request-new.mustache", a38, sizeof a38},
-    {"templates/request.mustache", a39, sizeof a39},
-    {"templates/requests.mustache", a40, sizeof a40},
-    {"templates/saved-cart.mustache", a41, sizeof a41},
-    {"templates/saved-carts.mustache", a42, sizeof a42},
-    {"templates/staff-change-requests.mustache", a43, sizeof a43},
-    {"templates/staff-registrations.mustache", a44, sizeof a44},
+    {"migrations/0003_import.sql", a3, sizeof a3},
+    {"static/favicon.svg", a4, sizeof a4},
+    {"static/wholesail.css", a5, sizeof a5},
+    {"static/wholesail.js", a6, sizeof a6},
+    {"templates/_card.mustache", a7, sizeof a7},
+    {"templates/_pager.mustache", a8, sizeof a8},
+    {"templates/account-forgot.mustache", a9, sizeof a9},
+    {"templates/account-login.mustache", a10, sizeof a10},
+    {"templates/account-message.mustache", a11, sizeof a11},
+    {"templates/account-profile.mustache", a12, sizeof a12},
+    {"templates/account-register.mustache", a13, sizeof a13},
+    {"templates/account-reset.mustache", a14, sizeof a14},
+    {"templates/admin-backups.mustache", a15, sizeof a15},
+    {"templates/admin-import-job.mustache", a16, sizeof a16},
+    {"templates/admin-import.mustache", a17, sizeof a17},
+    {"templates/admin-ordering.mustache", a18, sizeof a18},
+    {"templates/admin-pricing.mustache", a19, sizeof a19},
+    {"templates/admin-promotions.mustache", a20, sizeof a20},
+    {"templates/admin-roles.mustache", a21, sizeof a21},
+    {"templates/admin-users.mustache", a22, sizeof a22},
+    {"templates/cart-guest.mustache", a23, sizeof a23},
+    {"templates/cart.mustache", a24, sizeof a24},
+    {"templates/catalog-favorites.mustache", a25, sizeof a25},
+    {"templates/catalog-index.mustache", a26, sizeof a26},
+    {"templates/catalog-list.mustache", a27, sizeof a27},
+    {"templates/catalog-product.mustache", a28, sizeof a28},
+    {"templates/checkout.mustache", a29, sizeof a29},
+    {"templates/company-addresses.mustache", a30, sizeof a30},
+    {"templates/company-change.mustache", a31, sizeof a31},
+    {"templates/company-users.mustache", a32, sizeof a32},
+    {"templates/editor-groups.mustache", a33, sizeof a33},
+    {"templates/editor-product.mustache", a34, sizeof a34},
+    {"templates/editor-reviews.mustache", a35, sizeof a35},
+    {"templates/error.mustache", a36, sizeof a36},
+    {"templates/layout.mustache", a37, sizeof a37},
+    {"templates/order.mustache", a38, sizeof a38},
+    {"templates/orders.mustache", a39, sizeof a39},
+    {"templates/quick-order.mustache", a40, sizeof a40},
+    {"templates/request-new.mustache", a41, sizeof a41},
+    {"templates/request.mustache", a42, sizeof a42},
+    {"templates/requests.mustache", a43, sizeof a43},
+    {"templates/saved-cart.mustache", a44, sizeof a44},
+    {"templates/saved-carts.mustache", a45, sizeof a45},
+    {"templates/staff-change-requests.mustache", a46, sizeof a46},
+    {"templates/staff-registrations.mustache", a47, sizeof a47},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }
