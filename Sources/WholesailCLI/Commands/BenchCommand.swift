@@ -7,7 +7,7 @@ import WholesailStore
 /// add repeated, baseline-relative runs).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure in-process figures (pricing, search).", subcommands: [Pricing.self, Search.self, Ordering.self])
+        commandName: "bench", abstract: "Measure in-process figures (pricing, search).", subcommands: [Pricing.self, Search.self, Ordering.self, Import.self])
 
     struct Pricing: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

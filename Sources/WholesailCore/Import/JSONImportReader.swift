@@ -89,7 +89,11 @@ public final class JSONImportReader {
     }
 
     private func step() throws -> Bool {
-        if mode == nil { try decideMode() }
+        if mode == nil {
+            try decideMode()
+            // A document is read whole: everything is queued now.
+            if mode == .document { return !queue.isEmpty }
+        }
         switch mode {
         case .document:
             return false

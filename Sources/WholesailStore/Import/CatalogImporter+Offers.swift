@@ -23,7 +23,7 @@ extension CatalogImporter {
         var skus = Set<String>()
         for (offer, _, keying, _) in pendingOffers {
             erpIds.insert(offer.id.raw)
-            if offer.id.variantID != nil { erpIds.insert(offer.id.productID) }
+            erpIds.insert(offer.id.productID)
             if keying == .flexible { skus.insert(offer.id.raw) }
         }
         var byErp = try Self.existingProducts(db, erpIds: Array(erpIds))
@@ -39,7 +39,8 @@ extension CatalogImporter {
             if keying == .flexible {
                 target = byErp[offer.id.raw] ?? bySku[offer.id.raw.lowercased()]
             } else if offer.id.variantID == nil {
-                target = byErp[offer.id.raw]
+                // "<product>" or "<product>#" (an empty characteristic) price the product itself.
+                target = byErp[offer.id.raw] ?? byErp[offer.id.productID]
             } else {
                 target = byErp[offer.id.raw]
                 if let parent = byErp[offer.id.productID] {
@@ -92,8 +93,16 @@ extension CatalogImporter {
             let offer = entry.offer
             fileName = entry.file
             var changed = false
-            // Prices.
-            for price in offer.prices {
+            // Prices: one per price type (1C files sometimes repeat a price type in an offer: the last wins).
+            var seenTypes = Set<String>()
+            var offerPrices: [CommerceML.Price] = []
+            for price in offer.prices.reversed() where seenTypes.insert(price.priceTypeID).inserted { offerPrices.insert(price, at: 0) }
+            if offerPrices.count < offer.prices.count {
+                addIssue(
+                    line: offer.line, entity: "price", erpId: offer.id.raw, code: "import.duplicate_price",
+                    message: "Line \(offer.line): the offer gives a price type more than once; the last price was used.", severity: "warning")
+            }
+            for price in offerPrices {
                 guard let value = price.value, let amount = ExactDecimal(parsing: value) else {
                     counts.add("price", .failed)
                     continue

@@ -74,7 +74,7 @@ extension CatalogImporter {
             if let written = try applyProduct(db, product, existing: existing, keying: keying, writer: writer, now: now) {
                 if let erpId = written.erpId { byErp[erpId] = written }
                 bySku[written.sku.lowercased()] = written
-                if let erpId = written.erpId, !product.isDeleted { try writer.seen(erpId) }
+                if let erpId = written.erpId, !product.isDeleted { try writer.seen(CommerceML.ItemID(erpId).productID) }
             }
         }
     }
