@@ -238,7 +238,6 @@ public enum CommerceMLOrderWriter {
             element("ЦенаЗаЕдиницу", line.price, indent: 4, into: &out)
             element("Количество", line.quantity, indent: 4, into: &out)
             element("Сумма", line.sum, indent: 4, into: &out)
-            element("Единица", line.unitName, indent: 4, into: &out)
             element("Коэффициент", line.unitFactor, indent: 4, into: &out)
             if line.discount != "0" && line.discount != "0.00" {
                 out += "\t\t\t\t<Скидки>\n\t\t\t\t\t<Скидка>\n"
