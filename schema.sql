@@ -266,7 +266,7 @@ CREATE TABLE exchangeSession (
     importJobId INTEGER REFERENCES importJob(id) ON DELETE SET NULL,
     createdAt TEXT NOT NULL,
     expiresAt TEXT NOT NULL
-) STRICT;
+, queriedOrders TEXT CHECK (queriedOrders IS NULL OR json_valid(queriedOrders)), queriedAt TEXT) STRICT;
 
 CREATE TABLE favorite (
     userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
@@ -301,7 +301,7 @@ CREATE TABLE importIssue (
     erpId TEXT,
     severity TEXT NOT NULL DEFAULT 'error' CHECK (severity IN ('error', 'warning')),
     message TEXT NOT NULL
-) STRICT;
+, code TEXT) STRICT;
 
 CREATE TABLE importJob (
     id INTEGER PRIMARY KEY,

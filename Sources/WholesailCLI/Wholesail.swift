@@ -10,7 +10,7 @@ struct Wholesail: AsyncParsableCommand {
         abstract: "A B2B ordering portal for distributors, in one executable with an embedded SQLite database.",
         subcommands: [
             ServeCommand.self, MigrateCommand.self, BackupCommand.self, RestoreCommand.self, UserCommand.self,
-            SeedCommand.self, SchemaCommand.self, BenchCommand.self,
+            SeedCommand.self, SchemaCommand.self, BenchCommand.self, ImportCommand.self,
         ]
     )
 

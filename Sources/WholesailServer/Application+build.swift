@@ -15,7 +15,7 @@ public func buildApplication(
     onRunning: @escaping @Sendable (String) async -> Void = { _ in }
 ) async throws -> WholesailApplication {
     let database = try WholesailDatabase.open(at: configuration.databasePath)
-    let dependencies = try await WholesailDependencies(database: database)
+    let dependencies = try await WholesailDependencies(database: database, importLimits: configuration.importLimits)
     return buildApplication(configuration: configuration, dependencies: dependencies, logger: logger, onRunning: onRunning)
 }
 
@@ -27,8 +27,9 @@ public func buildApplication(
     let router = buildRouter(configuration: configuration, dependencies: dependencies)
     let host = configuration.host
     var services: [any Service] = [
-        PricingUpdater(pricing: dependencies.pricing, logger: logger),
+        PricingUpdater(pricing: dependencies.pricing, imports: dependencies.imports, logger: logger),
         ReservationReleaser(database: dependencies.database, interval: .seconds(300), logger: logger),
+        ImportRunner(database: dependencies.database, coordinator: dependencies.imports, logger: logger),
     ]
     if configuration.backupIntervalMinutes > 0 {
         services.append(
@@ -100,6 +101,12 @@ func buildRouter(
     WorkstationController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminPromotionsController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminOutboxController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    ImportAPIController(database: dependencies.database, coordinator: dependencies.imports).mount(on: routes)
+    AdminImportController(database: dependencies.database, renderer: dependencies.renderer, coordinator: dependencies.imports).mount(on: routes)
+    ExchangeController(
+        database: dependencies.database, coordinator: dependencies.imports, exchangeUser: configuration.exchangeUser,
+        exchangePassword: configuration.exchangePassword, hashGate: hashGate, hasher: hasher
+    ).mount(on: routes)
     return router
 }
 

@@ -25,6 +25,16 @@ public struct WholesailConfiguration: Sendable {
     /// Notification channels and the dispatcher (SMS gateway, attempts; see OutboxConfiguration).
     public var outbox = OutboxConfiguration()
 
+    /// Largest file an import accepts (a multipart upload, a file 1C sends in chunks, a zip entry).
+    public var importMaxBytes: Int = 2 << 30
+    /// `file_limit` announced to 1C: the largest body of one `mode=file` request.
+    public var exchangeFileLimit: Int = 32 << 20
+
+    /// The bounds of uploads and packages in effect.
+    public var importLimits: ImportLimits {
+        ImportLimits(maxUploadBytes: importMaxBytes, exchangeChunkBytes: min(exchangeFileLimit, importMaxBytes))
+    }
+
     /// The backup folder in effect.
     public var resolvedBackupDirectory: String {
         backupDirectory ?? URL(fileURLWithPath: databasePath).deletingLastPathComponent().appendingPathComponent("backups").path
@@ -79,5 +89,7 @@ public struct WholesailConfiguration: Sendable {
         ("WHOLESAIL_BACKUP_DIR", "folder of backups made by the portal (default: backups/ beside the database)"),
         ("WHOLESAIL_BACKUP_INTERVAL", "minutes between scheduled backups (0: off, the default)"),
         ("WHOLESAIL_BACKUP_KEEP", "scheduled backups to keep (default 7)"),
+        ("WHOLESAIL_IMPORT_MAX_BYTES", "largest import file or upload in bytes (default 2 GiB); larger uploads get 413"),
+        ("WHOLESAIL_EXCHANGE_FILE_LIMIT", "largest chunk 1C may send per mode=file request, in bytes (default 32 MiB)"),
     ] + OutboxConfiguration.environmentKeys
 }

@@ -12,15 +12,18 @@ public struct WholesailDependencies: Sendable {
     public var passwordHasher: PasswordHasher
     /// Every buyer's prices.
     public var pricing: PricingService
+    /// Import jobs: the runner's wake-up, whether one is writing, upload limits.
+    public var imports: ImportCoordinator
 
     public init(
         database: WholesailDatabase, renderer: TemplateRenderer? = nil, metrics: PrometheusCollectorRegistry? = nil,
-        passwordHasher: PasswordHasher = .standard
+        passwordHasher: PasswordHasher = .standard, importLimits: ImportLimits = ImportLimits()
     ) async throws {
         self.database = database
         self.pricing = try await PricingService(database: database)
         self.passwordHasher = passwordHasher
         self.renderer = try renderer ?? TemplateRenderer()
         self.metrics = metrics ?? PrometheusCollectorRegistry()
+        self.imports = ImportCoordinator(limits: importLimits)
     }
 }

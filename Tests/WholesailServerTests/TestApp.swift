@@ -14,13 +14,14 @@ enum TestApp {
     static let lastPricing = Mutex<PricingService?>(nil)
 
     static func make(
-        seed: ((WholesailDatabase) async throws -> Void)? = nil, configuration: WholesailConfiguration = WholesailConfiguration(port: 0)
+        seed: ((WholesailDatabase) async throws -> Void)? = nil, configuration: WholesailConfiguration = WholesailConfiguration(port: 0),
+        importLimits: ImportLimits = ImportLimits()
     ) async throws -> (
         app: WholesailApplication, database: WholesailDatabase
     ) {
         let database = try TestDatabase.inMemory()
         if let seed { try await seed(database) }
-        let dependencies = try await WholesailDependencies(database: database, passwordHasher: .fastForTests)
+        let dependencies = try await WholesailDependencies(database: database, passwordHasher: .fastForTests, importLimits: importLimits)
         lastPricing.withLock { $0 = dependencies.pricing }
         var logger = Logger(label: "test")
         logger.logLevel = .warning

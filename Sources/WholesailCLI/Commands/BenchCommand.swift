@@ -8,8 +8,8 @@ import WholesailStore
 /// add repeated, baseline-relative runs).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure in-process figures (pricing, search, ordering, documents).",
-        subcommands: [Pricing.self, Search.self, Ordering.self, Documents.self])
+        commandName: "bench", abstract: "Measure in-process figures (pricing, search, ordering, documents, import).",
+        subcommands: [Pricing.self, Search.self, Ordering.self, Documents.self, Import.self])
 
     struct Pricing: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

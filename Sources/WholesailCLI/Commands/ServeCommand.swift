@@ -66,6 +66,11 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
+        for key in ["WHOLESAIL_IMPORT_MAX_BYTES", "WHOLESAIL_EXCHANGE_FILE_LIMIT"] {
+            guard let raw = env[key], !raw.isEmpty else { continue }
+            guard let value = Int(raw), value >= 1024 else { throw CLIError("invalid \(key) \(raw): expected a number of bytes from 1024") }
+            if key == "WHOLESAIL_IMPORT_MAX_BYTES" { configuration.importMaxBytes = value } else { configuration.exchangeFileLimit = value }
+        }
         if let level = env["WHOLESAIL_LOG_LEVEL"], !level.isEmpty {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw CLIError("invalid WHOLESAIL_LOG_LEVEL \(level): expected trace, debug, info, notice, warning, error or critical")

@@ -13,6 +13,9 @@ public struct CommerceMLGenerator: Sendable {
     public var propertiesPerProduct: Int
     public var priceTypes: Int
     public var warehouses: Int
+    /// Varies prices and stock of `offers.xml` (ids, names and the catalog stay the same): the
+    /// next price list of the same catalog, for update benchmarks. 0 is the original.
+    public var priceVariant: UInt64 = 0
 
     public init(seed: UInt64, products: Int, propertiesPerProduct: Int, priceTypes: Int = 3, warehouses: Int = 3) {
         precondition(products >= 0 && propertiesPerProduct >= 0 && priceTypes >= 1 && warehouses >= 0)
@@ -201,7 +204,7 @@ public struct CommerceMLGenerator: Sendable {
         out.raw("\t\t</Склады>\n\t\t<Предложения>\n")
         for index in 0..<products {
             let item = basics(index)
-            var random = SeededGenerator(seed: streamSeed(.offerDetails, index))
+            var random = SeededGenerator(seed: streamSeed(.offerDetails, index) ^ (priceVariant &* 0x9E37_79B9_7F4A_7C15))
             out.raw("\t\t\t<Предложение>\n\t\t\t\t<Ид>")
             out.bytes(item.id)
             out.raw("</Ид>\n\t\t\t\t<Артикул>")

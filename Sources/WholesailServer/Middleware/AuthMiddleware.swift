@@ -70,6 +70,8 @@ struct CSRFMiddleware: RouterMiddleware {
     let maxFormBytes: Int
     /// Upload forms (documents attached to requests) may be larger than plain forms.
     let maxUploadBytes: Int
+    /// Multipart posts whose handler reads the body itself (import uploads).
+    static let streamedUploadPaths: Set<String> = [AdminImportController.uploadPath]
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -91,6 +93,10 @@ struct CSRFMiddleware: RouterMiddleware {
             }
             context.form = FormDecoder.decode(String(buffer: body))
             submitted = submitted ?? context.form["_csrf"]
+        } else if contentType.hasPrefix("multipart/form-data"), Self.streamedUploadPaths.contains(path) {
+            // Import uploads may be gigabytes: their handler streams the body into the blob
+            // store, so the token comes in the query string (or the header), not in the body.
+            submitted = submitted ?? request.uri.queryParameters["_csrf"].map(String.init)
         } else if contentType.hasPrefix("multipart/form-data") {
             guard let boundary = MultipartParser.boundary(from: request.headers[.contentType] ?? "") else {
                 throw DomainError(.malformed, code: "request.malformed", message: "The request could not be read.")

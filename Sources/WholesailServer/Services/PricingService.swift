@@ -44,16 +44,33 @@ public final class PricingService: Sendable {
     }
 }
 
-/// Keeps the matrix current: one rebuild per observed change of the pricing tables.
+/// Keeps the matrix current: rebuilds after commits that touch the pricing tables. Changes are
+/// coalesced (a rebuild covers every commit made while the previous one ran, and rebuilds are at
+/// least `minimumInterval` apart); while an import writes its batches, the rebuild waits for it
+/// to finish (at most `maximumDeferral`), so a large upload costs one rebuild, not thousands.
 struct PricingUpdater: Service {
     let pricing: PricingService
+    let imports: ImportCoordinator
     let logger: Logger
+    var minimumInterval: Duration = .milliseconds(250)
+    var maximumDeferral: Duration = .seconds(30)
 
     func run() async throws {
-        for try await snapshot in pricing.database.pricingSnapshots().cancelOnGracefulShutdown() {
+        for await _ in pricing.database.pricingChanges().cancelOnGracefulShutdown() {
+            let changedAt = ContinuousClock.now
+            while imports.isImporting && ContinuousClock.now - changedAt < maximumDeferral && !Task.isShuttingDownGracefully {
+                try? await Task.sleep(for: .milliseconds(200))
+            }
             let start = ContinuousClock.now
-            pricing.store.replace(with: PriceMatrix(snapshot, reusing: pricing.store.matrix))
-            logger.debug("price matrix rebuilt", metadata: ["products": "\(snapshot.products.count)", "ms": "\((ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000)"])
+            do {
+                try await pricing.rebuild()
+            } catch {
+                logger.error("price matrix rebuild failed: \(error)")
+            }
+            logger.debug(
+                "price matrix rebuilt",
+                metadata: ["ms": "\((ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000)"])
+            try? await Task.sleep(for: minimumInterval)
         }
     }
 }

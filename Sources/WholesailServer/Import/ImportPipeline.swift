@@ -1,0 +1,240 @@
+import Foundation
+import WholesailCore
+import WholesailStore
+
+/// Reads spreadsheet rows from an XLSX file. The pipeline reads XLSX through this hook once a
+/// reader exists (`ImportPipeline.xlsxRows`); until then an XLSX file fails with a message that
+/// says to save it as CSV.
+public typealias XLSXRowSource = @Sendable (URL) throws -> AnyIterator<(line: Int, fields: [String])>
+
+/// Runs one claimed import job to its end, synchronously (on the runner's thread or the CLI's):
+/// unpacks zips, orders the files (classifier and catalog before offers, offers before prices
+/// and stock, split packages in numeric order), streams each file from the blob store through
+/// its parser into `CatalogImporter`, records per-file results, then deactivates what a full
+/// upload left out and refreshes category counts.
+public final class ImportPipeline {
+    /// The XLSX hook (nil: not available in this build).
+    nonisolated(unsafe) public static var xlsxRows: XLSXRowSource?
+
+    public struct Progress: Sendable {
+        public var file: String
+        public var bytesDone: Int
+        public var bytesTotal: Int
+        public var rows: Int
+    }
+
+    struct Cancelled: Error {}
+
+    let database: WholesailDatabase
+    let limits: ImportLimits
+    let isCancelled: @Sendable () -> Bool
+    let onProgress: (Progress) -> Void
+
+    public init(
+        database: WholesailDatabase, limits: ImportLimits, isCancelled: @escaping @Sendable () -> Bool = { false },
+        onProgress: @escaping (Progress) -> Void = { _ in }
+    ) {
+        self.database = database
+        self.limits = limits
+        self.isCancelled = isCancelled
+        self.onProgress = onProgress
+    }
+
+    /// Runs the job; returns false when it was interrupted (and put back in the queue).
+    @discardableResult
+    public func run(jobId: Int64) throws -> Bool {
+        do {
+            try execute(jobId: jobId)
+            return true
+        } catch is Cancelled {
+            try database.requeueImportJob(id: jobId)
+            return false
+        } catch {
+            try? database.finishImportJob(id: jobId, status: "failed", error: (error as? any WholesailError)?.message ?? "\(error)")
+            throw error
+        }
+    }
+
+    private func execute(jobId: Int64) throws {
+        guard var job = try database.importJobSync(id: jobId) else { return }
+        var failures: [String] = []
+        let importer = CatalogImporter(database: database, jobId: jobId)
+        importer.options.batchSize = limits.batchSize
+
+        // 1. Zips become their entries.
+        for file in job.files where file.format == ImportFileFormat.zip.rawValue && file.status == "queued" {
+            if isCancelled() { throw Cancelled() }
+            do {
+                let entries = try ZipExpander(database: database, limits: limits).expand(key: file.blobSha256, zipName: file.fileName)
+                try database.addUnpackedFiles(jobId: jobId, zipFileId: file.id, entries: entries)
+            } catch let error as any WholesailError {
+                try database.setImportFile(id: file.id, status: "failed")
+                try importer.fileFailed(code: error.code, message: error.message, line: nil, file: file.fileName)
+                failures.append("\(file.fileName): \(error.message)")
+            }
+        }
+        job = try database.importJobSync(id: jobId) ?? job
+
+        // 2. Attachments by path, and the order of the rest.
+        var attachments: [String: CatalogImporter.Attachment] = [:]
+        var byBaseName: [String: CatalogImporter.Attachment?] = [:]
+        var work: [(file: ImportJobInfo.File, format: ImportFileFormat, key: ImportFileSortKey)] = []
+        let catalogFiles = job.files.filter { $0.format == ImportFileFormat.commerceML.rawValue && $0.status == "queued" }
+        for file in job.files {
+            let format = ImportFileFormat(rawValue: file.format ?? "") ?? .unknown
+            switch format {
+            case .attachment:
+                guard let path = ImportFiles.normalizedPath(file.fileName) else { continue }
+                let head = try database.storedFileHead(key: file.blobSha256)
+                let attachment = CatalogImporter.Attachment(sha256: file.blobSha256, fileName: path, kind: ContentSniffer.sniff(head))
+                guard file.size <= BlobParts.partSize else { continue }  // served whole from one blob
+                attachments[path] = attachment
+                let base = String(path.split(separator: "/").last ?? "")
+                byBaseName[base] = byBaseName[base] == nil ? attachment : .some(nil)  // ambiguous names resolve to nothing
+            case .zip:
+                continue
+            case .unknown:
+                if file.status == "queued" {
+                    try database.setImportFile(id: file.id, status: "skipped")
+                    importer.warn(code: "import.unknown_format", message: "\(file.fileName): not a CommerceML, CSV, XLSX or JSON file; skipped.", file: file.fileName)
+                }
+            default:
+                guard file.status == "queued" else { continue }
+                var layout: String?
+                if format == .csv {
+                    let head = try database.storedFileHead(key: file.blobSha256, count: 64 << 10)
+                    if let first = try? CSVReader(data: head).next() { layout = ImportFiles.csvLayout(fileName: file.fileName, header: first.fields)?.name }
+                }
+                var hasGoods = false
+                if format == .commerceML && catalogFiles.count > 1 { hasGoods = try containsGoods(file.blobSha256) }
+                work.append((file, format, ImportFiles.sortKey(fileName: file.fileName, format: format, csvLayout: layout, hasGoods: hasGoods)))
+            }
+        }
+        work.sort { $0.key < $1.key }
+        importer.options.attachments = { path in attachments[path] ?? byBaseName[String(path.split(separator: "/").last ?? "")] ?? nil }
+
+        // 3. The files, one after another.
+        try importer.beginJob()
+        var doneBytes = 0
+        let total = max(work.reduce(0) { $0 + $1.file.size }, 1)
+        for (index, item) in work.enumerated() {
+            if isCancelled() { throw Cancelled() }
+            try database.setImportFile(id: item.file.id, status: "running", sortOrder: index)
+            let reader = try BlobReader(database: database, key: item.file.blobSha256)
+            let before = doneBytes
+            importer.options.bytesDone = { before + reader.bytesRead }
+            importer.options.onProgress = { [onProgress] _, rows in
+                onProgress(Progress(file: item.file.fileName, bytesDone: before + reader.bytesRead, bytesTotal: total, rows: rows))
+            }
+            do {
+                try process(item.file, format: item.format, reader: reader, importer: importer)
+                try importer.endFile()
+                try database.setImportFile(id: item.file.id, status: "done")
+            } catch is Cancelled {
+                importer.abortFile()
+                throw Cancelled()
+            } catch {
+                importer.abortFile()
+                let (code, message, line) = Self.describe(error, file: item.file.fileName)
+                try importer.fileFailed(code: code, message: message, line: line, file: item.file.fileName)
+                try database.setImportFile(id: item.file.id, status: "failed")
+                failures.append("\(item.file.fileName): \(message)")
+            }
+            doneBytes += item.file.size
+            onProgress(Progress(file: item.file.fileName, bytesDone: doneBytes, bytesTotal: total, rows: importer.rowsDone))
+        }
+        importer.options.bytesDone = { doneBytes }
+        try importer.finishJob(deactivateMissing: failures.isEmpty)
+        if failures.isEmpty {
+            try database.finishImportJob(id: jobId, status: "succeeded", error: nil)
+        } else {
+            let files = job.files.filter { $0.format != ImportFileFormat.attachment.rawValue }.count
+            try database.finishImportJob(
+                id: jobId, status: "failed", error: "\(failures.count) of \(max(files, failures.count)) files failed. " + failures[0])
+        }
+    }
+
+    static func describe(_ error: any Error, file: String) -> (code: String, message: String, line: Int?) {
+        switch error {
+        case let error as ExchangeError: (error.code, "\(file): \(error.message)", error.line > 0 ? error.line : nil)
+        case let error as any WholesailError: (error.code, "\(file): \(error.message)", nil)
+        default: ("import.failed", "\(file): the file could not be imported (\(String(describing: error).prefix(300))).", nil)
+        }
+    }
+
+    /// Whether a CommerceML file has goods (`<Товар>`), scanning its bytes without parsing.
+    func containsGoods(_ key: String) throws -> Bool {
+        let reader = try BlobReader(database: database, key: key)
+        var carry: [UInt8] = []
+        while let part = try reader.next() {
+            if ImportFiles.containsGoods(part, carry: &carry) { return true }
+        }
+        return false
+    }
+
+    private func process(_ file: ImportJobInfo.File, format: ImportFileFormat, reader: BlobReader, importer: CatalogImporter) throws {
+        var count = 0
+        func check() throws {
+            count += 1
+            if count & 1023 == 0, isCancelled() { throw Cancelled() }
+        }
+        switch format {
+        case .commerceML:
+            importer.beginFile(file.fileName, keying: .erpId)
+            let parser = CommerceMLReader(input: reader.input)
+            while let record = try parser.next() {
+                try importer.consume(record)
+                try check()
+            }
+        case .csv:
+            importer.beginFile(file.fileName, keying: .flexible)
+            let table = try TableImportReader.csv(CSVReader(input: reader.input), fileName: file.fileName)
+            while let record = try table.next() {
+                try importer.consume(record)
+                try check()
+            }
+        case .json:
+            importer.beginFile(file.fileName, keying: .flexible)
+            let json = JSONImportReader(input: reader.input)
+            while let record = try json.next() {
+                try importer.consume(record)
+                try check()
+            }
+        case .xlsx:
+            importer.beginFile(file.fileName, keying: .flexible)
+            guard let rows = Self.xlsxRows else {
+                throw ExchangeError(.readFailed, line: 0, "Excel files cannot be imported by this version yet; save the sheet as CSV (UTF-8) and upload that.")
+            }
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("wholesail-xlsx-\(UUID().uuidString).xlsx")
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
+            defer { try? FileManager.default.removeItem(at: url) }
+            let handle = try FileHandle(forWritingTo: url)
+            while let part = try reader.next() { try handle.write(contentsOf: part) }
+            try handle.close()
+            let iterator = try rows(url)
+            guard let header = iterator.next() else { throw ExchangeError(.csvEmpty, line: 1, "The sheet has no rows.") }
+            guard let layout = ImportFiles.csvLayout(fileName: file.fileName, header: header.fields) else {
+                throw ExchangeError(.csvMissingColumn, line: header.line, "The header row matches none of the layouts (products, prices, stock, counterparties).")
+            }
+            let table = TableImportReader(layout: layout, header: try layout.match(header: header.fields, line: header.line)) { iterator.next() }
+            while let record = try table.next() {
+                try importer.consume(record)
+                try check()
+            }
+        case .zip, .attachment, .unknown:
+            return
+        }
+    }
+}
+
+extension CatalogImporter {
+    func fileFailed(code: String, message: String, line: Int?, file: String) throws {
+        beginFile(file, keying: .erpId)
+        try fileFailed(code: code, message: message, line: line)
+    }
+
+    func warn(code: String, message: String, file: String) {
+        beginFile(file, keying: .erpId)
+        warn(code: code, message: message)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import WholesailStore
+
+/// Runs queued import jobs, one at a time, each on a thread of its own (parsing and writing are
+/// synchronous and long; they never occupy the async executor that serves requests). At start,
+/// a job a stopped process left `running` is queued again and runs from its first file. At
+/// shutdown the running job stops between batches and goes back to the queue.
+public struct ImportRunner: Service {
+    let database: WholesailDatabase
+    let coordinator: ImportCoordinator
+    let logger: Logger
+    /// How often the queue is looked at without a wake-up.
+    let pollInterval: Duration
+
+    public init(database: WholesailDatabase, coordinator: ImportCoordinator, logger: Logger, pollInterval: Duration = .seconds(5)) {
+        self.database = database
+        self.coordinator = coordinator
+        self.logger = logger
+        self.pollInterval = pollInterval
+    }
+
+    public func run() async throws {
+        do {
+            let requeued = try database.requeueInterruptedImports()
+            if requeued > 0 { logger.notice("interrupted imports queued again", metadata: ["jobs": "\(requeued)"]) }
+        } catch {
+            logger.error("could not requeue interrupted imports: \(error)")
+        }
+        let stop = StopFlag()
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !stop.isSet {
+                do {
+                    _ = try await runQueued(stop: stop)
+                } catch {
+                    logger.error("import runner: \(error)")
+                }
+                await coordinator.waitForWork(upTo: pollInterval)
+            }
+        } onGracefulShutdown: {
+            stop.set()
+            coordinator.wake()
+        }
+    }
+
+    /// Runs every queued job now; returns how many ran (tests, the CLI).
+    @discardableResult
+    public func runQueued(stop: StopFlag = StopFlag()) async throws -> Int {
+        var count = 0
+        while !stop.isSet, let jobId = try database.claimImportJob() {
+            try await run(jobId: jobId, stop: stop)
+            count += 1
+        }
+        return count
+    }
+
+    func run(jobId: Int64, stop: StopFlag) async throws {
+        let database = self.database
+        let limits = coordinator.limits
+        let logger = self.logger
+        let coordinator = self.coordinator
+        let start = ContinuousClock.now
+        coordinator.begin()
+        defer { coordinator.end() }
+        let finished: Bool = try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                do {
+                    let pipeline = ImportPipeline(database: database, limits: limits, isCancelled: { stop.isSet })
+                    continuation.resume(returning: try pipeline.run(jobId: jobId))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "wholesail-import-\(jobId)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        let job = try await database.importJob(id: jobId)
+        let elapsed = ContinuousClock.now - start
+        logger.info(
+            finished ? "import finished" : "import interrupted; queued again",
+            metadata: [
+                "job": "\(jobId)", "status": "\(job?.status ?? "?")", "rows": "\(job?.rowsDone ?? 0)",
+                "seconds": "\(elapsed.components.seconds)",
+            ])
+    }
+}
+
+/// A flag one side sets and the other polls.
+public final class StopFlag: Sendable {
+    private let value = Atomic(false)
+    public init() {}
+    public var isSet: Bool { value.load(ordering: .relaxed) }
+    public func set() { value.store(true, ordering: .relaxed) }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import GRDB
+import WholesailCore
+
+/// Large files in the blob store: an upload is cut into parts of `partSize` bytes, each a
+/// content-addressed blob, so no request body, ERP package or zip entry is ever held in memory
+/// whole, and no single row grows past SQLite's limits. A file of one part is that part's blob;
+/// a file of several is a small manifest blob (`manifestType`) listing its parts in order.
+/// `BlobReader` reads either kind back, a part at a time.
+public enum BlobParts {
+    public static let partSize = 4 << 20
+    public static let manifestType = "application/vnd.wholesail.parts+json"
+
+    struct Manifest: Codable {
+        var size: Int
+        var parts: [String]
+    }
+}
+
+/// A stored upload: the blob key to put in `importJobFile` / `file` rows, and its size.
+public struct StoredUpload: Sendable, Equatable {
+    public var key: String
+    public var size: Int
+}
+
+/// What an upload does when its size cap is passed.
+public struct UploadTooLarge: WholesailError, Equatable {
+    public var limit: Int
+    public init(limit: Int) { self.limit = limit }
+    public var kind: ErrorKind { .tooLarge }
+    public var code: String { "import.too_large" }
+    public var message: String { "The file is larger than the limit of \(limit) bytes." }
+    public var values: [String: String] { ["limit": String(limit)] }
+}
+
+/// Streams bytes into the blob store in parts. Use from one task; `finish()` returns the key.
+public struct BlobUploader {
+    let database: WholesailDatabase
+    let maxBytes: Int
+    private var buffer: [UInt8] = []
+    private var parts: [String] = []
+    /// Parts this uploader inserted (not already stored): what `discard()` may delete.
+    private var inserted: [String] = []
+    public private(set) var size = 0
+
+    public init(database: WholesailDatabase, maxBytes: Int = .max) {
+        self.database = database
+        self.maxBytes = maxBytes
+        buffer.reserveCapacity(BlobParts.partSize)
+    }
+
+    /// Adds bytes; stores a part each time `partSize` bytes have gathered. Throws
+    /// `UploadTooLarge` once the total passes `maxBytes`.
+    public mutating func append(_ bytes: some Collection<UInt8>) async throws {
+        try count(bytes.count)
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let take = min(BlobParts.partSize - buffer.count, rest.count)
+            buffer.append(contentsOf: rest.prefix(take))
+            rest = rest.dropFirst(take)
+            if buffer.count == BlobParts.partSize { try await flush() }
+        }
+    }
+
+    /// The synchronous twin of `append` (import threads, the CLI).
+    public mutating func appendSync(_ bytes: some Collection<UInt8>) throws {
+        try count(bytes.count)
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let take = min(BlobParts.partSize - buffer.count, rest.count)
+            buffer.append(contentsOf: rest.prefix(take))
+            rest = rest.dropFirst(take)
+            if buffer.count == BlobParts.partSize { try flushSync() }
+        }
+    }
+
+    private mutating func count(_ added: Int) throws {
+        size += added
+        if size > maxBytes { throw UploadTooLarge(limit: maxBytes) }
+    }
+
+    private mutating func flush() async throws {
+        let data = Data(buffer)
+        buffer.removeAll(keepingCapacity: true)
+        let (key, new) = try await database.writer.write { db in try Self.storePart(db, data) }
+        parts.append(key)
+        if new { inserted.append(key) }
+    }
+
+    private mutating func flushSync() throws {
+        let data = Data(buffer)
+        buffer.removeAll(keepingCapacity: true)
+        let (key, new) = try database.writer.write { db in try Self.storePart(db, data) }
+        parts.append(key)
+        if new { inserted.append(key) }
+    }
+
+    static func storePart(_ db: Database, _ data: Data) throws -> (String, Bool) {
+        let key = Crypto.sha256Hex(data)
+        try db.execute(
+            sql: "INSERT INTO blob (sha256, size, contentType, bytes) VALUES (?, ?, 'application/octet-stream', ?) ON CONFLICT (sha256) DO NOTHING",
+            arguments: [key, data.count, data])
+        return (key, db.changesCount > 0)
+    }
+
+    /// Stores what is left and returns the file's key: the blob itself for a file of one part
+    /// (its content type sniffed), else a manifest of the parts.
+    public mutating func finish() async throws -> StoredUpload {
+        if parts.isEmpty {
+            let data = Data(buffer)
+            buffer = []
+            let key = try await database.writer.write { db in try WholesailDatabase.storeBlob(db, data) }
+            return StoredUpload(key: key, size: size)
+        }
+        if !buffer.isEmpty { try await flush() }
+        let manifest = try JSONEncoder().encode(BlobParts.Manifest(size: size, parts: parts))
+        let key = try await database.writer.write { db in try WholesailDatabase.storeBlob(db, manifest, contentType: BlobParts.manifestType) }
+        return StoredUpload(key: key, size: size)
+    }
+
+    public mutating func finishSync() throws -> StoredUpload {
+        if parts.isEmpty {
+            let data = Data(buffer)
+            buffer = []
+            let key = try database.writer.write { db in try WholesailDatabase.storeBlob(db, data) }
+            return StoredUpload(key: key, size: size)
+        }
+        if !buffer.isEmpty { try flushSync() }
+        let manifest = try JSONEncoder().encode(BlobParts.Manifest(size: size, parts: parts))
+        let key = try database.writer.write { db in try WholesailDatabase.storeBlob(db, manifest, contentType: BlobParts.manifestType) }
+        return StoredUpload(key: key, size: size)
+    }
+
+    /// Forgets a refused upload: deletes the parts it stored that nothing refers to.
+    public mutating func discard() async {
+        let keys = inserted
+        inserted = []
+        parts = []
+        buffer = []
+        guard !keys.isEmpty else { return }
+        try? await database.writer.write { db in try Self.deleteUnreferenced(db, keys) }
+    }
+
+    public mutating func discardSync() {
+        let keys = inserted
+        inserted = []
+        parts = []
+        buffer = []
+        guard !keys.isEmpty else { return }
+        try? database.writer.write { db in try Self.deleteUnreferenced(db, keys) }
+    }
+
+    static func deleteUnreferenced(_ db: Database, _ keys: [String]) throws {
+        for key in keys {
+            try db.execute(
+                sql: """
+                    DELETE FROM blob WHERE sha256 = :key
+                    AND NOT EXISTS (SELECT 1 FROM file WHERE blobSha256 = :key)
+                    AND NOT EXISTS (SELECT 1 FROM importJobFile WHERE blobSha256 = :key)
+                    AND NOT EXISTS (SELECT 1 FROM exchangeFile WHERE blobSha256 = :key)
+                    """, arguments: ["key": key])
+        }
+    }
+}
+
+/// Reads a stored file (one blob or a manifest of parts) a part at a time, synchronously: what
+/// the import parsers pull their bytes from.
+public final class BlobReader {
+    let database: WholesailDatabase
+    private var keys: [String]
+    private var index = 0
+    public let size: Int
+    public private(set) var bytesRead = 0
+
+    public init(database: WholesailDatabase, key: String) throws {
+        self.database = database
+        let (keys, size) = try database.reader.read { db in try Self.parts(db, key: key) }
+        self.keys = keys
+        self.size = size
+    }
+
+    /// The parts of a stored file and its size; throws when the blob is missing.
+    static func parts(_ db: Database, key: String) throws -> ([String], Int) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT size, contentType FROM blob WHERE sha256 = ?", arguments: [key]) else {
+            throw DomainError(.notFound, code: "import.blob_missing", message: "A stored upload is missing from the database.")
+        }
+        guard row["contentType"] as String == BlobParts.manifestType,
+            let bytes = try Data.fetchOne(db, sql: "SELECT bytes FROM blob WHERE sha256 = ?", arguments: [key]),
+            let manifest = try? JSONDecoder().decode(BlobParts.Manifest.self, from: bytes)
+        else { return ([key], row["size"]) }
+        return (manifest.parts, manifest.size)
+    }
+
+    /// The next part's bytes, or nil at the end.
+    public func next() throws -> Data? {
+        guard index < keys.count else { return nil }
+        let key = keys[index]
+        index += 1
+        guard let data = try database.reader.read({ db in try Data.fetchOne(db, sql: "SELECT bytes FROM blob WHERE sha256 = ?", arguments: [key]) }) else {
+            throw DomainError(.notFound, code: "import.blob_missing", message: "A stored upload is missing from the database.")
+        }
+        bytesRead += data.count
+        return data
+    }
+
+    /// The reader as parser input (a part per chunk).
+    public var input: ExchangeInput { ExchangeInput { [self] in try self.next() } }
+}
+
+extension WholesailDatabase {
+    /// The first `count` bytes of a stored file (for sniffing its format).
+    public func storedFileHead(key: String, count: Int = 4096) throws -> Data {
+        try reader.read { db in
+            let (parts, _) = try BlobReader.parts(db, key: key)
+            guard let first = parts.first else { return Data() }
+            return try Data.fetchOne(db, sql: "SELECT substr(bytes, 1, ?) FROM blob WHERE sha256 = ?", arguments: [count, first]) ?? Data()
+        }
+    }
+
+    /// The size of a stored file.
+    public func storedFileSize(key: String) throws -> Int {
+        try reader.read { db in try BlobReader.parts(db, key: key).1 }
+    }
+}
