@@ -2,13 +2,14 @@ import Foundation
 import Testing
 import WholesailCore
 
-/// The real CommerceML files in `shared/testdata/commerceml` next to the repository
-/// (`<repo>/../shared/testdata/commerceml`), found from this file's path.
+/// The real CommerceML files, kept in the repository under `Tests/Fixtures/commerceml` (a copy of
+/// the team's `shared/testdata/commerceml`, so a clone anywhere can run the tests), found from this
+/// file's path.
 enum CommerceMLSamples {
     static let root: URL = {
         var url = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        for _ in 0..<4 { url.deleteLastPathComponent() }  // Exchange, WholesailCoreTests, Tests, repo
-        return url.deletingLastPathComponent().appendingPathComponent("shared/testdata/commerceml")
+        for _ in 0..<3 { url.deleteLastPathComponent() }  // Exchange, WholesailCoreTests, Tests
+        return url.appendingPathComponent("Fixtures/commerceml")
     }()
 
     static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }

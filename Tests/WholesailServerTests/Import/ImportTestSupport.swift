@@ -9,10 +9,10 @@ import WholesailServer
 import WholesailStore
 import WholesailTestSupport
 
-/// The CommerceML packages of `shared/testdata/commerceml` and a way to run the import
+/// The CommerceML packages of `Tests/Fixtures/commerceml` and a way to run the import
 /// pipeline over files in a test database.
 enum ImportFixture {
-    static let samples: URL = Repository.root.deletingLastPathComponent().appendingPathComponent("shared/testdata/commerceml")
+    static let samples: URL = Repository.root.appendingPathComponent("Tests/Fixtures/commerceml")
 
     static func sample(_ relative: String) throws -> Data {
         try Data(contentsOf: samples.appendingPathComponent(relative))
