@@ -75,7 +75,7 @@ enum BillDocument {
         document.add(.paragraph("Всего наименований \(bill.lines.count), на сумму \(amount(bill.totalMinor, bill.currency)) \(currencyName)"))
         document.add(
             .paragraph(
-                "Оплатить не позднее \(WholesailDatabase.russianDate(bill.dueDate)). В назначении платежа укажите номер счёта. "
+                "Оплатить не позднее \(WholesailDatabase.russianDate(bill.dueDate)) В назначении платежа укажите номер счёта. "
                     + "Товар отпускается по факту прихода денег на расчётный счёт поставщика.", size: 8.5))
         document.add(.rule())
         document.add(.spacer(16))
