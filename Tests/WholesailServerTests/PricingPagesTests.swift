@@ -31,7 +31,7 @@ import WholesailStore
     @Test("each buyer sees their own company's prices; a new rule changes them after the rebuild")
     func ownPrices() async throws {
         let (app, database) = try await TestApp.make(seed: Self.demo)
-        let pricing = try #require(TestApp.lastPricing.withLock { $0 })
+        let pricing = try #require(TestApp.pricing(for: database))
         let product: Int64 = 1
         let prices = try await database.reader.read { db in
             try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT priceTypeId, amountMinor FROM price WHERE productId = ?", arguments: [product])
@@ -67,7 +67,7 @@ import WholesailStore
     @Test("sorting by price uses the buyer's own price")
     func sortByOwnPrice() async throws {
         let (app, database) = try await TestApp.make(seed: Self.demo)
-        let pricing = try #require(TestApp.lastPricing.withLock { $0 })
+        let pricing = try #require(TestApp.pricing(for: database))
         let cable = try #require(try await database.categoryTree().first { $0.name == "Силовой кабель" })
         // Make the most expensive cable the cheapest for ЭлектроСнаб only.
         let dearest = try #require(try await database.reader.read { db in

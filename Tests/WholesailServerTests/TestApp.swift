@@ -10,8 +10,14 @@ import WholesailTestSupport
 
 /// Builds the portal over a fresh in-memory database, the way `serve` does over a file.
 enum TestApp {
-    /// The pricing service of the app made last on this task (for tests that change rules).
-    static let lastPricing = Mutex<PricingService?>(nil)
+    /// The pricing service of each app made, by its database (tests run in parallel, so "the last
+    /// app made" would be another test's).
+    static let pricingServices = Mutex<[ObjectIdentifier: PricingService]>([:])
+
+    /// The pricing service of the app built over `database` (for tests that change rules).
+    static func pricing(for database: WholesailDatabase) -> PricingService? {
+        pricingServices.withLock { $0[ObjectIdentifier(database.writer as AnyObject)] }
+    }
 
     static func make(
         seed: ((WholesailDatabase) async throws -> Void)? = nil, configuration: WholesailConfiguration = WholesailConfiguration(port: 0),
@@ -22,7 +28,7 @@ enum TestApp {
         let database = try TestDatabase.inMemory()
         if let seed { try await seed(database) }
         let dependencies = try await WholesailDependencies(database: database, passwordHasher: .fastForTests, importLimits: importLimits)
-        lastPricing.withLock { $0 = dependencies.pricing }
+        pricingServices.withLock { $0[ObjectIdentifier(database.writer as AnyObject)] = dependencies.pricing }
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let app = buildApplication(
