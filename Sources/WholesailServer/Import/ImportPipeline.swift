@@ -150,10 +150,14 @@ public final class ImportPipeline {
             onProgress(Progress(file: item.file.fileName, bytesDone: doneBytes, bytesTotal: total, rows: importer.rowsDone))
         }
         importer.options.bytesDone = { doneBytes }
+        let finishing = ContinuousClock.now
         try importer.finishJob(deactivateMissing: failures.isEmpty)
         if ProcessInfo.processInfo.environment["WHOLESAIL_IMPORT_TIMINGS"] == "1" {
             let t = importer.timings
-            FileHandle.standardError.write(Data("import timings: batches \(t.batches), products \(t.products), offers \(t.offers), commits \(t.commits), waiting for the parser \(waited)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "import timings: batches \(t.batches), products \(t.products), offers \(t.offers), commits \(t.commits), waiting for the parser \(waited), finishing \(ContinuousClock.now - finishing) (deferred indexes \(t.deferred), counts and deactivation \(t.closing))\n"
+                        .utf8))
         }
         if failures.isEmpty {
             try database.finishImportJob(id: jobId, status: "succeeded", error: nil)

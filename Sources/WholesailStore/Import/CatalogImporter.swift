@@ -137,6 +137,10 @@ public final class CatalogImporter {
         public var products: Duration = .zero
         public var offers: Duration = .zero
         public var commits: Duration = .zero
+        /// Deactivation and category counts at the end of the job.
+        public var closing: Duration = .zero
+        /// Building what a first load deferred (search index, facet index).
+        public var deferred: Duration = .zero
     }
 
     public internal(set) var timings = Timings()
