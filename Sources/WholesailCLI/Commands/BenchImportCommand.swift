@@ -8,8 +8,8 @@ extension BenchCommand {
     /// The import benchmark of docs/performance.md: a generated CommerceML package (import.xml
     /// with N products × P properties, offers.xml with 5 price types and 3 warehouses) imported
     /// into a fresh database through the real pipeline; then the same package again (all
-    /// unchanged); then an offers-only update with every price and stock changed. Catalog search
-    /// is timed from another task while the full import runs.
+    /// unchanged); then an offers-only update with every price and stock changed; then another
+    /// while catalog searches run from another task, timed.
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import", abstract: "Time a generated CommerceML import, a repeat of it and an offers-only update.")
@@ -37,20 +37,37 @@ extension BenchCommand {
             let sizes = try [importPath, offersPath, updatePath].map { try FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int ?? 0 }
             print("generated in \(Self.seconds(ContinuousClock.now - generationStart)): import.xml \(sizes[0] >> 20) MB, offers.xml \(sizes[1] >> 20) MB")
 
+            // The parser alone, for reference: how fast import.xml reads without a database.
+            let parseStart = ContinuousClock.now
+            let parser = CommerceMLReader(reading: try Self.handle(importPath))
+            var records = 0
+            while try parser.next() != nil { records += 1 }
+            let parsed = ContinuousClock.now - parseStart
+            print(String(format: "parse only (import.xml, no database): %.2f s, %.0f MB/s, %d records", parsed.asSeconds, Double(sizes[0]) / 1e6 / parsed.asSeconds, records))
+
             let path = db ?? folder.appendingPathComponent("bench.sqlite").path
             let database = try WholesailDatabase.open(at: path)
             let limits = ImportLimits(batchSize: batch)
             print("rss after setup: \(Self.memory("VmRSS")) MB")
 
             let search = SearchProbe(database: database)
-            let full = try await Self.measure("full import (import.xml + offers.xml)", [("import.xml", importPath), ("offers.xml", offersPath)], database, limits, probe: search)
+            let full = try await Self.measure("full import (import.xml + offers.xml)", [("import.xml", importPath), ("offers.xml", offersPath)], database, limits, probe: nil)
             let again = try await Self.measure("the same package again", [("import.xml", importPath), ("offers.xml", offersPath)], database, limits, probe: nil)
             let update = try await Self.measure("offers-only update (new prices and stock)", [("offers.xml", updatePath)], database, limits, probe: nil)
+            // Buyers search while an import writes: the search latency during a second price update.
+            generator.priceVariant = 2
+            try Self.write(updatePath) { try generator.writeOffers(to: $0) }
+            _ = try await Self.measure("offers update with catalog searches (10 a second) running", [("offers.xml", updatePath)], database, limits, probe: search)
             for (name, job) in [("full", full), ("again", again), ("update", update)] {
                 let counts = job.counts.entities.sorted { $0.key < $1.key }.map { "\($0.key) +\($0.value.created) ~\($0.value.updated) =\($0.value.unchanged) -\($0.value.deleted) !\($0.value.failed)" }
                 print("  \(name): \(job.status); " + counts.joined(separator: "; "))
             }
             print("peak memory (VmHWM): \(Self.memory("VmHWM")) MB")
+        }
+
+        static func handle(_ path: String) throws -> FileHandle {
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw CLIError("cannot read \(path)") }
+            return handle
         }
 
         static func write(_ path: String, _ body: (FileHandle) throws -> Void) throws {
@@ -110,7 +127,7 @@ extension BenchCommand {
         }
     }
 
-    /// Searches the catalog every 20 ms from another task and records how long each took.
+    /// Searches the catalog ten times a second from another task and records how long each took.
     final class SearchProbe: Sendable {
         let database: WholesailDatabase
         let stopped = StopFlag()
@@ -128,7 +145,7 @@ extension BenchCommand {
                 _ = try? await database.listProducts(ProductListQuery(text: words[index % words.count], perPage: 24))
                 samples.append((ContinuousClock.now - start).asSeconds * 1000)
                 index += 1
-                try? await Task.sleep(for: .milliseconds(20))
+                try? await Task.sleep(for: .milliseconds(100))
             }
             return samples
         }

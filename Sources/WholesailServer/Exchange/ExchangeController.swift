@@ -113,6 +113,9 @@ struct ExchangeController {
         guard let credentials = Self.basicCredentials(request) else {
             throw Failure(code: "exchange.no_credentials", message: "Send the exchange login with HTTP basic authentication.")
         }
+        if try await database.loginThrottled(account: String(credentials.user.prefix(254)), ip: context.remoteIP) {
+            throw Failure(code: "exchange.throttled", message: "Too many failed logins; try again in 15 minutes.")
+        }
         if let exchangeUser, let exchangePassword, !exchangeUser.isEmpty,
             Crypto.constantTimeEqual(Array(credentials.user.utf8), Array(exchangeUser.utf8)),
             Crypto.constantTimeEqual(Array(credentials.password.utf8), Array(exchangePassword.utf8))

@@ -79,7 +79,11 @@ public final class ImportPipeline {
         var attachments: [String: CatalogImporter.Attachment] = [:]
         var byBaseName: [String: CatalogImporter.Attachment?] = [:]
         var work: [(file: ImportJobInfo.File, format: ImportFileFormat, key: ImportFileSortKey)] = []
-        let catalogFiles = job.files.filter { $0.format == ImportFileFormat.commerceML.rawValue && $0.status == "queued" }
+        // Only catalog-like files are told apart by whether they hold goods (a separate classifier
+        // goes first); with one such file there is nothing to order, and no file is scanned.
+        let catalogFiles = job.files.filter {
+            $0.format == ImportFileFormat.commerceML.rawValue && $0.status == "queued" && Self.mayHoldGoods($0.fileName)
+        }
         for file in job.files {
             let format = ImportFileFormat(rawValue: file.format ?? "") ?? .unknown
             switch format {
@@ -106,15 +110,17 @@ public final class ImportPipeline {
                     if let first = try? CSVReader(data: head).next() { layout = ImportFiles.csvLayout(fileName: file.fileName, header: first.fields)?.name }
                 }
                 var hasGoods = false
-                if format == .commerceML && catalogFiles.count > 1 { hasGoods = try containsGoods(file.blobSha256) }
+                if format == .commerceML && catalogFiles.count > 1 && Self.mayHoldGoods(file.fileName) { hasGoods = try containsGoods(file.blobSha256) }
                 work.append((file, format, ImportFiles.sortKey(fileName: file.fileName, format: format, csvLayout: layout, hasGoods: hasGoods)))
             }
         }
         work.sort { $0.key < $1.key }
         importer.options.attachments = { path in attachments[path] ?? byBaseName[String(path.split(separator: "/").last ?? "")] ?? nil }
+        importer.options.hasAttachments = !attachments.isEmpty
 
         // 3. The files, one after another.
         try importer.beginJob()
+        defer { importer.endJob() }
         var doneBytes = 0
         let total = max(work.reduce(0) { $0 + $1.file.size }, 1)
         for (index, item) in work.enumerated() {
@@ -144,7 +150,15 @@ public final class ImportPipeline {
             onProgress(Progress(file: item.file.fileName, bytesDone: doneBytes, bytesTotal: total, rows: importer.rowsDone))
         }
         importer.options.bytesDone = { doneBytes }
+        let finishing = ContinuousClock.now
         try importer.finishJob(deactivateMissing: failures.isEmpty)
+        if ProcessInfo.processInfo.environment["WHOLESAIL_IMPORT_TIMINGS"] == "1" {
+            let t = importer.timings
+            FileHandle.standardError.write(
+                Data(
+                    "import timings: batches \(t.batches), products \(t.products), offers \(t.offers), commits \(t.commits), waiting for the parser \(waited), finishing \(ContinuousClock.now - finishing) (deferred indexes \(t.deferred), counts and deactivation \(t.closing))\n"
+                        .utf8))
+        }
         if failures.isEmpty {
             try database.finishImportJob(id: jobId, status: "succeeded", error: nil)
         } else {
@@ -162,6 +176,22 @@ public final class ImportPipeline {
         }
     }
 
+    /// Time spent waiting for the parser (for benchmarks).
+    var waited: Duration = .zero
+
+    func timed<T>(_ body: () throws -> T) rethrows -> T {
+        let start = ContinuousClock.now
+        defer { waited += ContinuousClock.now - start }
+        return try body()
+    }
+
+    /// Names whose files may be a classifier or a catalog (not offers, prices, rests, documents).
+    static func mayHoldGoods(_ fileName: String) -> Bool {
+        let base = (fileName.split(separator: "/").last.map(String.init) ?? fileName).lowercased()
+        return !["offers", "prices", "rests", "remainders", "stock", "contragents", "contractors", "counterpart", "documents", "orders"]
+            .contains { base.hasPrefix($0) }
+    }
+
     /// Whether a CommerceML file has goods (`<Товар>`), scanning its bytes without parsing.
     func containsGoods(_ key: String) throws -> Bool {
         let reader = try BlobReader(database: database, key: key)
@@ -172,34 +202,24 @@ public final class ImportPipeline {
         return false
     }
 
+    /// Parses a file on a thread of its own while this one applies the records: on two cores the
+    /// XML parsing and the database writes overlap. At most `RecordPump.capacity` chunks of
+    /// records wait between them, so memory stays bounded.
     private func process(_ file: ImportJobInfo.File, format: ImportFileFormat, reader: BlobReader, importer: CatalogImporter) throws {
-        var count = 0
-        func check() throws {
-            count += 1
-            if count & 1023 == 0, isCancelled() { throw Cancelled() }
-        }
+        let source: () throws -> CommerceML.Record?
         switch format {
         case .commerceML:
             importer.beginFile(file.fileName, keying: .erpId)
             let parser = CommerceMLReader(input: reader.input)
-            while let record = try parser.next() {
-                try importer.consume(record)
-                try check()
-            }
+            source = { try parser.next() }
         case .csv:
             importer.beginFile(file.fileName, keying: .flexible)
             let table = try TableImportReader.csv(CSVReader(input: reader.input), fileName: file.fileName)
-            while let record = try table.next() {
-                try importer.consume(record)
-                try check()
-            }
+            source = { try table.next() }
         case .json:
             importer.beginFile(file.fileName, keying: .flexible)
             let json = JSONImportReader(input: reader.input)
-            while let record = try json.next() {
-                try importer.consume(record)
-                try check()
-            }
+            source = { try json.next() }
         case .xlsx:
             importer.beginFile(file.fileName, keying: .flexible)
             guard let rows = Self.xlsxRows else {
@@ -217,14 +237,108 @@ public final class ImportPipeline {
                 throw ExchangeError(.csvMissingColumn, line: header.line, "The header row matches none of the layouts (products, prices, stock, counterparties).")
             }
             let table = TableImportReader(layout: layout, header: try layout.match(header: header.fields, line: header.line)) { iterator.next() }
-            while let record = try table.next() {
-                try importer.consume(record)
-                try check()
-            }
+            source = { try table.next() }
         case .zip, .attachment, .unknown:
             return
         }
+        let pump = RecordPump()
+        let done = DispatchSemaphore(value: 0)
+        let work = UncheckedBox(source)
+        let producer = Thread {
+            defer { done.signal() }
+            var chunk: [CommerceML.Record] = []
+            chunk.reserveCapacity(RecordPump.chunkSize)
+            do {
+                while let record = try work.value() {
+                    chunk.append(record)
+                    if chunk.count == RecordPump.chunkSize {
+                        guard pump.put(chunk) else { return }
+                        chunk.removeAll(keepingCapacity: true)
+                    }
+                }
+                if !chunk.isEmpty { _ = pump.put(chunk) }
+                pump.finish(nil)
+            } catch {
+                // What was read before the break is applied, then the error ends the file.
+                if !chunk.isEmpty { _ = pump.put(chunk) }
+                pump.finish(error)
+            }
+        }
+        producer.name = "wholesail-import-parser"
+        producer.stackSize = 8 << 20
+        producer.start()
+        defer {
+            pump.cancel()
+            done.wait()
+        }
+        var count = 0
+        while let chunk = try timed({ try pump.take() }) {
+            for record in chunk { try importer.consume(record) }
+            count += chunk.count
+            if count >= 1024 {
+                count = 0
+                if isCancelled() { throw Cancelled() }
+            }
+        }
     }
+}
+
+/// Chunks of records from the parsing thread to the applying one, at most `capacity` waiting.
+final class RecordPump: @unchecked Sendable {
+    static let chunkSize = 256
+    static let capacity = 8
+
+    private let condition = NSCondition()
+    private var chunks: [[CommerceML.Record]] = []
+    private var finished = false
+    private var failure: (any Error)?
+    private var cancelled = false
+
+    /// Waits for room; false when the consumer gave up.
+    func put(_ chunk: [CommerceML.Record]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.count >= Self.capacity && !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        chunks.append(chunk)
+        condition.broadcast()
+        return true
+    }
+
+    func finish(_ error: (any Error)?) {
+        condition.lock()
+        finished = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next chunk; nil at the end; the parser's error when it failed.
+    func take() throws -> [CommerceML.Record]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.isEmpty && !finished { condition.wait() }
+        if !chunks.isEmpty {
+            let chunk = chunks.removeFirst()
+            condition.broadcast()
+            return chunk
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// Hands a value to another thread that alone uses it from then on.
+final class UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 extension CatalogImporter {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import WholesailCore
 
 /// Large files in the blob store: an upload is cut into parts of `partSize` bytes, each a
@@ -96,6 +97,9 @@ public struct BlobUploader {
     }
 
     static func storePart(_ db: Database, _ data: Data) throws -> (String, Bool) {
+        // A part is 1,024 pages: with the default checkpoint every 1,000 pages, every part would
+        // be copied into the database file (and synced) at once. Let the WAL take a few.
+        if try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? 0 < 16384 { try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384") }
         let key = Crypto.sha256Hex(data)
         try db.execute(
             sql: "INSERT INTO blob (sha256, size, contentType, bytes) VALUES (?, ?, 'application/octet-stream', ?) ON CONFLICT (sha256) DO NOTHING",
@@ -170,7 +174,9 @@ public final class BlobReader {
     private var keys: [String]
     private var index = 0
     public let size: Int
-    public private(set) var bytesRead = 0
+    private let read = Atomic(0)
+    /// Bytes handed out so far (safe to read from another thread: progress).
+    public var bytesRead: Int { read.load(ordering: .relaxed) }
 
     public init(database: WholesailDatabase, key: String) throws {
         self.database = database
@@ -199,7 +205,7 @@ public final class BlobReader {
         guard let data = try database.reader.read({ db in try Data.fetchOne(db, sql: "SELECT bytes FROM blob WHERE sha256 = ?", arguments: [key]) }) else {
             throw DomainError(.notFound, code: "import.blob_missing", message: "A stored upload is missing from the database.")
         }
-        bytesRead += data.count
+        read.add(data.count, ordering: .relaxed)
         return data
     }
 

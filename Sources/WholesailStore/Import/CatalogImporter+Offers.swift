@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import WholesailCore
 
 extension CatalogImporter {
@@ -103,7 +104,7 @@ extension CatalogImporter {
                     message: "Line \(offer.line): the offer gives a price type more than once; the last price was used.", severity: "warning")
             }
             for price in offerPrices {
-                guard let value = price.value, let amount = ExactDecimal(parsing: value) else {
+                guard let value = price.value, let amount = ExactDecimal.importValue(value) else {
                     counts.add("price", .failed)
                     continue
                 }
@@ -117,7 +118,7 @@ extension CatalogImporter {
                 }
                 var factor = ExactDecimal(1)
                 if let raw = price.coefficient {
-                    guard let parsed = ExactDecimal(parsing: raw), parsed.units > 0 else {
+                    guard let parsed = ExactDecimal.importValue(raw), parsed.units > 0 else {
                         addIssue(
                             line: offer.line, entity: "price", erpId: offer.id.raw, code: "import.bad_coefficient",
                             message: "Line \(offer.line): the unit coefficient \(raw) is not a positive number; the price was skipped.")
@@ -132,7 +133,7 @@ extension CatalogImporter {
                         message: "Line \(offer.line): prices are given per pack (coefficient \(factor)); they are stored per base unit (price ÷ coefficient).",
                         line: offer.line)
                 }
-                if let written = CurrencyNames.isoCode(price.currency), written != type.currency {
+                if let raw = price.currency, raw != type.currency, let written = isoCode(raw), written != type.currency {
                     warnOnce(
                         "price-currency:\(written):\(type.id)", entity: "price", erpId: offer.id.raw, code: "import.price_currency",
                         message: "Line \(offer.line): a price is in \(written) but its price type is in \(type.currency); it is stored as \(type.currency).",
@@ -152,13 +153,13 @@ extension CatalogImporter {
                 } else {
                     counts.add("price", .created)
                 }
-                try writePrice.execute(arguments: [type.id, product.id, product.baseUnitId, minor, now])
+                try Self.run(writePrice, db, [type.id, product.id, product.baseUnitId, minor], text: now)
                 prices[key] = minor
                 changed = true
             }
             // Stock.
             func setStock(_ warehouse: Int64, _ raw: String?, reference: String) throws {
-                guard let raw, let quantity = ExactDecimal(parsing: raw) else {
+                guard let raw, let quantity = ExactDecimal.importValue(raw) else {
                     counts.add("stock", .failed)
                     return
                 }
@@ -183,7 +184,7 @@ extension CatalogImporter {
                 } else {
                     counts.add("stock", .created)
                 }
-                try writeStock.execute(arguments: [product.id, warehouse, milli, now])
+                try Self.run(writeStock, db, [product.id, warehouse, milli], text: now)
                 stock[key] = milli
                 changed = true
             }
@@ -204,6 +205,22 @@ extension CatalogImporter {
                 try setStock(try defaultWarehouse(db), offer.quantity, reference: "the main warehouse")
             }
             counts.add("offer", changed ? .updated : .unchanged)
+        }
+        // The rows were written with SQLite's own calls: tell observers (the price matrix).
+        try db.notifyChanges(in: Table("price"))
+        try db.notifyChanges(in: Table("stock"))
+    }
+
+    /// Runs a prepared statement whose parameters are integers and then one text, with SQLite's
+    /// own binding calls: an offers file is hundreds of thousands of these rows.
+    static func run(_ statement: Statement, _ db: Database, _ integers: [Int64], text: String) throws {
+        let handle = statement.sqliteStatement
+        for (index, value) in integers.enumerated() { sqlite3_bind_int64(handle, Int32(index + 1), value) }
+        _ = text.withCString { sqlite3_bind_text(handle, Int32(integers.count + 1), $0, -1, SQLITE_TRANSIENT_DESTRUCTOR) }
+        let code = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
         }
     }
 
@@ -244,7 +261,7 @@ extension CatalogImporter {
         let parentName: String = base["name"]
         let name = String((offer.name ?? (suffix.isEmpty ? parentName : "\(parentName) (\(suffix))")).prefix(1000))
         let parentSku: String = base["sku"]
-        let article = offer.article?.trimmingCharacters(in: .whitespaces)
+        let article = offer.article?.importTrimmed
         let desired = article.flatMap { $0.isEmpty || $0.lowercased() == parentSku.lowercased() ? nil : $0 }
             ?? "\(parentSku)-\(offer.id.variantID?.prefix(8) ?? "")"
         guard let sku = try chooseSku(db, desired: desired, fallback: offer.id.raw, current: existing) else { return existing }
@@ -311,7 +328,7 @@ extension CatalogImporter {
             fileName = file
             let erpId = counterparty.id.isEmpty ? nil : counterparty.id
             let name = [counterparty.name, counterparty.officialName, counterparty.fullName, erpId]
-                .compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }.first { !$0.isEmpty }
+                .compactMap { $0?.importTrimmed }.first { !$0.isEmpty }
             guard let name else {
                 addIssue(line: counterparty.line, entity: "counterparty", erpId: erpId, code: "import.counterparty_without_name",
                          message: "Line \(counterparty.line): the counterparty has no name.")
@@ -367,6 +384,8 @@ extension CatalogImporter {
     /// Then category counts are refreshed (only the touched branches for a small upload).
     public func finishJob(deactivateMissing: Bool) throws {
         try flush()
+        let closing = ContinuousClock.now
+        defer { timings.closing += ContinuousClock.now - closing }
         if issueCount > storedIssues + pendingIssues.count && storedIssues + pendingIssues.count >= options.maxIssues {
             pendingIssues.append(
                 PendingIssue(
@@ -400,23 +419,58 @@ extension CatalogImporter {
             try storeIssues(db)
             try db.execute(sql: "UPDATE importJob SET rowsDone = ?, bytesDone = ?, counts = ? WHERE id = ?", arguments: [rowsDone, options.bytesDone(), countsJSON(), jobId])
         }
-        try? database.writer.writeWithoutTransaction { db in try db.execute(sql: "DELETE FROM temp.importSeen") }
+        endJob()
+    }
+
+    /// Gives the writer connection back its usual page cache (after `finishJob`, or a job that
+    /// stopped half-way). The longer checkpoint interval stays: imports and uploads come again.
+    public func endJob() {
+        let start = ContinuousClock.now
+        try? database.writer.write { db in try WholesailDatabase.restoreDeferredImportObjects(db) }
+        timings.deferred += ContinuousClock.now - start
+        try? database.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "DELETE FROM temp.importSeen")
+            try db.execute(sql: "PRAGMA cache_size = -2000")
+        }
     }
 }
 
 extension WholesailDatabase {
+    /// What a first load drops and builds once at its end (`CatalogImporter.beginJob`).
+    static let deferrableImportObjects = ["product_fts_insert", "product_fts_update", "product_fts_delete", "productProperty_value"]
+
+    /// Recreates what a first load dropped (its SQL was kept in `setting`), rebuilding the search
+    /// index when its trigger was among them: at the end of the load, or after a crash during it.
+    static func restoreDeferredImportObjects(_ db: Database) throws {
+        let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE key LIKE 'import.deferred.%'")
+        var rebuildSearch = false
+        for row in rows {
+            let key: String = row["key"]
+            let name = String(key.dropFirst("import.deferred.".count))
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = ?)", arguments: [name]) == false {
+                try db.execute(sql: row["value"])
+                if name.hasPrefix("product_fts_") { rebuildSearch = true }
+            }
+            try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [key])
+        }
+        if rebuildSearch { try db.execute(sql: "INSERT INTO productFts(productFts) VALUES ('rebuild')") }
+    }
+
     /// Recounts active products of the given categories and all their ancestors (a small
-    /// upload touches a few branches); falls back to the one-pass full recount for many.
+    /// upload touches a few branches); falls back to the one-pass full recount (about 0.2 s at
+    /// 100,000 products) when many are touched.
     public static func refreshCategoryCounts(_ db: Database, touching categories: Set<Int64>) throws {
         guard !categories.isEmpty else { return }
-        guard categories.count <= 200 else { return try refreshCategoryCounts(db) }
+        // Each branch recount walks the products of its subtree: past a handful of branches the
+        // one-pass recount of the whole tree is cheaper.
+        guard categories.count <= 16 else { return try refreshCategoryCounts(db) }
         var affected = Set<Int64>()
         for category in categories {
             guard let path = try String.fetchOne(db, sql: "SELECT path FROM category WHERE id = ?", arguments: [category]) else { continue }
             for id in path.split(separator: "/").compactMap({ Int64($0) }) { affected.insert(id) }
             affected.insert(category)
         }
-        guard affected.count <= 400 else { return try refreshCategoryCounts(db) }
+        guard affected.count <= 32 else { return try refreshCategoryCounts(db) }
         for category in affected {
             try db.execute(
                 sql: """

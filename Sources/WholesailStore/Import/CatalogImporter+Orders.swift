@@ -51,13 +51,13 @@ extension CatalogImporter {
         func flag(_ name: String) -> Bool { ["true", "1", "да", "истина"].contains((requisites.value(named: name) ?? "").lowercased()) }
         if flag("Отменен") || document.markedForDeletion == true || flag("ПометкаУдаления") { return ("cancelled", nil) }
         let candidates = ["Статус заказа", "Статуса заказа ИД", "Статус заказа ИД", "Статус"].compactMap { requisites.value(named: $0) }
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { $0.importTrimmed }.filter { !$0.isEmpty }
         guard !candidates.isEmpty else { return (nil, nil) }
         for candidate in candidates {
             var forms = [candidate]
             if candidate.hasPrefix("["), let close = candidate.firstIndex(of: "]") {
                 forms.append(String(candidate[candidate.index(after: candidate.startIndex)..<close]))
-                forms.append(candidate[candidate.index(after: close)...].trimmingCharacters(in: .whitespaces))
+                forms.append(String(candidate[candidate.index(after: close)...]).importTrimmed)
             }
             for form in forms where !form.isEmpty {
                 if let code = try String.fetchOne(
@@ -99,7 +99,7 @@ extension CatalogImporter {
             }
         }
         // A shipment 1C reports (`Номер отгрузки по 1С`, `Дата отгрузки по 1С`).
-        if let number = document.requisites.value(named: "Номер отгрузки по 1С")?.trimmingCharacters(in: .whitespaces), !number.isEmpty {
+        if let number = document.requisites.value(named: "Номер отгрузки по 1С")?.importTrimmed, !number.isEmpty {
             let erpId = "\(orderId):\(number)"
             let date = document.requisites.value(named: "Дата отгрузки по 1С").map(Self.stampFromERP)
             if try Int64.fetchOne(db, sql: "SELECT id FROM shipment WHERE erpId = ?", arguments: [erpId]) == nil {
@@ -126,7 +126,7 @@ extension CatalogImporter {
 
     /// "2015-06-29" or "2015-06-29T15:39:10" as the portal's UTC stamp.
     static func stampFromERP(_ raw: String) -> String {
-        let text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "T", with: " ")
+        let text = raw.importTrimmed.replacingOccurrences(of: "T", with: " ")
         if text.count >= 19 { return String(text.prefix(19)) + ".000" }
         if text.count >= 10 { return String(text.prefix(10)) + " 00:00:00.000" }
         return WholesailDatabase.stamp(Date())
@@ -250,7 +250,7 @@ extension CatalogImporter {
         {
             return id
         }
-        let name = [party.name, party.officialName, party.fullName, party.id].compactMap { $0?.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
+        let name = [party.name, party.officialName, party.fullName, party.id].compactMap { $0?.importTrimmed }.first { !$0.isEmpty }
         guard let name else { return nil }
         try db.execute(
             sql: "INSERT INTO counterparty (erpId, name, fullName, inn, kpp) VALUES (?, ?, ?, ?, ?)",

@@ -56,7 +56,8 @@ extension CatalogImporter {
     func applyProducts(_ db: Database) throws {
         guard !pendingProducts.isEmpty else { return }
         var byErp = try Self.existingProducts(db, erpIds: pendingProducts.compactMap { $0.product.id.isEmpty ? nil : $0.product.id })
-        var bySku = try Self.existingProducts(db, skus: pendingProducts.compactMap { $0.product.id.isEmpty ? $0.product.article : nil })
+        var bySku = try Self.existingProducts(
+            db, skus: pendingProducts.compactMap { $0.product.id.isEmpty || $0.keying == .flexible ? $0.product.article : nil })
         let writer = try ProductWriter(db)
         let now = WholesailDatabase.stamp(Date())
         for (product, file, keying, _) in pendingProducts {
@@ -77,10 +78,13 @@ extension CatalogImporter {
                 if let erpId = written.erpId, !product.isDeleted { try writer.seen(CommerceML.ItemID(erpId).productID) }
             }
         }
+        // Property rows were written with SQLite's own calls: tell observers (facets, prices).
+        try db.notifyChanges(in: Table("productProperty"))
     }
 
     /// Images and files of a product resolved to stored blobs (nil: not in the package).
     func attachmentsOf(_ product: CommerceML.Product) -> (images: [Attachment?], files: [(Attachment?, String?)]) {
+        guard options.hasAttachments else { return (product.images.map { _ in nil }, product.files.map { (nil, $0.caption) }) }
         let images = product.images.map { path in ImportFiles.normalizedPath(path).flatMap { options.attachments($0) } }
         let files = product.files.map { file in (ImportFiles.normalizedPath(file.path).flatMap { options.attachments($0) }, file.caption) }
         return (images, files)
@@ -157,7 +161,7 @@ extension CatalogImporter {
         let erpId = product.id.isEmpty ? nil : product.id
         guard
             let name = [product.name, product.fullName, product.requisites.value(named: "Полное наименование"), product.article, erpId]
-                .compactMap({ $0?.trimmingCharacters(in: .whitespacesAndNewlines) }).first(where: { !$0.isEmpty })
+                .compactMap({ $0?.importTrimmed }).first(where: { !$0.isEmpty })
         else {
             addIssue(line: product.line, entity: "product", erpId: erpId, code: "import.product_without_name", message: "Line \(product.line): the product has no name.")
             counts.add("product", .failed)
@@ -173,7 +177,7 @@ extension CatalogImporter {
         let article = product.article.map { String($0.prefix(255)) }
         let desiredSku: String? =
             keying == .flexible
-            ? article : ([article, product.requisites.value(named: "Код")].compactMap { $0?.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty })
+            ? article : ([article, product.requisites.value(named: "Код")].compactMap { $0?.importTrimmed }.first { !$0.isEmpty })
         guard let sku = try chooseSku(db, desired: desiredSku, fallback: erpId ?? desiredSku ?? name, current: existing) else {
             addIssue(line: product.line, entity: "product", erpId: erpId, code: "import.sku_taken", message: "Line \(product.line): no free SKU for the product.")
             counts.add("product", .failed)
@@ -186,10 +190,10 @@ extension CatalogImporter {
         }
         let description = Self.descriptionHTML(product)
         let vat = Self.vatRate(product.taxRates)
-        let weight = (product.weight ?? product.requisites.value(named: "Вес")).flatMap(ExactDecimal.init(parsing:)).flatMap {
+        let weight = (product.weight ?? product.requisites.value(named: "Вес")).flatMap(ExactDecimal.importValue).flatMap {
             $0.scaled(to: 1000, rounding: true)
         }.flatMap { $0 >= 0 ? $0 : nil }
-        let pack = product.requisites.value(named: "Кратность").flatMap(ExactDecimal.init(parsing:)).flatMap { $0.scaled(to: 1000, rounding: true) }
+        let pack = product.requisites.value(named: "Кратность").flatMap(ExactDecimal.importValue).flatMap { $0.scaled(to: 1000, rounding: true) }
             .flatMap { $0 > 0 ? $0 : nil }
         let properties = try resolveProperties(db, product.propertyValues, characteristics: product.characteristics, line: product.line, erpId: erpId)
         var search = [name, sku, article ?? "", product.barcode ?? ""]
@@ -226,7 +230,7 @@ extension CatalogImporter {
             }
         }
         if existing != nil {
-            let old = try Int64.fetchAll(db, sql: "SELECT categoryId FROM productCategory WHERE productId = ?", arguments: [productId])
+            let old = try Int64.fetchAll(db.cachedStatement(sql: "SELECT categoryId FROM productCategory WHERE productId = ?"), arguments: [productId])
             touchedCategories.formUnion(old)
             try writer.deleteCategories.execute(arguments: [productId])
         }
@@ -237,16 +241,18 @@ extension CatalogImporter {
         catalogChanged = true
         // Properties.
         if existing != nil { try writer.deleteProperties.execute(arguments: [productId]) }
-        for property in properties { try writer.insertProperty(productId, property) }
+        try writer.insertProperties(productId, properties)
         // Other units (packs) from Пересчет.
-        try applyProductUnits(db, productId: productId, baseUnitId: unitId, conversions: product.baseUnit?.conversions ?? [], line: product.line, erpId: erpId)
+        try applyProductUnits(
+            db, productId: productId, baseUnitId: unitId, conversions: product.baseUnit?.conversions ?? [], line: product.line, erpId: erpId,
+            fresh: existing == nil)
         try applyImages(db, productId: productId, images: attachments.images, files: attachments.files, fresh: existing == nil)
         return ExistingProduct(id: productId, erpId: erpId ?? existing?.erpId, sku: sku, hash: hash, active: active, baseUnitId: unitId)
     }
 
     func noteCatalogChange(_ db: Database, productId: Int64) {
         catalogChanged = true
-        if let categories = try? Int64.fetchAll(db, sql: "SELECT categoryId FROM productCategory WHERE productId = ?", arguments: [productId]) {
+        if let categories = try? Int64.fetchAll(db.cachedStatement(sql: "SELECT categoryId FROM productCategory WHERE productId = ?"), arguments: [productId]) {
             touchedCategories.formUnion(categories)
         }
     }
@@ -255,7 +261,7 @@ extension CatalogImporter {
     /// product keeps its SKU otherwise; a new one falls back to its ERP id.
     func chooseSku(_ db: Database, desired: String?, fallback: String, current: ExistingProduct?) throws -> String? {
         func free(_ candidate: String) throws -> Bool {
-            guard let owner = try Int64.fetchOne(db, sql: "SELECT id FROM product WHERE sku = ?", arguments: [candidate]) else { return true }
+            guard let owner = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM product WHERE sku = ?"), arguments: [candidate]) else { return true }
             return owner == current?.id
         }
         if let desired = desired.map({ String($0.prefix(255)) }), !desired.isEmpty {
@@ -275,32 +281,37 @@ extension CatalogImporter {
         if let html = product.requisites.value(named: "ОписаниеВФорматеHTML"), !html.isEmpty {
             return HTMLSanitizer.sanitize(html)
         }
-        guard let text = product.description?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return "" }
-        if text.range(of: #"</?(p|br|ul|ol|li|b|strong|i|em|table|tr|td|h[1-6]|div|span)\b"#, options: [.regularExpression, .caseInsensitive]) != nil {
+        guard let text = product.description?.importTrimmed, !text.isEmpty else { return "" }
+        if text.utf8.contains(UInt8(ascii: "<")),
+            text.range(of: #"</?(p|br|ul|ol|li|b|strong|i|em|table|tr|td|h[1-6]|div|span)\b"#, options: [.regularExpression, .caseInsensitive]) != nil
+        {
             return HTMLSanitizer.sanitize(text)
         }
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count + 16)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "\n", "\r\n": escaped += "<br>"
-            case "\r": break
-            default: escaped.append(character)
+        let special: Set<UInt8> = [UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), 10, 13]
+        if !text.utf8.contains(where: { special.contains($0) }) { return text }
+        let bytes = Array(text.utf8)
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(bytes.count + 32)
+        for (index, byte) in bytes.enumerated() {
+            switch byte {
+            case UInt8(ascii: "&"): escaped.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): escaped.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): escaped.append(contentsOf: "&gt;".utf8)
+            case UInt8(ascii: "\""): escaped.append(contentsOf: "&quot;".utf8)
+            case 10: escaped.append(contentsOf: "<br>".utf8)
+            case 13: if index + 1 == bytes.count || bytes[index + 1] != 10 { escaped.append(contentsOf: "<br>".utf8) }
+            default: escaped.append(byte)
             }
         }
-        return escaped
+        return String(decoding: escaped, as: UTF8.self)
     }
 
     /// VAT as the portal stores it: "20", "10", "0" (`Без НДС` / `Без налога`).
     static func vatRate(_ rates: [CommerceML.TaxRate]) -> String {
         for rate in rates {
-            guard let raw = rate.rate?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { continue }
+            guard let raw = rate.rate?.importTrimmed, !raw.isEmpty else { continue }
             if raw.lowercased().hasPrefix("без") { return "0" }
-            let digits = raw.replacingOccurrences(of: "%", with: "").trimmingCharacters(in: .whitespaces)
+            let digits = raw.replacingOccurrences(of: "%", with: "").importTrimmed
             if let value = DecimalText.canonical(digits), let decimal = ExactDecimal(parsing: value), decimal.units >= 0 { return value }
         }
         return "20"
@@ -314,7 +325,7 @@ extension CatalogImporter {
         var result: [ResolvedProperty] = []
         var seen = Set<Int64>()
         for value in values {
-            let texts = value.values.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            let texts = value.values.map { $0.importTrimmed }.filter { !$0.isEmpty }
             guard !texts.isEmpty else { continue }
             guard let info = cache.propertyByErp[value.propertyID] else {
                 warnOnce(
@@ -358,7 +369,10 @@ extension CatalogImporter {
         return cache.valueByErp[property]?[erpId]
     }
 
-    func applyProductUnits(_ db: Database, productId: Int64, baseUnitId: Int64, conversions: [CommerceML.UnitConversion], line: Int, erpId: String?) throws {
+    func applyProductUnits(
+        _ db: Database, productId: Int64, baseUnitId: Int64, conversions: [CommerceML.UnitConversion], line: Int, erpId: String?, fresh: Bool
+    ) throws {
+        if fresh && conversions.isEmpty { return }
         var wanted: [(Int64, String)] = []
         for conversion in conversions {
             let factor = conversion.coefficient ?? "1"
@@ -367,7 +381,7 @@ extension CatalogImporter {
             guard unit != baseUnitId, decimal != ExactDecimal(1), !wanted.contains(where: { $0.0 == unit }) else { continue }
             wanted.append((unit, decimal.description))
         }
-        let current = try Row.fetchAll(db, sql: "SELECT unitId, factor FROM productUnit WHERE productId = ?", arguments: [productId]).map {
+        let current = try Row.fetchAll(db.cachedStatement(sql: "SELECT unitId, factor FROM productUnit WHERE productId = ?"), arguments: [productId]).map {
             ($0["unitId"] as Int64, $0["factor"] as String)
         }
         guard current.map({ "\($0.0)=\($0.1)" }).sorted() != wanted.map({ "\($0.0)=\($0.1)" }).sorted() else { return }
@@ -499,6 +513,41 @@ struct ProductWriter {
         sqlite3_reset(handle)
         guard code == SQLITE_DONE else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: property.sql)
+        }
+    }
+
+    /// Many rows per statement (up to 32): one step instead of one per property.
+    func insertProperties(_ productId: Int64, _ values: [CatalogImporter.ResolvedProperty]) throws {
+        var start = 0
+        while start < values.count {
+            let count = min(32, values.count - start)
+            if count == 1 {
+                try insertProperty(productId, values[start])
+            } else {
+                let statement = try db.cachedStatement(
+                    sql: "INSERT OR IGNORE INTO productProperty (productId, propertyId, valueId, textValue, numberValue) VALUES "
+                        + Array(repeating: "(?, ?, ?, ?, ?)", count: count).joined(separator: ", "))
+                let handle = statement.sqliteStatement
+                for offset in 0..<count {
+                    let value = values[start + offset]
+                    let base = Int32(offset * 5)
+                    sqlite3_bind_int64(handle, base + 1, productId)
+                    sqlite3_bind_int64(handle, base + 2, value.propertyId)
+                    if let valueId = value.valueId { sqlite3_bind_int64(handle, base + 3, valueId) } else { sqlite3_bind_null(handle, base + 3) }
+                    if let text = value.text {
+                        _ = text.withCString { sqlite3_bind_text(handle, base + 4, $0, -1, SQLITE_TRANSIENT_DESTRUCTOR) }
+                    } else {
+                        sqlite3_bind_null(handle, base + 4)
+                    }
+                    if let number = value.number { sqlite3_bind_double(handle, base + 5, number) } else { sqlite3_bind_null(handle, base + 5) }
+                }
+                let code = sqlite3_step(handle)
+                sqlite3_reset(handle)
+                guard code == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+                }
+            }
+            start += count
         }
     }
 

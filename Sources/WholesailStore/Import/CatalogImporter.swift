@@ -45,6 +45,8 @@ public final class CatalogImporter {
         public var maxIssues = 10_000
         /// Finds a package file by its relative path.
         public var attachments: (String) -> Attachment? = { _ in nil }
+        /// False when the job has no package files (nothing to look up).
+        public var hasAttachments = false
         /// Bytes of the input consumed so far (progress).
         public var bytesDone: () -> Int = { 0 }
         /// Called after each committed batch.
@@ -126,7 +128,22 @@ public final class CatalogImporter {
         var brandByName: [String: Int64] = [:]
         var currencies: Set<String> = []
         var imageFileBySha: [String: Int64] = [:]
+        var isoCodes: [String: String?] = [:]
     }
+
+    /// Where the time of the batches went (for benchmarks).
+    public struct Timings: Sendable {
+        public var batches: Duration = .zero
+        public var products: Duration = .zero
+        public var offers: Duration = .zero
+        public var commits: Duration = .zero
+        /// Deactivation and category counts at the end of the job.
+        public var closing: Duration = .zero
+        /// Building what a first load deferred (search index, facet index).
+        public var deferred: Duration = .zero
+    }
+
+    public internal(set) var timings = Timings()
 
     /// Categories whose product sets changed (for incremental counts).
     var touchedCategories = Set<Int64>()
@@ -140,13 +157,33 @@ public final class CatalogImporter {
         self.options = options
     }
 
-    /// Prepares the job: the set of products seen by its full uploads starts empty.
+    /// Prepares the job: the set of products seen by its full uploads starts empty; the writer
+    /// connection gets a larger page cache (the catalog's indexes stay in memory instead of
+    /// being read again for every batch) and checkpoints less often, until `finishJob`.
     public func beginJob() throws {
         try database.writer.writeWithoutTransaction { db in
             try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS importSeen (erpId TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID")
             try db.execute(sql: "DELETE FROM temp.importSeen")
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.importCacheKiB)")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+        }
+        try database.writer.write { db in
+            try WholesailDatabase.restoreDeferredImportObjects(db)
+            // A first load (an empty catalog) builds the search index and the facet index once at
+            // the end instead of row by row; nobody searches an empty catalog meanwhile.
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM product") == 0 else { return }
+            for name in WholesailDatabase.deferrableImportObjects {
+                guard let row = try Row.fetchOne(db, sql: "SELECT type, sql FROM sqlite_schema WHERE name = ?", arguments: [name]) else { continue }
+                try db.execute(
+                    sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    arguments: ["import.deferred." + name, row["sql"] as String])
+                try db.execute(sql: "DROP \(row["type"] as String == "trigger" ? "TRIGGER" : "INDEX") \"\(name)\"")
+            }
         }
     }
+
+    /// Page cache of the writer connection while an import runs (KiB).
+    static let importCacheKiB = 64 * 1024
 
     /// Starts a file: how it keys its references.
     public func beginFile(_ name: String, keying: Keying) {
@@ -263,6 +300,8 @@ public final class CatalogImporter {
         let savedIssues = pendingIssues
         let savedMissing = missingImages
         do {
+            let begin = ContinuousClock.now
+            var applied = begin
             try database.writer.write { db in
                 try loadCache(db)
                 try applyUnits(db)
@@ -270,15 +309,22 @@ public final class CatalogImporter {
                 try applyWarehouses(db)
                 try applyGroups(db)
                 try applyProperties(db)
+                let products = ContinuousClock.now
                 try applyProducts(db)
+                let offers = ContinuousClock.now
+                timings.products += offers - products
                 try applyOffers(db)
+                timings.offers += ContinuousClock.now - offers
                 try applyCounterparties(db)
                 try applyDocuments(db)
                 try storeIssues(db)
                 try db.execute(
                     sql: "UPDATE importJob SET rowsDone = ?, bytesDone = ?, counts = ? WHERE id = ?",
                     arguments: [rowsDone, options.bytesDone(), countsJSON(), jobId])
+                applied = ContinuousClock.now
             }
+            timings.commits += ContinuousClock.now - applied
+            timings.batches += ContinuousClock.now - begin
         } catch {
             // The transaction rolled back: ids cached during it may not exist.
             cache = Cache()
@@ -408,9 +454,9 @@ public final class CatalogImporter {
 
     func applyUnits(_ db: Database) throws {
         for unit in pendingUnits {
-            let code = unit.id.trimmingCharacters(in: .whitespaces)
+            let code = unit.id.importTrimmed
             cache.declaredUnits[code] = unit
-            if let own = unit.code?.trimmingCharacters(in: .whitespaces), !own.isEmpty { cache.declaredUnits[own] = unit }
+            if let own = unit.code?.importTrimmed, !own.isEmpty { cache.declaredUnits[own] = unit }
             if cache.unitByCode[code] != nil {
                 counts.add("unit", .unchanged)
                 continue
@@ -422,12 +468,12 @@ public final class CatalogImporter {
     /// The unit a record names: by code (OKEI, trimmed), by international code, by short name;
     /// created when unknown. No unit at all is the piece (796 шт).
     func resolveUnit(_ db: Database, _ unit: CommerceML.Unit?) throws -> Int64 {
-        if let code = unit?.code?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
+        if let code = unit?.code?.importTrimmed, !code.isEmpty {
             if TableImportReader.isUnitCode(code) || unit?.name == nil {
                 return try unitId(db, code: code, name: unit?.name, fullName: unit?.fullName)
             }
         }
-        if let name = unit?.name?.trimmingCharacters(in: .whitespaces), !name.isEmpty {
+        if let name = unit?.name?.importTrimmed, !name.isEmpty {
             return try unitByText(db, name, fullName: unit?.fullName)
         }
         if let international = unit?.internationalAbbreviation, let code = Self.internationalCodes[international.uppercased()] {
@@ -438,7 +484,7 @@ public final class CatalogImporter {
 
     /// A unit written as text in a price or a CSV cell: a code, an international code or a name.
     func unitByText(_ db: Database, _ text: String, fullName: String? = nil) throws -> Int64 {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.importTrimmed
         if TableImportReader.isUnitCode(trimmed) { return try unitId(db, code: trimmed, name: nil, fullName: fullName) }
         if let id = cache.unitByName[trimmed.lowercased()] { return id }
         if let code = Self.internationalCodes[trimmed.uppercased()] { return try unitId(db, code: code, name: nil, fullName: nil) }
@@ -450,8 +496,8 @@ public final class CatalogImporter {
         if let id = cache.unitByCode[code] { return id }
         let declared = cache.declaredUnits[code]
         let known = Self.okei[code]
-        let shortName = (name ?? declared?.shortName ?? known?.name ?? code).trimmingCharacters(in: .whitespaces)
-        let full = (fullName ?? declared?.fullName ?? known?.fullName ?? shortName).trimmingCharacters(in: .whitespaces)
+        let shortName = (name ?? declared?.shortName ?? known?.name ?? code).importTrimmed
+        let full = (fullName ?? declared?.fullName ?? known?.fullName ?? shortName).importTrimmed
         try db.execute(sql: "INSERT INTO unit (code, name, fullName) VALUES (?, ?, ?) ON CONFLICT (code) DO NOTHING", arguments: [code, shortName, full])
         let id = try Int64.fetchOne(db, sql: "SELECT id FROM unit WHERE code = ?", arguments: [code])!
         counts.add("unit", .created)
@@ -462,9 +508,17 @@ public final class CatalogImporter {
 
     // MARK: Currencies, price types, warehouses
 
+    /// `CurrencyNames.isoCode`, remembered (every price of an offers file names its currency).
+    func isoCode(_ raw: String) -> String? {
+        if let known = cache.isoCodes[raw] { return known }
+        let code = CurrencyNames.isoCode(raw)
+        cache.isoCodes[raw] = code
+        return code
+    }
+
     /// An ISO code for a currency as written; unknown codes are added to the currency table.
     func currency(_ db: Database, _ raw: String?, fallback: String = "RUB", line: Int? = nil) throws -> String {
-        guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return fallback }
+        guard let raw, !raw.importTrimmed.isEmpty else { return fallback }
         guard let code = CurrencyNames.isoCode(raw) else {
             warnOnce("currency:\(raw)", entity: "priceType", erpId: nil, code: "import.unknown_currency",
                      message: "The currency \"\(raw)\" is not known; \(fallback) is assumed.", line: line)
@@ -634,7 +688,7 @@ public final class CatalogImporter {
 
     func applyProperties(_ db: Database) throws {
         for property in pendingProperties {
-            let name = property.name.trimmingCharacters(in: .whitespaces)
+            let name = property.name.importTrimmed
             // Bitrix' service properties describe the site, not the goods.
             if name.hasPrefix("CML2_") {
                 counts.add("property", .unchanged)
@@ -662,7 +716,7 @@ public final class CatalogImporter {
             guard !property.values.isEmpty else { continue }
             try loadValues(db, property: info.id)
             for (index, value) in property.values.enumerated() {
-                let text = String(value.value.trimmingCharacters(in: .whitespacesAndNewlines).prefix(500))
+                let text = String(value.value.importTrimmed.prefix(500))
                 guard !text.isEmpty else { continue }
                 _ = try valueId(db, property: info.id, erpId: value.id, text: text, order: index)
             }
@@ -727,7 +781,7 @@ public final class CatalogImporter {
     // MARK: Brands
 
     func brandId(_ db: Database, _ raw: String?) throws -> Int64? {
-        guard let name = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else { return nil }
+        guard let name = raw?.importTrimmed, !name.isEmpty else { return nil }
         let trimmed = String(name.prefix(255))
         if let id = cache.brandByName[trimmed.lowercased()] { return id }
         try db.execute(sql: "INSERT INTO brand (name) VALUES (?) ON CONFLICT (name) DO NOTHING", arguments: [trimmed])

@@ -221,6 +221,20 @@ extension WholesailDatabase {
         return count
     }
 
+    /// Whether logins for `account` or from `ip` have failed too often lately (the policy of
+    /// `verifyLogin`): the exchange login is checked against it before its password is compared.
+    public func loginThrottled(account: String, ip: String?, now: Date = Date(), throttle: ThrottlePolicy = ThrottlePolicy()) async throws -> Bool {
+        let since = Self.stamp(now.addingTimeInterval(-throttle.window))
+        return try await reader.read { db in
+            let byAccount = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM loginAttempt WHERE email = ? AND succeeded = 0 AND at >= ?", arguments: [account, since]) ?? 0
+            let byAddress = try ip.map {
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM loginAttempt WHERE ip = ? AND succeeded = 0 AND at >= ?", arguments: [$0, since]) ?? 0
+            } ?? 0
+            return byAccount >= throttle.perAccount || byAddress >= throttle.perAddress
+        }
+    }
+
     /// The current time as the portal stores it.
     public static func nowStamp() -> String { stamp(Date()) }
 }

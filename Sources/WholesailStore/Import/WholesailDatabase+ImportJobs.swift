@@ -168,6 +168,7 @@ extension WholesailDatabase {
     @discardableResult
     public func requeueInterruptedImports() throws -> Int {
         try writer.write { db in
+            try Self.restoreDeferredImportObjects(db)
             try db.execute(sql: "UPDATE importJob SET status = 'queued' WHERE status = 'running'")
             return db.changesCount
         }

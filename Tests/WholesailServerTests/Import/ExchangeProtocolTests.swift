@@ -260,4 +260,22 @@ import WholesailTestSupport
         #expect(repeated.counts["order"].created == 0)
         #expect(try ImportFixture.count(database, "SELECT count(*) FROM customerOrder WHERE source = 'offline'") == 2)
     }
+
+    @Test("guessing the exchange password is throttled like any login")
+    func throttled() async throws {
+        var configuration = WholesailConfiguration(port: 0)
+        configuration.exchangeUser = "1c-exchange"
+        configuration.exchangePassword = "s3cret-exchange"
+        let (app, _) = try await TestApp.make(seed: Self.seed, configuration: configuration)
+        try await app.test(.router) { client in
+            var onec = OneC(path: "/1c/exchange")
+            for attempt in 0..<5 {
+                let answer = try await onec.checkauth(client, type: "catalog", auth: Self.basic("1c-exchange", "guess-\(attempt)"))
+                #expect(answer.text.hasPrefix("failure\nWrong login"))
+            }
+            let blocked = try await onec.checkauth(client, type: "catalog", auth: Self.basic("1c-exchange", "s3cret-exchange"))
+            #expect(blocked.text.hasPrefix("failure\nToo many"))
+            #expect(onec.cookie == nil)
+        }
+    }
 }

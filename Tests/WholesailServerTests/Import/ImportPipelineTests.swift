@@ -343,4 +343,51 @@ import WholesailTestSupport
         #expect(try database.reader.read { try String.fetchOne($0, sql: "SELECT currency FROM priceType") } == "RUB")
         #expect(try ImportFixture.issues(database, job: job.id).contains { $0.code == "import.pack_price" })
     }
+
+    @Test("images inside a zip package become product photos (served as public files); a second import keeps them")
+    func packageImages() throws {
+        let database = try TestDatabase.inMemory()
+        let catalog = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <КоммерческаяИнформация ВерсияСхемы="2.07"><Каталог СодержитТолькоИзменения="true"><Товары>
+            <Товар><Ид>p1</Ид><Артикул>PH-1</Артикул><Наименование>Лампа</Наименование>
+            <Картинка>import_files/ab/p1_a.jpg</Картинка><Картинка>import_files/ab/p1_b.png</Картинка><Картинка>import_files/ab/missing.jpg</Картинка>
+            <ЗначенияРеквизитов><ЗначениеРеквизита><Наименование>ОписаниеФайла</Наименование><Значение>import_files/ab/manual.pdf#Инструкция</Значение></ЗначениеРеквизита></ЗначенияРеквизитов>
+            </Товар></Товары></Каталог></КоммерческаяИнформация>
+            """
+        let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00]) + Data(repeating: 7, count: 64)
+        let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 9, count: 64)
+        let pdf = Data("%PDF-1.4 manual".utf8)
+        let zip = ImportFixture.zip([
+            ("import.xml", Data(catalog.utf8)), ("import_files/ab/p1_a.jpg", jpeg), ("import_files/ab/p1_b.png", png), ("import_files/ab/manual.pdf", pdf),
+        ])
+        let job = try ImportFixture.run(database, [("package.zip", zip)])
+        #expect(job.status == "succeeded")
+        let photos = try database.reader.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT f.blobSha256, f.kind, i.sortOrder FROM productImage i JOIN file f ON f.id = i.fileId JOIN product p ON p.id = i.productId WHERE p.sku = 'PH-1' ORDER BY i.sortOrder"
+            ).map { ($0["blobSha256"] as String, $0["kind"] as String) }
+        }
+        #expect(photos.count == 2)
+        #expect(photos.allSatisfy { $0.1 == "image" })
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM product WHERE sku = 'PH-1' AND mainImageFileId IS NOT NULL") == 1)
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM productDocument d JOIN file f ON f.id = d.fileId WHERE f.title = 'Инструкция'") == 1)
+        #expect(try ImportFixture.issues(database, job: job.id).contains { $0.code == "import.missing_images" })
+        let sha = try #require(photos.first?.0)
+        #expect(try database.isPublicBlobSync(sha256: sha))
+        // Again: unchanged, the same photos.
+        let again = try ImportFixture.run(database, [("package.zip", zip)])
+        #expect(again.counts["product"] == ImportCounts.Entity(unchanged: 1))
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM productImage") == 2)
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM file WHERE kind = 'image'") == 2)
+    }
 }
+
+extension WholesailDatabase {
+    func isPublicBlobSync(sha256: String) throws -> Bool {
+        try reader.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM file WHERE blobSha256 = ? AND kind IN ('image', 'certificate', 'instruction', 'manual'))", arguments: [sha256]) ?? false
+        }
+    }
+}
+

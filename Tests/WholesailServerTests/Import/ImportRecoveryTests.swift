@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+import Logging
+import Testing
+import WholesailCore
+import WholesailServer
+import WholesailStore
+import WholesailTestSupport
+
+/// A job survives a restart: what a stopped process left `running` runs again from its stored
+/// files, and a first load interrupted half-way gets its search and facet indexes back.
+@Suite struct ImportRecoveryTests {
+    static func schema(_ database: WholesailDatabase) throws -> [String] {
+        try database.reader.read { db in
+            try String.fetchAll(db, sql: "SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_schema ORDER BY name")
+        }
+    }
+
+    @Test("a job left running by a stopped process is queued again at start and runs from its files")
+    func resume() async throws {
+        let database = try TestDatabase.inMemory()
+        let pristine = try Self.schema(database)
+        var uploader = BlobUploader(database: database)
+        try uploader.appendSync(try ImportFixture.sample("carono-php-commerceml-2.07/import.xml"))
+        let stored = try uploader.finishSync()
+        let jobId = try database.createImportJobSync(files: [ImportUpload(fileName: "import.xml", stored: stored)], source: "api", userId: nil)
+        // The process claimed the job and began a first load, then stopped.
+        _ = try #require(try database.claimImportJob())
+        let importer = CatalogImporter(database: database, jobId: jobId)
+        try importer.beginJob()
+        #expect(try Self.schema(database) != pristine)  // the deferred indexes are gone meanwhile
+        // Next start.
+        #expect(try database.requeueInterruptedImports() == 1)
+        #expect(try Self.schema(database) == pristine)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let runner = ImportRunner(database: database, coordinator: ImportCoordinator(), logger: logger)
+        #expect(try await runner.runQueued() == 1)
+        let job = try #require(try await database.importJob(id: jobId))
+        #expect(job.status == "succeeded")
+        #expect(job.counts["product"].created == 2)
+        #expect(try Self.schema(database) == pristine)
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM setting WHERE key LIKE 'import.deferred.%'") == 0)
+        try await database.writer.write { db in try db.execute(sql: "INSERT INTO productFts(productFts, rank) VALUES ('integrity-check', 1)") }
+    }
+
+    @Test("a shutdown stops a job between batches and puts it back in the queue")
+    func interrupted() throws {
+        let database = try TestDatabase.inMemory()
+        var uploader = BlobUploader(database: database)
+        try uploader.appendSync(try ImportFixture.sample("dobromyslov-commerceml-parser-2.07/import0_1_with_nested_groups.xml"))
+        let jobId = try database.createImportJobSync(
+            files: [ImportUpload(fileName: "import.xml", stored: try uploader.finishSync())], source: "api", userId: nil)
+        _ = try #require(try database.claimImportJob(id: jobId))
+        let finished = try ImportPipeline(database: database, limits: ImportLimits(batchSize: 20), isCancelled: { true }).run(jobId: jobId)
+        #expect(!finished)
+        #expect(try database.importJobSync(id: jobId)?.status == "queued")
+        // Run again to the end: the same result as one uninterrupted run.
+        _ = try #require(try database.claimImportJob(id: jobId))
+        #expect(try ImportPipeline(database: database, limits: ImportLimits()).run(jobId: jobId))
+        #expect(try database.importJobSync(id: jobId)?.status == "succeeded")
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM product") == 283)
+    }
+}
