@@ -90,10 +90,3 @@ public enum OrderingFixture {
                 priced: priced, promocodeId: promocodeId, idempotencyKey: key, creditOverride: creditOverride, now: now))
     }
 }
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
-}

@@ -58,7 +58,7 @@ struct CartPagesController {
         let view = try await carts.view(for: principal)
         let format = Formatter(language: context.language, localizer: t)
         let currency = view.priced.currency
-        let units = try await unitChoices(view.cart.lines.map(\.productId))
+        let units = try await database.unitChoices(productIds: view.cart.lines.map(\.productId))
         let lines = zip(view.cart.lines, view.priced.lines).map { line, priced -> [String: Any] in
             [
                 "id": line.id, "productId": line.productId, "sku": line.sku, "name": line.name, "image": line.imageSha256 ?? "",
@@ -115,14 +115,6 @@ struct CartPagesController {
     }
 
     /// The units each product can be ordered in, the base unit first.
-    func unitChoices(_ productIds: [Int64]) async throws -> [Int64: [(id: Int64, name: String)]] {
-        var result: [Int64: [(id: Int64, name: String)]] = [:]
-        for id in Set(productIds) {
-            if let card = try await database.productCard(id: id) { result[id] = card.units.map { ($0.unitId, $0.unit) } }
-        }
-        return result
-    }
-
     static func backPath(_ raw: String?, fallback: String) -> String {
         guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.contains("\\"), raw.count < 500 else { return fallback }
         return raw

@@ -49,10 +49,7 @@ public struct AddressForm: Sendable {
             fields[name] = .init(code: "field.too_long", message: "This is too long.")
         }
         if !contactPhone.isEmpty {
-            let digits = contactPhone.filter { $0.isASCII && $0.isNumber }
-            if digits.count < 10 || digits.count > 15 || contactPhone.count > 40 {
-                fields["contactPhone"] = .init(code: "field.bad_phone", message: "Enter a phone number with 10 to 15 digits.")
-            }
+            if !PhoneNumber.isPlausible(contactPhone) { fields["contactPhone"] = PhoneNumber.issue }
         }
         return fields.isEmpty ? nil : ValidationError(fields: fields)
     }

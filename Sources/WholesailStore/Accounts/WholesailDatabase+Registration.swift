@@ -41,10 +41,7 @@ public struct RegistrationForm: Sendable, Equatable {
         if !EmailAddress.isValid(email.trimmingCharacters(in: .whitespaces)) {
             issue("email", "field.bad_email", "Enter a valid e-mail address.")
         }
-        let phoneDigits = phone.filter { $0.isASCII && $0.isNumber }
-        if phoneDigits.count < 10 || phoneDigits.count > 15 || phone.count > 40 {
-            issue("phone", "field.bad_phone", "Enter a phone number with 10 to 15 digits.")
-        }
+        if !PhoneNumber.isPlausible(phone) { issue("phone", PhoneNumber.issue.code, PhoneNumber.issue.message) }
         if comment.count > 2000 { issue("comment", "field.too_long", "At most 2000 characters.") }
         if !consent { issue("consent", "registration.consent_required", "Consent to the processing of personal data is required.") }
         return fields.isEmpty ? nil : ValidationError(fields: fields)
@@ -251,10 +248,7 @@ extension WholesailDatabase {
         if fullName.trimmingCharacters(in: .whitespaces).isEmpty { fields["fullName"] = .init(code: "field.required", message: "This field is required.") }
         if fullName.count > 200 { fields["fullName"] = .init(code: "field.too_long", message: "This is too long.") }
         if !phone.isEmpty {
-            let digits = phone.filter { $0.isASCII && $0.isNumber }
-            if digits.count < 10 || digits.count > 15 || phone.count > 40 {
-                fields["phone"] = .init(code: "field.bad_phone", message: "Enter a phone number with 10 to 15 digits.")
-            }
+            if !PhoneNumber.isPlausible(phone) { fields["phone"] = PhoneNumber.issue }
         }
         if !["ru", "en"].contains(locale) { fields["locale"] = .init(code: "field.required", message: "This field is required.") }
         if !fields.isEmpty { throw ValidationError(fields: fields) }

@@ -546,3 +546,27 @@ extension WholesailDatabase {
         }
     }
 }
+
+extension WholesailDatabase {
+    /// The units each product is sold in, its base unit first, then the others by name (the cart's
+    /// unit switch): one query for all the lines.
+    public func unitChoices(productIds: [Int64]) async throws -> [Int64: [(id: Int64, name: String)]] {
+        let ids = Array(Set(productIds))
+        guard !ids.isEmpty else { return [:] }
+        return try await reader.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.id AS productId, u.id AS unitId, u.name, 0 AS rank FROM product p JOIN unit u ON u.id = p.baseUnitId
+                    WHERE p.id IN (SELECT value FROM json_each(:ids))
+                    UNION ALL
+                    SELECT pu.productId, u.id, u.name, 1 FROM productUnit pu JOIN unit u ON u.id = pu.unitId
+                    WHERE pu.productId IN (SELECT value FROM json_each(:ids))
+                    ORDER BY productId, rank, name
+                    """, arguments: ["ids": "[" + ids.map(String.init).joined(separator: ",") + "]"])
+            var result: [Int64: [(id: Int64, name: String)]] = [:]
+            for row in rows { result[row["productId"], default: []].append((row["unitId"], row["name"])) }
+            return result
+        }
+    }
+}

@@ -20,10 +20,7 @@ public struct LeadForm: Sendable, Equatable {
 
     public func validate() -> ValidationError? {
         var fields: [String: ValidationError.FieldIssue] = [:]
-        let digits = phone.filter { $0.isASCII && $0.isNumber }
-        if digits.count < 10 || digits.count > 15 || phone.count > 40 {
-            fields["phone"] = .init(code: "field.bad_phone", message: "Enter a phone number with 10 to 15 digits.")
-        }
+        if !PhoneNumber.isPlausible(phone) { fields["phone"] = PhoneNumber.issue }
         let trimmedEmail = email.trimmingCharacters(in: .whitespaces)
         if !trimmedEmail.isEmpty && !EmailAddress.isValid(trimmedEmail) {
             fields["email"] = .init(code: "field.bad_email", message: "Enter a valid e-mail address.")

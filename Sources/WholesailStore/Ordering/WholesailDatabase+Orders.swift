@@ -51,10 +51,7 @@ public struct CheckoutForm: Sendable, Equatable {
             fields[name] = tooLong
         }
         if !contactPhone.isEmpty {
-            let digits = contactPhone.filter { $0.isASCII && $0.isNumber }
-            if digits.count < 10 || digits.count > 15 || contactPhone.count > 40 {
-                fields["contactPhone"] = .init(code: "field.bad_phone", message: "Enter a phone number with 10 to 15 digits.")
-            }
+            if !PhoneNumber.isPlausible(contactPhone) { fields["contactPhone"] = PhoneNumber.issue }
         }
         if let date = deliveryDate {
             if !Self.isDate(date) {
