@@ -90,6 +90,8 @@ public struct TemplateRenderer: Sendable {
             page["canOrder"] = principal.permissions.contains("orders.place")
             page["canRequest"] = principal.permissions.contains("requests.create")
             page["canDocuments"] = principal.permissions.contains("documents.view") && !principal.memberOf.isEmpty
+            page["canServe"] = principal.permissions.contains("customers.serve")
+            page["canAdmin"] = principal.permissions.contains("admin.settings")
         }
         if page["title"] == nil { page["title"] = localizer["site.name"] }
         let html = library.render(page, withTemplate: template) ?? ""
