@@ -240,13 +240,13 @@ extension WholesailDatabase {
                 if amount != 0 || (row["n"] as Int) > 0 { entry.amounts[row["currency"], default: 0] += amount }
                 orders[userId] = entry
             }
-            // Each request of the period with the seconds to its first reply by staff (nil: none yet).
+            // Each request of the period with the whole seconds to its first reply by staff (nil: none yet).
             var responses: [Int64: [TimeInterval?]] = [:]
             for row in try Row.fetchAll(
                 db,
                 sql: """
                     SELECT t.assignedTo AS userId,
-                        (SELECT (julianday(min(m.at)) - julianday(t.createdAt)) * 86400.0 FROM ticketMessage m
+                        (SELECT round((julianday(min(m.at)) - julianday(t.createdAt)) * 86400.0) FROM ticketMessage m
                          WHERE m.ticketId = t.id AND m.at >= t.createdAt AND EXISTS (
                             SELECT 1 FROM userRole ur JOIN role r ON r.id = ur.roleId AND r.isStaff = 1 WHERE ur.userId = m.userId)) AS seconds
                     FROM ticket t WHERE t.assignedTo IS NOT NULL AND t.createdAt >= ? AND t.createdAt < ?
