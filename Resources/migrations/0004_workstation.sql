@@ -5,6 +5,7 @@
 -- act on their assigned companies only, executives and admins on all.
 -- `customers.assign`: move customers between managers (executives, admins).
 -- `staff.dashboard`: figures per manager (executives, admins).
+-- `admin.audit`: the audit log page (admins).
 
 INSERT INTO permission (code, section, nameEn, nameRu) VALUES
     ('customers.manage_users', 'customers', 'Manage the users of served customers', 'Управление пользователями клиентов'),
@@ -18,3 +19,8 @@ INSERT INTO rolePermission (roleId, permissionCode)
     SELECT role.id, permission.code FROM role, permission
     WHERE role.code IN ('admin', 'executive') AND permission.code IN ('customers.assign', 'staff.dashboard');
 
+
+-- `admin.audit`: read the audit log (/admin/audit).
+INSERT INTO permission (code, section, nameEn, nameRu) VALUES
+    ('admin.audit', 'admin', 'Read the audit log', 'Просмотр журнала аудита');
+INSERT INTO rolePermission (roleId, permissionCode) SELECT role.id, 'admin.audit' FROM role WHERE role.code = 'admin';

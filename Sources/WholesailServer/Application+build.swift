@@ -100,6 +100,7 @@ func buildRouter(
     DocumentsController(database: dependencies.database, renderer: dependencies.renderer, bills: carts.bills, pricing: dependencies.pricing).mount(on: routes)
     WorkstationController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)
     TeamController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    AdminAuditController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminSettingsController(
         database: dependencies.database, renderer: dependencies.renderer, settings: dependencies.settings,
         channels: ChannelSummary(configuration: configuration, baseURL: baseURL)

@@ -162,6 +162,22 @@ enum Workstation {
         #expect(try await Workstation.count(database, "SELECT count(*) FROM user WHERE id = \(buyerB) AND status = 'active'") == 1, "the account itself stays")
     }
 
+    @Test("logging in as a user of a served company tells the user who did, by e-mail, and is audited with both identities")
+    func actAsNotifies() async throws {
+        let (app, database) = try await TestApp.make(seed: Workstation.seed)
+        let buyerB = try await Workstation.id(database, "buyer-b@example.com")
+        try await app.test(.router) { client in
+            var (browser, _) = try await Accounts.signIn(client, "manager@example.com", password: Workstation.password)
+            let page = try await browser.get(client, "/staff/companies/2")
+            #expect(page.text.contains(#"action="/staff/act-as/\#(buyerB)""#))
+            #expect(try await browser.post(client, "/staff/act-as/\(buyerB)", [:]).status == .seeOther)
+        }
+        let mails = try await Workstation.outbox(database, "account.acted_as")
+        #expect(mails.map { $0["to"] } == ["buyer-b@example.com"])
+        #expect(mails.first?["staff"] == "Волкова Марина")
+        #expect(try await Workstation.audit(database, "auth.act_as_start").map(\.object) == [String(buyerB)])
+    }
+
     @Test("a manager adds an existing customer account to a served company; unknown, staff and present users are refused")
     func linkUser() async throws {
         let (app, database) = try await TestApp.make(seed: Workstation.seed)
@@ -356,6 +372,24 @@ enum Workstation {
         }
     }
 
+    @Test("the home page finds companies by name in any letter case, holding or tax id prefix, within what one may see")
+    func search() async throws {
+        let (app, _) = try await TestApp.make(seed: Workstation.seed)
+        try await app.test(.router) { client in
+            var (manager, _) = try await Accounts.signIn(client, "manager@example.com", password: Workstation.password)
+            var page = try await manager.get(client, "/staff?q=" + "бета".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(page.text.contains("ООО «Бета»"))
+            page = try await manager.get(client, "/staff?q=" + "альфа".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(!page.text.contains(#"href="/staff/companies/1""#), "a company he does not serve is not found either")
+            #expect(page.text.contains("По запросу компаний не найдено"))
+            var (director, _) = try await Accounts.signIn(client, "director@example.com", password: Workstation.password)
+            page = try await director.get(client, "/staff?q=" + "АЛЬФА".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(page.text.contains(#"href="/staff/companies/1""#) && !page.text.contains(#"href="/staff/companies/2""#))
+            page = try await director.get(client, "/staff?q=770000000")
+            #expect(page.text.contains(#"href="/staff/companies/1""#) && page.text.contains(#"href="/staff/companies/2""#), "by the start of the tax id")
+        }
+    }
+
     @Test("staff see the workstation in the header menu, admins the settings; buyers see neither")
     func navigation() async throws {
         let (app, _) = try await TestApp.make(seed: Workstation.seed)
@@ -426,6 +460,38 @@ enum Workstation {
         #expect(seller.bik == "044525225" && seller.director == "Орлов А. В.")
         #expect(try await Workstation.audit(database, "settings.portal").count == 1)
         #expect(try await Workstation.audit(database, "settings.seller").map(\.object) == ["1"])
+    }
+
+    @Test("the admin reads the audit log filtered by action group, actor (any letter case), object and days, in pages; others may not")
+    func auditLog() async throws {
+        let (app, database) = try await TestApp.make(seed: Workstation.seed)
+        let manager = try await Workstation.id(database, "manager@example.com")
+        try await database.writer.write { db in
+            for index in 0..<120 {
+                try db.execute(
+                    sql: "INSERT INTO auditLog (at, actorUserId, action, objectType, objectId) VALUES (?, ?, 'order.credit_override', 'customerOrder', ?)",
+                    arguments: [String(format: "2026-10-%02d 10:00:00.000", 1 + index % 28), manager, String(index)])
+            }
+        }
+        try await app.test(.router) { client in
+            var (browser, _) = try await Accounts.signIn(client, "manager@example.com", password: Workstation.password)
+            _ = try await browser.get(client, "/staff/companies/2")
+            _ = try await browser.post(client, "/staff/companies/2/users", ["fullName": "Аудит Тест", "email": "audit@beta.example", "role": "buyer"])
+            #expect(try await browser.get(client, "/admin/audit").status == .forbidden)
+
+            var (admin, _) = try await Accounts.signIn(client, "root@example.com", password: Workstation.password)
+            var page = try await admin.get(client, "/admin/audit?action=user&actor=" + "ВОЛКОВА".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("<code>user.create</code>") && page.text.contains("manager@example.com"))
+            #expect(!page.text.contains("order.credit_override"))
+            page = try await admin.get(client, "/admin/audit?action=order&from=2026-10-01&to=2026-10-28")
+            #expect(page.text.contains("Найдено: 120"))
+            #expect(page.text.contains(#"rel="next""#), "120 entries are more than a page")
+            page = try await admin.get(client, "/admin/audit?action=order&objectType=customerOrder&objectId=7")
+            #expect(page.text.contains("Найдено: 1"))
+            page = try await admin.get(client, "/admin/audit?action=order&to=2026-10-01")
+            #expect(page.text.contains("Найдено: 5"), "the days are inclusive: 5 entries fall on October 1")
+        }
     }
 
     @Test("the credit policy decides what locks ordering", arguments: [

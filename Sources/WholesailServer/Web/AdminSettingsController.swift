@@ -75,6 +75,7 @@ struct AdminSettingsController {
             ("/admin/ordering", "account.admin_ordering_link", "admin.settings"), ("/admin/pricing", "account.admin_pricing_link", "pricing.manage"),
             ("/admin/promotions", "account.admin_promotions_link", "pricing.manage"), ("/admin/import", "account.admin_import_link", "import.run"),
             ("/admin/outbox", "account.admin_outbox_link", "admin.outbox"), ("/admin/backups", "account.admin_backups_link", "admin.backups"),
+            ("/admin/audit", "audit.title", "admin.audit"),
             ("/staff/team", "team.title", "staff.dashboard"), ("/staff", "staff.home_title", "customers.serve"),
         ]
         return renderer.render(

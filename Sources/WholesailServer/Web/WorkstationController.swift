@@ -49,7 +49,14 @@ struct WorkstationController {
         } else {
             scope = principal.seesAllCustomers ? nil : principal.serves
         }
-        let companies = try await database.servedCompanies(ids: scope)
+        let search = String((request.uri.queryParameters["q"].map(String.init) ?? "").prefix(100))
+        let page = max(1, request.uri.queryParameters["page"].flatMap { Int(String($0)) } ?? 1)
+        let perPage = 100
+        let total = try await database.servedCompanyCount(ids: scope, search: search)
+        let companies = try await database.servedCompanies(ids: scope, search: search, limit: perPage, offset: (page - 1) * perPage)
+        var kept: [String: [String]] = [:]
+        if !search.isEmpty { kept["q"] = [search] }
+        if let chosenManager { kept["manager"] = [String(chosenManager)] }
         let registrations = try await database.registrationRequests()
         let tickets = try await database.tickets(counterparties: scope, openOnly: true, limit: 20)
         var groups: [(holding: String, rows: [[String: Any]])] = []
@@ -76,7 +83,8 @@ struct WorkstationController {
                 "hasTickets": !tickets.isEmpty,
                 "seesAll": principal.seesAllCustomers, "canDashboard": principal.permissions.contains("staff.dashboard"),
                 "managers": staff.map { ["id": $0.id, "name": $0.fullName.isEmpty ? $0.email : $0.fullName, "selected": $0.id == chosenManager] as [String: Any] },
-                "filtered": chosenManager != nil,
+                "filtered": chosenManager != nil, "search": search, "searched": !search.isEmpty, "total": total,
+                "pager": Pager(page: page, perPage: perPage, total: total, path: "/staff", query: kept).links(t),
             ], request: request, context: context)
     }
 

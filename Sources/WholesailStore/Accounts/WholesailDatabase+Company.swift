@@ -193,7 +193,8 @@ extension WholesailDatabase {
     // MARK: Log in as a user
 
     /// A manager (for their customers) or an admin (for anyone) starts acting as a buyer in
-    /// their own session; audited with both identities. Staff accounts cannot be impersonated.
+    /// their own session; audited with both identities, and the user gets an e-mail saying who
+    /// did (`account.acted_as`). Staff accounts cannot be impersonated.
     public func startActingAs(sessionId: Int64, staff: Principal, target userId: Int64, ip: String?, now: Date = Date()) async throws {
         try await writer.write { db in
             let targetIsStaff = try Bool.fetchOne(
@@ -211,6 +212,16 @@ extension WholesailDatabase {
             try db.execute(
                 sql: "UPDATE session SET actingAsUserId = ?, currentCounterpartyId = ? WHERE id = ?", arguments: [userId, counterparty, sessionId])
             try Self.audit(db, actor: staff.userId, actingAs: userId, action: "auth.act_as_start", objectType: "user", objectId: String(userId), ip: ip, now: now)
+            // The user is told who opened the portal as them (no webhooks: it is about one person).
+            let auditId = db.lastInsertedRowID
+            let target = try Row.fetchOne(db, sql: "SELECT email, fullName FROM user WHERE id = ?", arguments: [userId])
+            try Outbox.publish(
+                db, topic: "account.acted_as",
+                payload: [
+                    "to": target?["email"] ?? "", "userId": String(userId), "name": target?["fullName"] ?? "",
+                    "staff": staff.fullName.isEmpty ? staff.email : staff.fullName,
+                ],
+                idempotencyKey: "account.acted_as.\(auditId)", now: now)
         }
     }
 
