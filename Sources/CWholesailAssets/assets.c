@@ -257,114 +257,120 @@ static const unsigned char a84[] = {
 #embed "../../Resources/templates/mail/password.reset.ru.mustache"
 };
 static const unsigned char a85[] = {
-#embed "../../Resources/templates/mail/reconciliation.ready.en.mustache"
+#embed "../../Resources/templates/mail/question.asked.en.mustache"
 };
 static const unsigned char a86[] = {
-#embed "../../Resources/templates/mail/reconciliation.ready.ru.mustache"
+#embed "../../Resources/templates/mail/question.asked.ru.mustache"
 };
 static const unsigned char a87[] = {
-#embed "../../Resources/templates/mail/registration.accepted.en.mustache"
+#embed "../../Resources/templates/mail/reconciliation.ready.en.mustache"
 };
 static const unsigned char a88[] = {
-#embed "../../Resources/templates/mail/registration.accepted.ru.mustache"
+#embed "../../Resources/templates/mail/reconciliation.ready.ru.mustache"
 };
 static const unsigned char a89[] = {
-#embed "../../Resources/templates/mail/registration.declined.en.mustache"
+#embed "../../Resources/templates/mail/registration.accepted.en.mustache"
 };
 static const unsigned char a90[] = {
-#embed "../../Resources/templates/mail/registration.declined.ru.mustache"
+#embed "../../Resources/templates/mail/registration.accepted.ru.mustache"
 };
 static const unsigned char a91[] = {
-#embed "../../Resources/templates/mail/registration.new_for_managers.en.mustache"
+#embed "../../Resources/templates/mail/registration.declined.en.mustache"
 };
 static const unsigned char a92[] = {
-#embed "../../Resources/templates/mail/registration.new_for_managers.ru.mustache"
+#embed "../../Resources/templates/mail/registration.declined.ru.mustache"
 };
 static const unsigned char a93[] = {
-#embed "../../Resources/templates/mail/registration.received.en.mustache"
+#embed "../../Resources/templates/mail/registration.new_for_managers.en.mustache"
 };
 static const unsigned char a94[] = {
-#embed "../../Resources/templates/mail/registration.received.ru.mustache"
+#embed "../../Resources/templates/mail/registration.new_for_managers.ru.mustache"
 };
 static const unsigned char a95[] = {
-#embed "../../Resources/templates/mail/shipment.sent.en.mustache"
+#embed "../../Resources/templates/mail/registration.received.en.mustache"
 };
 static const unsigned char a96[] = {
-#embed "../../Resources/templates/mail/shipment.sent.ru.mustache"
+#embed "../../Resources/templates/mail/registration.received.ru.mustache"
 };
 static const unsigned char a97[] = {
-#embed "../../Resources/templates/mail/ticket.message.en.mustache"
+#embed "../../Resources/templates/mail/shipment.sent.en.mustache"
 };
 static const unsigned char a98[] = {
-#embed "../../Resources/templates/mail/ticket.message.ru.mustache"
+#embed "../../Resources/templates/mail/shipment.sent.ru.mustache"
 };
 static const unsigned char a99[] = {
-#embed "../../Resources/templates/mail/ticket.reply.en.mustache"
+#embed "../../Resources/templates/mail/ticket.message.en.mustache"
 };
 static const unsigned char a100[] = {
-#embed "../../Resources/templates/mail/ticket.reply.ru.mustache"
+#embed "../../Resources/templates/mail/ticket.message.ru.mustache"
 };
 static const unsigned char a101[] = {
-#embed "../../Resources/templates/order.mustache"
+#embed "../../Resources/templates/mail/ticket.reply.en.mustache"
 };
 static const unsigned char a102[] = {
-#embed "../../Resources/templates/orders.mustache"
+#embed "../../Resources/templates/mail/ticket.reply.ru.mustache"
 };
 static const unsigned char a103[] = {
-#embed "../../Resources/templates/quick-order.mustache"
+#embed "../../Resources/templates/order.mustache"
 };
 static const unsigned char a104[] = {
-#embed "../../Resources/templates/request-new.mustache"
+#embed "../../Resources/templates/orders.mustache"
 };
 static const unsigned char a105[] = {
-#embed "../../Resources/templates/request.mustache"
+#embed "../../Resources/templates/quick-order.mustache"
 };
 static const unsigned char a106[] = {
-#embed "../../Resources/templates/requests.mustache"
+#embed "../../Resources/templates/request-new.mustache"
 };
 static const unsigned char a107[] = {
-#embed "../../Resources/templates/saved-cart.mustache"
+#embed "../../Resources/templates/request.mustache"
 };
 static const unsigned char a108[] = {
-#embed "../../Resources/templates/saved-carts.mustache"
+#embed "../../Resources/templates/requests.mustache"
 };
 static const unsigned char a109[] = {
-#embed "../../Resources/templates/sms/order.placed.en.mustache"
+#embed "../../Resources/templates/saved-cart.mustache"
 };
 static const unsigned char a110[] = {
-#embed "../../Resources/templates/sms/order.placed.ru.mustache"
+#embed "../../Resources/templates/saved-carts.mustache"
 };
 static const unsigned char a111[] = {
-#embed "../../Resources/templates/sms/order.status.en.mustache"
+#embed "../../Resources/templates/sms/order.placed.en.mustache"
 };
 static const unsigned char a112[] = {
-#embed "../../Resources/templates/sms/order.status.ru.mustache"
+#embed "../../Resources/templates/sms/order.placed.ru.mustache"
 };
 static const unsigned char a113[] = {
-#embed "../../Resources/templates/sms/registration.code.en.mustache"
+#embed "../../Resources/templates/sms/order.status.en.mustache"
 };
 static const unsigned char a114[] = {
-#embed "../../Resources/templates/sms/registration.code.ru.mustache"
+#embed "../../Resources/templates/sms/order.status.ru.mustache"
 };
 static const unsigned char a115[] = {
-#embed "../../Resources/templates/sms/shipment.sent.en.mustache"
+#embed "../../Resources/templates/sms/registration.code.en.mustache"
 };
 static const unsigned char a116[] = {
-#embed "../../Resources/templates/sms/shipment.sent.ru.mustache"
+#embed "../../Resources/templates/sms/registration.code.ru.mustache"
 };
 static const unsigned char a117[] = {
-#embed "../../Resources/templates/staff-change-requests.mustache"
+#embed "../../Resources/templates/sms/shipment.sent.en.mustache"
 };
 static const unsigned char a118[] = {
-#embed "../../Resources/templates/staff-company.mustache"
+#embed "../../Resources/templates/sms/shipment.sent.ru.mustache"
 };
 static const unsigned char a119[] = {
-#embed "../../Resources/templates/staff-home.mustache"
+#embed "../../Resources/templates/staff-change-requests.mustache"
 };
 static const unsigned char a120[] = {
-#embed "../../Resources/templates/staff-registrations.mustache"
+#embed "../../Resources/templates/staff-company.mustache"
 };
 static const unsigned char a121[] = {
+#embed "../../Resources/templates/staff-home.mustache"
+};
+static const unsigned char a122[] = {
+#embed "../../Resources/templates/staff-registrations.mustache"
+};
+static const unsigned char a123[] = {
 #embed "../../Resources/templates/staff-team.mustache"
 };
 static const wholesail_asset table[] = {
@@ -453,43 +459,45 @@ static const wholesail_asset table[] = {
     {"templates/mail/order.status.ru.mustache", a82, sizeof a82},
     {"templates/mail/password.reset.en.mustache", a83, sizeof a83},
     {"templates/mail/password.reset.ru.mustache", a84, sizeof a84},
-    {"templates/mail/reconciliation.ready.en.mustache", a85, sizeof a85},
-    {"templates/mail/reconciliation.ready.ru.mustache", a86, sizeof a86},
-    {"templates/mail/registration.accepted.en.mustache", a87, sizeof a87},
-    {"templates/mail/registration.accepted.ru.mustache", a88, sizeof a88},
-    {"templates/mail/registration.declined.en.mustache", a89, sizeof a89},
-    {"templates/mail/registration.declined.ru.mustache", a90, sizeof a90},
-    {"templates/mail/registration.new_for_managers.en.mustache", a91, sizeof a91},
-    {"templates/mail/registration.new_for_managers.ru.mustache", a92, sizeof a92},
-    {"templates/mail/registration.received.en.mustache", a93, sizeof a93},
-    {"templates/mail/registration.received.ru.mustache", a94, sizeof a94},
-    {"templates/mail/shipment.sent.en.mustache", a95, sizeof a95},
-    {"templates/mail/shipment.sent.ru.mustache", a96, sizeof a96},
-    {"templates/mail/ticket.message.en.mustache", a97, sizeof a97},
-    {"templates/mail/ticket.message.ru.mustache", a98, sizeof a98},
-    {"templates/mail/ticket.reply.en.mustache", a99, sizeof a99},
-    {"templates/mail/ticket.reply.ru.mustache", a100, sizeof a100},
-    {"templates/order.mustache", a101, sizeof a101},
-    {"templates/orders.mustache", a102, sizeof a102},
-    {"templates/quick-order.mustache", a103, sizeof a103},
-    {"templates/request-new.mustache", a104, sizeof a104},
-    {"templates/request.mustache", a105, sizeof a105},
-    {"templates/requests.mustache", a106, sizeof a106},
-    {"templates/saved-cart.mustache", a107, sizeof a107},
-    {"templates/saved-carts.mustache", a108, sizeof a108},
-    {"templates/sms/order.placed.en.mustache", a109, sizeof a109},
-    {"templates/sms/order.placed.ru.mustache", a110, sizeof a110},
-    {"templates/sms/order.status.en.mustache", a111, sizeof a111},
-    {"templates/sms/order.status.ru.mustache", a112, sizeof a112},
-    {"templates/sms/registration.code.en.mustache", a113, sizeof a113},
-    {"templates/sms/registration.code.ru.mustache", a114, sizeof a114},
-    {"templates/sms/shipment.sent.en.mustache", a115, sizeof a115},
-    {"templates/sms/shipment.sent.ru.mustache", a116, sizeof a116},
-    {"templates/staff-change-requests.mustache", a117, sizeof a117},
-    {"templates/staff-company.mustache", a118, sizeof a118},
-    {"templates/staff-home.mustache", a119, sizeof a119},
-    {"templates/staff-registrations.mustache", a120, sizeof a120},
-    {"templates/staff-team.mustache", a121, sizeof a121},
+    {"templates/mail/question.asked.en.mustache", a85, sizeof a85},
+    {"templates/mail/question.asked.ru.mustache", a86, sizeof a86},
+    {"templates/mail/reconciliation.ready.en.mustache", a87, sizeof a87},
+    {"templates/mail/reconciliation.ready.ru.mustache", a88, sizeof a88},
+    {"templates/mail/registration.accepted.en.mustache", a89, sizeof a89},
+    {"templates/mail/registration.accepted.ru.mustache", a90, sizeof a90},
+    {"templates/mail/registration.declined.en.mustache", a91, sizeof a91},
+    {"templates/mail/registration.declined.ru.mustache", a92, sizeof a92},
+    {"templates/mail/registration.new_for_managers.en.mustache", a93, sizeof a93},
+    {"templates/mail/registration.new_for_managers.ru.mustache", a94, sizeof a94},
+    {"templates/mail/registration.received.en.mustache", a95, sizeof a95},
+    {"templates/mail/registration.received.ru.mustache", a96, sizeof a96},
+    {"templates/mail/shipment.sent.en.mustache", a97, sizeof a97},
+    {"templates/mail/shipment.sent.ru.mustache", a98, sizeof a98},
+    {"templates/mail/ticket.message.en.mustache", a99, sizeof a99},
+    {"templates/mail/ticket.message.ru.mustache", a100, sizeof a100},
+    {"templates/mail/ticket.reply.en.mustache", a101, sizeof a101},
+    {"templates/mail/ticket.reply.ru.mustache", a102, sizeof a102},
+    {"templates/order.mustache", a103, sizeof a103},
+    {"templates/orders.mustache", a104, sizeof a104},
+    {"templates/quick-order.mustache", a105, sizeof a105},
+    {"templates/request-new.mustache", a106, sizeof a106},
+    {"templates/request.mustache", a107, sizeof a107},
+    {"templates/requests.mustache", a108, sizeof a108},
+    {"templates/saved-cart.mustache", a109, sizeof a109},
+    {"templates/saved-carts.mustache", a110, sizeof a110},
+    {"templates/sms/order.placed.en.mustache", a111, sizeof a111},
+    {"templates/sms/order.placed.ru.mustache", a112, sizeof a112},
+    {"templates/sms/order.status.en.mustache", a113, sizeof a113},
+    {"templates/sms/order.status.ru.mustache", a114, sizeof a114},
+    {"templates/sms/registration.code.en.mustache", a115, sizeof a115},
+    {"templates/sms/registration.code.ru.mustache", a116, sizeof a116},
+    {"templates/sms/shipment.sent.en.mustache", a117, sizeof a117},
+    {"templates/sms/shipment.sent.ru.mustache", a118, sizeof a118},
+    {"templates/staff-change-requests.mustache", a119, sizeof a119},
+    {"templates/staff-company.mustache", a120, sizeof a120},
+    {"templates/staff-home.mustache", a121, sizeof a121},
+    {"templates/staff-registrations.mustache", a122, sizeof a122},
+    {"templates/staff-team.mustache", a123, sizeof a123},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

@@ -66,6 +66,7 @@ func buildRouter(
     let secureCookies = configuration.baseURL?.lowercased().hasPrefix("https://") ?? false
     router.add(middleware: AuthMiddleware(database: dependencies.database, secureCookies: secureCookies))
     router.add(middleware: CSRFMiddleware(maxFormBytes: 256 * 1024, maxUploadBytes: 10 * 1024 * 1024))
+    router.add(middleware: PersonalManagerMiddleware(database: dependencies.database))
     let hashGate = HashGate(limit: 2)
     let baseURL = configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)"
 
@@ -101,6 +102,7 @@ func buildRouter(
     WorkstationController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)
     TeamController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminAuditController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    PersonalManagerController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminSettingsController(
         database: dependencies.database, renderer: dependencies.renderer, settings: dependencies.settings,
         channels: ChannelSummary(configuration: configuration, baseURL: baseURL)

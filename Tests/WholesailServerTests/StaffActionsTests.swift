@@ -410,6 +410,54 @@ enum Workstation {
     }
 }
 
+@Suite struct PersonalManagerTests {
+    @Test("a buyer sees the company's manager and assistant under every page and asks a question: a request assigned to the assistant, e-mailed to them with the buyer's name")
+    func widgetAndQuestion() async throws {
+        let (app, database) = try await TestApp.make(seed: Workstation.seed)
+        let assistant = try await database.addUser(
+            email: "assistant@example.com", password: Workstation.password, role: "assistant", counterpartyErpId: nil, fullName: "Никитин Павел",
+            hasher: .fastForTests)
+        try await database.writer.write { db in
+            try db.execute(sql: "INSERT INTO managerAssignment (userId, counterpartyId, role) VALUES (?, 2, 'assistant')", arguments: [assistant])
+            try db.execute(sql: "UPDATE user SET phone = '+7 495 100-00-04' WHERE id = ?", arguments: [assistant])
+            try db.execute(sql: "UPDATE user SET fullName = 'Борис Бетов' WHERE email = 'buyer-b@example.com'")
+        }
+        try await app.test(.router) { client in
+            var (buyer, _) = try await Accounts.signIn(client, "buyer-b@example.com", password: Workstation.password)
+            let page = try await buyer.get(client, "/catalog")
+            let widget = String(page.text[(page.text.range(of: #"<aside class="personal-manager""#)?.lowerBound ?? page.text.endIndex)...])
+            #expect(widget.contains("Волкова Марина") && widget.contains("Никитин Павел"))
+            #expect(widget.contains(#"href="tel:+74951000004""#) && widget.contains("mailto:assistant@example.com"))
+            #expect(widget.contains(#"action="/manager/question""#))
+            #expect(try await buyer.post(client, "/manager/question", ["question": "  "]).status == .unprocessableContent)
+            let asked = try await buyer.post(client, "/manager/question", ["question": "Когда придут светильники?\nНужно 40 штук."])
+            #expect(asked.status == .seeOther)
+            let location = try #require(asked.headers[.location])
+            #expect(location.hasPrefix("/requests/") && location.hasSuffix("?sent=1"))
+            #expect(try await buyer.get(client, location).text.contains("Нужно 40 штук."), "the buyer sees it as a request")
+
+            // Company A has nobody assigned: no widget; a staff member sees none either.
+            var (other, _) = try await Accounts.signIn(client, "buyer-a@example.com", password: Workstation.password)
+            #expect(!(try await other.get(client, "/catalog")).text.contains("personal-manager"))
+            var (manager, _) = try await Accounts.signIn(client, "manager@example.com", password: Workstation.password)
+            #expect(!(try await manager.get(client, "/catalog")).text.contains("personal-manager"))
+        }
+        let row = try await database.reader.read { db in
+            try Row.fetchOne(db, sql: "SELECT subject, assignedTo, counterpartyId FROM ticket WHERE subject LIKE 'Когда придут%'")
+                .map { (subject: $0["subject"] as String, assignedTo: $0["assignedTo"] as Int64?, counterpartyId: $0["counterpartyId"] as Int64) }
+        }
+        let ticket = try #require(row)
+        #expect(ticket.subject == "Когда придут светильники?")
+        #expect(ticket.assignedTo == assistant)
+        #expect(ticket.counterpartyId == 2)
+        let mails = try await Workstation.outbox(database, "question.asked")
+        #expect(mails.count == 1)
+        #expect(mails.first?["userId"] == String(assistant))
+        #expect(mails.first?["author"] == "Борис Бетов")
+        #expect(mails.first?["text"] == "Когда придут светильники?\nНужно 40 штук.")
+    }
+}
+
 @Suite struct AdminSettingsTests {
     @Test("the admin closes registration, picks the default language and the credit policy, edits the seller's details; audited; others may not")
     func settings() async throws {

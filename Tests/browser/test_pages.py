@@ -43,6 +43,7 @@ PAGES = [
     ("team", "executive", "/staff/team"),
     ("pricing", "admin", "/admin/pricing"),
     ("admin-settings", "admin", "/admin/settings"),
+    ("audit", "admin", "/admin/audit"),
 ]
 
 

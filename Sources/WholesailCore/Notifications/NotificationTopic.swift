@@ -42,6 +42,7 @@ public struct NotificationTopic: Sendable, Equatable {
         .init("account.disabled", mail: .payload),
         .init("customer.assigned", mail: .payload),
         .init("account.acted_as", mail: .payload, webhooks: false),
+        .init("question.asked", mail: .payload),
         .init("registration.received", mail: .payload),
         .init("registration.new_for_managers", mail: .staff(permission: "customers.serve")),
         .init("registration.accepted", mail: .payload, webhooks: false),
