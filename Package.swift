@@ -29,6 +29,12 @@ let package = Package(
             path: "Sources/COpenSSL",
             providers: [.apt(["libssl-dev"])]
         ),
+        // zlib: upload parts are stored compressed (the release binary links libz.a already).
+        .systemLibrary(
+            name: "CWholesailZlib",
+            path: "Sources/CWholesailZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "WholesailResources", dependencies: ["CWholesailAssets"]),
         .target(name: "WholesailCore"),
         .target(
@@ -37,6 +43,7 @@ let package = Package(
                 "WholesailCore",
                 "WholesailResources",
                 "COpenSSL",
+                "CWholesailZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

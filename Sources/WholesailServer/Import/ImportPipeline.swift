@@ -2,20 +2,12 @@ import Foundation
 import WholesailCore
 import WholesailStore
 
-/// Reads spreadsheet rows from an XLSX file. The pipeline reads XLSX through this hook once a
-/// reader exists (`ImportPipeline.xlsxRows`); until then an XLSX file fails with a message that
-/// says to save it as CSV.
-public typealias XLSXRowSource = @Sendable (URL) throws -> AnyIterator<(line: Int, fields: [String])>
-
 /// Runs one claimed import job to its end, synchronously (on the runner's thread or the CLI's):
 /// unpacks zips, orders the files (classifier and catalog before offers, offers before prices
 /// and stock, split packages in numeric order), streams each file from the blob store through
 /// its parser into `CatalogImporter`, records per-file results, then deactivates what a full
 /// upload left out and refreshes category counts.
 public final class ImportPipeline {
-    /// The XLSX hook (nil: not available in this build).
-    nonisolated(unsafe) public static var xlsxRows: XLSXRowSource?
-
     public struct Progress: Sendable {
         public var file: String
         public var bytesDone: Int
@@ -108,6 +100,8 @@ public final class ImportPipeline {
                 if format == .csv {
                     let head = try database.storedFileHead(key: file.blobSha256, count: 64 << 10)
                     if let first = try? CSVReader(data: head).next() { layout = ImportFiles.csvLayout(fileName: file.fileName, header: first.fields)?.name }
+                } else if format == .xlsx, let first = try? Self.sheetRows(try BlobReader(database: database, key: file.blobSha256)).first {
+                    layout = ImportFiles.csvLayout(fileName: file.fileName, header: first.cells)?.name
                 }
                 var hasGoods = false
                 if format == .commerceML && catalogFiles.count > 1 && Self.mayHoldGoods(file.fileName) { hasGoods = try containsGoods(file.blobSha256) }
@@ -185,6 +179,20 @@ public final class ImportPipeline {
         return try body()
     }
 
+    /// The non-blank rows of a workbook's first sheet. A workbook is a zip whose directory sits
+    /// at its end, so it is read whole (the upload limit bounds it; the reader bounds what it
+    /// unpacks).
+    static func sheetRows(_ reader: BlobReader) throws -> [XLSXRow] {
+        var data = Data()
+        while let part = try reader.next() { data.append(part) }
+        do {
+            return try XLSXReader(data: data).rows().filter { row in row.cells.contains { !$0.isEmpty } }
+        } catch {
+            let reason = (error as? any WholesailError)?.message ?? String(describing: error)
+            throw ExchangeError(.readFailed, line: 0, "The Excel file cannot be read (\(reason)); save it again as .xlsx, or as CSV (UTF-8).")
+        }
+    }
+
     /// Names whose files may be a classifier or a catalog (not offers, prices, rests, documents).
     static func mayHoldGoods(_ fileName: String) -> Bool {
         let base = (fileName.split(separator: "/").last.map(String.init) ?? fileName).lowercased()
@@ -222,21 +230,13 @@ public final class ImportPipeline {
             source = { try json.next() }
         case .xlsx:
             importer.beginFile(file.fileName, keying: .flexible)
-            guard let rows = Self.xlsxRows else {
-                throw ExchangeError(.readFailed, line: 0, "Excel files cannot be imported by this version yet; save the sheet as CSV (UTF-8) and upload that.")
-            }
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("wholesail-xlsx-\(UUID().uuidString).xlsx")
-            _ = FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
-            defer { try? FileManager.default.removeItem(at: url) }
-            let handle = try FileHandle(forWritingTo: url)
-            while let part = try reader.next() { try handle.write(contentsOf: part) }
-            try handle.close()
-            let iterator = try rows(url)
-            guard let header = iterator.next() else { throw ExchangeError(.csvEmpty, line: 1, "The sheet has no rows.") }
+            var rows = try Self.sheetRows(reader).makeIterator()
+            let next = { () -> (line: Int, fields: [String])? in rows.next().map { ($0.number, $0.cells) } }
+            guard let header = next() else { throw ExchangeError(.csvEmpty, line: 1, "The sheet has no rows.") }
             guard let layout = ImportFiles.csvLayout(fileName: file.fileName, header: header.fields) else {
                 throw ExchangeError(.csvMissingColumn, line: header.line, "The header row matches none of the layouts (products, prices, stock, counterparties).")
             }
-            let table = TableImportReader(layout: layout, header: try layout.match(header: header.fields, line: header.line)) { iterator.next() }
+            let table = TableImportReader(layout: layout, header: try layout.match(header: header.fields, line: header.line), rows: next)
             source = { try table.next() }
         case .zip, .attachment, .unknown:
             return

@@ -11,6 +11,8 @@ import WholesailCore
 public enum BlobParts {
     public static let partSize = 4 << 20
     public static let manifestType = "application/vnd.wholesail.parts+json"
+    /// The content type of a zlib-compressed part (`PartCompression`).
+    public static let packedPartType = "application/vnd.wholesail.part+zlib"
 
     struct Manifest: Codable {
         var size: Int
@@ -81,30 +83,38 @@ public struct BlobUploader {
     }
 
     private mutating func flush() async throws {
-        let data = Data(buffer)
+        let (part, data) = Self.packed(buffer)
         buffer.removeAll(keepingCapacity: true)
-        let (key, new) = try await database.writer.write { db in try Self.storePart(db, data) }
-        parts.append(key)
-        if new { inserted.append(key) }
+        let new = try await database.writer.write { db in try Self.storePart(db, part, data) }
+        parts.append(part.entry)
+        if new { inserted.append(part.key) }
     }
 
     private mutating func flushSync() throws {
-        let data = Data(buffer)
+        let (part, data) = Self.packed(buffer)
         buffer.removeAll(keepingCapacity: true)
-        let (key, new) = try database.writer.write { db in try Self.storePart(db, data) }
-        parts.append(key)
-        if new { inserted.append(key) }
+        let new = try database.writer.write { db in try Self.storePart(db, part, data) }
+        parts.append(part.entry)
+        if new { inserted.append(part.key) }
     }
 
-    static func storePart(_ db: Database, _ data: Data) throws -> (String, Bool) {
-        // A part is 1,024 pages: with the default checkpoint every 1,000 pages, every part would
-        // be copied into the database file (and synced) at once. Let the WAL take a few.
+    /// A part as it is stored: compressed when that saves space (done outside the write lock).
+    static func packed(_ bytes: [UInt8]) -> (PartRef, Data) {
+        if let compressed = PartCompression.compress(bytes) {
+            return (PartRef(key: Crypto.sha256Hex(compressed), rawSize: bytes.count), Data(compressed))
+        }
+        return (PartRef(key: Crypto.sha256Hex(bytes), rawSize: nil), Data(bytes))
+    }
+
+    /// Stores a part; returns whether the row is new.
+    static func storePart(_ db: Database, _ part: PartRef, _ data: Data) throws -> Bool {
+        // Parts are large: with the default checkpoint every 1,000 pages, a few parts would be
+        // copied into the database file (and synced) at once. Let the WAL take more.
         if try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? 0 < 16384 { try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384") }
-        let key = Crypto.sha256Hex(data)
         try db.execute(
-            sql: "INSERT INTO blob (sha256, size, contentType, bytes) VALUES (?, ?, 'application/octet-stream', ?) ON CONFLICT (sha256) DO NOTHING",
-            arguments: [key, data.count, data])
-        return (key, db.changesCount > 0)
+            sql: "INSERT INTO blob (sha256, size, contentType, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+            arguments: [part.key, data.count, part.rawSize == nil ? "application/octet-stream" : BlobParts.packedPartType, data])
+        return db.changesCount > 0
     }
 
     /// Stores what is left and returns the file's key: the blob itself for a file of one part
@@ -185,7 +195,8 @@ public final class BlobReader {
         self.size = size
     }
 
-    /// The parts of a stored file and its size; throws when the blob is missing.
+    /// The parts of a stored file (manifest entries: see `PartRef`) and its size; throws when the
+    /// blob is missing.
     static func parts(_ db: Database, key: String) throws -> ([String], Int) {
         guard let row = try Row.fetchOne(db, sql: "SELECT size, contentType FROM blob WHERE sha256 = ?", arguments: [key]) else {
             throw DomainError(.notFound, code: "import.blob_missing", message: "A stored upload is missing from the database.")
@@ -200,13 +211,37 @@ public final class BlobReader {
     /// The next part's bytes, or nil at the end.
     public func next() throws -> Data? {
         guard index < keys.count else { return nil }
-        let key = keys[index]
+        let entry = keys[index]
         index += 1
-        guard let data = try database.reader.read({ db in try Data.fetchOne(db, sql: "SELECT bytes FROM blob WHERE sha256 = ?", arguments: [key]) }) else {
-            throw DomainError(.notFound, code: "import.blob_missing", message: "A stored upload is missing from the database.")
-        }
+        let data = try database.reader.read { db in try Self.part(db, entry: entry) }
         read.add(data.count, ordering: .relaxed)
         return data
+    }
+
+    /// One part's bytes as they were uploaded.
+    static func part(_ db: Database, entry: String) throws -> Data {
+        guard let part = PartRef(entry),
+            let stored = try Data.fetchOne(db, sql: "SELECT bytes FROM blob WHERE sha256 = ?", arguments: [part.key])
+        else {
+            throw DomainError(.notFound, code: "import.blob_missing", message: "A stored upload is missing from the database.")
+        }
+        guard let rawSize = part.rawSize else { return stored }
+        return try PartCompression.decompress(stored, rawSize: rawSize)
+    }
+
+    /// The first `count` bytes of a stored file.
+    static func head(_ db: Database, key: String, count: Int) throws -> Data {
+        let (parts, _) = try parts(db, key: key)
+        guard let first = parts.first, let part = PartRef(first) else { return Data() }
+        if part.rawSize != nil { return try Self.part(db, entry: first).prefix(count) }
+        return try Data.fetchOne(db, sql: "SELECT substr(bytes, 1, ?) FROM blob WHERE sha256 = ?", arguments: [count, part.key]) ?? Data()
+    }
+
+    /// A part's size as uploaded.
+    static func partSize(_ db: Database, entry: String) throws -> Int {
+        guard let part = PartRef(entry) else { return 0 }
+        if let rawSize = part.rawSize { return rawSize }
+        return try Int.fetchOne(db, sql: "SELECT size FROM blob WHERE sha256 = ?", arguments: [part.key]) ?? 0
     }
 
     /// The reader as parser input (a part per chunk).
@@ -216,11 +251,7 @@ public final class BlobReader {
 extension WholesailDatabase {
     /// The first `count` bytes of a stored file (for sniffing its format).
     public func storedFileHead(key: String, count: Int = 4096) throws -> Data {
-        try reader.read { db in
-            let (parts, _) = try BlobReader.parts(db, key: key)
-            guard let first = parts.first else { return Data() }
-            return try Data.fetchOne(db, sql: "SELECT substr(bytes, 1, ?) FROM blob WHERE sha256 = ?", arguments: [count, first]) ?? Data()
-        }
+        try reader.read { db in try BlobReader.head(db, key: key, count: count) }
     }
 
     /// The size of a stored file.

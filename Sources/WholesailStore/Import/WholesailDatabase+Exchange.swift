@@ -174,8 +174,8 @@ extension WholesailDatabase {
             return try order.map { name in
                 let keys = parts[name] ?? []
                 var size = 0
-                for key in keys { size += try Int.fetchOne(db, sql: "SELECT size FROM blob WHERE sha256 = ?", arguments: [key]) ?? 0 }
-                if keys.count == 1 { return ImportUpload(fileName: name, stored: StoredUpload(key: keys[0], size: size)) }
+                for key in keys { size += try BlobReader.partSize(db, entry: key) }
+                if keys.count == 1, PartRef(keys[0])?.rawSize == nil { return ImportUpload(fileName: name, stored: StoredUpload(key: keys[0], size: size)) }
                 let manifest = try JSONEncoder().encode(BlobParts.Manifest(size: size, parts: keys))
                 let key = try Self.storeBlob(db, manifest, contentType: BlobParts.manifestType)
                 return ImportUpload(fileName: name, stored: StoredUpload(key: key, size: size))

@@ -76,10 +76,7 @@ extension WholesailDatabase {
     }
 
     static func addImportFile(_ db: Database, jobId: Int64, fileName: String, key: String, order: Int, status: String = "queued") throws {
-        let (parts, _) = try BlobReader.parts(db, key: key)
-        let head = try parts.first.flatMap {
-            try Data.fetchOne(db, sql: "SELECT substr(bytes, 1, 4096) FROM blob WHERE sha256 = ?", arguments: [$0])
-        } ?? Data()
+        let head = try BlobReader.head(db, key: key, count: 4096)
         let format = ImportFiles.format(fileName: fileName, head: head)
         try db.execute(
             sql: "INSERT INTO importJobFile (importJobId, fileName, blobSha256, format, status, sortOrder) VALUES (?, ?, ?, ?, ?, ?)",

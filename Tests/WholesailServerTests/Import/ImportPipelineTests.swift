@@ -260,6 +260,66 @@ import WholesailTestSupport
         #expect(job.counts["stock"].failed == 1)
     }
 
+    @Test("XLSX: the products and prices layouts from Excel sheets (blank rows skipped, a formula string kept as text); a broken workbook fails with a reason")
+    func xlsxLayouts() throws {
+        let database = try TestDatabase.inMemory()
+        var products = XLSXSheet(name: "Товары")
+        products.addHeader(["Артикул", "Наименование", "Группа", "Единица"])
+        products.addRow([.text("X-1"), .text("Кабель ВВГнг 3х2,5"), .text("Кабель"), .text("м")])
+        products.addBlankRow()
+        products.addRow([.text("X-2"), .text("=HYPERLINK(\"http://evil.example\")"), .text("Кабель"), .text("шт")])
+        var book = XLSXWriter(title: "Товары")
+        book.addSheet(products)
+        var prices = XLSXSheet(name: "Цены")
+        prices.addHeader(["SKU", "Price", "Price type"])
+        prices.addRow([.text("X-1"), .text("85.40"), .text("Опт")])
+        prices.addRow([.text("X-2"), .text("abc"), .text("Опт")])
+        var priceBook = XLSXWriter(title: "Цены")
+        priceBook.addSheet(prices)
+        let job = try ImportFixture.run(database, [("prices.xlsx", try priceBook.data()), ("products.xlsx", try book.data())])
+        #expect(job.status == "succeeded")
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM product WHERE sku IN ('X-1', 'X-2')") == 2)
+        let formula = try database.reader.read { try String.fetchOne($0, sql: "SELECT name FROM product WHERE sku = 'X-2'") }
+        #expect(formula == "=HYPERLINK(\"http://evil.example\")")
+        #expect(try ImportFixture.count(database, "SELECT amountMinor FROM price pr JOIN product p ON p.id = pr.productId WHERE p.sku = 'X-1'") == 8540)
+        let issues = try ImportFixture.issues(database, job: job.id)
+        #expect(issues.contains { $0.code == "cml.bad_number" && $0.line == 3 })
+
+        let broken = try ImportFixture.run(database, [("products.xlsx", Data("PK\u{3}\u{4}not really a workbook".utf8))])
+        #expect(broken.status == "failed")
+        #expect(broken.error?.contains("Excel") == true)
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM product") == 2)
+    }
+
+    @Test("a large upload is stored compressed in parts and read back byte for byte; the import sees the same file")
+    func compressedParts() throws {
+        let database = try TestDatabase.inMemory()
+        var text = "Артикул;Наименование;Группа;Единица;Цена\n"
+        var line = 0
+        while text.utf8.count < BlobParts.partSize * 2 + 12345 {
+            line += 1
+            text += "C-\(line);Товар номер \(line) с длинным описанием для объёма;Группа \(line % 7);шт;\(line % 1000),50\n"
+        }
+        let bytes = Data(text.utf8)
+        var uploader = BlobUploader(database: database)
+        try uploader.appendSync(bytes)
+        let stored = try uploader.finishSync()
+        #expect(stored.size == bytes.count)
+        // Three parts, the full ones compressed: the database holds a fraction of the file.
+        let storedBytes = try ImportFixture.count(database, "SELECT sum(size) FROM blob")
+        #expect(storedBytes < bytes.count / 3)
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM blob WHERE contentType = ?", [BlobParts.packedPartType]) >= 2)
+        let reader = try BlobReader(database: database, key: stored.key)
+        var back = Data()
+        while let part = try reader.next() { back.append(part) }
+        #expect(back == bytes)
+        #expect(try database.storedFileHead(key: stored.key, count: 10) == bytes.prefix(10))
+
+        let job = try ImportFixture.run(database, [("products.csv", bytes)])
+        #expect(job.status == "succeeded")
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM product") == line)
+    }
+
     @Test("JSON Lines and a JSON document import the same entities")
     func json() throws {
         let lines = """
