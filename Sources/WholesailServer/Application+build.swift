@@ -61,11 +61,12 @@ func buildRouter(
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
-    router.add(middleware: LanguageMiddleware())
+    router.add(middleware: LanguageMiddleware(settings: dependencies.settings))
     router.add(middleware: ErrorMiddleware(renderer: dependencies.renderer))
     let secureCookies = configuration.baseURL?.lowercased().hasPrefix("https://") ?? false
     router.add(middleware: AuthMiddleware(database: dependencies.database, secureCookies: secureCookies))
     router.add(middleware: CSRFMiddleware(maxFormBytes: 256 * 1024, maxUploadBytes: 10 * 1024 * 1024))
+    router.add(middleware: PersonalManagerMiddleware(database: dependencies.database))
     let hashGate = HashGate(limit: 2)
     let baseURL = configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)"
 
@@ -98,7 +99,14 @@ func buildRouter(
     AccountAPIController(database: dependencies.database).mount(on: routes)
     RequestsPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     DocumentsController(database: dependencies.database, renderer: dependencies.renderer, bills: carts.bills, pricing: dependencies.pricing).mount(on: routes)
-    WorkstationController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    WorkstationController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)
+    TeamController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    AdminAuditController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    PersonalManagerController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    AdminSettingsController(
+        database: dependencies.database, renderer: dependencies.renderer, settings: dependencies.settings,
+        channels: ChannelSummary(configuration: configuration, baseURL: baseURL)
+    ).mount(on: routes)
     AdminPromotionsController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminOutboxController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     ImportAPIController(database: dependencies.database, coordinator: dependencies.imports).mount(on: routes)

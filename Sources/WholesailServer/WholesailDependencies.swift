@@ -14,6 +14,8 @@ public struct WholesailDependencies: Sendable {
     public var pricing: PricingService
     /// Import jobs: the runner's wake-up, whether one is writing, upload limits.
     public var imports: ImportCoordinator
+    /// The admin's portal-wide settings, cached for per-request use.
+    var settings: PortalSettingsCache
 
     public init(
         database: WholesailDatabase, renderer: TemplateRenderer? = nil, metrics: PrometheusCollectorRegistry? = nil,
@@ -25,5 +27,6 @@ public struct WholesailDependencies: Sendable {
         self.renderer = try renderer ?? TemplateRenderer()
         self.metrics = metrics ?? PrometheusCollectorRegistry()
         self.imports = ImportCoordinator(limits: importLimits)
+        self.settings = PortalSettingsCache(database: database)
     }
 }

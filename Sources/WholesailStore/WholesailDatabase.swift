@@ -54,6 +54,9 @@ public struct WholesailDatabase: Sendable {
         config.maximumReaderCount = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")
+            // `swiftLowercaseString(x)`: Unicode lower case (SQLite's LIKE folds ASCII only), for
+            // searches in Cyrillic names on staff pages.
+            db.add(function: .lowercase)
         }
         return config
     }

@@ -38,9 +38,12 @@ PAGES = [
     ("documents", "buyer_admin", "/documents"),
     ("finance", "buyer_admin", "/finance"),
     ("workstation", "manager", "/staff"),
-    ("staff-company", "manager", "first served company"),
+    ("staff-company", "manager", "ЭлектроСнаб's page"),
     ("registrations", "manager", "/staff/registrations"),
+    ("team", "executive", "/staff/team"),
     ("pricing", "admin", "/admin/pricing"),
+    ("admin-settings", "admin", "/admin/settings"),
+    ("audit", "admin", "/admin/audit"),
 ]
 
 
@@ -81,6 +84,10 @@ class Sessions:
     def resolve(self, browser: Browser, where: str) -> str:
         if where.startswith("/"):
             return where
+        if where == "ЭлектроСнаб's page" and where not in self.paths:
+            # The served company with two users and a registration request waiting (demo data).
+            browser.go("/staff")
+            self.paths[where] = browser.link("ООО «ЭлектроСнаб»", browser.main).get_attribute("href")
         if where not in self.paths:
             source, css = {
                 "first category": ("/catalog", "main .tree a"),

@@ -170,3 +170,56 @@ def test_guest_orders_in_one_click_by_leaving_a_phone(browser):
         consent.click()
     browser.press(browser.button(t("lead.send"), browser.main))
     browser.see(t("lead.sent"))
+
+
+def test_manager_invites_a_user_from_the_company_page_then_disables_and_removes_them(browser):
+    # The manager reaches the workstation from the header menu and opens a served company.
+    browser.login("manager")
+    browser.press(browser.link(t("nav.workstation"), browser.one("header")))
+    assert browser.h1() == t("staff.home_title")
+    browser.press(browser.link("ООО «ЭлектроСнаб»", browser.main))
+    assert browser.h1() == "ООО «ЭлектроСнаб»"
+    # The registration request waiting for this company's tax id is in the second table.
+    registrations = browser.one("#registrations + div table")
+    assert "kravtsova@elektrosnab.example" in registrations.text
+
+    # A new user: a wrong address is refused with a message, then the invitation goes out.
+    form = browser.one("form[action$='/users']")
+    email = unique("invited") + "@elektrosnab.example"
+    browser.fill(t("field.name"), "Орлова Нина Сергеевна", form)
+    browser.fill(t("field.email"), "not an address", form)
+    browser.press(browser.button(t("staff.create_user_button"), form))
+    assert t("staff.form_errors") in browser.status()
+    form = browser.one("form[action$='/users']")
+    assert browser.field(t("field.name"), form).get_attribute("value") == "Орлова Нина Сергеевна", "the form keeps what was typed"
+    browser.fill(t("field.email"), email, form)
+    browser.choose(t("company.role"), t("role.buyer"), form)
+    browser.press(browser.button(t("staff.create_user_button"), form))
+    assert t("staff.done_created") in browser.status()
+    row = next(r for r in browser.all("#users + div tbody tr") if email in r.text)
+    assert t("staff.status_invited") in row.text
+
+    # Disabling asks first: the button only opens the confirmation.
+    browser.one("details.confirm summary", row).click()
+    confirm = browser.one("details.confirm[open] form", row)
+    assert t("staff.disable_confirm") in confirm.text
+    browser.press(browser.button(t("staff.disable_yes"), confirm))
+    assert t("staff.done_disabled") in browser.status()
+    row = next(r for r in browser.all("#users + div tbody tr") if email in r.text)
+    assert t("status.disabled") in row.text
+    assert browser.button(t("staff.enable"), row)
+
+    # Removing from the company, confirmed the same way: the user leaves the table.
+    remove = next(d for d in browser.all("details.confirm", row) if t("staff.remove") in d.text)
+    browser.one("summary", remove).click()
+    browser.press(browser.button(t("staff.remove_yes"), remove))
+    assert t("staff.done_removed") in browser.status()
+    assert email not in browser.text("#users + div")
+
+    # The e-mails are in the outbox the admin sees.
+    browser.press(browser.button(t("nav.logout"), browser.one("header")))
+    browser.login("admin")
+    browser.go("/admin/outbox")
+    shown = browser.text()
+    for topic in ("account.invited", "account.disabled", "account.removed"):
+        assert topic in shown, f"{topic} is queued"

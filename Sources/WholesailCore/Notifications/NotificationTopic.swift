@@ -35,6 +35,14 @@ public struct NotificationTopic: Sendable, Equatable {
     /// Every topic with an e-mail or SMS; payload fields are in docs/notifications.md.
     public static let catalog: [NotificationTopic] = [
         .init("account.created", mail: .payload),
+        .init("account.invited", mail: .payload, webhooks: false),
+        .init("account.linked", mail: .payload),
+        .init("account.removed", mail: .payload),
+        .init("account.enabled", mail: .payload),
+        .init("account.disabled", mail: .payload),
+        .init("customer.assigned", mail: .payload),
+        .init("account.acted_as", mail: .payload, webhooks: false),
+        .init("question.asked", mail: .payload),
         .init("registration.received", mail: .payload),
         .init("registration.new_for_managers", mail: .staff(permission: "customers.serve")),
         .init("registration.accepted", mail: .payload, webhooks: false),

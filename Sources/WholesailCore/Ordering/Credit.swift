@@ -20,6 +20,8 @@ public struct CreditState: Sendable, Equatable {
     public var overdueMinor: Int64
     public var blocked: Bool
     public var currency: String
+    /// What locks ordering besides a block by the ERP (the admin's setting).
+    public var policy: CreditPolicy = .limitAndOverdue
 
     public init(limitMinor: Int64, debtMinor: Int64, overdueMinor: Int64, blocked: Bool, currency: String) {
         self.limitMinor = limitMinor
@@ -50,7 +52,8 @@ public struct CreditState: Sendable, Equatable {
                 .conflict, code: "order.counterparty_blocked",
                 message: "Ordering is stopped for this company. Please contact your manager.")
         }
-        if overdueMinor > 0 {
+        if policy == .off { return nil }
+        if overdueMinor > 0, policy == .limitAndOverdue {
             return DomainError(
                 .conflict, code: "order.credit_overdue",
                 message: "Payment of \(money(overdueMinor)) \(currency) is overdue. New orders can be placed once it is settled.",
@@ -64,4 +67,15 @@ public struct CreditState: Sendable, Equatable {
         }
         return nil
     }
+}
+
+/// The admin's credit lock policy: what stops a company from placing orders. A company blocked
+/// by the ERP is stopped whatever the policy.
+public enum CreditPolicy: String, Sendable, CaseIterable {
+    /// An overdue payment or a limit the order would exceed locks ordering (the default).
+    case limitAndOverdue = "limit_and_overdue"
+    /// Only the credit limit locks; overdue payments are shown but do not stop orders.
+    case limitOnly = "limit_only"
+    /// Nothing locks (debt and limit are shown only); managers follow up by hand.
+    case off
 }

@@ -25,6 +25,8 @@ public struct WholesailRequestContext: RequestContext {
     public var uploads: [String: MultipartPart] = [:]
     /// The peer's address (the reverse proxy's, when behind one).
     public var remoteIP: String?
+    /// A buyer's personal manager and assistant, for the pages' widget (see PersonalManagerMiddleware).
+    public var personalManagers: [StaffContact] = []
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -48,9 +48,11 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Picks the language: `?lang=` (remembered in a cookie), the `lang` cookie, `Accept-Language`.
+/// Picks the language: `?lang=` (remembered in a cookie), the `lang` cookie, `Accept-Language`,
+/// then the admin's default language.
 struct LanguageMiddleware: RouterMiddleware {
     typealias Context = WholesailRequestContext
+    let settings: PortalSettingsCache
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -58,8 +60,11 @@ struct LanguageMiddleware: RouterMiddleware {
         var context = context
         let queryChoice = request.uri.queryParameters["lang"].map(String.init).flatMap { Language(rawValue: $0) }
         let cookieChoice = request.cookies["lang"]?.value
-        context.language = Language.negotiate(
-            explicit: queryChoice?.rawValue ?? cookieChoice, acceptLanguage: request.headers[.acceptLanguage])
+        if let language = Language.chosen(explicit: queryChoice?.rawValue ?? cookieChoice, acceptLanguage: request.headers[.acceptLanguage]) {
+            context.language = language
+        } else {
+            context.language = Language(rawValue: await settings.current().defaultLanguage) ?? .ru
+        }
         var response = try await next(request, context)
         if let queryChoice {
             response.setCookie(

@@ -9,8 +9,14 @@ public enum Language: String, Sendable, CaseIterable {
     case ru
 
     /// Picks the language for a request: an explicit choice (query or cookie) first, then the
-    /// first supported language in `Accept-Language`, then Russian (the portal's home market).
-    static func negotiate(explicit: String?, acceptLanguage: String?) -> Language {
+    /// first supported language in `Accept-Language`, then `fallback` (the admin's default
+    /// language; Russian, the portal's home market, unless changed).
+    static func negotiate(explicit: String?, acceptLanguage: String?, fallback: Language = .ru) -> Language {
+        chosen(explicit: explicit, acceptLanguage: acceptLanguage) ?? fallback
+    }
+
+    /// The language the request asks for, if it names a supported one.
+    static func chosen(explicit: String?, acceptLanguage: String?) -> Language? {
         if let explicit, let language = Language(rawValue: explicit.lowercased()) { return language }
         if let header = acceptLanguage {
             let ranked = header.split(separator: ",").compactMap { part -> (String, Double)? in
@@ -27,7 +33,7 @@ public enum Language: String, Sendable, CaseIterable {
                 if let language = Language(rawValue: primary) { return language }
             }
         }
-        return .ru
+        return nil
     }
 }
 

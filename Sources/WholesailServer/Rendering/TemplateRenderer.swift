@@ -90,6 +90,19 @@ public struct TemplateRenderer: Sendable {
             page["canOrder"] = principal.permissions.contains("orders.place")
             page["canRequest"] = principal.permissions.contains("requests.create")
             page["canDocuments"] = principal.permissions.contains("documents.view") && !principal.memberOf.isEmpty
+            page["canServe"] = principal.permissions.contains("customers.serve")
+            page["canAdmin"] = principal.permissions.contains("admin.settings")
+            if !context.personalManagers.isEmpty {
+                page["personalManager"] = [
+                    "contacts": context.personalManagers.map { contact in
+                        [
+                            "role": localizer["role." + contact.role], "name": contact.name, "phone": contact.phone ?? "",
+                            "tel": (contact.phone ?? "").filter { $0.isNumber || $0 == "+" }, "email": contact.email,
+                        ]
+                    },
+                    "canAsk": principal.permissions.contains("requests.create"),
+                ] as [String: Any]
+            }
         }
         if page["title"] == nil { page["title"] = localizer["site.name"] }
         let html = library.render(page, withTemplate: template) ?? ""

@@ -189,7 +189,16 @@ struct AccountPagesController {
     // MARK: Registration
 
     @Sendable func registerForm(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
-        renderRegister(request, context: context, values: [:], errors: [:], status: .ok)
+        guard try await database.portalSettings().registrationOpen else { return registrationClosed(request, context: context) }
+        return renderRegister(request, context: context, values: [:], errors: [:], status: .ok)
+    }
+
+    /// The admin turned registration off (`/admin/settings`): the form is not offered.
+    func registrationClosed(_ request: Request, context: WholesailRequestContext) -> HTML {
+        let t = renderer.localizer(context.language)
+        return renderer.render(
+            "account-message", ["title": t["register.title"], "heading": t["register.closed_title"], "text": t["error.registration.closed"]],
+            request: request, context: context, status: .forbidden)
     }
 
     func renderRegister(
@@ -215,6 +224,8 @@ struct AccountPagesController {
         } catch let error as ValidationError {
             return renderRegister(
                 request, context: context, values: context.echoedForm(limit: 2000), errors: t.fieldMessages(error), status: .unprocessableContent)
+        } catch let error as DomainError where error.code == "registration.closed" {
+            return registrationClosed(request, context: context)
         }
         return renderer.render(
             "account-message", ["title": t["register.title"], "heading": t["register.done_title"], "text": t["register.done_text"]],

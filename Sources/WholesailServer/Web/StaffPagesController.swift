@@ -83,6 +83,8 @@ struct StaffPagesController {
                         "phone": item.phone, "comment": item.comment ?? "", "createdAt": String(item.createdAt.prefix(16)),
                         "matches": item.matches.filter { AccessPolicy.canSee(principal, counterparty: $0) }.map { ["id": $0] },
                         "canCreate": principal.seesAllCustomers,
+                        // No company with this tax id the caller may link to: it comes from the ERP.
+                        "erpNote": !principal.seesAllCustomers && !item.matches.contains { AccessPolicy.canSee(principal, counterparty: $0) },
                     ] as [String: Any]
                 },
                 "hasRequests": !requests.isEmpty,

@@ -11,6 +11,8 @@ public struct CompanyUser: Sendable, Equatable {
     public var status: String
     public var roles: [String]
     public var lastLoginAt: String?
+    /// False for an invited user who has not set a password yet.
+    public var hasPassword: Bool = true
 }
 
 /// A delivery address of a counterparty.
@@ -74,7 +76,7 @@ extension WholesailDatabase {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT u.id, u.email, u.fullName, u.phone, u.status, u.lastLoginAt,
+                    SELECT u.id, u.email, u.fullName, u.phone, u.status, u.lastLoginAt, u.passwordHash IS NOT NULL AS hasPassword,
                         (SELECT group_concat(r.code) FROM userRole ur JOIN role r ON r.id = ur.roleId WHERE ur.userId = u.id) AS roles
                     FROM userCounterparty uc JOIN user u ON u.id = uc.userId
                     WHERE uc.counterpartyId = ? ORDER BY u.fullName, u.email
@@ -82,7 +84,8 @@ extension WholesailDatabase {
             ).map { row in
                 CompanyUser(
                     id: row["id"], email: row["email"], fullName: row["fullName"], phone: row["phone"], status: row["status"],
-                    roles: ((row["roles"] as String?) ?? "").split(separator: ",").map(String.init).sorted(), lastLoginAt: row["lastLoginAt"])
+                    roles: ((row["roles"] as String?) ?? "").split(separator: ",").map(String.init).sorted(), lastLoginAt: row["lastLoginAt"],
+                    hasPassword: row["hasPassword"] == 1)
             }
         }
     }
@@ -127,24 +130,11 @@ extension WholesailDatabase {
         }
     }
 
-    /// Enables or disables a user; disabling ends their sessions. Staff accounts and oneself
-    /// cannot be changed this way.
+    /// Enables or disables a user (a buyer admin's colleague); disabling ends their sessions.
+    /// Staff accounts and oneself cannot be changed this way. Audited; the user gets an e-mail.
     public func setUserStatus(userId: Int64, active: Bool, actor: Principal, now: Date = Date()) async throws {
         try await writer.write { db in
-            guard userId != actor.userId else {
-                throw DomainError(.conflict, code: "accounts.self_change", message: "You cannot disable your own account.")
-            }
-            let isStaff = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM userRole ur JOIN role r ON r.id = ur.roleId WHERE ur.userId = ? AND r.isStaff = 1)",
-                arguments: [userId]) ?? false
-            if isStaff && !actor.permissions.contains("admin.users") {
-                throw DomainError(.forbidden, code: "access.forbidden", message: "You do not have access to this.")
-            }
-            try db.execute(sql: "UPDATE user SET status = ? WHERE id = ?", arguments: [active ? "active" : "disabled", userId])
-            if !active { try db.execute(sql: "DELETE FROM session WHERE userId = ? OR actingAsUserId = ?", arguments: [userId, userId]) }
-            try Self.audit(
-                db, actor: actor.impersonatorId ?? actor.userId, actingAs: actor.impersonatorId == nil ? nil : actor.userId,
-                action: active ? "user.enable" : "user.disable", objectType: "user", objectId: String(userId), now: now)
+            try Self.changeUserStatus(db, userId: userId, active: active, actor: actor, counterpartyId: nil, now: now)
         }
     }
 
@@ -200,7 +190,8 @@ extension WholesailDatabase {
     // MARK: Log in as a user
 
     /// A manager (for their customers) or an admin (for anyone) starts acting as a buyer in
-    /// their own session; audited with both identities. Staff accounts cannot be impersonated.
+    /// their own session; audited with both identities, and the user gets an e-mail saying who
+    /// did (`account.acted_as`). Staff accounts cannot be impersonated.
     public func startActingAs(sessionId: Int64, staff: Principal, target userId: Int64, ip: String?, now: Date = Date()) async throws {
         try await writer.write { db in
             let targetIsStaff = try Bool.fetchOne(
@@ -218,6 +209,16 @@ extension WholesailDatabase {
             try db.execute(
                 sql: "UPDATE session SET actingAsUserId = ?, currentCounterpartyId = ? WHERE id = ?", arguments: [userId, counterparty, sessionId])
             try Self.audit(db, actor: staff.userId, actingAs: userId, action: "auth.act_as_start", objectType: "user", objectId: String(userId), ip: ip, now: now)
+            // The user is told who opened the portal as them (no webhooks: it is about one person).
+            let auditId = db.lastInsertedRowID
+            let target = try Row.fetchOne(db, sql: "SELECT email, fullName FROM user WHERE id = ?", arguments: [userId])
+            try Outbox.publish(
+                db, topic: "account.acted_as",
+                payload: [
+                    "to": target?["email"] ?? "", "userId": String(userId), "name": target?["fullName"] ?? "",
+                    "staff": staff.fullName.isEmpty ? staff.email : staff.fullName,
+                ],
+                idempotencyKey: "account.acted_as.\(auditId)", now: now)
         }
     }
 

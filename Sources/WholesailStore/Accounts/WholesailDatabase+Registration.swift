@@ -50,11 +50,15 @@ public struct RegistrationForm: Sendable, Equatable {
 
 extension WholesailDatabase {
     /// Stores a registration request with the consent (time and text version) and queues the
-    /// e-mail to the applicant, in one transaction. Returns the request id.
+    /// e-mail to the applicant, in one transaction; refused while the admin has registration
+    /// turned off. Returns the request id.
     @discardableResult
     public func submitRegistration(_ form: RegistrationForm, ip: String?, now: Date = Date()) async throws -> Int64 {
         if let error = form.validate() { throw error }
         return try await writer.write { db in
+            guard try Self.portalSettings(db).registrationOpen else {
+                throw DomainError(.forbidden, code: "registration.closed", message: "Registration on the portal is closed. Please contact the distributor.")
+            }
             let at = Self.stamp(now)
             try db.execute(
                 sql: """

@@ -21,16 +21,45 @@ public struct ServedCompany: Sendable, Equatable {
 }
 
 extension WholesailDatabase {
-    /// The companies a manager serves (all for nil), with debt, last order, active orders and open
-    /// requests, in one query.
-    public func servedCompanies(ids: Set<Int64>?, limit: Int = 500) async throws -> [ServedCompany] {
+    /// The condition and arguments selecting served companies: `ids` (nil: all) and a search in
+    /// the name, the holding's name or the tax id.
+    static func servedCompanyFilter(ids: Set<Int64>?, search: String) -> (sql: String, arguments: [String: (any DatabaseValueConvertible)?]) {
+        var conditions: [String] = []
+        var arguments: [String: (any DatabaseValueConvertible)?] = [:]
+        if let ids {
+            conditions.append("c.id IN (SELECT value FROM json_each(:ids))")
+            arguments["ids"] = "[" + ids.map(String.init).joined(separator: ",") + "]"
+        }
+        let needle = search.trimmingCharacters(in: .whitespaces).lowercased()
+        if !needle.isEmpty {
+            let escaped = needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            conditions.append(
+                "(swiftLowercaseString(c.name) LIKE :search ESCAPE '\\' OR swiftLowercaseString(h.name) LIKE :search ESCAPE '\\' OR c.inn LIKE :innPrefix ESCAPE '\\')")
+            arguments["search"] = "%" + escaped + "%"
+            arguments["innPrefix"] = escaped + "%"
+        }
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
+    }
+
+    /// How many companies `servedCompanies` would list without paging.
+    public func servedCompanyCount(ids: Set<Int64>?, search: String = "") async throws -> Int {
         try await reader.read { db in
-            var arguments: [String: (any DatabaseValueConvertible)?] = ["limit": limit]
-            var whereClause = ""
-            if let ids {
-                whereClause = "WHERE c.id IN (SELECT value FROM json_each(:ids))"
-                arguments["ids"] = "[" + ids.map(String.init).joined(separator: ",") + "]"
-            }
+            let filter = Self.servedCompanyFilter(ids: ids, search: search)
+            return try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM counterparty c LEFT JOIN holding h ON h.id = c.holdingId \(filter.sql)",
+                arguments: StatementArguments(filter.arguments)) ?? 0
+        }
+    }
+
+    /// The companies a manager serves (all for nil), optionally searched (name, holding, tax id),
+    /// with debt, last order, active orders and open requests, in one query; a page of them.
+    public func servedCompanies(ids: Set<Int64>?, search: String = "", limit: Int = 500, offset: Int = 0) async throws -> [ServedCompany] {
+        try await reader.read { db in
+            let filter = Self.servedCompanyFilter(ids: ids, search: search)
+            var arguments = filter.arguments
+            arguments["limit"] = limit
+            arguments["offset"] = offset
+            let whereClause = filter.sql
             return try Row.fetchAll(
                 db,
                 sql: """
@@ -43,7 +72,7 @@ extension WholesailDatabase {
                         (SELECT count(*) FROM ticket t WHERE t.counterpartyId = c.id AND t.status IN ('open', 'in_progress')) AS requests,
                         (SELECT count(*) FROM userCounterparty uc WHERE uc.counterpartyId = c.id) AS users
                     FROM counterparty c LEFT JOIN holding h ON h.id = c.holdingId \(whereClause)
-                    ORDER BY h.name IS NULL, h.name, c.name LIMIT :limit
+                    ORDER BY h.name IS NULL, h.name, c.name LIMIT :limit OFFSET :offset
                     """,
                 arguments: StatementArguments(arguments)
             ).map {

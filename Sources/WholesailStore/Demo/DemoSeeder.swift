@@ -460,6 +460,36 @@ public enum DemoSeeder {
         try db.execute(
             sql: "INSERT INTO setting (key, value, updatedAt) VALUES ('orders.reservation_days', '3', ?), ('orders.split', 'shipments', ?)",
             arguments: [stamp, stamp])
+        // Customers' requests answered by their manager or assistant (the executive's response
+        // times), one still open, and a registration request waiting on ЭлектроСнаб's page.
+        let requests: [(company: Int64, buyer: Int64, staff: Int64, subject: String, question: String, answer: String?, daysAgo: Double, replyMinutes: Double)] = [
+            (1, 6, 3, "Сертификаты на кабель ВВГнг", "Пришлите, пожалуйста, сертификаты соответствия на ВВГнг-LS.", "Сертификаты во вложении к карточкам товаров, продублировал на почту.", 20, 125),
+            (1, 7, 3, "Срок поставки автоматов", "Когда будут автоматические выключатели на 25 А?", "Поступление в четверг, резерв за вами.", 3, 40),
+            (4, 9, 4, "Акт сверки за квартал", "Нужен акт сверки за III квартал.", "Акт сформирован, отправим подписанный скан сегодня.", 10, 310),
+            (2, 8, 3, "Возврат двух светильников", "Два светильника пришли с трещинами, хотим вернуть.", nil, 1, 0),
+        ]
+        for request in requests {
+            let created = now.addingTimeInterval(-request.daysAgo * 86_400)
+            try db.execute(
+                sql: "INSERT INTO ticket (kind, counterpartyId, userId, subject, status, assignedTo, createdAt, updatedAt) VALUES ('message', ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [request.company, request.buyer, request.subject, request.answer == nil ? "open" : "answered", request.staff, timestamp(created), timestamp(created)])
+            let ticketId = db.lastInsertedRowID
+            try db.execute(
+                sql: "INSERT INTO ticketMessage (ticketId, userId, body, at) VALUES (?, ?, ?, ?)",
+                arguments: [ticketId, request.buyer, request.question, timestamp(created)])
+            if let answer = request.answer {
+                try db.execute(
+                    sql: "INSERT INTO ticketMessage (ticketId, userId, body, at) VALUES (?, ?, ?, ?)",
+                    arguments: [ticketId, request.staff, answer, timestamp(created.addingTimeInterval(request.replyMinutes * 60))])
+            }
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO registrationRequest (companyName, inn, contactName, email, phone, comment, consentAt, consentVersion, createdAt)
+                VALUES ('ООО «ЭлектроСнаб»', '7722334455', 'Кравцова Наталья Юрьевна', 'kravtsova@elektrosnab.example', '+7 916 200-00-07',
+                    'Новый сотрудник отдела снабжения', ?, '2026-11', ?)
+                """,
+            arguments: [timestamp(now.addingTimeInterval(-2 * 3600)), timestamp(now.addingTimeInterval(-2 * 3600))])
         try db.execute(
             sql: "INSERT INTO setting (key, value, updatedAt) VALUES ('demo.seeded', ?, ?)", arguments: [stamp, stamp])
     }

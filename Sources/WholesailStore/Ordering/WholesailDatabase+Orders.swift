@@ -183,9 +183,11 @@ extension WholesailDatabase {
         }
         let entries = try Row.fetchAll(db, sql: "SELECT date, dueDate, amountMinor FROM settlement WHERE counterpartyId = ?", arguments: [counterpartyId])
             .map { CreditState.Entry(date: $0["date"], dueDate: $0["dueDate"], amountMinor: $0["amountMinor"]) }
-        return CreditState(
+        var state = CreditState(
             entries: entries, today: today, limitMinor: agreementLimit ?? company?["creditLimitMinor"] ?? 0, blocked: company?["blocked"] == 1,
             currency: company?["currency"] ?? "RUB")
+        state.policy = try portalSettings(db).creditPolicy
+        return state
     }
 
     /// Places the working cart as an order in one transaction: checks, numbering, lines at the

@@ -11,7 +11,7 @@ import WholesailResources
         "link": "https://b2b.example.ru/orders/17", "statusEn": "Shipped", "statusRu": "Отгружен", "reason": "Не наш регион",
         "title": "Счёт № 5", "period": "I квартал 2030", "text": "Когда <b>будет</b> поставка?", "subject": "Поставка",
         "carrier": "СДЭК", "trackingNumber": "1234567890", "trackingUrl": "https://track.example/1234567890", "debt": "50 000,00 ₽",
-        "limit": "100 000,00 ₽", "requestId": "4", "request": "2", "comment": "OK", "code": "123456",
+        "limit": "100 000,00 ₽", "requestId": "4", "request": "2", "comment": "OK", "code": "123456", "staff": "Волкова Марина",
     ]
 
     @Test("every topic with an e-mail has a subject, a text and an HTML part in English and Russian", arguments: NotificationTopic.catalog.filter { $0.mail != nil })
