@@ -53,6 +53,14 @@ public struct ImportRunner: Service {
             try await run(jobId: jobId, stop: stop)
             count += 1
         }
+        if count > 0 {
+            do {
+                let deleted = try database.pruneImportUploads()
+                if deleted > 0 { logger.info("old import uploads removed", metadata: ["blobs": "\(deleted)"]) }
+            } catch {
+                logger.error("could not remove old import uploads: \(error)")
+            }
+        }
         return count
     }
 

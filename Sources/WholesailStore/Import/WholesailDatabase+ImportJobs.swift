@@ -214,3 +214,58 @@ extension WholesailDatabase {
         try writer.write { db in try db.execute(sql: "UPDATE importJob SET status = 'queued' WHERE id = ? AND status = 'running'", arguments: [id]) }
     }
 }
+
+extension WholesailDatabase {
+    /// How long the uploaded files of a finished import stay stored: the job's record, counts
+    /// and issues stay for good; its files (the bulk of the database after a few full loads) go
+    /// once the job is older than `days` and not among the last `keepLast` finished jobs.
+    public struct UploadRetention: Sendable, Equatable {
+        public var days: Int
+        public var keepLast: Int
+        public init(days: Int = 14, keepLast: Int = 5) {
+            self.days = days
+            self.keepLast = keepLast
+        }
+    }
+
+    /// Deletes the stored files of finished imports past the retention, and the blobs (manifests
+    /// and their parts) that nothing else refers to. Returns the number of blobs deleted.
+    @discardableResult
+    public func pruneImportUploads(_ retention: UploadRetention = UploadRetention(), now: Date = Date()) throws -> Int {
+        let cutoff = Self.stamp(now.addingTimeInterval(-Double(retention.days) * 86_400))
+        return try writer.write { db in
+            let jobs = try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM importJob
+                    WHERE status IN ('succeeded', 'failed', 'cancelled') AND finishedAt < ?
+                      AND id NOT IN (SELECT id FROM importJob WHERE status IN ('succeeded', 'failed', 'cancelled') ORDER BY finishedAt DESC, id DESC LIMIT ?)
+                      AND EXISTS (SELECT 1 FROM importJobFile WHERE importJobId = importJob.id)
+                    """, arguments: [cutoff, retention.keepLast])
+            guard !jobs.isEmpty else { return 0 }
+            var candidates = Set<String>()
+            for job in jobs {
+                for key in try String.fetchAll(db, sql: "SELECT blobSha256 FROM importJobFile WHERE importJobId = ?", arguments: [job]) {
+                    candidates.insert(key)
+                    let (parts, _) = try BlobReader.parts(db, key: key)
+                    for entry in parts { if let part = PartRef(entry) { candidates.insert(part.key) } }
+                }
+                try db.execute(sql: "DELETE FROM importJobFile WHERE importJobId = ?", arguments: [job])
+            }
+            // What is still referred to: rows that name a blob, and the parts of the manifests they name.
+            let live = Set(
+                try String.fetchAll(
+                    db, sql: "SELECT blobSha256 FROM importJobFile UNION SELECT blobSha256 FROM file UNION SELECT blobSha256 FROM exchangeFile"))
+            var liveParts = Set<String>()
+            for key in live where try Self.isManifest(db, key) {
+                for entry in try BlobReader.parts(db, key: key).0 { if let part = PartRef(entry) { liveParts.insert(part.key) } }
+            }
+            var deleted = 0
+            for key in candidates where !live.contains(key) && !liveParts.contains(key) {
+                try db.execute(sql: "DELETE FROM blob WHERE sha256 = ?", arguments: [key])
+                deleted += db.changesCount
+            }
+            return deleted
+        }
+    }
+}

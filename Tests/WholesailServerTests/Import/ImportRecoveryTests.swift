@@ -62,3 +62,37 @@ import WholesailTestSupport
         #expect(try ImportFixture.count(database, "SELECT count(*) FROM product") == 283)
     }
 }
+
+@Suite struct ImportRetentionTests {
+    @Test("the files of old finished imports are removed (parts, manifests); recent jobs, the last few, photos and shared parts stay; counts stay")
+    func pruning() throws {
+        let database = try TestDatabase.inMemory()
+        var text = "Артикул;Наименование;Группа;Единица\n"
+        var line = 0
+        while text.utf8.count < BlobParts.partSize + 5000 {
+            line += 1
+            text += "R-\(line);Товар \(line);Группа;шт\n"
+        }
+        let big = Data(text.utf8)
+        let old = try ImportFixture.run(database, [("products.csv", big)])
+        let small = try ImportFixture.run(database, [("stock.csv", Data("Артикул;Количество;Склад\nR-1;5;Москва\n".utf8))])
+        #expect(old.status == "succeeded" && small.status == "succeeded")
+        let blobsBefore = try ImportFixture.count(database, "SELECT count(*) FROM blob")
+        // Within the retention nothing goes.
+        #expect(try database.pruneImportUploads(.init(days: 14, keepLast: 0)) == 0)
+        // A month later, keeping the last job: only the first job's files go.
+        let later = Date().addingTimeInterval(30 * 86_400)
+        let deleted = try database.pruneImportUploads(.init(days: 14, keepLast: 1), now: later)
+        #expect(deleted >= 3)  // the manifest and its two parts
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM blob") == blobsBefore - deleted)
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM importJobFile WHERE importJobId = ?", [old.id]) == 0)
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM importJobFile WHERE importJobId = ?", [small.id]) == 1)
+        #expect(try database.importJobSync(id: old.id)?.counts["product"].created == line)
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM product") == line)
+        // The same file uploaded again shares no deleted part: it reads back whole.
+        let again = try ImportFixture.run(database, [("products.csv", big)])
+        #expect(again.status == "succeeded")
+        #expect(try database.pruneImportUploads(.init(days: 14, keepLast: 1), now: later) >= 1)  // the stock file's blob
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM importJobFile WHERE importJobId = ?", [again.id]) == 1)
+    }
+}
