@@ -39,6 +39,8 @@ public func buildApplication(
     }
     if configuration.outbox.dispatcherEnabled {
         services.append(OutboxDispatcher.make(configuration: configuration, dependencies: dependencies, logger: logger))
+        services.append(
+            OutboxRetention(database: dependencies.database, defaultDays: configuration.outbox.keepDays, interval: .seconds(3600), logger: logger))
     }
     return Application(
         router: router,
@@ -101,6 +103,13 @@ func buildRouter(
     WorkstationController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminPromotionsController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminOutboxController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    AdminChannelsController(
+        database: dependencies.database, renderer: dependencies.renderer,
+        channels: ConfiguredChannels(
+            database: dependencies.database, composer: NotificationComposer(renderer: dependencies.renderer, baseURL: baseURL),
+            environment: configuration.outbox, smtpURL: configuration.smtpURL, mailFrom: configuration.mailFrom, baseURL: baseURL,
+            logger: Logger(label: "wholesail.outbox"))
+    ).mount(on: routes)
     ImportAPIController(database: dependencies.database, coordinator: dependencies.imports).mount(on: routes)
     AdminImportController(database: dependencies.database, renderer: dependencies.renderer, coordinator: dependencies.imports).mount(on: routes)
     ExchangeController(

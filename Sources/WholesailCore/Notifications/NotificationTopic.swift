@@ -55,6 +55,8 @@ public struct NotificationTopic: Sendable, Equatable {
         .init("lead.created", mail: .staff(permission: "customers.serve")),
         .init("registration.code", mail: nil, sms: true, webhooks: false),
         .init("webhook.test", mail: nil),
+        // The settings page's "send a test" (sent at once, never queued).
+        .init("channel.test", mail: .payload, sms: true, webhooks: false),
     ]
 
     private static let byName: [String: NotificationTopic] = Dictionary(

@@ -184,7 +184,11 @@ public struct SMTPClient: Sendable {
                     let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: sniName)
                     try channel.pipeline.syncOperations.addHandler(handler, position: .first)
                 }.get()
-                capabilities = try await ehlo(server.heloName)
+                do {
+                    capabilities = try await ehlo(server.heloName)
+                } catch {
+                    throw await handshakeFailure(else: error)
+                }
             }
             if let username = server.username, !username.isEmpty {
                 try await authenticate(username: username, password: server.password ?? "", capabilities: capabilities)
@@ -216,6 +220,17 @@ public struct SMTPClient: Sendable {
             try expect(try await readReply(), 250, "end of DATA")
             _ = try? await command("QUIT")
             return refused
+        }
+
+        /// A failed TLS handshake closes the channel, so the next write fails with "I/O on closed
+        /// channel"; the handshake's own error (an untrusted certificate) ends the inbound stream.
+        mutating func handshakeFailure(else error: any Error) async -> any Error {
+            do {
+                while try await iterator.next() != nil {}
+            } catch {
+                return DeliveryError.temporary("SMTP STARTTLS: \(error)")
+            }
+            return error
         }
 
         func expect(_ reply: Reply, _ code: Int, _ step: String) throws {
