@@ -108,7 +108,7 @@ public struct ConfiguredChannels: OutboxChannelSource {
             var transport = SMTPMailTransport(server: server)
             let limit = TimeAmount.seconds(Int64(environment.timeoutSeconds))
             transport.client.replyTimeout = min(transport.client.replyTimeout, limit)
-            transport.client.connectTimeout = min(transport.client.connectTimeout, limit)
+            transport.client.totalTimeout = limit
             return transport
         }
         return environment.logMailWithoutSMTP ? LogMailTransport(logger: logger) : nil
