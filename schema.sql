@@ -850,7 +850,7 @@ CREATE TABLE user (
     smsOptIn INTEGER NOT NULL DEFAULT 0 CHECK (smsOptIn IN (0, 1)),
     createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
     lastLoginAt TEXT
-) STRICT;
+, mailingOptIn INTEGER NOT NULL DEFAULT 0 CHECK (mailingOptIn IN (0, 1)), mailingOptInAt TEXT) STRICT;
 
 CREATE TABLE userCounterparty (
     userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
@@ -1202,6 +1202,8 @@ CREATE INDEX userGroupMember_user ON userGroupMember(userId);
 CREATE INDEX userRole_role ON userRole(roleId);
 
 CREATE INDEX user_defaultCounterparty ON user(defaultCounterpartyId);
+
+CREATE INDEX user_mailing ON user(mailingOptIn) WHERE mailingOptIn = 1;
 
 CREATE INDEX warehouse_region ON warehouse(regionId);
 

@@ -41,6 +41,7 @@ public func buildApplication(
         services.append(OutboxDispatcher.make(configuration: configuration, dependencies: dependencies, logger: logger))
         services.append(
             OutboxRetention(database: dependencies.database, defaultDays: configuration.outbox.keepDays, interval: .seconds(3600), logger: logger))
+        services.append(CartReminderScanner(database: dependencies.database, interval: .seconds(3600), logger: logger))
     }
     return Application(
         router: router,

@@ -55,6 +55,10 @@ public struct NotificationTopic: Sendable, Equatable {
         .init("lead.created", mail: .staff(permission: "customers.serve")),
         .init("registration.code", mail: nil, sms: true, webhooks: false),
         .init("webhook.test", mail: nil),
+        // For a mailing service (webhooks only): subscriptions and trigger events.
+        .init("subscriber.subscribed", mail: nil),
+        .init("subscriber.unsubscribed", mail: nil),
+        .init("cart.abandoned", mail: nil),
         // The settings page's "send a test" (sent at once, never queued).
         .init("channel.test", mail: .payload, sms: true, webhooks: false),
     ]

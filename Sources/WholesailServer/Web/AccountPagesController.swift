@@ -125,6 +125,7 @@ struct AccountPagesController {
         let principal = try context.requireSignedIn()
         let profile = try await database.userProfile(id: principal.userId)
         let sms = try await database.smsPreference(userId: principal.userId)
+        let mailing = try await database.mailingOptIn(userId: principal.userId)
         let t = renderer.localizer(context.language)
         let companies = try await database.memberships(userId: principal.userId)
         let roleNames = try await database.roleNames(codes: principal.roles, russian: context.language == .ru)
@@ -140,7 +141,7 @@ struct AccountPagesController {
                 "canManageUsers": principal.permissions.contains("users.manage_company") && !companies.isEmpty,
                 "switched": request.uri.queryParameters["switched"] != nil,
                 "saved": request.uri.queryParameters["saved"] != nil,
-                "profile": ["fullName": profile?.fullName ?? "", "phone": profile?.phone ?? "", "ru": profile?.locale == "ru", "en": profile?.locale == "en", "smsOptIn": sms.optIn],
+                "profile": ["fullName": profile?.fullName ?? "", "phone": profile?.phone ?? "", "ru": profile?.locale == "ru", "en": profile?.locale == "en", "smsOptIn": sms.optIn, "mailingOptIn": mailing],
                 "errors": errors,
                 "isStaff": principal.permissions.contains("customers.serve"),
                 "isAdmin": principal.permissions.contains("admin.users"),
@@ -155,6 +156,10 @@ struct AccountPagesController {
             try await database.updateProfile(
                 userId: principal.userId, fullName: context.form["fullName"] ?? "", phone: context.form["phone"] ?? "",
                 locale: context.form["locale"] ?? "ru", smsOptIn: context.form["smsOptIn"] == "1")
+            // Consent to mailings is the person's own: staff acting as the user cannot give or withdraw it.
+            if principal.impersonatorId == nil {
+                try await database.setMailingOptIn(userId: principal.userId, context.form["mailingOptIn"] == "1")
+            }
         } catch let error as ValidationError {
             let t = renderer.localizer(context.language)
             return try await renderAccount(

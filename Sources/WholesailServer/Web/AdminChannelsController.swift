@@ -21,6 +21,22 @@ struct AdminChannelsController {
         routes.post("/admin/channels/general", .permission("admin.outbox"), use: saveGeneral)
         routes.post("/admin/channels/email/test", .permission("admin.outbox"), use: testEmail)
         routes.post("/admin/channels/sms/test", .permission("admin.outbox"), use: testSMS)
+        routes.get("/admin/subscribers.csv", .permission("subscribers.export"), use: subscribersCSV)
+    }
+
+    /// The mailing subscribers for the mailing service: e-mail, name, phone, language, companies,
+    /// when they subscribed. Audited (it is personal data leaving the portal).
+    @Sendable func subscribersCSV(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        let subscribers = try await database.mailingSubscribers()
+        try await database.writer.write { db in
+            try WholesailDatabase.audit(
+                db, actor: principal.impersonatorId ?? principal.userId, action: "subscribers.export", objectType: "subscribers",
+                details: ["count": String(subscribers.count)])
+        }
+        let header = ["email", "name", "phone", "language", "companies", "subscribed_at"]
+        let rows = subscribers.map { [$0.email, $0.name, $0.phone, $0.locale, $0.companies, String($0.subscribedAt.prefix(19))] }
+        return CSVFile.response(rows: [header] + rows, fileName: "subscribers.csv")
     }
 
     /// What a form shows again after a refusal, and the outcome of a test.
@@ -87,6 +103,8 @@ struct AdminChannelsController {
             "generalErrors": state.errors["general"] ?? [:],
             "webhookWaiting": stats.dueByKind["webhook"] ?? 0,
             "testTo": query["to"].map(String.init) ?? principal.email,
+            "canExport": principal.permissions.contains("subscribers.export"),
+            "subscribers": try await database.mailingSubscriberCount(),
         ]
         if let test = state.test {
             values["test"] = ["ok": test.ok, "failed": !test.ok, "text": test.text, "kind": t["channels.kind_\(test.kind)"]]
