@@ -35,7 +35,8 @@ struct AdminOutboxController {
         let t = renderer.localizer(context.language)
         let filter = request.uri.queryParameters["status"].flatMap { OutboxMessage.Status(rawValue: String($0)) }
         let stats = try await database.outboxStats()
-        let messages = try await database.latestOutboxMessages(status: filter, limit: 100)
+        let endpointFilter = request.uri.queryParameters["endpoint"].flatMap { Int64(String($0)) }
+        let messages = try await database.latestOutboxMessages(status: filter, webhookEndpointId: endpointFilter, limit: 100)
         let endpoints = try await database.webhookEndpoints()
         let names = Dictionary(endpoints.map { ($0.id, $0.name.isEmpty ? $0.url : $0.name) }, uniquingKeysWith: { $1 })
         let query = request.uri.queryParameters
@@ -73,6 +74,7 @@ struct AdminOutboxController {
                     ["code": format.rawValue, "name": t["webhooks.format_\(format.rawValue)"], "on": values["format"] == format.rawValue]
                 },
                 "values": values, "errors": errors,
+                "endpointLog": endpointFilter.flatMap { names[$0] } ?? "",
                 "retried": query["retried"] != nil, "notRetried": query["not-retried"] != nil, "created": query["created"] != nil,
                 "tested": query["tested"] != nil, "saved": query["saved"] != nil, "discarded": query["discarded"] != nil,
                 "notDiscarded": query["not-discarded"] != nil, "newSecret": newSecret ?? "", "editError": editError ?? "",

@@ -124,15 +124,27 @@ extension WholesailDatabase {
         }
     }
 
-    /// The newest messages, optionally of one status, newest first.
-    public func latestOutboxMessages(status: OutboxMessage.Status? = nil, limit: Int = 50) async throws -> [OutboxMessage] {
+    /// The newest messages, optionally of one status and of one webhook endpoint (its delivery
+    /// log), newest first.
+    public func latestOutboxMessages(
+        status: OutboxMessage.Status? = nil, webhookEndpointId: Int64? = nil, limit: Int = 50
+    ) async throws -> [OutboxMessage] {
         try await reader.read { db in
+            var conditions: [String] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
             if let status {
-                return try Row.fetchAll(
-                    db, sql: "SELECT * FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?", arguments: [status.rawValue, limit]
-                ).map(Self.outboxMessage)
+                conditions.append("status = ?")
+                arguments.append(status.rawValue)
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.outboxMessage)
+            if let webhookEndpointId {
+                conditions.append("webhookEndpointId = ?")
+                arguments.append(webhookEndpointId)
+            }
+            arguments.append(limit)
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM outbox \(filter) ORDER BY id DESC LIMIT ?", arguments: StatementArguments(arguments)
+            ).map(Self.outboxMessage)
         }
     }
 

@@ -90,13 +90,21 @@ import WholesailTestSupport
             #expect(changed.secret == endpoint.secret, "editing keeps the secret")
             #expect(try await admin.post(client, "/admin/webhooks/999", ["url": "https://crm.example/hook", "topics": "*"]).status == .notFound)
             #expect(try await admin.post(client, "/admin/webhooks/\(endpoint.id)/test", [:]).status == .seeOther)
+            // The endpoint's delivery log: its calls only.
+            try await database.writer.write { db in
+                try Outbox.publish(db, topic: "registration.received", payload: ["to": "x@example.com"], idempotencyKey: "registration.received.1")
+            }
+            let log = try await admin.get(client, "/admin/outbox?endpoint=\(endpoint.id)&lang=en")
+            #expect(log.text.contains("Delivery log: CRM 2") && log.text.contains("webhook.test"))
+            #expect(!log.text.contains("registration.received"), "the e-mail is not this endpoint's")
+            #expect(try await admin.get(client, "/admin/outbox?endpoint=999&lang=en").text.contains("No messages."))
             #expect(try await admin.post(client, "/admin/webhooks/\(endpoint.id)/toggle", [:]).status == .seeOther)
             #expect(try await database.webhookEndpoint(id: endpoint.id)?.active == false)
             let tests = try await database.latestOutboxMessages().filter { $0.topic == "webhook.test" }
             #expect(tests.count == 1 && tests.first?.webhookEndpointId == endpoint.id)
             #expect(try await admin.post(client, "/admin/webhooks/\(endpoint.id)/delete", [:]).status == .seeOther)
             #expect(try await database.webhookEndpoints().isEmpty)
-            #expect(try await database.latestOutboxMessages().isEmpty, "its delivery log goes with it")
+            #expect(try await database.latestOutboxMessages().map(\.kind) == ["email"], "its delivery log goes with it")
             #expect(try await admin.post(client, "/admin/webhooks/\(endpoint.id)/delete", [:]).status == .notFound)
         }
     }
