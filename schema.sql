@@ -212,6 +212,24 @@ CREATE TABLE deliveryAddress (
     isDefault INTEGER NOT NULL DEFAULT 0 CHECK (isDefault IN (0, 1))
 ) STRICT;
 
+CREATE TABLE deliveryTariff (
+    id INTEGER PRIMARY KEY,
+    -- NULL: every region (a region's own rows win over these).
+    regionId INTEGER REFERENCES region(id) ON DELETE CASCADE,
+    name TEXT NOT NULL DEFAULT '' CHECK (length(name) <= 200),
+    -- The heaviest and biggest parcel the row prices; NULL: no limit.
+    maxWeightGrams INTEGER CHECK (maxWeightGrams > 0),
+    maxVolumeMl INTEGER CHECK (maxVolumeMl > 0),
+    priceMinor INTEGER NOT NULL CHECK (priceMinor >= 0),
+    -- Added per started kilogram above baseWeightGrams.
+    perKgMinor INTEGER NOT NULL DEFAULT 0 CHECK (perKgMinor >= 0),
+    baseWeightGrams INTEGER NOT NULL DEFAULT 0 CHECK (baseWeightGrams >= 0),
+    -- Free when the goods cost at least this.
+    freeFromMinor INTEGER CHECK (freeFromMinor > 0),
+    days INTEGER CHECK (days BETWEEN 0 AND 365),
+    currency TEXT NOT NULL DEFAULT 'RUB'
+) STRICT;
+
 CREATE TABLE document (
     id INTEGER PRIMARY KEY,
     erpId TEXT UNIQUE,
@@ -777,7 +795,7 @@ CREATE TABLE shipment (
     trackingNumber TEXT,
     shippedAt TEXT,
     deliveredAt TEXT
-) STRICT;
+, trackingStatus TEXT, trackingCheckedAt TEXT, trackingChangedAt TEXT) STRICT;
 
 CREATE TABLE shipmentLine (
     shipmentId INTEGER NOT NULL REFERENCES shipment(id) ON DELETE CASCADE,
@@ -989,6 +1007,8 @@ CREATE INDEX customerOrder_warehouse ON customerOrder(warehouseId);
 
 CREATE INDEX deliveryAddress_counterparty ON deliveryAddress(counterpartyId);
 
+CREATE INDEX deliveryTariff_region ON deliveryTariff(regionId);
+
 CREATE INDEX document_counterparty ON document(counterpartyId, date);
 
 CREATE INDEX document_file ON document(fileId);
@@ -1176,6 +1196,8 @@ CREATE INDEX settlement_order ON settlement(orderId);
 CREATE INDEX shipmentLine_line ON shipmentLine(orderLineId);
 
 CREATE INDEX shipment_order ON shipment(orderId);
+
+CREATE INDEX shipment_tracking ON shipment(trackingCheckedAt) WHERE trackingNumber IS NOT NULL AND status = 'shipped';
 
 CREATE INDEX shipment_warehouse ON shipment(warehouseId);
 

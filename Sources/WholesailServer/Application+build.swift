@@ -42,6 +42,8 @@ public func buildApplication(
         services.append(
             OutboxRetention(database: dependencies.database, defaultDays: configuration.outbox.keepDays, interval: .seconds(3600), logger: logger))
         services.append(CartReminderScanner(database: dependencies.database, interval: .seconds(3600), logger: logger))
+        services.append(
+            TrackingPoller(database: dependencies.database, http: AsyncHTTPSender(timeout: .seconds(30)), interval: .seconds(1800), logger: logger))
     }
     return Application(
         router: router,
@@ -95,7 +97,10 @@ func buildRouter(
     AdminPricingController(database: dependencies.database, renderer: dependencies.renderer, pricing: dependencies.pricing).mount(on: routes)
     StaffPagesController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)
     let carts = CartService(database: dependencies.database, pricing: dependencies.pricing)
-    CartPagesController(database: dependencies.database, renderer: dependencies.renderer, carts: carts).mount(on: routes)
+    let delivery = DeliveryQuoter(database: dependencies.database)
+    CartPagesController(database: dependencies.database, renderer: dependencies.renderer, carts: carts, delivery: delivery).mount(on: routes)
+    DeliveryAPIController(carts: carts, quoter: delivery).mount(on: routes)
+    AdminDeliveryController(database: dependencies.database, renderer: dependencies.renderer, quoter: delivery).mount(on: routes)
     OrderPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     OrderingAPIController(database: dependencies.database, carts: carts).mount(on: routes)
     AccountAPIController(database: dependencies.database).mount(on: routes)

@@ -59,6 +59,8 @@ public struct NotificationTopic: Sendable, Equatable {
         .init("subscriber.subscribed", mail: nil),
         .init("subscriber.unsubscribed", mail: nil),
         .init("cart.abandoned", mail: nil),
+        // A carrier's new tracking status of a shipment (webhooks; the buyer sees it on the order).
+        .init("shipment.tracking", mail: nil),
         // The settings page's "send a test" (sent at once, never queued).
         .init("channel.test", mail: .payload, sms: true, webhooks: false),
     ]

@@ -181,8 +181,10 @@ public final class OutboxDispatcher: Service, Sendable {
     }
 
     /// Runs `operation` with a deadline; any error that is not a `DeliveryError` is temporary.
-    static func withDeadline(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> String?) async -> Result<String?, DeliveryError> {
-        await withTaskGroup(of: Result<String?, DeliveryError>?.self) { group in
+    static func withDeadline<T: Sendable>(
+        _ limit: Duration, _ operation: @escaping @Sendable () async throws -> T
+    ) async -> Result<T, DeliveryError> {
+        await withTaskGroup(of: Result<T, DeliveryError>?.self) { group in
             group.addTask {
                 do {
                     return .success(try await operation())
@@ -196,7 +198,7 @@ public final class OutboxDispatcher: Service, Sendable {
                 try? await Task.sleep(for: limit)
                 return Task.isCancelled ? nil : .failure(.temporary("no answer within \(limit)"))
             }
-            var result: Result<String?, DeliveryError> = .failure(.temporary("cancelled"))
+            var result: Result<T, DeliveryError> = .failure(.temporary("cancelled"))
             if let first = await group.next(), let value = first {
                 result = value
             }

@@ -115,7 +115,8 @@ struct OrderPagesController {
                 "shipments": order.shipments.map { shipment in
                     [
                         "number": shipment.number, "warehouse": shipment.warehouse ?? "", "status": t["shipment.status_" + shipment.status],
-                        "carrier": shipment.carrier ?? "", "tracking": shipment.trackingNumber ?? "", "shippedAt": shipment.shippedAt.map { String($0.prefix(10)) } ?? "",
+                        "carrier": shipment.carrier ?? "", "tracking": shipment.trackingNumber ?? "",
+                        "trackingStatus": shipment.trackingStatus ?? "", "trackingChanged": shipment.trackingChangedAt.map { String($0.prefix(16)) } ?? "", "shippedAt": shipment.shippedAt.map { String($0.prefix(10)) } ?? "",
                         "lines": shipment.lines.compactMap { part in
                             lineNames[part.orderLineId].map { ["sku": $0.sku, "name": $0.name, "qty": format.quantity(part.qtyMilli), "unit": $0.unit] }
                         },

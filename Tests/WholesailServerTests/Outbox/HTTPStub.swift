@@ -20,6 +20,8 @@ final class HTTPStub: Sendable {
         case delay(Duration)
         /// Reads the request and never answers.
         case hang
+        /// Answers with this status and body (JSON).
+        case answer(Int, String)
     }
 
     struct Call: Sendable {
@@ -143,6 +145,7 @@ private final class StubHandler: ChannelInboundHandler {
             switch mode {
             case .ok: respond(context: context, status: 200)
             case .status(let code): respond(context: context, status: code)
+            case .answer(let code, let body): respond(context: context, status: code, body: body)
             case .delay(let delay):
                 let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
@@ -155,8 +158,8 @@ private final class StubHandler: ChannelInboundHandler {
         }
     }
 
-    func respond(context: ChannelHandlerContext, status: Int) {
-        let text = status == 200 ? #"{"ok":true}"# : #"{"error":"stub says \#(status)"}"#
+    func respond(context: ChannelHandlerContext, status: Int, body: String? = nil) {
+        let text = body ?? (status == 200 ? #"{"ok":true}"# : #"{"error":"stub says \#(status)"}"#)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(text.utf8.count))

@@ -1,0 +1,40 @@
+-- Integrations beyond the outbox.
+--
+-- Mailing subscribers: users who asked for news and offers by e-mail (prior consent, with its
+-- time, as the law on advertising wants), exported for the mailing service as CSV and announced
+-- to webhooks (`subscriber.subscribed`, `subscriber.unsubscribed`).
+ALTER TABLE user ADD COLUMN mailingOptIn INTEGER NOT NULL DEFAULT 0 CHECK (mailingOptIn IN (0, 1));
+ALTER TABLE user ADD COLUMN mailingOptInAt TEXT;
+CREATE INDEX user_mailing ON user(mailingOptIn) WHERE mailingOptIn = 1;
+
+INSERT INTO permission (code, section, nameEn, nameRu) VALUES
+    ('subscribers.export', 'admin', 'Export of mailing subscribers', 'Выгрузка подписчиков рассылки');
+INSERT INTO rolePermission (roleId, permissionCode)
+    SELECT role.id, 'subscribers.export' FROM role WHERE role.code = 'admin';
+
+-- Delivery: the built-in tariff table (edited on /admin/delivery), asked when no delivery
+-- company's API is configured or when it fails; and what a carrier's tracking says of a shipment.
+CREATE TABLE deliveryTariff (
+    id INTEGER PRIMARY KEY,
+    -- NULL: every region (a region's own rows win over these).
+    regionId INTEGER REFERENCES region(id) ON DELETE CASCADE,
+    name TEXT NOT NULL DEFAULT '' CHECK (length(name) <= 200),
+    -- The heaviest and biggest parcel the row prices; NULL: no limit.
+    maxWeightGrams INTEGER CHECK (maxWeightGrams > 0),
+    maxVolumeMl INTEGER CHECK (maxVolumeMl > 0),
+    priceMinor INTEGER NOT NULL CHECK (priceMinor >= 0),
+    -- Added per started kilogram above baseWeightGrams.
+    perKgMinor INTEGER NOT NULL DEFAULT 0 CHECK (perKgMinor >= 0),
+    baseWeightGrams INTEGER NOT NULL DEFAULT 0 CHECK (baseWeightGrams >= 0),
+    -- Free when the goods cost at least this.
+    freeFromMinor INTEGER CHECK (freeFromMinor > 0),
+    days INTEGER CHECK (days BETWEEN 0 AND 365),
+    currency TEXT NOT NULL DEFAULT 'RUB'
+) STRICT;
+CREATE INDEX deliveryTariff_region ON deliveryTariff(regionId);
+
+-- The carrier's word on a shipment: its status text, when it was last asked, when it changed.
+ALTER TABLE shipment ADD COLUMN trackingStatus TEXT;
+ALTER TABLE shipment ADD COLUMN trackingCheckedAt TEXT;
+ALTER TABLE shipment ADD COLUMN trackingChangedAt TEXT;
+CREATE INDEX shipment_tracking ON shipment(trackingCheckedAt) WHERE trackingNumber IS NOT NULL AND status = 'shipped';
