@@ -684,7 +684,7 @@ CREATE TABLE registrationRequest (
     declineReason TEXT,
     ip TEXT,
     createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
-) STRICT;
+, phoneVerifiedAt TEXT, phoneConfirmToken TEXT, phoneCodeHash TEXT, phoneCodeExpiresAt TEXT, phoneCodeAttempts INTEGER NOT NULL DEFAULT 0, phoneCodesSent INTEGER NOT NULL DEFAULT 0, phoneCodeSentAt TEXT) STRICT;
 
 CREATE TABLE relatedProduct (
     productId INTEGER NOT NULL REFERENCES product(id) ON DELETE CASCADE,
@@ -1154,6 +1154,8 @@ CREATE INDEX property_group ON property(groupId);
 CREATE INDEX registrationRequest_counterparty ON registrationRequest(counterpartyId);
 
 CREATE INDEX registrationRequest_decidedBy ON registrationRequest(decidedBy);
+
+CREATE UNIQUE INDEX registrationRequest_phoneToken ON registrationRequest(phoneConfirmToken) WHERE phoneConfirmToken IS NOT NULL;
 
 CREATE INDEX registrationRequest_status ON registrationRequest(status, createdAt);
 

@@ -38,3 +38,14 @@ ALTER TABLE shipment ADD COLUMN trackingStatus TEXT;
 ALTER TABLE shipment ADD COLUMN trackingCheckedAt TEXT;
 ALTER TABLE shipment ADD COLUMN trackingChangedAt TEXT;
 CREATE INDEX shipment_tracking ON shipment(trackingCheckedAt) WHERE trackingNumber IS NOT NULL AND status = 'shipped';
+
+-- Registration codes: the phone of a registration request is confirmed by a code sent by SMS
+-- (when an SMS gateway is set up). The code and the page's token are kept as SHA-256 hashes.
+ALTER TABLE registrationRequest ADD COLUMN phoneVerifiedAt TEXT;
+ALTER TABLE registrationRequest ADD COLUMN phoneConfirmToken TEXT;
+ALTER TABLE registrationRequest ADD COLUMN phoneCodeHash TEXT;
+ALTER TABLE registrationRequest ADD COLUMN phoneCodeExpiresAt TEXT;
+ALTER TABLE registrationRequest ADD COLUMN phoneCodeAttempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE registrationRequest ADD COLUMN phoneCodesSent INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE registrationRequest ADD COLUMN phoneCodeSentAt TEXT;
+CREATE UNIQUE INDEX registrationRequest_phoneToken ON registrationRequest(phoneConfirmToken) WHERE phoneConfirmToken IS NOT NULL;

@@ -80,9 +80,13 @@ func buildRouter(
     CatalogPagesController(database: dependencies.database, renderer: dependencies.renderer, pricing: dependencies.pricing).mount(on: routes)
     CatalogAPIController(database: dependencies.database, pricing: dependencies.pricing).mount(on: routes)
     let hasher = dependencies.passwordHasher
+    let channels = ConfiguredChannels(
+        database: dependencies.database, composer: NotificationComposer(renderer: dependencies.renderer, baseURL: baseURL),
+        environment: configuration.outbox, smtpURL: configuration.smtpURL, mailFrom: configuration.mailFrom, baseURL: baseURL,
+        logger: Logger(label: "wholesail.outbox"))
     AccountPagesController(
         database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate, hasher: hasher,
-        secureCookies: secureCookies, baseURL: baseURL
+        secureCookies: secureCookies, baseURL: baseURL, smsAvailable: { await channels.smsUsable() }
     ).mount(on: routes)
     AuthAPIController(database: dependencies.database, hashGate: hashGate, hasher: hasher).mount(on: routes)
     CompanyPagesController(database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate, hasher: hasher)
@@ -109,13 +113,7 @@ func buildRouter(
     WorkstationController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminPromotionsController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminOutboxController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
-    AdminChannelsController(
-        database: dependencies.database, renderer: dependencies.renderer,
-        channels: ConfiguredChannels(
-            database: dependencies.database, composer: NotificationComposer(renderer: dependencies.renderer, baseURL: baseURL),
-            environment: configuration.outbox, smtpURL: configuration.smtpURL, mailFrom: configuration.mailFrom, baseURL: baseURL,
-            logger: Logger(label: "wholesail.outbox"))
-    ).mount(on: routes)
+    AdminChannelsController(database: dependencies.database, renderer: dependencies.renderer, channels: channels).mount(on: routes)
     ImportAPIController(database: dependencies.database, coordinator: dependencies.imports).mount(on: routes)
     AdminImportController(database: dependencies.database, renderer: dependencies.renderer, coordinator: dependencies.imports).mount(on: routes)
     ExchangeController(

@@ -68,6 +68,13 @@ public struct ConfiguredChannels: OutboxChannelSource {
         }
     }
 
+    /// Whether an SMS sent now would go out (the channel is on and has a gateway): registration
+    /// asks for a code only then.
+    public func smsUsable() async -> Bool {
+        guard let settings = try? await database.channelSettings() else { return false }
+        return settings.sms.enabled && smsGateway(settings) != nil
+    }
+
     func channels(for settings: ChannelSettings) -> [any OutboxChannel] {
         var channels: [any OutboxChannel] = []
         if settings.webhooksEnabled {
