@@ -451,6 +451,33 @@ CREATE TABLE passwordReset (
     usedAt TEXT
 ) STRICT;
 
+CREATE TABLE payment (
+    id INTEGER PRIMARY KEY,
+    -- The id in the gateway's URLs and callbacks: random, never the row id.
+    token TEXT NOT NULL UNIQUE,
+    orderId INTEGER NOT NULL REFERENCES customerOrder(id) ON DELETE CASCADE,
+    userId INTEGER REFERENCES user(id) ON DELETE SET NULL,
+    amountMinor INTEGER NOT NULL CHECK (amountMinor > 0),
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'created' CHECK (status IN ('created', 'pending', 'paid', 'failed')),
+    externalId TEXT,
+    createdAt TEXT NOT NULL,
+    updatedAt TEXT NOT NULL,
+    paidAt TEXT
+) STRICT;
+
+CREATE TABLE paymentEvent (
+    id INTEGER PRIMARY KEY,
+    paymentId INTEGER NOT NULL REFERENCES payment(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    -- The gateway's own word and the portal's status it meant.
+    gatewayStatus TEXT NOT NULL,
+    status TEXT NOT NULL,
+    externalId TEXT,
+    -- Whether it changed the payment (a repeated callback does not).
+    applied INTEGER NOT NULL CHECK (applied IN (0, 1))
+) STRICT;
+
 CREATE TABLE permission (
     code TEXT PRIMARY KEY NOT NULL,          -- 'section.action': 'orders.place', 'admin.settings'
     section TEXT NOT NULL,
@@ -1076,6 +1103,10 @@ CREATE INDEX outbox_due ON outbox(status, nextAttemptAt);
 CREATE INDEX outbox_webhookEndpoint ON outbox(webhookEndpointId) WHERE webhookEndpointId IS NOT NULL;
 
 CREATE INDEX passwordReset_user ON passwordReset(userId);
+
+CREATE INDEX paymentEvent_payment ON paymentEvent(paymentId);
+
+CREATE INDEX payment_order ON payment(orderId);
 
 CREATE INDEX priceRuleProduct_product ON priceRuleProduct(productId);
 

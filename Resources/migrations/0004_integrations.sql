@@ -49,3 +49,35 @@ ALTER TABLE registrationRequest ADD COLUMN phoneCodeAttempts INTEGER NOT NULL DE
 ALTER TABLE registrationRequest ADD COLUMN phoneCodesSent INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE registrationRequest ADD COLUMN phoneCodeSentAt TEXT;
 CREATE UNIQUE INDEX registrationRequest_phoneToken ON registrationRequest(phoneConfirmToken) WHERE phoneConfirmToken IS NOT NULL;
+
+-- Card payments through a redirect-and-callback gateway (bank transfer against the bill stays the
+-- default). A payment is made when the buyer chooses to pay; the gateway's signed callbacks move
+-- it to pending, paid or failed, each callback kept in paymentEvent.
+CREATE TABLE payment (
+    id INTEGER PRIMARY KEY,
+    -- The id in the gateway's URLs and callbacks: random, never the row id.
+    token TEXT NOT NULL UNIQUE,
+    orderId INTEGER NOT NULL REFERENCES customerOrder(id) ON DELETE CASCADE,
+    userId INTEGER REFERENCES user(id) ON DELETE SET NULL,
+    amountMinor INTEGER NOT NULL CHECK (amountMinor > 0),
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'created' CHECK (status IN ('created', 'pending', 'paid', 'failed')),
+    externalId TEXT,
+    createdAt TEXT NOT NULL,
+    updatedAt TEXT NOT NULL,
+    paidAt TEXT
+) STRICT;
+CREATE INDEX payment_order ON payment(orderId);
+
+CREATE TABLE paymentEvent (
+    id INTEGER PRIMARY KEY,
+    paymentId INTEGER NOT NULL REFERENCES payment(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    -- The gateway's own word and the portal's status it meant.
+    gatewayStatus TEXT NOT NULL,
+    status TEXT NOT NULL,
+    externalId TEXT,
+    -- Whether it changed the payment (a repeated callback does not).
+    applied INTEGER NOT NULL CHECK (applied IN (0, 1))
+) STRICT;
+CREATE INDEX paymentEvent_payment ON paymentEvent(paymentId);

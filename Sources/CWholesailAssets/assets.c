@@ -86,255 +86,261 @@ static const unsigned char a27[] = {
 #embed "../../Resources/templates/admin-outbox.mustache"
 };
 static const unsigned char a28[] = {
-#embed "../../Resources/templates/admin-pricing.mustache"
+#embed "../../Resources/templates/admin-payments.mustache"
 };
 static const unsigned char a29[] = {
-#embed "../../Resources/templates/admin-promotions.mustache"
+#embed "../../Resources/templates/admin-pricing.mustache"
 };
 static const unsigned char a30[] = {
-#embed "../../Resources/templates/admin-roles.mustache"
+#embed "../../Resources/templates/admin-promotions.mustache"
 };
 static const unsigned char a31[] = {
-#embed "../../Resources/templates/admin-users.mustache"
+#embed "../../Resources/templates/admin-roles.mustache"
 };
 static const unsigned char a32[] = {
-#embed "../../Resources/templates/cart-guest.mustache"
+#embed "../../Resources/templates/admin-users.mustache"
 };
 static const unsigned char a33[] = {
-#embed "../../Resources/templates/cart.mustache"
+#embed "../../Resources/templates/cart-guest.mustache"
 };
 static const unsigned char a34[] = {
-#embed "../../Resources/templates/catalog-favorites.mustache"
+#embed "../../Resources/templates/cart.mustache"
 };
 static const unsigned char a35[] = {
-#embed "../../Resources/templates/catalog-index.mustache"
+#embed "../../Resources/templates/catalog-favorites.mustache"
 };
 static const unsigned char a36[] = {
-#embed "../../Resources/templates/catalog-list.mustache"
+#embed "../../Resources/templates/catalog-index.mustache"
 };
 static const unsigned char a37[] = {
-#embed "../../Resources/templates/catalog-product.mustache"
+#embed "../../Resources/templates/catalog-list.mustache"
 };
 static const unsigned char a38[] = {
-#embed "../../Resources/templates/checkout.mustache"
+#embed "../../Resources/templates/catalog-product.mustache"
 };
 static const unsigned char a39[] = {
-#embed "../../Resources/templates/company-addresses.mustache"
+#embed "../../Resources/templates/checkout.mustache"
 };
 static const unsigned char a40[] = {
-#embed "../../Resources/templates/company-change.mustache"
+#embed "../../Resources/templates/company-addresses.mustache"
 };
 static const unsigned char a41[] = {
-#embed "../../Resources/templates/company-users.mustache"
+#embed "../../Resources/templates/company-change.mustache"
 };
 static const unsigned char a42[] = {
-#embed "../../Resources/templates/documents.mustache"
+#embed "../../Resources/templates/company-users.mustache"
 };
 static const unsigned char a43[] = {
-#embed "../../Resources/templates/editor-groups.mustache"
+#embed "../../Resources/templates/documents.mustache"
 };
 static const unsigned char a44[] = {
-#embed "../../Resources/templates/editor-product.mustache"
+#embed "../../Resources/templates/editor-groups.mustache"
 };
 static const unsigned char a45[] = {
-#embed "../../Resources/templates/editor-reviews.mustache"
+#embed "../../Resources/templates/editor-product.mustache"
 };
 static const unsigned char a46[] = {
-#embed "../../Resources/templates/error.mustache"
+#embed "../../Resources/templates/editor-reviews.mustache"
 };
 static const unsigned char a47[] = {
-#embed "../../Resources/templates/finance.mustache"
+#embed "../../Resources/templates/error.mustache"
 };
 static const unsigned char a48[] = {
-#embed "../../Resources/templates/layout.mustache"
+#embed "../../Resources/templates/finance.mustache"
 };
 static const unsigned char a49[] = {
-#embed "../../Resources/templates/mail/_layout.mustache"
+#embed "../../Resources/templates/layout.mustache"
 };
 static const unsigned char a50[] = {
-#embed "../../Resources/templates/mail/account.created.en.mustache"
+#embed "../../Resources/templates/mail/_layout.mustache"
 };
 static const unsigned char a51[] = {
-#embed "../../Resources/templates/mail/account.created.ru.mustache"
+#embed "../../Resources/templates/mail/account.created.en.mustache"
 };
 static const unsigned char a52[] = {
-#embed "../../Resources/templates/mail/channel.test.en.mustache"
+#embed "../../Resources/templates/mail/account.created.ru.mustache"
 };
 static const unsigned char a53[] = {
-#embed "../../Resources/templates/mail/channel.test.ru.mustache"
+#embed "../../Resources/templates/mail/channel.test.en.mustache"
 };
 static const unsigned char a54[] = {
-#embed "../../Resources/templates/mail/counterparty.change_approved.en.mustache"
+#embed "../../Resources/templates/mail/channel.test.ru.mustache"
 };
 static const unsigned char a55[] = {
-#embed "../../Resources/templates/mail/counterparty.change_approved.ru.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_approved.en.mustache"
 };
 static const unsigned char a56[] = {
-#embed "../../Resources/templates/mail/counterparty.change_declined.en.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_approved.ru.mustache"
 };
 static const unsigned char a57[] = {
-#embed "../../Resources/templates/mail/counterparty.change_declined.ru.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_declined.en.mustache"
 };
 static const unsigned char a58[] = {
-#embed "../../Resources/templates/mail/counterparty.change_requested.en.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_declined.ru.mustache"
 };
 static const unsigned char a59[] = {
-#embed "../../Resources/templates/mail/counterparty.change_requested.ru.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_requested.en.mustache"
 };
 static const unsigned char a60[] = {
-#embed "../../Resources/templates/mail/credit.locked.en.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_requested.ru.mustache"
 };
 static const unsigned char a61[] = {
-#embed "../../Resources/templates/mail/credit.locked.ru.mustache"
+#embed "../../Resources/templates/mail/credit.locked.en.mustache"
 };
 static const unsigned char a62[] = {
-#embed "../../Resources/templates/mail/document.ready.en.mustache"
+#embed "../../Resources/templates/mail/credit.locked.ru.mustache"
 };
 static const unsigned char a63[] = {
-#embed "../../Resources/templates/mail/document.ready.ru.mustache"
+#embed "../../Resources/templates/mail/document.ready.en.mustache"
 };
 static const unsigned char a64[] = {
-#embed "../../Resources/templates/mail/lead.created.en.mustache"
+#embed "../../Resources/templates/mail/document.ready.ru.mustache"
 };
 static const unsigned char a65[] = {
-#embed "../../Resources/templates/mail/lead.created.ru.mustache"
+#embed "../../Resources/templates/mail/lead.created.en.mustache"
 };
 static const unsigned char a66[] = {
-#embed "../../Resources/templates/mail/order.placed.en.mustache"
+#embed "../../Resources/templates/mail/lead.created.ru.mustache"
 };
 static const unsigned char a67[] = {
-#embed "../../Resources/templates/mail/order.placed.ru.mustache"
+#embed "../../Resources/templates/mail/order.placed.en.mustache"
 };
 static const unsigned char a68[] = {
-#embed "../../Resources/templates/mail/order.placed_for_managers.en.mustache"
+#embed "../../Resources/templates/mail/order.placed.ru.mustache"
 };
 static const unsigned char a69[] = {
-#embed "../../Resources/templates/mail/order.placed_for_managers.ru.mustache"
+#embed "../../Resources/templates/mail/order.placed_for_managers.en.mustache"
 };
 static const unsigned char a70[] = {
-#embed "../../Resources/templates/mail/order.status.en.mustache"
+#embed "../../Resources/templates/mail/order.placed_for_managers.ru.mustache"
 };
 static const unsigned char a71[] = {
-#embed "../../Resources/templates/mail/order.status.ru.mustache"
+#embed "../../Resources/templates/mail/order.status.en.mustache"
 };
 static const unsigned char a72[] = {
-#embed "../../Resources/templates/mail/password.reset.en.mustache"
+#embed "../../Resources/templates/mail/order.status.ru.mustache"
 };
 static const unsigned char a73[] = {
-#embed "../../Resources/templates/mail/password.reset.ru.mustache"
+#embed "../../Resources/templates/mail/password.reset.en.mustache"
 };
 static const unsigned char a74[] = {
-#embed "../../Resources/templates/mail/reconciliation.ready.en.mustache"
+#embed "../../Resources/templates/mail/password.reset.ru.mustache"
 };
 static const unsigned char a75[] = {
-#embed "../../Resources/templates/mail/reconciliation.ready.ru.mustache"
+#embed "../../Resources/templates/mail/reconciliation.ready.en.mustache"
 };
 static const unsigned char a76[] = {
-#embed "../../Resources/templates/mail/registration.accepted.en.mustache"
+#embed "../../Resources/templates/mail/reconciliation.ready.ru.mustache"
 };
 static const unsigned char a77[] = {
-#embed "../../Resources/templates/mail/registration.accepted.ru.mustache"
+#embed "../../Resources/templates/mail/registration.accepted.en.mustache"
 };
 static const unsigned char a78[] = {
-#embed "../../Resources/templates/mail/registration.declined.en.mustache"
+#embed "../../Resources/templates/mail/registration.accepted.ru.mustache"
 };
 static const unsigned char a79[] = {
-#embed "../../Resources/templates/mail/registration.declined.ru.mustache"
+#embed "../../Resources/templates/mail/registration.declined.en.mustache"
 };
 static const unsigned char a80[] = {
-#embed "../../Resources/templates/mail/registration.new_for_managers.en.mustache"
+#embed "../../Resources/templates/mail/registration.declined.ru.mustache"
 };
 static const unsigned char a81[] = {
-#embed "../../Resources/templates/mail/registration.new_for_managers.ru.mustache"
+#embed "../../Resources/templates/mail/registration.new_for_managers.en.mustache"
 };
 static const unsigned char a82[] = {
-#embed "../../Resources/templates/mail/registration.received.en.mustache"
+#embed "../../Resources/templates/mail/registration.new_for_managers.ru.mustache"
 };
 static const unsigned char a83[] = {
-#embed "../../Resources/templates/mail/registration.received.ru.mustache"
+#embed "../../Resources/templates/mail/registration.received.en.mustache"
 };
 static const unsigned char a84[] = {
-#embed "../../Resources/templates/mail/shipment.sent.en.mustache"
+#embed "../../Resources/templates/mail/registration.received.ru.mustache"
 };
 static const unsigned char a85[] = {
-#embed "../../Resources/templates/mail/shipment.sent.ru.mustache"
+#embed "../../Resources/templates/mail/shipment.sent.en.mustache"
 };
 static const unsigned char a86[] = {
-#embed "../../Resources/templates/mail/ticket.message.en.mustache"
+#embed "../../Resources/templates/mail/shipment.sent.ru.mustache"
 };
 static const unsigned char a87[] = {
-#embed "../../Resources/templates/mail/ticket.message.ru.mustache"
+#embed "../../Resources/templates/mail/ticket.message.en.mustache"
 };
 static const unsigned char a88[] = {
-#embed "../../Resources/templates/mail/ticket.reply.en.mustache"
+#embed "../../Resources/templates/mail/ticket.message.ru.mustache"
 };
 static const unsigned char a89[] = {
-#embed "../../Resources/templates/mail/ticket.reply.ru.mustache"
+#embed "../../Resources/templates/mail/ticket.reply.en.mustache"
 };
 static const unsigned char a90[] = {
-#embed "../../Resources/templates/order.mustache"
+#embed "../../Resources/templates/mail/ticket.reply.ru.mustache"
 };
 static const unsigned char a91[] = {
-#embed "../../Resources/templates/orders.mustache"
+#embed "../../Resources/templates/order.mustache"
 };
 static const unsigned char a92[] = {
-#embed "../../Resources/templates/quick-order.mustache"
+#embed "../../Resources/templates/orders.mustache"
 };
 static const unsigned char a93[] = {
-#embed "../../Resources/templates/request-new.mustache"
+#embed "../../Resources/templates/payment-result.mustache"
 };
 static const unsigned char a94[] = {
-#embed "../../Resources/templates/request.mustache"
+#embed "../../Resources/templates/quick-order.mustache"
 };
 static const unsigned char a95[] = {
-#embed "../../Resources/templates/requests.mustache"
+#embed "../../Resources/templates/request-new.mustache"
 };
 static const unsigned char a96[] = {
-#embed "../../Resources/templates/saved-cart.mustache"
+#embed "../../Resources/templates/request.mustache"
 };
 static const unsigned char a97[] = {
-#embed "../../Resources/templates/saved-carts.mustache"
+#embed "../../Resources/templates/requests.mustache"
 };
 static const unsigned char a98[] = {
-#embed "../../Resources/templates/sms/channel.test.en.mustache"
+#embed "../../Resources/templates/saved-cart.mustache"
 };
 static const unsigned char a99[] = {
-#embed "../../Resources/templates/sms/channel.test.ru.mustache"
+#embed "../../Resources/templates/saved-carts.mustache"
 };
 static const unsigned char a100[] = {
-#embed "../../Resources/templates/sms/order.placed.en.mustache"
+#embed "../../Resources/templates/sms/channel.test.en.mustache"
 };
 static const unsigned char a101[] = {
-#embed "../../Resources/templates/sms/order.placed.ru.mustache"
+#embed "../../Resources/templates/sms/channel.test.ru.mustache"
 };
 static const unsigned char a102[] = {
-#embed "../../Resources/templates/sms/order.status.en.mustache"
+#embed "../../Resources/templates/sms/order.placed.en.mustache"
 };
 static const unsigned char a103[] = {
-#embed "../../Resources/templates/sms/order.status.ru.mustache"
+#embed "../../Resources/templates/sms/order.placed.ru.mustache"
 };
 static const unsigned char a104[] = {
-#embed "../../Resources/templates/sms/registration.code.en.mustache"
+#embed "../../Resources/templates/sms/order.status.en.mustache"
 };
 static const unsigned char a105[] = {
-#embed "../../Resources/templates/sms/registration.code.ru.mustache"
+#embed "../../Resources/templates/sms/order.status.ru.mustache"
 };
 static const unsigned char a106[] = {
-#embed "../../Resources/templates/sms/shipment.sent.en.mustache"
+#embed "../../Resources/templates/sms/registration.code.en.mustache"
 };
 static const unsigned char a107[] = {
-#embed "../../Resources/templates/sms/shipment.sent.ru.mustache"
+#embed "../../Resources/templates/sms/registration.code.ru.mustache"
 };
 static const unsigned char a108[] = {
-#embed "../../Resources/templates/staff-change-requests.mustache"
+#embed "../../Resources/templates/sms/shipment.sent.en.mustache"
 };
 static const unsigned char a109[] = {
-#embed "../../Resources/templates/staff-company.mustache"
+#embed "../../Resources/templates/sms/shipment.sent.ru.mustache"
 };
 static const unsigned char a110[] = {
-#embed "../../Resources/templates/staff-home.mustache"
+#embed "../../Resources/templates/staff-change-requests.mustache"
 };
 static const unsigned char a111[] = {
+#embed "../../Resources/templates/staff-company.mustache"
+};
+static const unsigned char a112[] = {
+#embed "../../Resources/templates/staff-home.mustache"
+};
+static const unsigned char a113[] = {
 #embed "../../Resources/templates/staff-registrations.mustache"
 };
 static const wholesail_asset table[] = {
@@ -366,90 +372,92 @@ static const wholesail_asset table[] = {
     {"templates/admin-import.mustache", a25, sizeof a25},
     {"templates/admin-ordering.mustache", a26, sizeof a26},
     {"templates/admin-outbox.mustache", a27, sizeof a27},
-    {"templates/admin-pricing.mustache", a28, sizeof a28},
-    {"templates/admin-promotions.mustache", a29, sizeof a29},
-    {"templates/admin-roles.mustache", a30, sizeof a30},
-    {"templates/admin-users.mustache", a31, sizeof a31},
-    {"templates/cart-guest.mustache", a32, sizeof a32},
-    {"templates/cart.mustache", a33, sizeof a33},
-    {"templates/catalog-favorites.mustache", a34, sizeof a34},
-    {"templates/catalog-index.mustache", a35, sizeof a35},
-    {"templates/catalog-list.mustache", a36, sizeof a36},
-    {"templates/catalog-product.mustache", a37, sizeof a37},
-    {"templates/checkout.mustache", a38, sizeof a38},
-    {"templates/company-addresses.mustache", a39, sizeof a39},
-    {"templates/company-change.mustache", a40, sizeof a40},
-    {"templates/company-users.mustache", a41, sizeof a41},
-    {"templates/documents.mustache", a42, sizeof a42},
-    {"templates/editor-groups.mustache", a43, sizeof a43},
-    {"templates/editor-product.mustache", a44, sizeof a44},
-    {"templates/editor-reviews.mustache", a45, sizeof a45},
-    {"templates/error.mustache", a46, sizeof a46},
-    {"templates/finance.mustache", a47, sizeof a47},
-    {"templates/layout.mustache", a48, sizeof a48},
-    {"templates/mail/_layout.mustache", a49, sizeof a49},
-    {"templates/mail/account.created.en.mustache", a50, sizeof a50},
-    {"templates/mail/account.created.ru.mustache", a51, sizeof a51},
-    {"templates/mail/channel.test.en.mustache", a52, sizeof a52},
-    {"templates/mail/channel.test.ru.mustache", a53, sizeof a53},
-    {"templates/mail/counterparty.change_approved.en.mustache", a54, sizeof a54},
-    {"templates/mail/counterparty.change_approved.ru.mustache", a55, sizeof a55},
-    {"templates/mail/counterparty.change_declined.en.mustache", a56, sizeof a56},
-    {"templates/mail/counterparty.change_declined.ru.mustache", a57, sizeof a57},
-    {"templates/mail/counterparty.change_requested.en.mustache", a58, sizeof a58},
-    {"templates/mail/counterparty.change_requested.ru.mustache", a59, sizeof a59},
-    {"templates/mail/credit.locked.en.mustache", a60, sizeof a60},
-    {"templates/mail/credit.locked.ru.mustache", a61, sizeof a61},
-    {"templates/mail/document.ready.en.mustache", a62, sizeof a62},
-    {"templates/mail/document.ready.ru.mustache", a63, sizeof a63},
-    {"templates/mail/lead.created.en.mustache", a64, sizeof a64},
-    {"templates/mail/lead.created.ru.mustache", a65, sizeof a65},
-    {"templates/mail/order.placed.en.mustache", a66, sizeof a66},
-    {"templates/mail/order.placed.ru.mustache", a67, sizeof a67},
-    {"templates/mail/order.placed_for_managers.en.mustache", a68, sizeof a68},
-    {"templates/mail/order.placed_for_managers.ru.mustache", a69, sizeof a69},
-    {"templates/mail/order.status.en.mustache", a70, sizeof a70},
-    {"templates/mail/order.status.ru.mustache", a71, sizeof a71},
-    {"templates/mail/password.reset.en.mustache", a72, sizeof a72},
-    {"templates/mail/password.reset.ru.mustache", a73, sizeof a73},
-    {"templates/mail/reconciliation.ready.en.mustache", a74, sizeof a74},
-    {"templates/mail/reconciliation.ready.ru.mustache", a75, sizeof a75},
-    {"templates/mail/registration.accepted.en.mustache", a76, sizeof a76},
-    {"templates/mail/registration.accepted.ru.mustache", a77, sizeof a77},
-    {"templates/mail/registration.declined.en.mustache", a78, sizeof a78},
-    {"templates/mail/registration.declined.ru.mustache", a79, sizeof a79},
-    {"templates/mail/registration.new_for_managers.en.mustache", a80, sizeof a80},
-    {"templates/mail/registration.new_for_managers.ru.mustache", a81, sizeof a81},
-    {"templates/mail/registration.received.en.mustache", a82, sizeof a82},
-    {"templates/mail/registration.received.ru.mustache", a83, sizeof a83},
-    {"templates/mail/shipment.sent.en.mustache", a84, sizeof a84},
-    {"templates/mail/shipment.sent.ru.mustache", a85, sizeof a85},
-    {"templates/mail/ticket.message.en.mustache", a86, sizeof a86},
-    {"templates/mail/ticket.message.ru.mustache", a87, sizeof a87},
-    {"templates/mail/ticket.reply.en.mustache", a88, sizeof a88},
-    {"templates/mail/ticket.reply.ru.mustache", a89, sizeof a89},
-    {"templates/order.mustache", a90, sizeof a90},
-    {"templates/orders.mustache", a91, sizeof a91},
-    {"templates/quick-order.mustache", a92, sizeof a92},
-    {"templates/request-new.mustache", a93, sizeof a93},
-    {"templates/request.mustache", a94, sizeof a94},
-    {"templates/requests.mustache", a95, sizeof a95},
-    {"templates/saved-cart.mustache", a96, sizeof a96},
-    {"templates/saved-carts.mustache", a97, sizeof a97},
-    {"templates/sms/channel.test.en.mustache", a98, sizeof a98},
-    {"templates/sms/channel.test.ru.mustache", a99, sizeof a99},
-    {"templates/sms/order.placed.en.mustache", a100, sizeof a100},
-    {"templates/sms/order.placed.ru.mustache", a101, sizeof a101},
-    {"templates/sms/order.status.en.mustache", a102, sizeof a102},
-    {"templates/sms/order.status.ru.mustache", a103, sizeof a103},
-    {"templates/sms/registration.code.en.mustache", a104, sizeof a104},
-    {"templates/sms/registration.code.ru.mustache", a105, sizeof a105},
-    {"templates/sms/shipment.sent.en.mustache", a106, sizeof a106},
-    {"templates/sms/shipment.sent.ru.mustache", a107, sizeof a107},
-    {"templates/staff-change-requests.mustache", a108, sizeof a108},
-    {"templates/staff-company.mustache", a109, sizeof a109},
-    {"templates/staff-home.mustache", a110, sizeof a110},
-    {"templates/staff-registrations.mustache", a111, sizeof a111},
+    {"templates/admin-payments.mustache", a28, sizeof a28},
+    {"templates/admin-pricing.mustache", a29, sizeof a29},
+    {"templates/admin-promotions.mustache", a30, sizeof a30},
+    {"templates/admin-roles.mustache", a31, sizeof a31},
+    {"templates/admin-users.mustache", a32, sizeof a32},
+    {"templates/cart-guest.mustache", a33, sizeof a33},
+    {"templates/cart.mustache", a34, sizeof a34},
+    {"templates/catalog-favorites.mustache", a35, sizeof a35},
+    {"templates/catalog-index.mustache", a36, sizeof a36},
+    {"templates/catalog-list.mustache", a37, sizeof a37},
+    {"templates/catalog-product.mustache", a38, sizeof a38},
+    {"templates/checkout.mustache", a39, sizeof a39},
+    {"templates/company-addresses.mustache", a40, sizeof a40},
+    {"templates/company-change.mustache", a41, sizeof a41},
+    {"templates/company-users.mustache", a42, sizeof a42},
+    {"templates/documents.mustache", a43, sizeof a43},
+    {"templates/editor-groups.mustache", a44, sizeof a44},
+    {"templates/editor-product.mustache", a45, sizeof a45},
+    {"templates/editor-reviews.mustache", a46, sizeof a46},
+    {"templates/error.mustache", a47, sizeof a47},
+    {"templates/finance.mustache", a48, sizeof a48},
+    {"templates/layout.mustache", a49, sizeof a49},
+    {"templates/mail/_layout.mustache", a50, sizeof a50},
+    {"templates/mail/account.created.en.mustache", a51, sizeof a51},
+    {"templates/mail/account.created.ru.mustache", a52, sizeof a52},
+    {"templates/mail/channel.test.en.mustache", a53, sizeof a53},
+    {"templates/mail/channel.test.ru.mustache", a54, sizeof a54},
+    {"templates/mail/counterparty.change_approved.en.mustache", a55, sizeof a55},
+    {"templates/mail/counterparty.change_approved.ru.mustache", a56, sizeof a56},
+    {"templates/mail/counterparty.change_declined.en.mustache", a57, sizeof a57},
+    {"templates/mail/counterparty.change_declined.ru.mustache", a58, sizeof a58},
+    {"templates/mail/counterparty.change_requested.en.mustache", a59, sizeof a59},
+    {"templates/mail/counterparty.change_requested.ru.mustache", a60, sizeof a60},
+    {"templates/mail/credit.locked.en.mustache", a61, sizeof a61},
+    {"templates/mail/credit.locked.ru.mustache", a62, sizeof a62},
+    {"templates/mail/document.ready.en.mustache", a63, sizeof a63},
+    {"templates/mail/document.ready.ru.mustache", a64, sizeof a64},
+    {"templates/mail/lead.created.en.mustache", a65, sizeof a65},
+    {"templates/mail/lead.created.ru.mustache", a66, sizeof a66},
+    {"templates/mail/order.placed.en.mustache", a67, sizeof a67},
+    {"templates/mail/order.placed.ru.mustache", a68, sizeof a68},
+    {"templates/mail/order.placed_for_managers.en.mustache", a69, sizeof a69},
+    {"templates/mail/order.placed_for_managers.ru.mustache", a70, sizeof a70},
+    {"templates/mail/order.status.en.mustache", a71, sizeof a71},
+    {"templates/mail/order.status.ru.mustache", a72, sizeof a72},
+    {"templates/mail/password.reset.en.mustache", a73, sizeof a73},
+    {"templates/mail/password.reset.ru.mustache", a74, sizeof a74},
+    {"templates/mail/reconciliation.ready.en.mustache", a75, sizeof a75},
+    {"templates/mail/reconciliation.ready.ru.mustache", a76, sizeof a76},
+    {"templates/mail/registration.accepted.en.mustache", a77, sizeof a77},
+    {"templates/mail/registration.accepted.ru.mustache", a78, sizeof a78},
+    {"templates/mail/registration.declined.en.mustache", a79, sizeof a79},
+    {"templates/mail/registration.declined.ru.mustache", a80, sizeof a80},
+    {"templates/mail/registration.new_for_managers.en.mustache", a81, sizeof a81},
+    {"templates/mail/registration.new_for_managers.ru.mustache", a82, sizeof a82},
+    {"templates/mail/registration.received.en.mustache", a83, sizeof a83},
+    {"templates/mail/registration.received.ru.mustache", a84, sizeof a84},
+    {"templates/mail/shipment.sent.en.mustache", a85, sizeof a85},
+    {"templates/mail/shipment.sent.ru.mustache", a86, sizeof a86},
+    {"templates/mail/ticket.message.en.mustache", a87, sizeof a87},
+    {"templates/mail/ticket.message.ru.mustache", a88, sizeof a88},
+    {"templates/mail/ticket.reply.en.mustache", a89, sizeof a89},
+    {"templates/mail/ticket.reply.ru.mustache", a90, sizeof a90},
+    {"templates/order.mustache", a91, sizeof a91},
+    {"templates/orders.mustache", a92, sizeof a92},
+    {"templates/payment-result.mustache", a93, sizeof a93},
+    {"templates/quick-order.mustache", a94, sizeof a94},
+    {"templates/request-new.mustache", a95, sizeof a95},
+    {"templates/request.mustache", a96, sizeof a96},
+    {"templates/requests.mustache", a97, sizeof a97},
+    {"templates/saved-cart.mustache", a98, sizeof a98},
+    {"templates/saved-carts.mustache", a99, sizeof a99},
+    {"templates/sms/channel.test.en.mustache", a100, sizeof a100},
+    {"templates/sms/channel.test.ru.mustache", a101, sizeof a101},
+    {"templates/sms/order.placed.en.mustache", a102, sizeof a102},
+    {"templates/sms/order.placed.ru.mustache", a103, sizeof a103},
+    {"templates/sms/order.status.en.mustache", a104, sizeof a104},
+    {"templates/sms/order.status.ru.mustache", a105, sizeof a105},
+    {"templates/sms/registration.code.en.mustache", a106, sizeof a106},
+    {"templates/sms/registration.code.ru.mustache", a107, sizeof a107},
+    {"templates/sms/shipment.sent.en.mustache", a108, sizeof a108},
+    {"templates/sms/shipment.sent.ru.mustache", a109, sizeof a109},
+    {"templates/staff-change-requests.mustache", a110, sizeof a110},
+    {"templates/staff-company.mustache", a111, sizeof a111},
+    {"templates/staff-home.mustache", a112, sizeof a112},
+    {"templates/staff-registrations.mustache", a113, sizeof a113},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

@@ -105,6 +105,7 @@ func buildRouter(
     CartPagesController(database: dependencies.database, renderer: dependencies.renderer, carts: carts, delivery: delivery).mount(on: routes)
     DeliveryAPIController(carts: carts, quoter: delivery).mount(on: routes)
     AdminDeliveryController(database: dependencies.database, renderer: dependencies.renderer, quoter: delivery).mount(on: routes)
+    PaymentsController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)
     OrderPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     OrderingAPIController(database: dependencies.database, carts: carts).mount(on: routes)
     AccountAPIController(database: dependencies.database).mount(on: routes)

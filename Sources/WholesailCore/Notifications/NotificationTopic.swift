@@ -61,6 +61,8 @@ public struct NotificationTopic: Sendable, Equatable {
         .init("cart.abandoned", mail: nil),
         // A carrier's new tracking status of a shipment (webhooks; the buyer sees it on the order).
         .init("shipment.tracking", mail: nil),
+        // A card payment arrived through the gateway (webhooks; the order shows it).
+        .init("payment.received", mail: nil),
         // The settings page's "send a test" (sent at once, never queued).
         .init("channel.test", mail: .payload, sms: true, webhooks: false),
     ]
