@@ -198,6 +198,9 @@ struct OutboxCrashTests {
         server!.stop(SIGKILL)
         let firstLog = server!.log
         server = nil
+        // Bytes the dead process had already handed to the kernel still reach the receivers: let
+        // them land before counting what arrived before the restart.
+        try await Task.sleep(for: .seconds(1))
         let atKill = try await Self.statuses(database)
         #expect(atKill["sending", default: 0] > 0, "\(atKill)")
         #expect(atKill["sent", default: 0] == sentBeforeCrash.count, "nothing after the first order was recorded as sent: \(atKill)")
@@ -277,7 +280,8 @@ struct OutboxCrashTests {
                 + "while the channels hang \(failing.map { String(format: "%.3f", $0) }.joined(separator: ", ")) s")
 
         // Checkout did not wait for the hung channels: each order far under the 300 s channel timeout.
-        #expect(failing.allSatisfy { $0 < 10 }, "checkout while the channels hang: \(failing) s (healthy: \(healthy) s)")
+        // (30 s leaves room for a machine loaded by the whole suite; waiting for a channel would be 300 s.)
+        #expect(failing.allSatisfy { $0 < 30 }, "checkout while the channels hang: \(failing) s (healthy: \(healthy) s)")
         #expect(!firstLog.contains("Fatal error"))
         withExtendedLifetime(endpoint) {}
     }
