@@ -212,6 +212,24 @@ CREATE TABLE deliveryAddress (
     isDefault INTEGER NOT NULL DEFAULT 0 CHECK (isDefault IN (0, 1))
 ) STRICT;
 
+CREATE TABLE deliveryTariff (
+    id INTEGER PRIMARY KEY,
+    -- NULL: every region (a region's own rows win over these).
+    regionId INTEGER REFERENCES region(id) ON DELETE CASCADE,
+    name TEXT NOT NULL DEFAULT '' CHECK (length(name) <= 200),
+    -- The heaviest and biggest parcel the row prices; NULL: no limit.
+    maxWeightGrams INTEGER CHECK (maxWeightGrams > 0),
+    maxVolumeMl INTEGER CHECK (maxVolumeMl > 0),
+    priceMinor INTEGER NOT NULL CHECK (priceMinor >= 0),
+    -- Added per started kilogram above baseWeightGrams.
+    perKgMinor INTEGER NOT NULL DEFAULT 0 CHECK (perKgMinor >= 0),
+    baseWeightGrams INTEGER NOT NULL DEFAULT 0 CHECK (baseWeightGrams >= 0),
+    -- Free when the goods cost at least this.
+    freeFromMinor INTEGER CHECK (freeFromMinor > 0),
+    days INTEGER CHECK (days BETWEEN 0 AND 365),
+    currency TEXT NOT NULL DEFAULT 'RUB'
+) STRICT;
+
 CREATE TABLE document (
     id INTEGER PRIMARY KEY,
     erpId TEXT UNIQUE,
@@ -431,6 +449,33 @@ CREATE TABLE passwordReset (
     createdAt TEXT NOT NULL,
     expiresAt TEXT NOT NULL,
     usedAt TEXT
+) STRICT;
+
+CREATE TABLE payment (
+    id INTEGER PRIMARY KEY,
+    -- The id in the gateway's URLs and callbacks: random, never the row id.
+    token TEXT NOT NULL UNIQUE,
+    orderId INTEGER NOT NULL REFERENCES customerOrder(id) ON DELETE CASCADE,
+    userId INTEGER REFERENCES user(id) ON DELETE SET NULL,
+    amountMinor INTEGER NOT NULL CHECK (amountMinor > 0),
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'created' CHECK (status IN ('created', 'pending', 'paid', 'failed')),
+    externalId TEXT,
+    createdAt TEXT NOT NULL,
+    updatedAt TEXT NOT NULL,
+    paidAt TEXT
+) STRICT;
+
+CREATE TABLE paymentEvent (
+    id INTEGER PRIMARY KEY,
+    paymentId INTEGER NOT NULL REFERENCES payment(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    -- The gateway's own word and the portal's status it meant.
+    gatewayStatus TEXT NOT NULL,
+    status TEXT NOT NULL,
+    externalId TEXT,
+    -- Whether it changed the payment (a repeated callback does not).
+    applied INTEGER NOT NULL CHECK (applied IN (0, 1))
 ) STRICT;
 
 CREATE TABLE permission (
@@ -666,7 +711,7 @@ CREATE TABLE registrationRequest (
     declineReason TEXT,
     ip TEXT,
     createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
-) STRICT;
+, phoneVerifiedAt TEXT, phoneConfirmToken TEXT, phoneCodeHash TEXT, phoneCodeExpiresAt TEXT, phoneCodeAttempts INTEGER NOT NULL DEFAULT 0, phoneCodesSent INTEGER NOT NULL DEFAULT 0, phoneCodeSentAt TEXT) STRICT;
 
 CREATE TABLE relatedProduct (
     productId INTEGER NOT NULL REFERENCES product(id) ON DELETE CASCADE,
@@ -777,7 +822,7 @@ CREATE TABLE shipment (
     trackingNumber TEXT,
     shippedAt TEXT,
     deliveredAt TEXT
-) STRICT;
+, trackingStatus TEXT, trackingCheckedAt TEXT, trackingChangedAt TEXT) STRICT;
 
 CREATE TABLE shipmentLine (
     shipmentId INTEGER NOT NULL REFERENCES shipment(id) ON DELETE CASCADE,
@@ -850,7 +895,7 @@ CREATE TABLE user (
     smsOptIn INTEGER NOT NULL DEFAULT 0 CHECK (smsOptIn IN (0, 1)),
     createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
     lastLoginAt TEXT
-) STRICT;
+, mailingOptIn INTEGER NOT NULL DEFAULT 0 CHECK (mailingOptIn IN (0, 1)), mailingOptInAt TEXT) STRICT;
 
 CREATE TABLE userCounterparty (
     userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
@@ -989,6 +1034,8 @@ CREATE INDEX customerOrder_warehouse ON customerOrder(warehouseId);
 
 CREATE INDEX deliveryAddress_counterparty ON deliveryAddress(counterpartyId);
 
+CREATE INDEX deliveryTariff_region ON deliveryTariff(regionId);
+
 CREATE INDEX document_counterparty ON document(counterpartyId, date);
 
 CREATE INDEX document_file ON document(fileId);
@@ -1056,6 +1103,10 @@ CREATE INDEX outbox_due ON outbox(status, nextAttemptAt);
 CREATE INDEX outbox_webhookEndpoint ON outbox(webhookEndpointId) WHERE webhookEndpointId IS NOT NULL;
 
 CREATE INDEX passwordReset_user ON passwordReset(userId);
+
+CREATE INDEX paymentEvent_payment ON paymentEvent(paymentId);
+
+CREATE INDEX payment_order ON payment(orderId);
 
 CREATE INDEX priceRuleProduct_product ON priceRuleProduct(productId);
 
@@ -1135,6 +1186,8 @@ CREATE INDEX registrationRequest_counterparty ON registrationRequest(counterpart
 
 CREATE INDEX registrationRequest_decidedBy ON registrationRequest(decidedBy);
 
+CREATE UNIQUE INDEX registrationRequest_phoneToken ON registrationRequest(phoneConfirmToken) WHERE phoneConfirmToken IS NOT NULL;
+
 CREATE INDEX registrationRequest_status ON registrationRequest(status, createdAt);
 
 CREATE INDEX registrationRequest_user ON registrationRequest(userId);
@@ -1177,6 +1230,8 @@ CREATE INDEX shipmentLine_line ON shipmentLine(orderLineId);
 
 CREATE INDEX shipment_order ON shipment(orderId);
 
+CREATE INDEX shipment_tracking ON shipment(trackingCheckedAt) WHERE trackingNumber IS NOT NULL AND status = 'shipped';
+
 CREATE INDEX shipment_warehouse ON shipment(warehouseId);
 
 CREATE INDEX stock_warehouse ON stock(warehouseId, productId);
@@ -1202,6 +1257,8 @@ CREATE INDEX userGroupMember_user ON userGroupMember(userId);
 CREATE INDEX userRole_role ON userRole(roleId);
 
 CREATE INDEX user_defaultCounterparty ON user(defaultCounterpartyId);
+
+CREATE INDEX user_mailing ON user(mailingOptIn) WHERE mailingOptIn = 1;
 
 CREATE INDEX warehouse_region ON warehouse(regionId);
 

@@ -3,11 +3,17 @@
 its envelope to DIR/N.json, prints "ready PORT" once listening, and runs until killed.
 
   smtp-sink.py --dir DIR [--port 0] [--starttls CERT KEY] [--tls CERT KEY] [--auth USER:PASS]
+               [--defer FILE] [--hold-rcpt FILE] [--hold-data FILE]
   smtp-sink.py parse FILE.eml     # the message as JSON, read by Python's own MIME parser
 
 Recipients @reject.test are refused with 550 (permanent), @later.test with 451 (temporary).
+Faults switched by the test through files, while the server runs:
+  --defer FILE      while FILE exists, every recipient gets 451 (a server that defers mail);
+  --hold-rcpt FILE  while FILE exists, RCPT waits (a slow server; nothing is stored yet);
+  --hold-data FILE  while FILE exists, the reply to DATA waits after the message is stored
+                    (the receiver has it, the sender does not know: a resend is a duplicate).
 """
-import argparse, hashlib, json, os, signal, socket, ssl, sys, time
+import argparse, asyncio, hashlib, json, os, signal, socket, ssl, sys, time
 
 
 def parse(path):
@@ -32,12 +38,23 @@ def parse(path):
     }, ensure_ascii=False))
 
 
+async def hold_while(path):
+    while path and os.path.exists(path):
+        await asyncio.sleep(0.05)
+
+
 class Sink:
-    def __init__(self, directory):
+    def __init__(self, directory, defer=None, hold_rcpt=None, hold_data=None):
         self.directory = directory
         self.count = 0
+        self.defer = defer
+        self.hold_rcpt = hold_rcpt
+        self.hold_data = hold_data
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await hold_while(self.hold_rcpt)
+        if self.defer and os.path.exists(self.defer):
+            return "451 4.3.2 System not accepting messages now"
         if address.endswith("@reject.test"):
             return "550 5.1.1 No such user"
         if address.endswith("@later.test"):
@@ -55,6 +72,7 @@ class Sink:
             json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos,
                        "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
                        "authenticated": bool(session.authenticated)}, f)
+        await hold_while(self.hold_data)
         return "250 2.0.0 Queued"
 
 
@@ -74,6 +92,9 @@ def main():
     parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--auth")
+    parser.add_argument("--defer")
+    parser.add_argument("--hold-rcpt")
+    parser.add_argument("--hold-data")
     args = parser.parse_args()
 
     port = args.port
@@ -103,7 +124,7 @@ def main():
         kwargs["auth_required"] = True
         kwargs["auth_require_tls"] = False
 
-    controller = Controller(Sink(args.dir), hostname="127.0.0.1", port=port, ssl_context=ssl_context,
+    controller = Controller(Sink(args.dir, args.defer, args.hold_rcpt, args.hold_data), hostname="127.0.0.1", port=port, ssl_context=ssl_context,
                             server_hostname="localhost", **kwargs)
     controller.start()
     print(f"ready {port}", flush=True)

@@ -39,6 +39,11 @@ public func buildApplication(
     }
     if configuration.outbox.dispatcherEnabled {
         services.append(OutboxDispatcher.make(configuration: configuration, dependencies: dependencies, logger: logger))
+        services.append(
+            OutboxRetention(database: dependencies.database, defaultDays: configuration.outbox.keepDays, interval: .seconds(3600), logger: logger))
+        services.append(CartReminderScanner(database: dependencies.database, interval: .seconds(3600), logger: logger))
+        services.append(
+            TrackingPoller(database: dependencies.database, http: AsyncHTTPSender(timeout: .seconds(30)), interval: .seconds(1800), logger: logger))
     }
     return Application(
         router: router,
@@ -76,9 +81,13 @@ func buildRouter(
     CatalogPagesController(database: dependencies.database, renderer: dependencies.renderer, pricing: dependencies.pricing).mount(on: routes)
     CatalogAPIController(database: dependencies.database, pricing: dependencies.pricing).mount(on: routes)
     let hasher = dependencies.passwordHasher
+    let channels = ConfiguredChannels(
+        database: dependencies.database, composer: NotificationComposer(renderer: dependencies.renderer, baseURL: baseURL),
+        environment: configuration.outbox, smtpURL: configuration.smtpURL, mailFrom: configuration.mailFrom, baseURL: baseURL,
+        logger: Logger(label: "wholesail.outbox"))
     AccountPagesController(
         database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate, hasher: hasher,
-        secureCookies: secureCookies, baseURL: baseURL
+        secureCookies: secureCookies, baseURL: baseURL, smsAvailable: { await channels.smsUsable() }
     ).mount(on: routes)
     AuthAPIController(database: dependencies.database, hashGate: hashGate, hasher: hasher).mount(on: routes)
     CompanyPagesController(database: dependencies.database, renderer: dependencies.renderer, hashGate: hashGate, hasher: hasher)
@@ -93,7 +102,11 @@ func buildRouter(
     AdminPricingController(database: dependencies.database, renderer: dependencies.renderer, pricing: dependencies.pricing).mount(on: routes)
     StaffPagesController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)
     let carts = CartService(database: dependencies.database, pricing: dependencies.pricing)
-    CartPagesController(database: dependencies.database, renderer: dependencies.renderer, carts: carts).mount(on: routes)
+    let delivery = DeliveryQuoter(database: dependencies.database)
+    CartPagesController(database: dependencies.database, renderer: dependencies.renderer, carts: carts, delivery: delivery).mount(on: routes)
+    DeliveryAPIController(carts: carts, quoter: delivery).mount(on: routes)
+    AdminDeliveryController(database: dependencies.database, renderer: dependencies.renderer, quoter: delivery).mount(on: routes)
+    PaymentsController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)
     OrderPagesController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     OrderingAPIController(database: dependencies.database, carts: carts).mount(on: routes)
     AccountAPIController(database: dependencies.database).mount(on: routes)
@@ -109,6 +122,7 @@ func buildRouter(
     ).mount(on: routes)
     AdminPromotionsController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminOutboxController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    AdminChannelsController(database: dependencies.database, renderer: dependencies.renderer, channels: channels).mount(on: routes)
     ImportAPIController(database: dependencies.database, coordinator: dependencies.imports).mount(on: routes)
     AdminImportController(database: dependencies.database, renderer: dependencies.renderer, coordinator: dependencies.imports).mount(on: routes)
     ExchangeController(

@@ -63,6 +63,16 @@ public struct NotificationTopic: Sendable, Equatable {
         .init("lead.created", mail: .staff(permission: "customers.serve")),
         .init("registration.code", mail: nil, sms: true, webhooks: false),
         .init("webhook.test", mail: nil),
+        // For a mailing service (webhooks only): subscriptions and trigger events.
+        .init("subscriber.subscribed", mail: nil),
+        .init("subscriber.unsubscribed", mail: nil),
+        .init("cart.abandoned", mail: nil),
+        // A carrier's new tracking status of a shipment (webhooks; the buyer sees it on the order).
+        .init("shipment.tracking", mail: nil),
+        // A card payment arrived through the gateway (webhooks; the order shows it).
+        .init("payment.received", mail: nil),
+        // The settings page's "send a test" (sent at once, never queued).
+        .init("channel.test", mail: .payload, sms: true, webhooks: false),
     ]
 
     private static let byName: [String: NotificationTopic] = Dictionary(

@@ -73,6 +73,9 @@ public struct AsyncHTTPSender: HTTPSender {
             return OutboundResponse(status: Int(response.status.code), body: Array(buffer: body))
         } catch let error as DeliveryError {
             throw error
+        } catch let error as HTTPClientError where error == .deadlineExceeded {
+            throw DeliveryError.temporary(
+                "\(request.method) \(Self.redacted(request.url)): no answer within \(timeout.nanoseconds / 1_000_000_000) s")
         } catch {
             throw DeliveryError.temporary("\(request.method) \(Self.redacted(request.url)): \(error)")
         }

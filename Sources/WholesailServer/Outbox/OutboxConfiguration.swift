@@ -12,6 +12,12 @@ public struct OutboxConfiguration: Sendable {
     public var maxAttempts = 12
     /// Language of e-mails to addresses that belong to no user (`ru` or `en`).
     public var defaultLanguage = "ru"
+    /// The longest one delivery may take (connection, TLS, the server's answers), in seconds;
+    /// a server slower than this is a temporary failure, retried later.
+    public var timeoutSeconds = 60
+    /// Days a sent message is kept before it is pruned (0: for ever); the settings page may
+    /// override it. Failed and waiting messages are never pruned.
+    public var keepDays = 30
 
     public init() {}
 
@@ -19,6 +25,8 @@ public struct OutboxConfiguration: Sendable {
     public static let environmentKeys: [(key: String, meaning: String)] = [
         ("WHOLESAIL_MAIL_LANGUAGE", "language of e-mails to addresses that belong to no user: ru (default) or en"),
         ("WHOLESAIL_OUTBOX_MAX_ATTEMPTS", "delivery attempts before a notification is marked failed (default 12)"),
+        ("WHOLESAIL_OUTBOX_TIMEOUT", "seconds one delivery attempt may take before it counts as failed and is retried (default 60)"),
+        ("WHOLESAIL_OUTBOX_KEEP_DAYS", "days sent notifications are kept before they are pruned (default 30; 0 keeps them)"),
         ("WHOLESAIL_SMS_URL", "SMS gateway URL template with {phone} and {text}; unset: SMS stay queued"),
         ("WHOLESAIL_SMS_METHOD", "GET or POST (default: POST with a body, GET without)"),
         ("WHOLESAIL_SMS_HEADER", "one extra header for the gateway, Name: value"),
@@ -40,6 +48,18 @@ public struct OutboxConfiguration: Sendable {
                 throw OutboxConfigurationError("invalid WHOLESAIL_OUTBOX_MAX_ATTEMPTS \(raw): expected a number from 1 to 100")
             }
             maxAttempts = attempts
+        }
+        if let raw = value("WHOLESAIL_OUTBOX_TIMEOUT") {
+            guard let seconds = Int(raw), (1...3600).contains(seconds) else {
+                throw OutboxConfigurationError("invalid WHOLESAIL_OUTBOX_TIMEOUT \(raw): expected seconds from 1 to 3600")
+            }
+            timeoutSeconds = seconds
+        }
+        if let raw = value("WHOLESAIL_OUTBOX_KEEP_DAYS") {
+            guard let days = Int(raw), (0...3650).contains(days) else {
+                throw OutboxConfigurationError("invalid WHOLESAIL_OUTBOX_KEEP_DAYS \(raw): expected days from 0 to 3650")
+            }
+            keepDays = days
         }
         if let url = value("WHOLESAIL_SMS_URL") {
             guard url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://") else {

@@ -18,9 +18,11 @@ import WholesailStore
 /// the restart, with the same idempotency key (Message-ID, `Idempotency-Key`).
 public final class OutboxDispatcher: Service, Sendable {
     let database: WholesailDatabase
-    let channels: [String: any OutboxChannel]
+    let source: any OutboxChannelSource
     let policy: RetryPolicy
-    /// How long a claimed row belongs to this dispatcher; longer than any one delivery may take.
+    /// How long a claimed row belongs to this dispatcher: longer than a whole round of
+    /// deliveries may take (`batchSize / concurrency` deadlines), so no other dispatcher takes
+    /// a row this one is still going to send.
     let lease: TimeInterval
     let deliveryTimeout: Duration
     let batchSize: Int
@@ -30,38 +32,81 @@ public final class OutboxDispatcher: Service, Sendable {
     let clock: @Sendable () -> Date
     let random: @Sendable () -> Double
     let metrics: OutboxMetrics?
+    /// One dispatcher per database file (nil for an in-memory database).
+    let lock: OutboxLock?
     let wakeup = Wakeup()
 
+    /// A dispatcher over a fixed set of channels (tests).
+    public convenience init(
+        database: WholesailDatabase, channels: [any OutboxChannel], policy: RetryPolicy = RetryPolicy(), lease: TimeInterval? = nil,
+        deliveryTimeout: Duration = .seconds(120), batchSize: Int = 16, concurrency: Int = 4, pollInterval: Duration = .seconds(1),
+        logger: Logger = Logger(label: "wholesail.outbox"), metrics: OutboxMetrics? = nil,
+        clock: @escaping @Sendable () -> Date = { Date() }, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.init(
+            database: database, source: FixedChannels(channels), policy: policy, lease: lease, deliveryTimeout: deliveryTimeout,
+            batchSize: batchSize, concurrency: concurrency, pollInterval: pollInterval, logger: logger, metrics: metrics, clock: clock,
+            random: random)
+    }
+
+    /// A dispatcher that asks `source` for the channels at every round (the settings page can
+    /// change them while the portal runs).
     public init(
-        database: WholesailDatabase, channels: [any OutboxChannel], policy: RetryPolicy = RetryPolicy(), lease: TimeInterval = 300,
+        database: WholesailDatabase, source: any OutboxChannelSource, policy: RetryPolicy = RetryPolicy(), lease: TimeInterval? = nil,
         deliveryTimeout: Duration = .seconds(120), batchSize: Int = 16, concurrency: Int = 4, pollInterval: Duration = .seconds(1),
         logger: Logger = Logger(label: "wholesail.outbox"), metrics: OutboxMetrics? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         self.database = database
-        self.channels = Dictionary(channels.map { ($0.kind, $0) }, uniquingKeysWith: { $1 })
+        self.source = source
         self.policy = policy
-        self.lease = lease
         self.deliveryTimeout = deliveryTimeout
-        self.batchSize = batchSize
+        self.batchSize = max(1, batchSize)
         self.concurrency = max(1, concurrency)
+        let rounds = Double((self.batchSize + self.concurrency - 1) / self.concurrency)
+        let timeout = Double(deliveryTimeout.components.seconds) + Double(deliveryTimeout.components.attoseconds) / 1e18
+        self.lease = lease ?? (rounds * timeout + 60)
         self.pollInterval = pollInterval
         self.logger = logger
         self.metrics = metrics
         self.clock = clock
         self.random = random
+        self.lock = OutboxLock(databasePath: database.writer.path)
     }
 
-    /// The kinds this dispatcher delivers; rows of other kinds stay pending (e.g. e-mail while
-    /// no SMTP server is configured).
-    public var kinds: [String] { channels.keys.sorted() }
-
     public func run() async throws {
+        // Only one dispatcher sends a database's outbox. Holding the lock also proves that
+        // whoever left rows `sending` is dead (the kernel drops a dead process's lock), so those
+        // rows are due at once instead of when their lease ends.
+        if let lock {
+            var waiting = false
+            while !lock.tryAcquire() {
+                if !waiting {
+                    logger.warning("outbox: another process is delivering this database's outbox (\(lock.path)); standing by")
+                    waiting = true
+                }
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(5)) }
+                } catch {
+                    return
+                }
+            }
+        }
+        defer { lock?.release() }
+        do {
+            let interrupted = try await database.releaseInterruptedOutbox(now: clock())
+            if interrupted > 0 {
+                logger.warning("outbox: \(interrupted) message(s) were being sent when the process stopped; sending them again")
+            }
+        } catch {
+            logger.error("outbox: cannot release interrupted messages: \(error)")
+        }
         let wakeup = self.wakeup
-        let observation = DatabaseRegionObservation(tracking: Table("outbox"))
+        let observation = DatabaseRegionObservation(tracking: Table("outbox"), Table("setting"))
         let cancellable = observation.start(in: database.writer, onError: { _ in }, onChange: { _ in wakeup.fire() })
         defer { cancellable.cancel() }
-        logger.info("outbox dispatcher started", metadata: ["kinds": .string(kinds.joined(separator: ","))])
+        let kinds = await source.channels().map(\.kind).sorted().joined(separator: ",")
+        logger.info("outbox dispatcher started", metadata: ["kinds": .string(kinds)])
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let handled = await runOnce()
             if handled >= batchSize { continue }
@@ -72,9 +117,12 @@ public final class OutboxDispatcher: Service, Sendable {
     /// One round: claims what is due now and delivers it. Returns how many messages it handled.
     @discardableResult
     public func runOnce() async -> Int {
+        // The kinds with a channel now; rows of other kinds stay pending (e-mail while no SMTP
+        // server is configured, a channel switched off).
+        let channels = Dictionary(await source.channels().map { ($0.kind, $0) }, uniquingKeysWith: { $1 })
         let claimed: [OutboxMessage]
         do {
-            claimed = try await database.claimDueOutbox(kinds: kinds, now: clock(), lease: lease, limit: batchSize)
+            claimed = try await database.claimDueOutbox(kinds: channels.keys.sorted(), now: clock(), lease: lease, limit: batchSize)
         } catch {
             logger.error("outbox: cannot claim messages: \(error)")
             return 0
@@ -83,10 +131,13 @@ public final class OutboxDispatcher: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             var next = 0
             func start() {
-                guard next < claimed.count else { return }
-                let message = claimed[next]
-                next += 1
-                group.addTask { await self.deliver(message) }
+                while next < claimed.count {
+                    let message = claimed[next]
+                    next += 1
+                    guard let channel = channels[message.kind] else { continue }
+                    group.addTask { await self.deliver(message, via: channel) }
+                    return
+                }
             }
             for _ in 0..<concurrency { start() }
             while await group.next() != nil { start() }
@@ -95,9 +146,8 @@ public final class OutboxDispatcher: Service, Sendable {
     }
 
     /// Delivers one claimed message and records what happened.
-    func deliver(_ message: OutboxMessage) async {
-        guard let channel = channels[message.kind] else { return }
-        let outcome: Result<String?, DeliveryError> = await withDeadline(deliveryTimeout) {
+    func deliver(_ message: OutboxMessage, via channel: any OutboxChannel) async {
+        let outcome: Result<String?, DeliveryError> = await Self.withDeadline(deliveryTimeout) {
             try await channel.deliver(message)
         }
         do {
@@ -125,14 +175,16 @@ public final class OutboxDispatcher: Service, Sendable {
                 }
             }
         } catch {
-            // The row stays `sending` until its lease ends, then it is retried.
+            // The row stays `sending` until its lease ends (or the next start), then it is retried.
             logger.error("outbox: cannot record the outcome of message \(message.id): \(error)")
         }
     }
 
     /// Runs `operation` with a deadline; any error that is not a `DeliveryError` is temporary.
-    func withDeadline(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> String?) async -> Result<String?, DeliveryError> {
-        await withTaskGroup(of: Result<String?, DeliveryError>?.self) { group in
+    static func withDeadline<T: Sendable>(
+        _ limit: Duration, _ operation: @escaping @Sendable () async throws -> T
+    ) async -> Result<T, DeliveryError> {
+        await withTaskGroup(of: Result<T, DeliveryError>?.self) { group in
             group.addTask {
                 do {
                     return .success(try await operation())
@@ -146,7 +198,7 @@ public final class OutboxDispatcher: Service, Sendable {
                 try? await Task.sleep(for: limit)
                 return Task.isCancelled ? nil : .failure(.temporary("no answer within \(limit)"))
             }
-            var result: Result<String?, DeliveryError> = .failure(.temporary("cancelled"))
+            var result: Result<T, DeliveryError> = .failure(.temporary("cancelled"))
             if let first = await group.next(), let value = first {
                 result = value
             }

@@ -20,10 +20,13 @@ public struct SMSGateway: Sendable, Equatable {
     public var contentType: String?
     /// Text the gateway's answer must contain (some answer 200 to every request).
     public var successMarker: String?
+    /// The gateway's key or token, put where the URL, header or body say `{secret}` (kept apart
+    /// so that the settings page can show the templates and never the key).
+    public var secret: String?
 
     public init(
         url: String, method: String? = nil, header: String? = nil, body: String? = nil, contentType: String? = nil,
-        successMarker: String? = nil
+        successMarker: String? = nil, secret: String? = nil
     ) {
         self.url = url
         self.method = method
@@ -31,6 +34,7 @@ public struct SMSGateway: Sendable, Equatable {
         self.body = body
         self.contentType = contentType
         self.successMarker = successMarker
+        self.secret = secret
     }
 
     /// Digits only, a Russian trunk `8XXXXXXXXXX` as `7XXXXXXXXXX` (what the gateways expect).
@@ -44,10 +48,13 @@ public struct SMSGateway: Sendable, Equatable {
     /// The request that sends `text` to `phone`.
     public func request(phone: String, text: String) -> OutboundRequest {
         let phone = Self.normalizedPhone(phone)
-        let url = url.replacingOccurrences(of: "{phone}", with: Self.percentEncoded(phone))
+        let secret = secret ?? ""
+        // The secret first: a text that contains "{secret}" must not pull the key into the message.
+        let url = url.replacingOccurrences(of: "{secret}", with: Self.percentEncoded(secret))
+            .replacingOccurrences(of: "{phone}", with: Self.percentEncoded(phone))
             .replacingOccurrences(of: "{text}", with: Self.percentEncoded(text))
         var headers: [(String, String)] = [("User-Agent", "Wholesail-SMS/1")]
-        if let header, let colon = header.firstIndex(of: ":") {
+        if let header = header?.replacingOccurrences(of: "{secret}", with: secret), let colon = header.firstIndex(of: ":") {
             headers.append(
                 (String(header[..<colon]).trimmingCharacters(in: .whitespaces),
                  String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
@@ -61,11 +68,22 @@ public struct SMSGateway: Sendable, Equatable {
                 if lowered.contains("urlencoded") { return Self.percentEncoded(value) }
                 return value
             }
-            let rendered = body.replacingOccurrences(of: "{phone}", with: escape(phone)).replacingOccurrences(of: "{text}", with: escape(text))
+            let rendered = body.replacingOccurrences(of: "{secret}", with: escape(secret))
+                .replacingOccurrences(of: "{phone}", with: escape(phone)).replacingOccurrences(of: "{text}", with: escape(text))
             bodyBytes = Array(rendered.utf8)
             headers.append(("Content-Type", type))
         }
         return OutboundRequest(method: (method ?? (bodyBytes == nil ? "GET" : "POST")).uppercased(), url: url, headers: headers, body: bodyBytes)
+    }
+
+    /// The error without the secret in it (a gateway may echo its key, a URL may carry it).
+    func redacting(_ error: DeliveryError) -> DeliveryError {
+        guard let secret, secret.count >= 4 else { return error }
+        var message = error.message
+        for form in Set([secret, Self.percentEncoded(secret)]) {
+            message = message.replacingOccurrences(of: form, with: "••••")
+        }
+        return DeliveryError(message, permanent: error.permanent)
     }
 
     static func percentEncoded(_ text: String) -> String {
@@ -111,13 +129,17 @@ public struct SMSChannel: OutboxChannel {
         guard let text = composer.sms(topic: message.topic, language: language ?? defaultLanguage, payload: message.payload),
             !text.isEmpty
         else { throw DeliveryError.permanent("no SMS template for topic \(message.topic)") }
-        let response = try await http.send(gateway.request(phone: phone, text: text))
-        if let failure = DeliveryError.fromHTTP(status: response.status, body: response.body) { throw failure }
-        if let marker = gateway.successMarker, !marker.isEmpty,
-            !String(decoding: response.body, as: UTF8.self).contains(marker)
-        {
-            throw DeliveryError.temporary("gateway answered: \(String(decoding: response.body.prefix(300), as: UTF8.self))")
+        do {
+            let response = try await http.send(gateway.request(phone: phone, text: text))
+            if let failure = DeliveryError.fromHTTP(status: response.status, body: response.body) { throw failure }
+            if let marker = gateway.successMarker, !marker.isEmpty,
+                !String(decoding: response.body, as: UTF8.self).contains(marker)
+            {
+                throw DeliveryError.temporary("gateway answered: \(String(decoding: response.body.prefix(300), as: UTF8.self))")
+            }
+            return "HTTP \(response.status)"
+        } catch let error as DeliveryError {
+            throw gateway.redacting(error)
         }
-        return "HTTP \(response.status)"
     }
 }

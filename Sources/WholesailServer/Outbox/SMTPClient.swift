@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// Where and how to reach the outgoing mail server, from `WHOLESAIL_SMTP_URL`:
 /// `smtp://user:pass@host:587?starttls=true`, `smtps://user:pass@host:465` (implicit TLS) or
@@ -68,6 +69,8 @@ public struct SMTPClient: Sendable {
     public var connectTimeout: TimeAmount = .seconds(10)
     /// The longest wait for any one reply (the DATA reply included).
     public var replyTimeout: TimeAmount = .seconds(60)
+    /// The longest the whole exchange may take, connection included (nil: only the per-step limits).
+    public var totalTimeout: TimeAmount?
 
     public init(server: SMTPServer) {
         self.server = server
@@ -84,6 +87,7 @@ public struct SMTPClient: Sendable {
     /// Returns the recipients the server refused when it accepted at least one.
     @discardableResult
     public func send(from: String, to recipients: [String], data: [UInt8]) async throws -> [String] {
+        let deadline = totalTimeout.map { NIODeadline.now() + $0 }
         let sslContext: NIOSSLContext?
         do {
             sslContext = server.security == .plain ? nil : try makeTLSContext()
@@ -94,7 +98,8 @@ public struct SMTPClient: Sendable {
         let sniName: String? = Self.isIPAddress(server.host) ? nil : server.host
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
-            let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connectTimeout(connectTimeout)
+            let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(totalTimeout.map { min($0, connectTimeout) } ?? connectTimeout)
             let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if server.security == .tls, let sslContext {
@@ -114,18 +119,33 @@ public struct SMTPClient: Sendable {
             throw DeliveryError.temporary("SMTP connect to \(server.host):\(server.port): \(error)")
         }
         let timeout = replyTimeout
+        let timedOut = TimeoutFlag()
         do {
             return try await channel.executeThenClose { inbound, outbound in
                 var session = Session(
-                    channel: channel.channel, iterator: inbound.makeAsyncIterator(), outbound: outbound, timeout: timeout)
+                    channel: channel.channel, iterator: inbound.makeAsyncIterator(), outbound: outbound, timeout: timeout, deadline: deadline,
+                    timedOut: timedOut)
                 return try await session.run(
                     server: server, sslContext: sslContext, sniName: sniName, from: from, recipients: recipients, data: data)
             }
-        } catch let error as DeliveryError {
+        } catch let error as DeliveryError where !timedOut.isSet {
             throw error
         } catch {
+            // The reply timeout closes the connection; whatever failed next, slowness was the cause.
+            if timedOut.isSet {
+                let limit = min(timeout, totalTimeout ?? timeout)
+                throw DeliveryError.temporary(
+                    "SMTP \(server.host):\(server.port): the server did not answer in time (limit \(limit.nanoseconds / 1_000_000_000) s)")
+            }
             throw DeliveryError.temporary("SMTP \(server.host):\(server.port): \(error)")
         }
+    }
+
+    /// Set when a reply did not come in time and the connection was closed for it.
+    final class TimeoutFlag: Sendable {
+        private let value = Mutex(false)
+        var isSet: Bool { value.withLock { $0 } }
+        func set() { value.withLock { $0 = true } }
     }
 
     func makeTLSContext() throws -> NIOSSLContext {
@@ -166,6 +186,9 @@ public struct SMTPClient: Sendable {
         var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
         let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
         let timeout: TimeAmount
+        /// The end of the whole exchange, when there is one.
+        let deadline: NIODeadline?
+        let timedOut: TimeoutFlag
         var pending: [UInt8] = []
 
         mutating func run(
@@ -184,7 +207,11 @@ public struct SMTPClient: Sendable {
                     let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: sniName)
                     try channel.pipeline.syncOperations.addHandler(handler, position: .first)
                 }.get()
-                capabilities = try await ehlo(server.heloName)
+                do {
+                    capabilities = try await ehlo(server.heloName)
+                } catch {
+                    throw await handshakeFailure(else: error)
+                }
             }
             if let username = server.username, !username.isEmpty {
                 try await authenticate(username: username, password: server.password ?? "", capabilities: capabilities)
@@ -216,6 +243,17 @@ public struct SMTPClient: Sendable {
             try expect(try await readReply(), 250, "end of DATA")
             _ = try? await command("QUIT")
             return refused
+        }
+
+        /// A failed TLS handshake closes the channel, so the next write fails with "I/O on closed
+        /// channel"; the handshake's own error (an untrusted certificate) ends the inbound stream.
+        mutating func handshakeFailure(else error: any Error) async -> any Error {
+            do {
+                while try await iterator.next() != nil {}
+            } catch {
+                return DeliveryError.temporary("SMTP STARTTLS: \(error)")
+            }
+            return error
         }
 
         func expect(_ reply: Reply, _ code: Int, _ step: String) throws {
@@ -267,9 +305,15 @@ public struct SMTPClient: Sendable {
                 }
                 guard pending.count < 64 * 1024 else { throw DeliveryError.temporary("SMTP: reply too long") }
                 let channel = self.channel
-                let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+                let timedOut = self.timedOut
+                var wait = timeout
+                if let deadline { wait = max(.milliseconds(1), min(wait, deadline - NIODeadline.now())) }
+                let alarm = channel.eventLoop.scheduleTask(in: wait) {
+                    timedOut.set()
+                    channel.close(promise: nil)
+                }
                 let chunk = try await iterator.next()
-                deadline.cancel()
+                alarm.cancel()
                 guard let chunk else {
                     throw DeliveryError.temporary("SMTP: connection closed (no reply within \(timeout.nanoseconds / 1_000_000_000) s?)")
                 }

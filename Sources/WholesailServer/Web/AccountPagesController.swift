@@ -34,6 +34,8 @@ struct AccountPagesController {
     let hasher: PasswordHasher
     let secureCookies: Bool
     let baseURL: String
+    /// Whether an SMS gateway can send registration codes now (nil: never ask for one).
+    var smsAvailable: (@Sendable () async -> Bool)?
 
     func mount(on routes: Routes) {
         routes.get("/login", .open, use: loginForm)
@@ -45,6 +47,8 @@ struct AccountPagesController {
         routes.post("/account/logout-all", .signedIn, use: logoutEverywhere)
         routes.get("/register", .open, use: registerForm)
         routes.post("/register", .open, use: register)
+        routes.post("/register/confirm", .open, use: confirmPhone)
+        routes.post("/register/resend", .open, use: resendCode)
         routes.get("/password/forgot", .open, use: forgotForm)
         routes.post("/password/forgot", .open, use: forgot)
         routes.get("/password/reset/:token", .open, use: resetForm)
@@ -125,6 +129,7 @@ struct AccountPagesController {
         let principal = try context.requireSignedIn()
         let profile = try await database.userProfile(id: principal.userId)
         let sms = try await database.smsPreference(userId: principal.userId)
+        let mailing = try await database.mailingOptIn(userId: principal.userId)
         let t = renderer.localizer(context.language)
         let companies = try await database.memberships(userId: principal.userId)
         let roleNames = try await database.roleNames(codes: principal.roles, russian: context.language == .ru)
@@ -140,7 +145,7 @@ struct AccountPagesController {
                 "canManageUsers": principal.permissions.contains("users.manage_company") && !companies.isEmpty,
                 "switched": request.uri.queryParameters["switched"] != nil,
                 "saved": request.uri.queryParameters["saved"] != nil,
-                "profile": ["fullName": profile?.fullName ?? "", "phone": profile?.phone ?? "", "ru": profile?.locale == "ru", "en": profile?.locale == "en", "smsOptIn": sms.optIn],
+                "profile": ["fullName": profile?.fullName ?? "", "phone": profile?.phone ?? "", "ru": profile?.locale == "ru", "en": profile?.locale == "en", "smsOptIn": sms.optIn, "mailingOptIn": mailing],
                 "errors": errors,
                 "isStaff": principal.permissions.contains("customers.serve"),
                 "isAdmin": principal.permissions.contains("admin.users"),
@@ -155,6 +160,10 @@ struct AccountPagesController {
             try await database.updateProfile(
                 userId: principal.userId, fullName: context.form["fullName"] ?? "", phone: context.form["phone"] ?? "",
                 locale: context.form["locale"] ?? "ru", smsOptIn: context.form["smsOptIn"] == "1")
+            // Consent to mailings is the person's own: staff acting as the user cannot give or withdraw it.
+            if principal.impersonatorId == nil {
+                try await database.setMailingOptIn(userId: principal.userId, context.form["mailingOptIn"] == "1")
+            }
         } catch let error as ValidationError {
             let t = renderer.localizer(context.language)
             return try await renderAccount(
@@ -219,17 +228,66 @@ struct AccountPagesController {
             companyName: f["companyName"] ?? "", inn: f["inn"] ?? "", contactName: f["contactName"] ?? "", email: f["email"] ?? "",
             phone: f["phone"] ?? "", comment: f["comment"] ?? "", consent: f["consent"] == "yes")
         let t = renderer.localizer(context.language)
+        let requestId: Int64
         do {
-            try await database.submitRegistration(form, ip: context.remoteIP)
+            requestId = try await database.submitRegistration(form, ip: context.remoteIP)
         } catch let error as ValidationError {
             return renderRegister(
                 request, context: context, values: context.echoedForm(limit: 2000), errors: t.fieldMessages(error), status: .unprocessableContent)
         } catch let error as DomainError where error.code == "registration.closed" {
             return registrationClosed(request, context: context)
         }
+        // With an SMS gateway, the phone is confirmed by a code before the request is done.
+        if let smsAvailable, await smsAvailable() {
+            let token = try await database.startPhoneConfirmation(requestId: requestId, language: context.language.rawValue)
+            return renderConfirm(request, context: context, token: token, phone: form.phone, error: nil, notice: nil, status: .ok)
+        }
         return renderer.render(
             "account-message", ["title": t["register.title"], "heading": t["register.done_title"], "text": t["register.done_text"]],
             request: request, context: context)
+    }
+
+    func renderConfirm(
+        _ request: Request, context: WholesailRequestContext, token: String, phone: String, error: String?, notice: String?,
+        status: HTTPResponse.Status
+    ) -> HTML {
+        let t = renderer.localizer(context.language)
+        return renderer.render(
+            "account-register-confirm",
+            ["title": t["register.title"], "token": token, "phone": phone, "error": error ?? "", "notice": notice ?? ""],
+            request: request, context: context, status: status)
+    }
+
+    @Sendable func confirmPhone(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let t = renderer.localizer(context.language)
+        let token = String((context.form["token"] ?? "").prefix(200))
+        let phone = String((context.form["phone"] ?? "").prefix(40))
+        do {
+            try await database.confirmPhone(token: token, code: String((context.form["code"] ?? "").prefix(20)))
+        } catch let error as PhoneCodeError {
+            if error.reason == .unknown { throw error }
+            return renderConfirm(
+                request, context: context, token: token, phone: phone, error: t.message(code: error.code, fallback: error.message), notice: nil,
+                status: .unprocessableContent)
+        }
+        return renderer.render(
+            "account-message", ["title": t["register.title"], "heading": t["register.done_title"], "text": t["register.phone_confirmed"]],
+            request: request, context: context)
+    }
+
+    @Sendable func resendCode(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        let t = renderer.localizer(context.language)
+        let token = String((context.form["token"] ?? "").prefix(200))
+        let phone = String((context.form["phone"] ?? "").prefix(40))
+        do {
+            try await database.resendPhoneCode(token: token, language: context.language.rawValue)
+        } catch let error as PhoneCodeError {
+            if error.reason == .unknown { throw error }
+            return renderConfirm(
+                request, context: context, token: token, phone: phone, error: t.message(code: error.code, fallback: error.message), notice: nil,
+                status: .tooManyRequests)
+        }
+        return renderConfirm(request, context: context, token: token, phone: phone, error: nil, notice: t["register.code_resent"], status: .ok)
     }
 
     // MARK: Password reset

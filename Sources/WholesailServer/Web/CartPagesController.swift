@@ -9,6 +9,8 @@ struct CartPagesController {
     let database: WholesailDatabase
     let renderer: TemplateRenderer
     let carts: CartService
+    /// The delivery estimate shown at checkout (nil: none shown).
+    var delivery: DeliveryQuoter?
 
     func mount(on routes: Routes) {
         routes.get("/cart", .open, use: cart)
@@ -464,6 +466,18 @@ struct CartPagesController {
         let currency = view.priced.currency
         var creditText = ""
         if let refusal = credit?.refusal(orderMinor: view.priced.totalMinor) { creditText = t.message(for: refusal) }
+        // An estimate for delivery to the company's region: the carrier's within its timeout, else the tariff table's.
+        var estimate: [String: Any] = [:]
+        if let quoter = self.delivery, company?.id == view.cart.counterpartyId,
+            let (quote, parcel) = try await quoter.quote(cart: view, userId: principal.userId, addressId: values["deliveryAddressId"].flatMap { Int64($0) })
+        {
+            estimate = [
+                "price": quote.priceMinor == 0 ? t["delivery.free"] : format.money(quote.priceMinor, quote.currency),
+                "days": quote.days.map { t.format("delivery.days", ["days": String($0)]) } ?? "",
+                "by": quote.source == .carrier ? quote.name : t["delivery.by_tariff"],
+                "weight": ExactDecimal(units: parcel.weightGrams, scale: 1000).description, "incomplete": parcel.linesWithoutWeight > 0,
+            ]
+        }
         return renderer.render(
             "checkout",
             [
@@ -497,6 +511,7 @@ struct CartPagesController {
                 "canOverride": try await mayOverrideCredit(principal),
                 "version": view.cart.version, "key": values["idempotencyKey"] ?? UUID().uuidString,
                 "minDate": PricingService.today() as String,
+                "estimate": estimate, "hasEstimate": !estimate.isEmpty,
             ], request: request, context: context, status: status)
     }
 

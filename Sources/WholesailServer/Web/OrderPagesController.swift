@@ -89,6 +89,11 @@ struct OrderPagesController {
         let lineNames = Dictionary(uniqueKeysWithValues: order.lines.map { ($0.id, $0) })
         let isStaff = principal.permissions.contains("orders.edit")
         let statuses = isStaff ? try await database.orderStatuses() : []
+        // Card payments: what was paid or tried, and "pay by card" when a gateway is set up and something is due.
+        let payments = try await database.payments(orderId: order.summary.id)
+        let due = try await database.amountDue(orderId: order.summary.id)
+        let gateway = try await database.paymentSettings()
+        let paid = payments.contains { $0.status == .paid } && due.minor == 0
         return renderer.render(
             "order",
             [
@@ -115,7 +120,8 @@ struct OrderPagesController {
                 "shipments": order.shipments.map { shipment in
                     [
                         "number": shipment.number, "warehouse": shipment.warehouse ?? "", "status": t["shipment.status_" + shipment.status],
-                        "carrier": shipment.carrier ?? "", "tracking": shipment.trackingNumber ?? "", "shippedAt": shipment.shippedAt.map { String($0.prefix(10)) } ?? "",
+                        "carrier": shipment.carrier ?? "", "tracking": shipment.trackingNumber ?? "",
+                        "trackingStatus": shipment.trackingStatus ?? "", "trackingChanged": shipment.trackingChangedAt.map { String($0.prefix(16)) } ?? "", "shippedAt": shipment.shippedAt.map { String($0.prefix(10)) } ?? "",
                         "lines": shipment.lines.compactMap { part in
                             lineNames[part.orderLineId].map { ["sku": $0.sku, "name": $0.name, "qty": format.quantity(part.qtyMilli), "unit": $0.unit] }
                         },
@@ -126,8 +132,18 @@ struct OrderPagesController {
                     [
                         "id": document.id, "kind": t["document.kind_" + document.kind], "number": document.number, "date": document.date,
                         "amount": document.amountMinor.map { format.money($0, currency) } ?? "", "hasFile": document.hasFile,
+                        "paid": document.kind == "bill" && paid,
                     ] as [String: Any]
                 },
+                "payments": payments.map { payment in
+                    [
+                        "amount": format.money(payment.amountMinor, payment.currency), "status": t["payment.status_\(payment.status.rawValue)"],
+                        "at": String((payment.paidAt ?? payment.createdAt).prefix(16)), "isPaid": payment.status == .paid,
+                    ] as [String: Any]
+                },
+                "hasPayments": !payments.isEmpty, "orderPaid": paid,
+                "canPay": gateway.isUsable && due.minor > 0 && order.summary.status.code != "cancelled" && principal.permissions.contains("orders.place"),
+                "due": format.money(due.minor, due.currency), "gatewayName": gateway.name,
                 "hasDocuments": !order.documents.isEmpty,
                 "events": order.events.map { event in
                     [

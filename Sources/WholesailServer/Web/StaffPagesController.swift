@@ -80,7 +80,7 @@ struct StaffPagesController {
                 "requests": requests.map { item in
                     [
                         "id": item.id, "company": item.companyName, "inn": item.inn, "contact": item.contactName, "email": item.email,
-                        "phone": item.phone, "comment": item.comment ?? "", "createdAt": String(item.createdAt.prefix(16)),
+                        "phone": item.phone, "phoneVerified": item.phoneVerifiedAt != nil, "comment": item.comment ?? "", "createdAt": String(item.createdAt.prefix(16)),
                         "matches": item.matches.filter { AccessPolicy.canSee(principal, counterparty: $0) }.map { ["id": $0] },
                         "canCreate": principal.seesAllCustomers,
                         // No company with this tax id the caller may link to: it comes from the ERP.

@@ -155,6 +155,8 @@ public struct RegistrationRequest: Sendable, Equatable {
     public var consentAt: String
     /// Counterparties already on the portal with the same tax id.
     public var matches: [Int64]
+    /// When the applicant confirmed the phone with an SMS code, if they did.
+    public var phoneVerifiedAt: String? = nil
 }
 
 extension WholesailDatabase {
@@ -170,7 +172,8 @@ extension WholesailDatabase {
                 RegistrationRequest(
                     id: row["id"], companyName: row["companyName"], inn: row["inn"], contactName: row["contactName"], email: row["email"],
                     phone: row["phone"], comment: row["comment"], status: row["status"], createdAt: row["createdAt"], consentAt: row["consentAt"],
-                    matches: ((row["matches"] as String?) ?? "").split(separator: ",").compactMap { Int64($0) })
+                    matches: ((row["matches"] as String?) ?? "").split(separator: ",").compactMap { Int64($0) },
+                    phoneVerifiedAt: row["phoneVerifiedAt"])
             }
         }
     }

@@ -17,16 +17,26 @@ public enum Outbox {
     /// - a `webhook` row for every active webhook endpoint subscribed to the topic (unless the
     ///   topic carries a secret: `NotificationTopic.webhooks`).
     ///
+    /// A channel switched off on the settings page (`ChannelSettings`) gets no rows.
+    ///
     /// `idempotencyKey` names the event (`order.placed.123`): publishing it again is a no-op,
     /// and each delivery carries a key derived from it to its receiver.
     public static func publish(
         _ db: Database, topic: String, payload: [String: String], idempotencyKey: String, now: Date = Date()
     ) throws {
         let entry = NotificationTopic.named(topic)
-        if entry?.mail != nil {
+        // A channel the admin switched off queues nothing new (ChannelSettings).
+        var off: Set<String> = []
+        for row in try Row.fetchAll(
+            db, sql: "SELECT key FROM setting WHERE key IN (?, ?, ?) AND value = '0'", arguments: StatementArguments(ChannelSettings.Key.switches))
+        {
+            let key: String = row["key"]
+            off.insert(key.split(separator: ".").dropFirst().first.map(String.init) ?? key)
+        }
+        if entry?.mail != nil && !off.contains("email") {
             try enqueue(db, kind: "email", topic: topic, payload: payload, idempotencyKey: idempotencyKey, now: now)
         }
-        if entry?.sms == true {
+        if entry?.sms == true && !off.contains("sms") {
             var phone: String?
             if let userId = payload["userId"].flatMap({ Int64($0) }) {
                 phone = try String.fetchOne(
@@ -42,7 +52,7 @@ public enum Outbox {
                 try enqueue(db, kind: "sms", topic: topic, payload: smsPayload, idempotencyKey: idempotencyKey + "#sms", now: now)
             }
         }
-        guard entry?.webhooks ?? true else { return }
+        guard entry?.webhooks ?? true, !off.contains("webhook") else { return }
         let endpoints = try Row.fetchAll(db, sql: "SELECT id, topics FROM webhookEndpoint WHERE active = 1")
         for endpoint in endpoints {
             let patterns = WholesailDatabase.topicPatterns(endpoint["topics"])

@@ -124,15 +124,27 @@ extension WholesailDatabase {
         }
     }
 
-    /// The newest messages, optionally of one status, newest first.
-    public func latestOutboxMessages(status: OutboxMessage.Status? = nil, limit: Int = 50) async throws -> [OutboxMessage] {
+    /// The newest messages, optionally of one status and of one webhook endpoint (its delivery
+    /// log), newest first.
+    public func latestOutboxMessages(
+        status: OutboxMessage.Status? = nil, webhookEndpointId: Int64? = nil, limit: Int = 50
+    ) async throws -> [OutboxMessage] {
         try await reader.read { db in
+            var conditions: [String] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
             if let status {
-                return try Row.fetchAll(
-                    db, sql: "SELECT * FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?", arguments: [status.rawValue, limit]
-                ).map(Self.outboxMessage)
+                conditions.append("status = ?")
+                arguments.append(status.rawValue)
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.outboxMessage)
+            if let webhookEndpointId {
+                conditions.append("webhookEndpointId = ?")
+                arguments.append(webhookEndpointId)
+            }
+            arguments.append(limit)
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM outbox \(filter) ORDER BY id DESC LIMIT ?", arguments: StatementArguments(arguments)
+            ).map(Self.outboxMessage)
         }
     }
 
@@ -266,10 +278,45 @@ extension WholesailDatabase {
         name: String, url: String, topics: String, format: WebhookEndpoint.Format, secret: String? = nil, actor: Int64?,
         now: Date = Date()
     ) async throws -> Int64 {
+        let secret = secret ?? Crypto.randomToken()
+        let (name, url, patterns) = try Self.validatedEndpoint(
+            name: name, url: url, topics: topics,
+            also: secret.count < 16 ? ["secret": .init(code: "webhook.short_secret", message: "A secret has at least 16 characters.")] : [:])
+        return try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO webhookEndpoint (name, url, secret, topics, format, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [name, url, secret, patterns.joined(separator: ","), format.rawValue, Self.stamp(now)])
+            let id = db.lastInsertedRowID
+            try Self.audit(db, actor: actor, action: "webhook.create", objectType: "webhookEndpoint", objectId: String(id), now: now)
+            return id
+        }
+    }
+
+    /// Changes an endpoint's name, URL, topics and format (its secret stays). Calls already
+    /// queued for it go to the new URL: the way to mend an endpoint that moved.
+    public func updateWebhookEndpoint(
+        id: Int64, name: String, url: String, topics: String, format: WebhookEndpoint.Format, actor: Int64?, now: Date = Date()
+    ) async throws {
+        let (name, url, patterns) = try Self.validatedEndpoint(name: name, url: url, topics: topics)
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE webhookEndpoint SET name = ?, url = ?, topics = ?, format = ? WHERE id = ?",
+                arguments: [name, url, patterns.joined(separator: ","), format.rawValue, id])
+            guard db.changesCount > 0 else { throw DomainError.notFound("webhook") }
+            try Self.audit(
+                db, actor: actor, action: "webhook.update", objectType: "webhookEndpoint", objectId: String(id),
+                details: ["url": url, "topics": patterns.joined(separator: ",")], now: now)
+        }
+    }
+
+    /// Trimmed name and URL and the topic patterns, or the fields' problems.
+    static func validatedEndpoint(
+        name: String, url: String, topics: String, also: [String: ValidationError.FieldIssue] = [:]
+    ) throws -> (String, String, [String]) {
         let url = url.trimmingCharacters(in: .whitespaces)
         let name = name.trimmingCharacters(in: .whitespaces)
         let patterns = Self.topicPatterns(topics)
-        var fields: [String: ValidationError.FieldIssue] = [:]
+        var fields = also
         let lower = url.lowercased()
         if !(lower.hasPrefix("http://") || lower.hasPrefix("https://")) || url.count > 2000 || URL(string: url)?.host == nil {
             fields["url"] = .init(code: "webhook.bad_url", message: "Enter an http:// or https:// address.")
@@ -280,17 +327,8 @@ extension WholesailDatabase {
         {
             fields["topics"] = .init(code: "webhook.bad_topics", message: "List topics separated by commas, or * for all.")
         }
-        let secret = secret ?? Crypto.randomToken()
-        if secret.count < 16 { fields["secret"] = .init(code: "webhook.short_secret", message: "A secret has at least 16 characters.") }
         if !fields.isEmpty { throw ValidationError(fields: fields) }
-        return try await writer.write { db in
-            try db.execute(
-                sql: "INSERT INTO webhookEndpoint (name, url, secret, topics, format, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [name, url, secret, patterns.joined(separator: ","), format.rawValue, Self.stamp(now)])
-            let id = db.lastInsertedRowID
-            try Self.audit(db, actor: actor, action: "webhook.create", objectType: "webhookEndpoint", objectId: String(id), now: now)
-            return id
-        }
+        return (name, url, patterns)
     }
 
     public func setWebhookEndpointActive(id: Int64, _ active: Bool, actor: Int64?, now: Date = Date()) async throws {

@@ -107,6 +107,9 @@ public struct OrderDetail: Sendable, Equatable {
         public var shippedAt: String?
         public var deliveredAt: String?
         public var lines: [Line]
+        /// The carrier's last word on it (tracking), and when that changed.
+        public var trackingStatus: String? = nil
+        public var trackingChangedAt: String? = nil
     }
 
     public struct Event: Sendable, Equatable {
@@ -313,7 +316,8 @@ extension WholesailDatabase {
                 return OrderDetail.Shipment(
                     id: shipmentId, number: row["number"], warehouse: row["warehouseName"], status: row["status"], carrier: row["carrier"],
                     trackingNumber: row["trackingNumber"], shippedAt: row["shippedAt"], deliveredAt: row["deliveredAt"],
-                    lines: shipmentLines.filter { $0["shipmentId"] == shipmentId }.map { .init(orderLineId: $0["orderLineId"], qtyMilli: $0["qtyMilli"]) })
+                    lines: shipmentLines.filter { $0["shipmentId"] == shipmentId }.map { .init(orderLineId: $0["orderLineId"], qtyMilli: $0["qtyMilli"]) },
+                    trackingStatus: row["trackingStatus"], trackingChangedAt: row["trackingChangedAt"])
             }
             let statuses = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT * FROM orderStatus").map { ($0["id"] as Int64, OrderStatus(row: $0)) })
             let events = try Row.fetchAll(

@@ -31,9 +31,26 @@ final class SMTPSink: @unchecked Sendable {
         return (cert, key)
     }
 
-    init(mode: Mode = .plain, auth: String? = nil) throws {
+    /// Faults the test switches on and off while the server runs (files the sink watches).
+    enum Fault: String {
+        /// Every recipient gets 451 (a server deferring mail).
+        case deferring = "defer"
+        /// RCPT waits: a slow server (nothing stored yet).
+        case holdRecipient = "hold-rcpt"
+        /// The reply to DATA waits after the message is stored: the receiver has it, the sender
+        /// does not know (a resend arrives twice, with the same Message-ID).
+        case holdData = "hold-data"
+    }
+
+    /// `port` 0 picks a free one; a given port starts a server where one was down.
+    init(mode: Mode = .plain, auth: String? = nil, port: Int = 0, faults: Set<Fault> = []) throws {
         folder = try TemporaryDirectory()
-        var arguments = ["python3", Repository.path("scripts/smtp-sink.py"), "--dir", folder.path("")]
+        var arguments = [
+            "python3", Repository.path("scripts/smtp-sink.py"), "--dir", folder.path(""), "--port", String(port),
+            "--defer", folder.path(Fault.deferring.rawValue), "--hold-rcpt", folder.path(Fault.holdRecipient.rawValue),
+            "--hold-data", folder.path(Fault.holdData.rawValue),
+        ]
+        for fault in faults { _ = FileManager.default.createFile(atPath: folder.path(fault.rawValue), contents: Data()) }
         if mode != .plain {
             let (cert, key) = try Self.makeCertificate(in: folder)
             arguments += [mode == .tls ? "--tls" : "--starttls", cert, key]
@@ -59,6 +76,14 @@ final class SMTPSink: @unchecked Sendable {
     }
 
     var caFile: String { folder.path("cert.pem") }
+
+    func set(_ fault: Fault, _ on: Bool) {
+        if on {
+            _ = FileManager.default.createFile(atPath: folder.path(fault.rawValue), contents: Data())
+        } else {
+            try? FileManager.default.removeItem(atPath: folder.path(fault.rawValue))
+        }
+    }
 
     /// The received messages' envelopes and raw files, in arrival order.
     func received() -> [(envelope: [String: Any], file: String)] {
