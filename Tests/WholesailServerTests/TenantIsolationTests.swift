@@ -30,6 +30,10 @@ enum TwoCompanies {
                     """)
             try db.execute(sql: "INSERT INTO document (id, kind, number, date, counterpartyId) VALUES (1, 'bill', 'СЧ-1', '2026-11-01', 1), (2, 'bill', 'СЧ-2', '2026-11-01', 2)")
             try db.execute(sql: "INSERT INTO ticket (id, kind, counterpartyId, subject) VALUES (1, 'message', 1, 'Вопрос А'), (2, 'message', 2, 'Вопрос Б')")
+            try db.execute(sql: """
+                INSERT INTO shipment (id, orderId, number, status, shippedAt)
+                VALUES (1, 1, 'A-1/1', 'shipped', '2026-11-02 10:00:00.000'), (2, 2, 'B-1/1', 'shipped', '2026-11-02 10:00:00.000')
+                """)
         }
         for (email, role, company) in [
             ("admin-a@example.com", "buyer_admin", "cp-a"), ("buyer-a@example.com", "buyer", "cp-a"),
@@ -57,7 +61,7 @@ enum TwoCompanies {
     /// The id of company A's object of each kind.
     static func companyAObjects(_ database: WholesailDatabase) async throws -> [OwnedObjectKind: Int64] {
         let buyerA = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'buyer-a@example.com'") }
-        var ids: [OwnedObjectKind: Int64] = [.counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1, .counterpartyChangeRequest: 1, .ticket: 1]
+        var ids: [OwnedObjectKind: Int64] = [.counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1, .counterpartyChangeRequest: 1, .ticket: 1, .shipment: 1]
         ids[.user] = buyerA
         return ids
     }

@@ -8,4 +8,5 @@ public enum OwnedObjectKind: String, Sendable, CaseIterable {
     case document
     case counterpartyChangeRequest
     case ticket
+    case shipment
 }

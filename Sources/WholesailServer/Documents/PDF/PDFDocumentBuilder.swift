@@ -220,6 +220,9 @@ public struct PDFTable: Sendable {
     public var columns: [Column]
     public var rows: [Row] = []
     public var showsHeader = true
+    /// Rows drawn as the header instead of the column titles: grouped headings with spans, a row
+    /// of column numbers (the official forms have them). Empty: one row of the titles.
+    public var headerRows: [Row] = []
     public var repeatsHeader = true
     public var borders = Borders.grid
     /// nil: 90% of the document's body size.
@@ -233,6 +236,11 @@ public struct PDFTable: Sendable {
 
     public mutating func addRow(_ cells: [Cell], style: PDFFontStyle = .regular, background: PDFColor? = nil) {
         rows.append(Row(cells, style: style, background: background))
+    }
+
+    /// A row of plain texts, one per column.
+    public mutating func addRow(texts: [String], style: PDFFontStyle = .regular, background: PDFColor? = nil) {
+        rows.append(Row(texts.map { Cell($0) }, style: style, background: background))
     }
 }
 
@@ -417,19 +425,23 @@ private struct Flow {
         guard !table.columns.isEmpty else { return }
         let size = table.fontSize ?? builder.fontSize * 0.9
         let widths = columnWidths(table)
-        var header: LaidOutRow?
+        var header: [LaidOutRow] = []
         if table.showsHeader {
-            let row = PDFTable.Row(table.columns.map { PDFTable.Cell($0.title) }, style: .bold, background: table.headerBackground)
-            header = try layout(row, table, widths: widths, size: size)
+            let rows =
+                table.headerRows.isEmpty
+                ? [PDFTable.Row(table.columns.map { PDFTable.Cell($0.title) }, style: .bold, background: table.headerBackground)]
+                : table.headerRows
+            header = try rows.map { try layout($0, table, widths: widths, size: size) }
         }
+        let headerHeight = header.reduce(0) { $0 + $1.height }
         let rows = try table.rows.map { try layout($0, table, widths: widths, size: size) }
         // The header never stands alone at the bottom of a page.
-        ensure((header?.height ?? 0) + (rows.first?.height ?? 0))
-        if let header { try draw(header, table, size: size, header: true) }
+        ensure(headerHeight + (rows.first?.height ?? 0))
+        for row in header { try draw(row, table, size: size, header: true) }
         for row in rows {
             if y + row.height > bottom + 0.01 && !atTop {
                 newPage()
-                if let header, table.repeatsHeader { try draw(header, table, size: size, header: true) }
+                if table.repeatsHeader { for row in header { try draw(row, table, size: size, header: true) } }
             }
             try draw(row, table, size: size, header: false)
         }
