@@ -24,6 +24,10 @@ public enum CommerceML {
         case offer(Offer)
         case counterparty(Counterparty)
         case document(Document)
+        /// A settlement entry (JSON imports).
+        case settlement(SettlementEntry)
+        /// A document file the ERP made (JSON imports).
+        case accountingDocument(AccountingDocument)
         /// A problem with one field of the record delivered just before.
         case issue(ExchangeIssue)
     }

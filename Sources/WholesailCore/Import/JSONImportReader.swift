@@ -5,10 +5,10 @@ import Foundation
 ///
 /// - **JSON Lines** (any size, read line by line, memory stays flat): one object per line, each
 ///   with a `type` — `options`, `group`, `property`, `priceType`, `warehouse`, `unit`,
-///   `product`, `offer`, `counterparty`, `orderStatus`.
+///   `product`, `offer`, `counterparty`, `orderStatus`, `document`, `settlement`.
 /// - **A document** (up to `maxDocumentBytes`): one object whose arrays (`groups`, `properties`,
 ///   `priceTypes`, `warehouses`, `units`, `products`, `offers`, `counterparties`,
-///   `orderStatuses`) hold the same objects without `type`, plus `fullUpload`.
+///   `orderStatuses`, `documents`, `settlements`) hold the same objects without `type`, plus `fullUpload`.
 ///
 /// Amounts and quantities are decimal strings (`"1234.50"`); JSON numbers are accepted too.
 /// A record that cannot be used (no id, a price that is not a number) becomes an `.issue`.
@@ -160,7 +160,7 @@ public final class JSONImportReader {
         let order: [(String, String)] = [
             ("units", "unit"), ("groups", "group"), ("properties", "property"), ("priceTypes", "priceType"),
             ("warehouses", "warehouse"), ("products", "product"), ("offers", "offer"), ("counterparties", "counterparty"),
-            ("orderStatuses", "orderStatus"),
+            ("orderStatuses", "orderStatus"), ("documents", "document"), ("settlements", "settlement"),
         ]
         for (key, type) in order {
             guard let list = document[key] else { continue }
@@ -395,6 +395,41 @@ public final class JSONImportReader {
             }
             if let note = string(object["note"]) { document.comment = note }
             queue.append(.document(document))
+        case "document":
+            guard let id = id(object["id"]) else { return missing("document.id", line: line) }
+            var document = CommerceML.AccountingDocument(id: id, line: line)
+            document.kind = string(object["kind"])
+            document.number = string(object["number"])
+            document.date = string(object["date"])
+            document.counterpartyID = self.id(object["counterparty"])
+            document.sellerID = self.id(object["seller"])
+            document.order = self.id(object["order"])
+            document.shipment = self.id(object["shipment"])
+            document.amount = number(object["amount"], field: "document.amount", line: line, id: id)
+            document.currency = string(object["currency"])
+            document.file = string(object["file"])
+            document.isDeleted = Self.bool(object["deleted"]) ?? false
+            let issues = queue.filter { if case .issue = $0 { true } else { false } }
+            queue.removeAll { if case .issue = $0 { true } else { false } }
+            queue.append(.accountingDocument(document))
+            queue.append(contentsOf: issues)
+        case "settlement":
+            guard let id = id(object["id"]) else { return missing("settlement.id", line: line) }
+            var entry = CommerceML.SettlementEntry(id: id, line: line)
+            entry.counterpartyID = self.id(object["counterparty"])
+            entry.date = string(object["date"])
+            entry.dueDate = string(object["dueDate"])
+            entry.amount = number(object["amount"], field: "settlement.amount", line: line, id: id)
+            entry.currency = string(object["currency"])
+            entry.description = string(object["description"])
+            entry.agreementID = self.id(object["agreement"])
+            entry.order = self.id(object["order"])
+            entry.documentID = self.id(object["document"])
+            entry.isDeleted = Self.bool(object["deleted"]) ?? false
+            let issues = queue.filter { if case .issue = $0 { true } else { false } }
+            queue.removeAll { if case .issue = $0 { true } else { false } }
+            queue.append(.settlement(entry))
+            queue.append(contentsOf: issues)
         default:
             queue.append(.issue(ExchangeIssue(.missingID, line: line, field: "type", value: type, recordID: nil)))
         }

@@ -94,6 +94,8 @@ public final class CatalogImporter {
     var pendingOffers: [(offer: CommerceML.Offer, file: String, keying: Keying, full: Bool)] = []
     var pendingCounterparties: [(counterparty: CommerceML.Counterparty, file: String)] = []
     var pendingDocuments: [(document: CommerceML.Document, file: String)] = []
+    var pendingAccountingDocuments: [(document: CommerceML.AccountingDocument, file: String)] = []
+    var pendingSettlements: [(entry: CommerceML.SettlementEntry, file: String)] = []
     var pendingWeight = 0
 
     // Caches: filled lazily inside transactions, dropped when one fails.
@@ -244,6 +246,14 @@ public final class CatalogImporter {
             lastEntity = "order"
             pendingDocuments.append((value, fileName))
             pendingWeight += 1 + value.lines.count / 4
+        case .accountingDocument(let value):
+            lastEntity = "document"
+            pendingAccountingDocuments.append((value, fileName))
+            pendingWeight += 1
+        case .settlement(let value):
+            lastEntity = "settlement"
+            pendingSettlements.append((value, fileName))
+            pendingWeight += 1
         }
         rowsDone += 1
         if pendingWeight >= options.batchSize { try flush() }
@@ -273,6 +283,8 @@ public final class CatalogImporter {
         pendingOffers = []
         pendingCounterparties = []
         pendingDocuments = []
+        pendingAccountingDocuments = []
+        pendingSettlements = []
         pendingWeight = 0
     }
 
@@ -292,7 +304,7 @@ public final class CatalogImporter {
     func flush() throws {
         let empty = pendingUnits.isEmpty && pendingPriceTypes.isEmpty && pendingWarehouses.isEmpty && pendingGroups.isEmpty
             && pendingProperties.isEmpty && pendingProducts.isEmpty && pendingOffers.isEmpty && pendingCounterparties.isEmpty
-            && pendingDocuments.isEmpty
+            && pendingDocuments.isEmpty && pendingAccountingDocuments.isEmpty && pendingSettlements.isEmpty
         guard !empty else { return }
         let savedCounts = counts
         let savedTouched = touchedCategories
@@ -317,6 +329,8 @@ public final class CatalogImporter {
                 timings.offers += ContinuousClock.now - offers
                 try applyCounterparties(db)
                 try applyDocuments(db)
+                try applyAccountingDocuments(db)
+                try applySettlements(db)
                 try storeIssues(db)
                 try db.execute(
                     sql: "UPDATE importJob SET rowsDone = ?, bytesDone = ?, counts = ? WHERE id = ?",

@@ -61,6 +61,8 @@ struct ReadResult {
     var offers: [CommerceML.Offer] = []
     var counterparties: [CommerceML.Counterparty] = []
     var documents: [CommerceML.Document] = []
+    var settlements: [CommerceML.SettlementEntry] = []
+    var accountingDocuments: [CommerceML.AccountingDocument] = []
     var issues: [ExchangeIssue] = []
     var encoding: XMLPullParser.Encoding = .utf8
 
@@ -78,6 +80,8 @@ struct ReadResult {
             case .offer(let value): offers.append(value)
             case .counterparty(let value): counterparties.append(value)
             case .document(let value): documents.append(value)
+            case .settlement(let value): settlements.append(value)
+            case .accountingDocument(let value): accountingDocuments.append(value)
             case .issue(let value): issues.append(value)
             }
         }
