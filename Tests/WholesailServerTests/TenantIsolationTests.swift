@@ -264,3 +264,41 @@ enum TwoCompanies {
         #expect(audit.allSatisfy { $0.1 == ids.manager && $0.2 == ids.buyerB })
     }
 }
+
+extension TenantIsolationTests {
+    @Test("every route naming a material published for a group answers 404 to users outside the group — generated from the route table")
+    func audienceMatrix() async throws {
+        let (app, database) = try await TestApp.make(seed: TwoCompanies.seed)
+        let routes = declaredRoutes(configuration: WholesailConfiguration(), dependencies: try await WholesailDependencies(database: database))
+        let published = routes.filter { if case .audience = $0.access { true } else { false } }
+        #expect(!published.isEmpty, "the matrix covers the audience routes")
+        // A material for a group that buyer A belongs to, and an unpublished one for everyone.
+        let (forGroup, draft) = try await database.writer.write { db -> (Int64, Int64) in
+            try db.execute(sql: "INSERT INTO userGroup (id, code, name) VALUES (1, 'dealers', 'Дилеры')")
+            try db.execute(sql: "INSERT INTO userGroupMember (userGroupId, userId) SELECT 1, id FROM user WHERE email = 'buyer-a@example.com'")
+            try db.execute(sql: "INSERT INTO material (title, fileId, audience, published) VALUES ('Для дилеров', 100, 'groups', 1), ('Черновик', 100, 'all', 0)")
+            let first = db.lastInsertedRowID - 1
+            try db.execute(sql: "INSERT INTO materialGroup (materialId, userGroupId) VALUES (?, 1)", arguments: [first])
+            return (first, first + 1)
+        }
+        try await app.test(.router) { client in
+            for (email, expected) in [
+                ("admin-a@example.com", HTTPResponse.Status.notFound), ("buyer-b@example.com", .notFound), ("manager@example.com", .notFound),
+                ("buyer-a@example.com", .ok),
+            ] {
+                var (browser, _) = try await Accounts.signIn(client, email, password: TwoCompanies.password)
+                _ = try await browser.get(client, "/account")
+                for entry in published {
+                    guard case .audience(let kind, let parameter, _) = entry.access, kind == .material else {
+                        Issue.record("no fixture for \(entry.path)")
+                        continue
+                    }
+                    let response = try await browser.get(client, entry.path.replacingOccurrences(of: ":\(parameter)", with: String(forGroup)))
+                    #expect(response.status == expected, "\(email) \(entry.path): \(response.status.code)")
+                    let unpublished = try await browser.get(client, entry.path.replacingOccurrences(of: ":\(parameter)", with: String(draft)))
+                    #expect(unpublished.status == .notFound, "\(email) \(entry.path) unpublished: \(unpublished.status.code)")
+                }
+            }
+        }
+    }
+}

@@ -70,3 +70,104 @@ extension CommerceML {
         }
     }
 }
+
+extension CommerceML {
+    /// An agreement (договор) with a counterparty (JSON `agreement`): its seller, number and date,
+    /// price type, credit limit and payment term. Credit lines and payment schedules name it.
+    public struct AgreementRecord: Sendable, Equatable {
+        public var id: String
+        public var counterpartyID: String?
+        /// The seller organization's ERP id or INN (else the portal's only or first seller).
+        public var sellerID: String?
+        public var number: String?
+        public var date: String?
+        public var currency: String?
+        /// The price type's ERP id.
+        public var priceTypeID: String?
+        /// A canonical decimal.
+        public var creditLimit: String?
+        public var paymentTermDays: String?
+        public var isDefault: Bool?
+        public var isActive: Bool?
+        public var isDeleted = false
+        public var line: Int
+
+        public init(id: String, line: Int) {
+            self.id = id
+            self.line = line
+        }
+    }
+
+    /// A credit line (JSON `creditLine`): a limit a counterparty may owe, usually under an
+    /// agreement, with what is used of it, the deferment per shipment and its period.
+    public struct CreditLineRecord: Sendable, Equatable {
+        public var id: String
+        public var counterpartyID: String?
+        public var agreementID: String?
+        public var name: String?
+        /// Canonical decimals.
+        public var limit: String?
+        public var used: String?
+        public var currency: String?
+        public var termDays: String?
+        /// Percent a year, a canonical decimal.
+        public var rate: String?
+        public var openedOn: String?
+        public var expiresOn: String?
+        /// `open`, `suspended` or `closed` (Russian names too).
+        public var status: String?
+        public var isDeleted = false
+        public var line: Int
+
+        public init(id: String, line: Int) {
+            self.id = id
+            self.line = line
+        }
+
+        /// The portal's status for an ERP's word; nil when unknown.
+        public static func portalStatus(_ raw: String) -> String? {
+            switch raw.lowercased().replacingOccurrences(of: "ё", with: "е").trimmingCharacters(in: .whitespaces) {
+            case "open", "active", "открыта", "открыт", "действует", "активна": "open"
+            case "suspended", "frozen", "blocked", "приостановлена", "заморожена", "заблокирована": "suspended"
+            case "closed", "закрыта", "закрыт": "closed"
+            default: nil
+            }
+        }
+    }
+
+    /// A payment schedule of a credit agreement (JSON `paymentSchedule`), sent whole: its
+    /// instalments replace the stored ones.
+    public struct PaymentScheduleRecord: Sendable, Equatable {
+        public struct Payment: Sendable, Equatable {
+            public var dueDate: String?
+            /// Canonical decimals.
+            public var amount: String?
+            public var paid: String?
+            public var paidOn: String?
+
+            public init(dueDate: String? = nil, amount: String? = nil, paid: String? = nil, paidOn: String? = nil) {
+                self.dueDate = dueDate
+                self.amount = amount
+                self.paid = paid
+                self.paidOn = paidOn
+            }
+        }
+
+        public var id: String
+        public var counterpartyID: String?
+        public var agreementID: String?
+        public var creditLineID: String?
+        public var number: String?
+        public var date: String?
+        public var currency: String?
+        public var description: String?
+        public var payments: [Payment] = []
+        public var isDeleted = false
+        public var line: Int
+
+        public init(id: String, line: Int) {
+            self.id = id
+            self.line = line
+        }
+    }
+}

@@ -11,6 +11,15 @@ struct DocumentsController {
     let renderer: TemplateRenderer
     let bills: BillService
     let pricing: PricingService
+    let priceLists: PriceListService
+
+    init(database: WholesailDatabase, renderer: TemplateRenderer, bills: BillService, pricing: PricingService) {
+        self.database = database
+        self.renderer = renderer
+        self.bills = bills
+        self.pricing = pricing
+        self.priceLists = PriceListService(database: database, pricing: pricing)
+    }
 
     func mount(on routes: Routes) {
         routes.get("/documents", .permission("documents.view"), use: list)
@@ -21,7 +30,11 @@ struct DocumentsController {
         routes.get("/shipments/:shipment/waybill.pdf", .owned(.shipment, parameter: "shipment", permission: "documents.view"), use: waybill)
         routes.get("/shipments/:shipment/invoice.pdf", .owned(.shipment, parameter: "shipment", permission: "documents.view"), use: invoice)
         routes.post("/staff/requests/:ticket/act", .owned(.ticket, parameter: "ticket", permission: "requests.handle"), use: uploadAct)
-        routes.get("/price-list.xlsx", .permission("catalog.prices"), use: priceList)
+        routes.get(
+            "/staff/companies/:company/finance", .owned(.counterparty, parameter: "company", permission: "customers.serve"), use: staffFinance)
+        routes.get("/price-list", .permission("catalog.prices"), use: priceListPage)
+        routes.get("/price-list.xlsx", .permission("catalog.prices"), use: priceListXLSX)
+        routes.get("/price-list.pdf", .permission("catalog.prices"), use: priceListPDF)
     }
 
     static let kinds = ["bill", "invoice", "waybill", "upd", "act", "reconciliation", "price_list", "other"]
@@ -52,6 +65,7 @@ struct DocumentsController {
                 "kinds": Self.kinds.map { ["code": $0, "name": t["document.kind_" + $0], "selected": $0 == filter.kind] as [String: Any] },
                 "values": ["from": filter.from ?? "", "to": filter.to ?? "", "order": filter.orderNumber ?? ""],
                 "canFinance": principal.permissions.contains("finance.view"),
+                "canMaterials": principal.permissions.contains("materials.view"),
             ], request: request, context: context)
     }
 
@@ -82,33 +96,20 @@ struct DocumentsController {
     ) async throws -> HTML {
         let principal = try context.require("finance.view")
         let t = renderer.localizer(context.language)
-        let format = Formatter(language: context.language, localizer: t)
         let today = PricingService.today()
         let chosenCompany = values["companyId"].flatMap { Int64($0) }
         var companies: [[String: Any]] = []
         var sellers: [[String: Any]] = []
+        let finance = FinanceView(database: database)
         for company in try await database.companyNames(ids: principal.memberOf).prefix(20) {
             try context.require("finance.view", on: .counterparty(company.id))
-            let state = try await database.creditState(counterpartyId: company.id, today: today)
-            let entries = try await database.settlements(counterpartyId: company.id, limit: 100)
             for seller in try await database.reconciliationSellers(counterpartyId: company.id) where !sellers.contains(where: { $0["id"] as? Int64 == seller.id }) {
                 sellers.append(["id": seller.id, "name": seller.name, "selected": values["sellerId"] == String(seller.id)])
             }
-            companies.append([
-                "id": company.id, "name": company.name, "debt": format.money(state.debtMinor, state.currency),
-                "limit": state.limitMinor > 0 ? format.money(state.limitMinor, state.currency) : "",
-                "available": state.limitMinor > 0 ? format.money(max(0, state.limitMinor - state.debtMinor), state.currency) : "",
-                "overdue": state.overdueMinor > 0 ? format.money(state.overdueMinor, state.currency) : "",
-                "locked": state.refusal(orderMinor: 0) != nil || state.blocked,
-                "entries": entries.map { entry in
-                    [
-                        "date": entry.date, "due": entry.dueDate ?? "", "description": entry.description ?? "", "order": entry.orderNumber ?? "",
-                        "debit": entry.amountMinor > 0 ? format.money(entry.amountMinor, entry.currency) : "",
-                        "credit": entry.amountMinor < 0 ? format.money(-entry.amountMinor, entry.currency) : "",
-                    ]
-                },
-                "hasEntries": !entries.isEmpty, "selected": chosenCompany == company.id,
-            ])
+            var view = try await finance.company(
+                id: company.id, name: company.name, localizer: t, language: context.language, today: today, entries: 100)
+            view["selected"] = chosenCompany == company.id
+            companies.append(view)
         }
         // A reconciliation act just made: its download link.
         var ready: [String: Any]?
@@ -223,36 +224,95 @@ struct DocumentsController {
         return try await FilesController.download(fileId: stored.fileId, database: database)
     }
 
-    /// The catalog (or one category) with the buyer's own prices and regional stock, as Excel.
-    @Sendable func priceList(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+    /// The price list form: the categories to include (each with its descendants; none: the whole
+    /// catalog) and the format, chosen by the button (XLSX or PDF).
+    @Sendable func priceListPage(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
         let principal = try context.require("catalog.prices")
-        let buyer = try await pricing.context(for: principal)
-        let prices = pricing.view(for: buyer)
-        let categoryId = request.uri.queryParameters["category"].flatMap { Int64($0) }
         let t = renderer.localizer(context.language)
-        var sheet = XLSXSheet(name: t["documents.price_list"])
-        sheet.columns = [XLSXColumn(width: 16), XLSXColumn(width: 56), XLSXColumn(width: 16), XLSXColumn(width: 8), XLSXColumn(width: 14, format: .money), XLSXColumn(width: 12)]
-        sheet.addTitle("\(t["documents.price_list"]) — \(PricingService.today())")
-        sheet.addHeader([t["cart.col_sku"], t["cart.col_name"], t["product.brand"], t["cart.col_unit"], t["cart.col_price"], t["product.stock"]])
-        var page = 1
-        var written = 0
-        while written < 200_000 {
-            var query = ProductListQuery(categoryId: categoryId, sort: .name, page: page, perPage: 5_000)
-            query.regionId = buyer.regionId
-            var hidden: (@Sendable (Int64) -> Bool)?
-            if prices.hidesAny { hidden = { @Sendable id in prices.hides(id) } }
-            let result = try await database.listProducts(query, isHidden: hidden)
-            for item in result.items where !prices.hides(item.id) {
-                let price: XLSXCell = prices.price(of: item.id).map { XLSXCell.money(Money(minorUnits: $0, currency: prices.currency)) } ?? .empty
-                let stock = XLSXCell.decimal(ExactDecimal(units: item.stockMilli, scale: 1000), format: .decimal(places: 0))
-                sheet.addRow([.text(item.sku), .text(item.name), .text(item.brand ?? ""), .text(item.unit), price, stock])
-                written += 1
-            }
-            if result.items.count < 5_000 { break }
-            page += 1
+        let tree = try await database.categoryTree()
+        let chosen = Set(request.uri.queryParameters.getAll("category", as: Int64.self))
+        let buyer = try await pricing.context(for: principal)
+        var region = ""
+        if let id = buyer.regionId { region = try await database.regionName(id: id) ?? "" }
+        var company = ""
+        if let id = buyer.counterpartyId { company = try await database.companyNames(ids: [id]).first?.name ?? "" }
+        return renderer.render(
+            "price-list",
+            [
+                "title": t["price_list.title"],
+                "categories": tree.map { node in
+                    [
+                        "id": node.id, "name": node.name, "depth": node.depth, "indent": node.depth * 18, "count": node.productCount,
+                        "checked": chosen.contains(node.id),
+                    ] as [String: Any]
+                },
+                "hasCategories": !tree.isEmpty, "region": region, "company": company,
+            ], request: request, context: context)
+    }
+
+    @Sendable func priceListXLSX(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        try await priceList(.xlsx, request, context: context)
+    }
+
+    @Sendable func priceListPDF(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        try await priceList(.pdf, request, context: context)
+    }
+
+    /// The chosen categories (`category`, repeatable; none: the whole catalog) with the buyer's
+    /// own prices and the free stock in their region, made into a temporary file and streamed out.
+    func priceList(_ format: PriceListFormat, _ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.require("catalog.prices")
+        let categoryIds = Array(Set(request.uri.queryParameters.getAll("category", as: Int64.self))).sorted().prefix(500)
+        let made = try await priceLists.make(
+            format, categoryIds: Array(categoryIds), for: principal, localizer: renderer.localizer(context.language),
+            directory: FileManager.default.temporaryDirectory)
+        return try TemporaryFile.response(made.url, contentType: format.mediaType, fileName: made.fileName)
+    }
+}
+
+/// A file made for one download (a price list): streamed from disk in chunks and gone afterwards.
+enum TemporaryFile {
+    static let chunkSize = 256 * 1024
+
+    /// The file is unlinked at once: the open handle keeps its bytes readable until the response
+    /// has been sent (or the client went away), and nothing is left behind either way.
+    static func response(_ url: URL, contentType: String, fileName: String) throws -> Response {
+        let handle: FileHandle
+        let size: Int
+        do {
+            handle = try FileHandle(forReadingFrom: url)
+            size = Int(try handle.seekToEnd())
+            try handle.seek(toOffset: 0)
+        } catch {
+            try? FileManager.default.removeItem(at: url)
+            throw error
         }
-        var workbook = XLSXWriter(title: t["documents.price_list"])
-        workbook.addSheet(sheet)
-        return XLSXFile.response(try workbook.data(), fileName: "price-list-\(PricingService.today()).xlsx")
+        try? FileManager.default.removeItem(at: url)
+        let file = SendableFileHandle(handle)
+        let body = ResponseBody(contentLength: size) { writer in
+            defer { file.close() }
+            var sent = 0
+            while sent < size {
+                guard let chunk = try file.read(chunkSize), !chunk.isEmpty else { break }
+                try await writer.write(ByteBuffer(bytes: chunk))
+                sent += chunk.count
+            }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: contentType, .contentDisposition: ContentDisposition.attachment(fileName: fileName), .cacheControl: "private, no-store",
+                .contentLength: String(size),
+            ],
+            body: body)
+    }
+
+    /// A read handle handed to the response writer (one task reads it).
+    final class SendableFileHandle: @unchecked Sendable {
+        private let handle: FileHandle
+        init(_ handle: FileHandle) { self.handle = handle }
+        func read(_ count: Int) throws -> Data? { try handle.read(upToCount: count) }
+        func close() { try? handle.close() }
     }
 }

@@ -96,6 +96,9 @@ public final class CatalogImporter {
     var pendingDocuments: [(document: CommerceML.Document, file: String)] = []
     var pendingAccountingDocuments: [(document: CommerceML.AccountingDocument, file: String)] = []
     var pendingSettlements: [(entry: CommerceML.SettlementEntry, file: String)] = []
+    var pendingAgreements: [(agreement: CommerceML.AgreementRecord, file: String)] = []
+    var pendingCreditLines: [(line: CommerceML.CreditLineRecord, file: String)] = []
+    var pendingSchedules: [(schedule: CommerceML.PaymentScheduleRecord, file: String)] = []
     var pendingWeight = 0
 
     // Caches: filled lazily inside transactions, dropped when one fails.
@@ -254,6 +257,18 @@ public final class CatalogImporter {
             lastEntity = "settlement"
             pendingSettlements.append((value, fileName))
             pendingWeight += 1
+        case .agreement(let value):
+            lastEntity = "agreement"
+            pendingAgreements.append((value, fileName))
+            pendingWeight += 1
+        case .creditLine(let value):
+            lastEntity = "creditLine"
+            pendingCreditLines.append((value, fileName))
+            pendingWeight += 1
+        case .paymentSchedule(let value):
+            lastEntity = "paymentSchedule"
+            pendingSchedules.append((value, fileName))
+            pendingWeight += 1 + value.payments.count / 8
         }
         rowsDone += 1
         if pendingWeight >= options.batchSize { try flush() }
@@ -285,6 +300,9 @@ public final class CatalogImporter {
         pendingDocuments = []
         pendingAccountingDocuments = []
         pendingSettlements = []
+        pendingAgreements = []
+        pendingCreditLines = []
+        pendingSchedules = []
         pendingWeight = 0
     }
 
@@ -305,6 +323,7 @@ public final class CatalogImporter {
         let empty = pendingUnits.isEmpty && pendingPriceTypes.isEmpty && pendingWarehouses.isEmpty && pendingGroups.isEmpty
             && pendingProperties.isEmpty && pendingProducts.isEmpty && pendingOffers.isEmpty && pendingCounterparties.isEmpty
             && pendingDocuments.isEmpty && pendingAccountingDocuments.isEmpty && pendingSettlements.isEmpty
+            && pendingAgreements.isEmpty && pendingCreditLines.isEmpty && pendingSchedules.isEmpty
         guard !empty else { return }
         let savedCounts = counts
         let savedTouched = touchedCategories
@@ -328,9 +347,12 @@ public final class CatalogImporter {
                 try applyOffers(db)
                 timings.offers += ContinuousClock.now - offers
                 try applyCounterparties(db)
+                try applyAgreements(db)
                 try applyDocuments(db)
                 try applyAccountingDocuments(db)
                 try applySettlements(db)
+                try applyCreditLines(db)
+                try applyPaymentSchedules(db)
                 try storeIssues(db)
                 try db.execute(
                     sql: "UPDATE importJob SET rowsDone = ?, bytesDone = ?, counts = ? WHERE id = ?",
