@@ -154,6 +154,23 @@ CREATE TABLE counterpartyChangeRequest (
     createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
 ) STRICT;
 
+CREATE TABLE creditLine (
+    id INTEGER PRIMARY KEY,
+    erpId TEXT NOT NULL UNIQUE,
+    counterpartyId INTEGER NOT NULL REFERENCES counterparty(id) ON DELETE CASCADE,
+    agreementId INTEGER REFERENCES agreement(id) ON DELETE SET NULL,
+    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    limitMinor INTEGER NOT NULL CHECK (limitMinor >= 0),
+    usedMinor INTEGER CHECK (usedMinor >= 0),
+    currency TEXT NOT NULL DEFAULT 'RUB',
+    termDays INTEGER CHECK (termDays >= 0),
+    ratePercent TEXT,                      -- an exact decimal as text ('12.5'), when the line bears interest
+    openedOn TEXT,
+    expiresOn TEXT,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'suspended', 'closed')),
+    updatedAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+) STRICT;
+
 CREATE TABLE currency (
     code TEXT PRIMARY KEY NOT NULL CHECK (length(code) = 3),
     name TEXT NOT NULL,
@@ -376,6 +393,24 @@ CREATE TABLE managerAssignment (
     CHECK ((counterpartyId IS NULL) <> (holdingId IS NULL))
 ) STRICT;
 
+CREATE TABLE material (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    description TEXT NOT NULL DEFAULT '',
+    fileId INTEGER NOT NULL REFERENCES file(id) ON DELETE RESTRICT,
+    audience TEXT NOT NULL DEFAULT 'all' CHECK (audience IN ('all', 'groups')),
+    published INTEGER NOT NULL DEFAULT 0 CHECK (published IN (0, 1)),
+    publishedAt TEXT,
+    createdBy INTEGER REFERENCES user(id) ON DELETE SET NULL,
+    createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+) STRICT;
+
+CREATE TABLE materialGroup (
+    materialId INTEGER NOT NULL REFERENCES material(id) ON DELETE CASCADE,
+    userGroupId INTEGER NOT NULL REFERENCES userGroup(id) ON DELETE CASCADE,
+    PRIMARY KEY (materialId, userGroupId)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE orderCounter (
     sellerOrganizationId INTEGER NOT NULL REFERENCES sellerOrganization(id) ON DELETE CASCADE,
     year INTEGER NOT NULL,
@@ -477,6 +512,29 @@ CREATE TABLE paymentEvent (
     -- Whether it changed the payment (a repeated callback does not).
     applied INTEGER NOT NULL CHECK (applied IN (0, 1))
 ) STRICT;
+
+CREATE TABLE paymentSchedule (
+    id INTEGER PRIMARY KEY,
+    erpId TEXT NOT NULL UNIQUE,
+    counterpartyId INTEGER NOT NULL REFERENCES counterparty(id) ON DELETE CASCADE,
+    agreementId INTEGER REFERENCES agreement(id) ON DELETE SET NULL,
+    creditLineId INTEGER REFERENCES creditLine(id) ON DELETE SET NULL,
+    number TEXT NOT NULL,
+    date TEXT NOT NULL,
+    currency TEXT NOT NULL DEFAULT 'RUB',
+    description TEXT,
+    updatedAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+) STRICT;
+
+CREATE TABLE paymentScheduleItem (
+    scheduleId INTEGER NOT NULL REFERENCES paymentSchedule(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    dueDate TEXT NOT NULL,
+    amountMinor INTEGER NOT NULL CHECK (amountMinor >= 0),
+    paidMinor INTEGER NOT NULL DEFAULT 0 CHECK (paidMinor >= 0),
+    paidOn TEXT,
+    PRIMARY KEY (scheduleId, position)
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE permission (
     code TEXT PRIMARY KEY NOT NULL,          -- 'section.action': 'orders.place', 'admin.settings'
@@ -1008,6 +1066,10 @@ CREATE INDEX counterparty_priceType ON counterparty(priceTypeId);
 
 CREATE INDEX counterparty_region ON counterparty(regionId);
 
+CREATE INDEX creditLine_agreement ON creditLine(agreementId);
+
+CREATE INDEX creditLine_counterparty ON creditLine(counterpartyId);
+
 CREATE INDEX customerOrder_address ON customerOrder(deliveryAddressId);
 
 CREATE INDEX customerOrder_agreement ON customerOrder(agreementId);
@@ -1082,6 +1144,10 @@ CREATE INDEX managerAssignment_holding ON managerAssignment(holdingId);
 
 CREATE UNIQUE INDEX managerAssignment_unique ON managerAssignment(userId, ifnull(counterpartyId, 0), ifnull(holdingId, 0));
 
+CREATE INDEX materialGroup_group ON materialGroup(userGroupId);
+
+CREATE INDEX material_published ON material(published, publishedAt);
+
 CREATE INDEX orderEvent_order ON orderEvent(orderId, at);
 
 CREATE INDEX orderEvent_status ON orderEvent(statusId);
@@ -1105,6 +1171,12 @@ CREATE INDEX outbox_webhookEndpoint ON outbox(webhookEndpointId) WHERE webhookEn
 CREATE INDEX passwordReset_user ON passwordReset(userId);
 
 CREATE INDEX paymentEvent_payment ON paymentEvent(paymentId);
+
+CREATE INDEX paymentSchedule_agreement ON paymentSchedule(agreementId);
+
+CREATE INDEX paymentSchedule_counterparty ON paymentSchedule(counterpartyId);
+
+CREATE INDEX paymentSchedule_creditLine ON paymentSchedule(creditLineId);
 
 CREATE INDEX payment_order ON payment(orderId);
 

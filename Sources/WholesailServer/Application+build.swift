@@ -94,6 +94,7 @@ func buildRouter(
         .mount(on: routes)
     CompanyAPIController(database: dependencies.database).mount(on: routes)
     EditorController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    MaterialsController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminAccessController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminBackupController(
         database: dependencies.database, renderer: dependencies.renderer,

@@ -14,6 +14,9 @@ public enum RouteAccess: Sendable, Equatable {
     /// An object of a customer company named by a path parameter: the caller must see that
     /// company (404 otherwise) and hold the right (403 otherwise).
     case owned(OwnedObjectKind, parameter: String, permission: String)
+    /// An object published for an audience (a material) named by a path parameter: the caller
+    /// must be in its audience, or edit it (404 otherwise), and hold the right (403 otherwise).
+    case audience(AudienceObjectKind, parameter: String, permission: String)
 }
 
 /// One declared route.
@@ -87,6 +90,12 @@ struct Routes {
             }
             let scope: AccessScope = kind == .user ? .user(id: id, counterparties: owners) : .counterparty(owners.first!)
             try context.require(permission, on: scope)
+        case .audience(let kind, let parameter, let permission):
+            _ = try context.requireSignedIn()
+            guard let id = context.parameters.get(parameter, as: Int64.self), let audience = try await database.audience(of: kind, id: id) else {
+                throw DomainError(.notFound, code: "not_found", message: "The page or item was not found.")
+            }
+            try context.require(permission, on: .audience(audience))
         }
     }
 }

@@ -40,6 +40,7 @@ struct DocumentsPagesTests {
                 #expect(text.contains("ООО «Альфа»"))
                 #expect(text.contains("Кабель ВВГнг 3×2,5"))
                 #expect(text.contains("270,00"))
+                #expect(text.contains("Двести семьдесят рублей 00 копеек"), "the total in words")
             }
             let list = try await buyer.get(client, "/documents")
             #expect(list.text.contains("T-00001"))

@@ -30,6 +30,10 @@ enum TwoCompanies {
                     """)
             try db.execute(sql: "INSERT INTO document (id, kind, number, date, counterpartyId) VALUES (1, 'bill', 'СЧ-1', '2026-11-01', 1), (2, 'bill', 'СЧ-2', '2026-11-01', 2)")
             try db.execute(sql: "INSERT INTO ticket (id, kind, counterpartyId, subject) VALUES (1, 'message', 1, 'Вопрос А'), (2, 'message', 2, 'Вопрос Б')")
+            try db.execute(sql: """
+                INSERT INTO shipment (id, orderId, number, status, shippedAt)
+                VALUES (1, 1, 'A-1/1', 'shipped', '2026-11-02 10:00:00.000'), (2, 2, 'B-1/1', 'shipped', '2026-11-02 10:00:00.000')
+                """)
         }
         for (email, role, company) in [
             ("admin-a@example.com", "buyer_admin", "cp-a"), ("buyer-a@example.com", "buyer", "cp-a"),
@@ -57,7 +61,7 @@ enum TwoCompanies {
     /// The id of company A's object of each kind.
     static func companyAObjects(_ database: WholesailDatabase) async throws -> [OwnedObjectKind: Int64] {
         let buyerA = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'buyer-a@example.com'") }
-        var ids: [OwnedObjectKind: Int64] = [.counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1, .counterpartyChangeRequest: 1, .ticket: 1]
+        var ids: [OwnedObjectKind: Int64] = [.counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1, .counterpartyChangeRequest: 1, .ticket: 1, .shipment: 1]
         ids[.user] = buyerA
         return ids
     }
@@ -258,5 +262,43 @@ enum TwoCompanies {
         }
         #expect(audit.count == 2)
         #expect(audit.allSatisfy { $0.1 == ids.manager && $0.2 == ids.buyerB })
+    }
+}
+
+extension TenantIsolationTests {
+    @Test("every route naming a material published for a group answers 404 to users outside the group — generated from the route table")
+    func audienceMatrix() async throws {
+        let (app, database) = try await TestApp.make(seed: TwoCompanies.seed)
+        let routes = declaredRoutes(configuration: WholesailConfiguration(), dependencies: try await WholesailDependencies(database: database))
+        let published = routes.filter { if case .audience = $0.access { true } else { false } }
+        #expect(!published.isEmpty, "the matrix covers the audience routes")
+        // A material for a group that buyer A belongs to, and an unpublished one for everyone.
+        let (forGroup, draft) = try await database.writer.write { db -> (Int64, Int64) in
+            try db.execute(sql: "INSERT INTO userGroup (id, code, name) VALUES (1, 'dealers', 'Дилеры')")
+            try db.execute(sql: "INSERT INTO userGroupMember (userGroupId, userId) SELECT 1, id FROM user WHERE email = 'buyer-a@example.com'")
+            try db.execute(sql: "INSERT INTO material (title, fileId, audience, published) VALUES ('Для дилеров', 100, 'groups', 1), ('Черновик', 100, 'all', 0)")
+            let first = db.lastInsertedRowID - 1
+            try db.execute(sql: "INSERT INTO materialGroup (materialId, userGroupId) VALUES (?, 1)", arguments: [first])
+            return (first, first + 1)
+        }
+        try await app.test(.router) { client in
+            for (email, expected) in [
+                ("admin-a@example.com", HTTPResponse.Status.notFound), ("buyer-b@example.com", .notFound), ("manager@example.com", .notFound),
+                ("buyer-a@example.com", .ok),
+            ] {
+                var (browser, _) = try await Accounts.signIn(client, email, password: TwoCompanies.password)
+                _ = try await browser.get(client, "/account")
+                for entry in published {
+                    guard case .audience(let kind, let parameter, _) = entry.access, kind == .material else {
+                        Issue.record("no fixture for \(entry.path)")
+                        continue
+                    }
+                    let response = try await browser.get(client, entry.path.replacingOccurrences(of: ":\(parameter)", with: String(forGroup)))
+                    #expect(response.status == expected, "\(email) \(entry.path): \(response.status.code)")
+                    let unpublished = try await browser.get(client, entry.path.replacingOccurrences(of: ":\(parameter)", with: String(draft)))
+                    #expect(unpublished.status == .notFound, "\(email) \(entry.path) unpublished: \(unpublished.status.code)")
+                }
+            }
+        }
     }
 }

@@ -9,7 +9,7 @@ import WholesailStore
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure in-process figures (pricing, search, ordering, documents, import).",
-        subcommands: [Pricing.self, Search.self, Ordering.self, Documents.self, Import.self])
+        subcommands: [Pricing.self, Search.self, Ordering.self, Documents.self, Import.self, PriceList.self])
 
     struct Pricing: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

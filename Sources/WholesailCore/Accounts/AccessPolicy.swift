@@ -14,10 +14,13 @@ public struct Principal: Sendable, Equatable {
     public var currentCounterpartyId: Int64?
     /// The staff user who logged in as this user, when acting as them.
     public var impersonatorId: Int64?
+    /// The user groups the user belongs to (materials published for a group, price rules).
+    public var userGroups: Set<Int64>
 
     public init(
         userId: Int64, email: String, fullName: String = "", roles: Set<String>, permissions: Set<String>,
-        memberOf: Set<Int64> = [], serves: Set<Int64> = [], currentCounterpartyId: Int64? = nil, impersonatorId: Int64? = nil
+        memberOf: Set<Int64> = [], serves: Set<Int64> = [], currentCounterpartyId: Int64? = nil, impersonatorId: Int64? = nil,
+        userGroups: Set<Int64> = []
     ) {
         self.userId = userId
         self.email = email
@@ -28,6 +31,7 @@ public struct Principal: Sendable, Equatable {
         self.serves = serves
         self.currentCounterpartyId = currentCounterpartyId
         self.impersonatorId = impersonatorId
+        self.userGroups = userGroups
     }
 
     public var isStaff: Bool { !roles.isDisjoint(with: ["admin", "executive", "manager", "assistant", "editor"]) }
@@ -40,6 +44,21 @@ public enum AccessScope: Sendable, Equatable {
     case portal
     case counterparty(Int64)
     case user(id: Int64, counterparties: Set<Int64>)
+    /// Something published for an audience (an advertising material): everyone, or the members
+    /// of some user groups; unpublished, only its editors.
+    case audience(Audience)
+}
+
+/// Who may see a published thing.
+public struct Audience: Sendable, Equatable {
+    public var published: Bool
+    /// nil: every user holding the permission; else the members of these groups.
+    public var groups: Set<Int64>?
+
+    public init(published: Bool, groups: Set<Int64>?) {
+        self.published = published
+        self.groups = groups
+    }
 }
 
 /// The one authorization function: may this principal do `permission` on `scope`?
@@ -67,6 +86,11 @@ public enum AccessPolicy {
             guard counterparties.contains(where: { canSee(principal, counterparty: $0) }) || principal.seesAllCustomers else {
                 return .notFound
             }
+            return principal.permissions.contains(permission) ? .allow : .forbidden
+        case .audience(let audience):
+            // Editors see every material, published or not, whoever it is for.
+            if principal.permissions.contains("content.edit") { return .allow }
+            guard audience.published, audience.groups.map({ !$0.isDisjoint(with: principal.userGroups) }) ?? true else { return .notFound }
             return principal.permissions.contains(permission) ? .allow : .forbidden
         }
     }

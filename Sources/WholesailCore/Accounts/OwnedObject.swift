@@ -8,4 +8,12 @@ public enum OwnedObjectKind: String, Sendable, CaseIterable {
     case document
     case counterpartyChangeRequest
     case ticket
+    case shipment
+}
+
+/// Kinds of objects published for an audience (everyone, or user groups) rather than owned by a
+/// company. A route that takes the id of one declares the kind, and the router asks
+/// `AccessPolicy` with the object's `Audience` before the handler runs.
+public enum AudienceObjectKind: String, Sendable, CaseIterable {
+    case material
 }

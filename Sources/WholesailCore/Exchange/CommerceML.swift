@@ -24,6 +24,16 @@ public enum CommerceML {
         case offer(Offer)
         case counterparty(Counterparty)
         case document(Document)
+        /// A settlement entry (JSON imports).
+        case settlement(SettlementEntry)
+        /// A document file the ERP made (JSON imports).
+        case accountingDocument(AccountingDocument)
+        /// An agreement with a counterparty (JSON imports).
+        case agreement(AgreementRecord)
+        /// A credit line (JSON imports).
+        case creditLine(CreditLineRecord)
+        /// A payment schedule of a credit agreement (JSON imports).
+        case paymentSchedule(PaymentScheduleRecord)
         /// A problem with one field of the record delivered just before.
         case issue(ExchangeIssue)
     }

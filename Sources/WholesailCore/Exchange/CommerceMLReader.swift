@@ -244,6 +244,11 @@ public final class CommerceMLReader {
         case .offer(let value): value.id.raw
         case .counterparty(let value): value.id
         case .document(let value): value.id
+        case .settlement(let value): value.id
+        case .accountingDocument(let value): value.id
+        case .agreement(let value): value.id
+        case .creditLine(let value): value.id
+        case .paymentSchedule(let value): value.id
         case .header, .section, .issue: nil
         }
     }

@@ -5,10 +5,12 @@ import Foundation
 ///
 /// - **JSON Lines** (any size, read line by line, memory stays flat): one object per line, each
 ///   with a `type` — `options`, `group`, `property`, `priceType`, `warehouse`, `unit`,
-///   `product`, `offer`, `counterparty`, `orderStatus`.
+///   `product`, `offer`, `counterparty`, `orderStatus`, `document`, `settlement`, `agreement`,
+///   `creditLine`, `paymentSchedule`.
 /// - **A document** (up to `maxDocumentBytes`): one object whose arrays (`groups`, `properties`,
 ///   `priceTypes`, `warehouses`, `units`, `products`, `offers`, `counterparties`,
-///   `orderStatuses`) hold the same objects without `type`, plus `fullUpload`.
+///   `orderStatuses`, `documents`, `settlements`, `agreements`, `creditLines`, `paymentSchedules`) hold the
+///   same objects without `type`, plus `fullUpload`.
 ///
 /// Amounts and quantities are decimal strings (`"1234.50"`); JSON numbers are accepted too.
 /// A record that cannot be used (no id, a price that is not a number) becomes an `.issue`.
@@ -160,7 +162,8 @@ public final class JSONImportReader {
         let order: [(String, String)] = [
             ("units", "unit"), ("groups", "group"), ("properties", "property"), ("priceTypes", "priceType"),
             ("warehouses", "warehouse"), ("products", "product"), ("offers", "offer"), ("counterparties", "counterparty"),
-            ("orderStatuses", "orderStatus"),
+            ("orderStatuses", "orderStatus"), ("documents", "document"), ("settlements", "settlement"),
+            ("agreements", "agreement"), ("creditLines", "creditLine"), ("paymentSchedules", "paymentSchedule"),
         ]
         for (key, type) in order {
             guard let list = document[key] else { continue }
@@ -395,9 +398,103 @@ public final class JSONImportReader {
             }
             if let note = string(object["note"]) { document.comment = note }
             queue.append(.document(document))
+        case "document":
+            guard let id = id(object["id"]) else { return missing("document.id", line: line) }
+            var document = CommerceML.AccountingDocument(id: id, line: line)
+            document.kind = string(object["kind"])
+            document.number = string(object["number"])
+            document.date = string(object["date"])
+            document.counterpartyID = self.id(object["counterparty"])
+            document.sellerID = self.id(object["seller"])
+            document.order = self.id(object["order"])
+            document.shipment = self.id(object["shipment"])
+            document.amount = number(object["amount"], field: "document.amount", line: line, id: id)
+            document.currency = string(object["currency"])
+            document.file = string(object["file"])
+            document.isDeleted = Self.bool(object["deleted"]) ?? false
+            let issues = queue.filter { if case .issue = $0 { true } else { false } }
+            queue.removeAll { if case .issue = $0 { true } else { false } }
+            queue.append(.accountingDocument(document))
+            queue.append(contentsOf: issues)
+        case "settlement":
+            guard let id = id(object["id"]) else { return missing("settlement.id", line: line) }
+            var entry = CommerceML.SettlementEntry(id: id, line: line)
+            entry.counterpartyID = self.id(object["counterparty"])
+            entry.date = string(object["date"])
+            entry.dueDate = string(object["dueDate"])
+            entry.amount = number(object["amount"], field: "settlement.amount", line: line, id: id)
+            entry.currency = string(object["currency"])
+            entry.description = string(object["description"])
+            entry.agreementID = self.id(object["agreement"])
+            entry.order = self.id(object["order"])
+            entry.documentID = self.id(object["document"])
+            entry.isDeleted = Self.bool(object["deleted"]) ?? false
+            let issues = queue.filter { if case .issue = $0 { true } else { false } }
+            queue.removeAll { if case .issue = $0 { true } else { false } }
+            queue.append(.settlement(entry))
+            queue.append(contentsOf: issues)
+        case "agreement":
+            guard let id = id(object["id"]) else { return missing("agreement.id", line: line) }
+            var agreement = CommerceML.AgreementRecord(id: id, line: line)
+            agreement.counterpartyID = self.id(object["counterparty"])
+            agreement.sellerID = self.id(object["seller"])
+            agreement.number = string(object["number"])
+            agreement.date = string(object["date"])
+            agreement.currency = string(object["currency"])
+            agreement.priceTypeID = self.id(object["priceType"])
+            agreement.creditLimit = number(object["creditLimit"], field: "agreement.creditLimit", line: line, id: id)
+            agreement.paymentTermDays = number(object["paymentTermDays"], field: "agreement.paymentTermDays", line: line, id: id)
+            agreement.isDefault = Self.bool(object["default"])
+            agreement.isActive = Self.bool(object["active"])
+            agreement.isDeleted = Self.bool(object["deleted"]) ?? false
+            appendBeforeIssues(.agreement(agreement))
+        case "creditLine":
+            guard let id = id(object["id"]) else { return missing("creditLine.id", line: line) }
+            var credit = CommerceML.CreditLineRecord(id: id, line: line)
+            credit.counterpartyID = self.id(object["counterparty"])
+            credit.agreementID = self.id(object["agreement"])
+            credit.name = string(object["name"])
+            credit.limit = number(object["limit"], field: "creditLine.limit", line: line, id: id)
+            credit.used = number(object["used"], field: "creditLine.used", line: line, id: id)
+            credit.currency = string(object["currency"])
+            credit.termDays = number(object["termDays"], field: "creditLine.termDays", line: line, id: id)
+            credit.rate = number(object["rate"], field: "creditLine.rate", line: line, id: id)
+            credit.openedOn = string(object["opened"] ?? object["openedOn"])
+            credit.expiresOn = string(object["expires"] ?? object["expiresOn"])
+            credit.status = string(object["status"])
+            credit.isDeleted = Self.bool(object["deleted"]) ?? false
+            appendBeforeIssues(.creditLine(credit))
+        case "paymentSchedule":
+            guard let id = id(object["id"]) else { return missing("paymentSchedule.id", line: line) }
+            var schedule = CommerceML.PaymentScheduleRecord(id: id, line: line)
+            schedule.counterpartyID = self.id(object["counterparty"])
+            schedule.agreementID = self.id(object["agreement"])
+            schedule.creditLineID = self.id(object["creditLine"])
+            schedule.number = string(object["number"])
+            schedule.date = string(object["date"])
+            schedule.currency = string(object["currency"])
+            schedule.description = string(object["description"])
+            for case let entry as [String: Any] in object["payments"] as? [Any] ?? [] {
+                schedule.payments.append(
+                    CommerceML.PaymentScheduleRecord.Payment(
+                        dueDate: string(entry["date"] ?? entry["dueDate"]),
+                        amount: number(entry["amount"], field: "paymentSchedule.payments.amount", line: line, id: id),
+                        paid: number(entry["paid"], field: "paymentSchedule.payments.paid", line: line, id: id),
+                        paidOn: string(entry["paidOn"])))
+            }
+            schedule.isDeleted = Self.bool(object["deleted"]) ?? false
+            appendBeforeIssues(.paymentSchedule(schedule))
         default:
             queue.append(.issue(ExchangeIssue(.missingID, line: line, field: "type", value: type, recordID: nil)))
         }
+    }
+
+    /// Queues a record before the issues found while reading it.
+    private func appendBeforeIssues(_ record: CommerceML.Record) {
+        let issues = queue.filter { if case .issue = $0 { true } else { false } }
+        queue.removeAll { if case .issue = $0 { true } else { false } }
+        queue.append(record)
+        queue.append(contentsOf: issues)
     }
 
     private func characteristics(_ value: Any?) -> [CommerceML.Characteristic] {

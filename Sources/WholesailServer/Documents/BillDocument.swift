@@ -73,6 +73,7 @@ enum BillDocument {
         document.add(.table(totals))
         let currencyName = bill.currency == "RUB" ? "руб." : bill.currency
         document.add(.paragraph("Всего наименований \(bill.lines.count), на сумму \(amount(bill.totalMinor, bill.currency)) \(currencyName)"))
+        document.add(.paragraph(AmountInWords.russian(Money(minorUnits: bill.totalMinor, currency: bill.currency)), style: .bold))
         document.add(
             .paragraph(
                 "Оплатить не позднее \(WholesailDatabase.russianDate(bill.dueDate)) В назначении платежа укажите номер счёта. "

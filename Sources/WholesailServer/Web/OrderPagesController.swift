@@ -94,6 +94,9 @@ struct OrderPagesController {
         let due = try await database.amountDue(orderId: order.summary.id)
         let gateway = try await database.paymentSettings()
         let paid = payments.contains { $0.status == .paid } && due.minor == 0
+        let canDocuments = principal.permissions.contains("documents.view")
+        // Shipment documents are listed with their shipment.
+        let orderDocuments = order.documents.filter { $0.shipmentId == nil }
         return renderer.render(
             "order",
             [
@@ -118,17 +121,27 @@ struct OrderPagesController {
                 "subtotal": format.money(order.subtotalMinor, currency), "discount": order.discountMinor > 0 ? format.money(order.discountMinor, currency) : "",
                 "vat": format.money(order.vatMinor, currency), "total": format.money(order.summary.totalMinor, currency),
                 "shipments": order.shipments.map { shipment in
-                    [
-                        "number": shipment.number, "warehouse": shipment.warehouse ?? "", "status": t["shipment.status_" + shipment.status],
+                    let documents = order.documents.filter { $0.shipmentId == shipment.id }
+                    let fromERP = documents.contains { $0.source != "generated" && $0.hasFile && ["waybill", "invoice", "upd"].contains($0.kind) }
+                    return [
+                        "id": shipment.id, "number": shipment.number, "warehouse": shipment.warehouse ?? "", "status": t["shipment.status_" + shipment.status],
                         "carrier": shipment.carrier ?? "", "tracking": shipment.trackingNumber ?? "",
                         "trackingStatus": shipment.trackingStatus ?? "", "trackingChanged": shipment.trackingChangedAt.map { String($0.prefix(16)) } ?? "", "shippedAt": shipment.shippedAt.map { String($0.prefix(10)) } ?? "",
                         "lines": shipment.lines.compactMap { part in
                             lineNames[part.orderLineId].map { ["sku": $0.sku, "name": $0.name, "qty": format.quantity(part.qtyMilli), "unit": $0.unit] }
                         },
+                        "documents": documents.map { document in
+                            [
+                                "id": document.id, "kind": t["document.kind_" + document.kind], "number": document.number, "date": document.date,
+                                "hasFile": document.hasFile, "erp": document.source == "erp",
+                            ] as [String: Any]
+                        },
+                        "hasDocuments": !documents.isEmpty,
+                        "canGenerate": canDocuments && !fromERP && ["shipped", "delivered"].contains(shipment.status),
                     ] as [String: Any]
                 },
                 "hasShipments": !order.shipments.isEmpty,
-                "documents": order.documents.map { document in
+                "documents": orderDocuments.map { document in
                     [
                         "id": document.id, "kind": t["document.kind_" + document.kind], "number": document.number, "date": document.date,
                         "amount": document.amountMinor.map { format.money($0, currency) } ?? "", "hasFile": document.hasFile,
@@ -144,7 +157,7 @@ struct OrderPagesController {
                 "hasPayments": !payments.isEmpty, "orderPaid": paid,
                 "canPay": gateway.isUsable && due.minor > 0 && order.summary.status.code != "cancelled" && principal.permissions.contains("orders.place"),
                 "due": format.money(due.minor, due.currency), "gatewayName": gateway.name,
-                "hasDocuments": !order.documents.isEmpty,
+                "hasDocuments": !orderDocuments.isEmpty,
                 "events": order.events.map { event in
                     [
                         "at": String(event.at.prefix(16)), "kind": t["orders.event_" + event.kind], "user": event.user ?? "",

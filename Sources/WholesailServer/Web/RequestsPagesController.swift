@@ -181,6 +181,8 @@ struct RequestsPagesController {
                     ["code": $0, "name": t["requests.status_" + $0], "selected": $0 == ticket.summary.status] as [String: Any]
                 },
                 "canSetStatus": staff && principal.permissions.contains("requests.handle"),
+                "period": ticket.details["from"].flatMap { from in ticket.details["to"].flatMap { ReconciliationPeriod.custom(from: from, to: $0)?.russianRange } } ?? "",
+                "canUploadAct": staff && ticket.summary.kind == "reconciliation" && principal.permissions.contains("requests.handle"),
             ], request: request, context: context)
     }
 

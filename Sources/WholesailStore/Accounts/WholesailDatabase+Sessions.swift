@@ -258,9 +258,10 @@ extension WholesailDatabase {
                     UNION SELECT c.id FROM managerAssignment m JOIN counterparty c ON c.holdingId = m.holdingId WHERE m.userId = :user
                     """, arguments: ["user": userId]))
             let current = currentCounterpartyId.flatMap { memberOf.contains($0) ? $0 : nil }
+            let groups = try Set(Int64.fetchAll(db, sql: "SELECT userGroupId FROM userGroupMember WHERE userId = ?", arguments: [userId]))
             return Principal(
                 userId: userId, email: user["email"], fullName: user["fullName"], roles: roles, permissions: permissions,
-                memberOf: memberOf, serves: serves, currentCounterpartyId: current, impersonatorId: impersonatorId)
+                memberOf: memberOf, serves: serves, currentCounterpartyId: current, impersonatorId: impersonatorId, userGroups: groups)
         }
     }
 

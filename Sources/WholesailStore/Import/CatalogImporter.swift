@@ -94,6 +94,11 @@ public final class CatalogImporter {
     var pendingOffers: [(offer: CommerceML.Offer, file: String, keying: Keying, full: Bool)] = []
     var pendingCounterparties: [(counterparty: CommerceML.Counterparty, file: String)] = []
     var pendingDocuments: [(document: CommerceML.Document, file: String)] = []
+    var pendingAccountingDocuments: [(document: CommerceML.AccountingDocument, file: String)] = []
+    var pendingSettlements: [(entry: CommerceML.SettlementEntry, file: String)] = []
+    var pendingAgreements: [(agreement: CommerceML.AgreementRecord, file: String)] = []
+    var pendingCreditLines: [(line: CommerceML.CreditLineRecord, file: String)] = []
+    var pendingSchedules: [(schedule: CommerceML.PaymentScheduleRecord, file: String)] = []
     var pendingWeight = 0
 
     // Caches: filled lazily inside transactions, dropped when one fails.
@@ -244,6 +249,26 @@ public final class CatalogImporter {
             lastEntity = "order"
             pendingDocuments.append((value, fileName))
             pendingWeight += 1 + value.lines.count / 4
+        case .accountingDocument(let value):
+            lastEntity = "document"
+            pendingAccountingDocuments.append((value, fileName))
+            pendingWeight += 1
+        case .settlement(let value):
+            lastEntity = "settlement"
+            pendingSettlements.append((value, fileName))
+            pendingWeight += 1
+        case .agreement(let value):
+            lastEntity = "agreement"
+            pendingAgreements.append((value, fileName))
+            pendingWeight += 1
+        case .creditLine(let value):
+            lastEntity = "creditLine"
+            pendingCreditLines.append((value, fileName))
+            pendingWeight += 1
+        case .paymentSchedule(let value):
+            lastEntity = "paymentSchedule"
+            pendingSchedules.append((value, fileName))
+            pendingWeight += 1 + value.payments.count / 8
         }
         rowsDone += 1
         if pendingWeight >= options.batchSize { try flush() }
@@ -273,6 +298,11 @@ public final class CatalogImporter {
         pendingOffers = []
         pendingCounterparties = []
         pendingDocuments = []
+        pendingAccountingDocuments = []
+        pendingSettlements = []
+        pendingAgreements = []
+        pendingCreditLines = []
+        pendingSchedules = []
         pendingWeight = 0
     }
 
@@ -292,7 +322,8 @@ public final class CatalogImporter {
     func flush() throws {
         let empty = pendingUnits.isEmpty && pendingPriceTypes.isEmpty && pendingWarehouses.isEmpty && pendingGroups.isEmpty
             && pendingProperties.isEmpty && pendingProducts.isEmpty && pendingOffers.isEmpty && pendingCounterparties.isEmpty
-            && pendingDocuments.isEmpty
+            && pendingDocuments.isEmpty && pendingAccountingDocuments.isEmpty && pendingSettlements.isEmpty
+            && pendingAgreements.isEmpty && pendingCreditLines.isEmpty && pendingSchedules.isEmpty
         guard !empty else { return }
         let savedCounts = counts
         let savedTouched = touchedCategories
@@ -316,7 +347,12 @@ public final class CatalogImporter {
                 try applyOffers(db)
                 timings.offers += ContinuousClock.now - offers
                 try applyCounterparties(db)
+                try applyAgreements(db)
                 try applyDocuments(db)
+                try applyAccountingDocuments(db)
+                try applySettlements(db)
+                try applyCreditLines(db)
+                try applyPaymentSchedules(db)
                 try storeIssues(db)
                 try db.execute(
                     sql: "UPDATE importJob SET rowsDone = ?, bytesDone = ?, counts = ? WHERE id = ?",

@@ -127,6 +127,10 @@ public struct OrderDetail: Sendable, Equatable {
         public var date: String
         public var amountMinor: Int64?
         public var hasFile: Bool
+        /// The shipment it goes with (a waybill, an invoice), if any.
+        public var shipmentId: Int64? = nil
+        /// `generated`, `erp` or `manager`.
+        public var source: String = "generated"
     }
 
     public var summary: OrderSummary
@@ -327,9 +331,16 @@ extension WholesailDatabase {
                 OrderDetail.Event(at: $0["at"], kind: $0["kind"], user: $0["fullName"], status: ($0["statusId"] as Int64?).flatMap { statuses[$0] }, note: $0["note"])
             }
             let documents = try Row.fetchAll(
-                db, sql: "SELECT id, kind, number, date, amountMinor, fileId FROM document WHERE orderId = ? ORDER BY date, id", arguments: [id]
+                db,
+                sql: """
+                    SELECT id, kind, number, date, amountMinor, fileId, shipmentId, source FROM document
+                    WHERE orderId = ?1 OR shipmentId IN (SELECT id FROM shipment WHERE orderId = ?1) ORDER BY date, id
+                    """,
+                arguments: [id]
             ).map {
-                OrderDetail.Document(id: $0["id"], kind: $0["kind"], number: $0["number"], date: $0["date"], amountMinor: $0["amountMinor"], hasFile: $0["fileId"] != nil)
+                OrderDetail.Document(
+                    id: $0["id"], kind: $0["kind"], number: $0["number"], date: $0["date"], amountMinor: $0["amountMinor"], hasFile: $0["fileId"] != nil,
+                    shipmentId: $0["shipmentId"], source: $0["source"])
             }
             let linked = try Row.fetchAll(
                 db, sql: "SELECT id, number FROM customerOrder WHERE (parentOrderId = ?1 OR id = ?2) AND id <> ?1 ORDER BY id",

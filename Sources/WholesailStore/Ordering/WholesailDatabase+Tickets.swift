@@ -34,6 +34,8 @@ public struct TicketForm: Sendable {
     public var returnLines: [ReturnLine]
     public var reason: String
     public var attachments: [Attachment]
+    /// Facts kept with the request for whoever handles it (a reconciliation act's period).
+    public var details: [String: String] = [:]
 
     public init(
         kind: Kind, counterpartyId: Int64, userId: Int64, orderId: Int64? = nil, subject: String, body: String, returnLines: [ReturnLine] = [],
@@ -116,6 +118,8 @@ public struct TicketDetail: Sendable, Equatable {
     public var messages: [Message]
     public var returnLines: [ReturnLine]
     public var reason: String?
+    /// The request's text facts (`from`, `to` and `period` of a reconciliation act).
+    public var details: [String: String] = [:]
 }
 
 extension WholesailDatabase {
@@ -145,6 +149,7 @@ extension WholesailDatabase {
                 payload["lines"] = lines
                 payload["reason"] = form.reason
             }
+            for (key, value) in form.details where payload[key] == nil { payload[key] = value }
             let at = Self.stamp(now)
             let assignee = try Int64.fetchOne(
                 db,
@@ -274,8 +279,10 @@ extension WholesailDatabase {
             }
             var returnLines: [TicketDetail.ReturnLine] = []
             var reason: String?
+            var details: [String: String] = [:]
             if let payload: String = row["payload"], let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] {
                 reason = object["reason"] as? String
+                for (key, value) in object { if let text = value as? String { details[key] = text } }
                 for line in object["lines"] as? [[String: Any]] ?? [] {
                     guard let lineId = (line["orderLineId"] as? NSNumber)?.int64Value, let qty = (line["qtyMilli"] as? NSNumber)?.int64Value,
                         let orderLine = try Row.fetchOne(
@@ -284,7 +291,7 @@ extension WholesailDatabase {
                     returnLines.append(.init(sku: orderLine["sku"], name: orderLine["name"], qtyMilli: qty, unit: orderLine["unit"]))
                 }
             }
-            return TicketDetail(summary: Self.ticketSummary(row), messages: messages, returnLines: returnLines, reason: reason)
+            return TicketDetail(summary: Self.ticketSummary(row), messages: messages, returnLines: returnLines, reason: reason, details: details)
         }
     }
 

@@ -61,6 +61,11 @@ struct ReadResult {
     var offers: [CommerceML.Offer] = []
     var counterparties: [CommerceML.Counterparty] = []
     var documents: [CommerceML.Document] = []
+    var settlements: [CommerceML.SettlementEntry] = []
+    var accountingDocuments: [CommerceML.AccountingDocument] = []
+    var agreements: [CommerceML.AgreementRecord] = []
+    var creditLines: [CommerceML.CreditLineRecord] = []
+    var paymentSchedules: [CommerceML.PaymentScheduleRecord] = []
     var issues: [ExchangeIssue] = []
     var encoding: XMLPullParser.Encoding = .utf8
 
@@ -78,6 +83,11 @@ struct ReadResult {
             case .offer(let value): offers.append(value)
             case .counterparty(let value): counterparties.append(value)
             case .document(let value): documents.append(value)
+            case .settlement(let value): settlements.append(value)
+            case .accountingDocument(let value): accountingDocuments.append(value)
+            case .agreement(let value): agreements.append(value)
+            case .creditLine(let value): creditLines.append(value)
+            case .paymentSchedule(let value): paymentSchedules.append(value)
             case .issue(let value): issues.append(value)
             }
         }

@@ -42,19 +42,79 @@ public struct PDFDocumentBuilder: Sendable {
 
     /// Lays the blocks out on new pages of an existing writer (for documents that add pages of their own).
     public func render(into writer: PDFWriter) throws {
-        let firstPage = writer.pages.count
-        var flow = Flow(builder: self, writer: writer)
-        for block in blocks { try flow.place(block) }
-        if let pageNumbers {
-            let pages = writer.pages[firstPage...]
-            for (index, page) in pages.enumerated() {
-                let text = pageNumbers.format.replacingOccurrences(of: "{page}", with: String(index + 1))
-                    .replacingOccurrences(of: "{pages}", with: String(pages.count))
-                let size = fontSize * 0.8
-                try page.text(
-                    text, x: margins.left, y: pageSize.height - margins.bottom + size, width: pageSize.width - margins.left - margins.right,
-                    alignment: pageNumbers.alignment, size: size, color: .gray)
-            }
+        let flow = try PDFFlowWriter(self, writer: writer)
+        for block in blocks { try flow.add(block) }
+        try flow.finish()
+    }
+}
+
+/// Lays out blocks, and table rows one by one, as they come: `PDFDocumentBuilder` for documents
+/// whose rows are not all at hand (a price list read from a database cursor). On a streaming
+/// `PDFWriter` every page is written out as soon as the next one starts, so memory stays flat.
+///
+/// ```swift
+/// let writer = try PDFWriter(streamingTo: url, title: "Прайс-лист")
+/// let flow = try PDFFlowWriter(settings, writer: writer)       // settings: a PDFDocumentBuilder
+/// try flow.add(.heading("Прайс-лист"))
+/// try flow.beginTable(PDFTable(columns: columns))             // the header repeats on each page
+/// for product in cursor { try flow.addRow(PDFTable.Row([...])) }
+/// try flow.endTable()
+/// try flow.finish()
+/// try writer.finish()
+/// ```
+///
+/// Page numbers: `{page}` and `{pages}` when the writer keeps its pages; a streaming writer
+/// cannot know the count while it writes, so there `{pages}` is left out (`"Страница {page}"`).
+/// Used from one thread at a time (hence `@unchecked Sendable`: it may be handed to the
+/// database's reading thread that feeds it rows).
+public final class PDFFlowWriter: @unchecked Sendable {
+    private var flow: Flow
+    private let settings: PDFDocumentBuilder
+    private let writer: PDFWriter
+    private let firstPage: Int
+
+    public init(_ settings: PDFDocumentBuilder, writer: PDFWriter) throws {
+        self.settings = settings
+        self.writer = writer
+        firstPage = writer.pageCount
+        flow = Flow(builder: settings, writer: writer)
+    }
+
+    public func add(_ block: PDFBlock) throws { try flow.place(block) }
+
+    /// Starts a table: its header (and any rows it already holds) are placed; more rows follow
+    /// with `addRow` until `endTable`.
+    public func beginTable(_ table: PDFTable) throws {
+        var empty = table
+        empty.rows = []
+        try flow.beginTable(empty)
+        for row in table.rows { try flow.addRow(row) }
+    }
+
+    public func addRow(_ row: PDFTable.Row) throws { try flow.addRow(row) }
+
+    public func addRow(_ cells: [PDFTable.Cell], style: PDFFontStyle = .regular, background: PDFColor? = nil) throws {
+        try flow.addRow(PDFTable.Row(cells, style: style, background: background))
+    }
+
+    /// Rows kept together on one page when they fit on one (a category heading and its first line).
+    public func addRows(keepingTogether rows: [PDFTable.Row]) throws { try flow.addRows(keepingTogether: rows) }
+
+    public func endTable() throws { try flow.endTable() }
+
+    /// Ends the layout: the page numbers of a non-streaming writer are drawn now.
+    public func finish() throws {
+        if flow.openTable != nil { try flow.endTable() }
+        if writer.isStreaming {
+            try flow.numberCurrentPage()
+            return
+        }
+        guard let pageNumbers = settings.pageNumbers else { return }
+        let pages = writer.pages[firstPage...]
+        for (index, page) in pages.enumerated() {
+            let text = pageNumbers.format.replacingOccurrences(of: "{page}", with: String(index + 1))
+                .replacingOccurrences(of: "{pages}", with: String(pages.count))
+            try Flow.drawPageNumber(text, on: page, settings: settings)
         }
     }
 }
@@ -220,6 +280,9 @@ public struct PDFTable: Sendable {
     public var columns: [Column]
     public var rows: [Row] = []
     public var showsHeader = true
+    /// Rows drawn as the header instead of the column titles: grouped headings with spans, a row
+    /// of column numbers (the official forms have them). Empty: one row of the titles.
+    public var headerRows: [Row] = []
     public var repeatsHeader = true
     public var borders = Borders.grid
     /// nil: 90% of the document's body size.
@@ -234,10 +297,15 @@ public struct PDFTable: Sendable {
     public mutating func addRow(_ cells: [Cell], style: PDFFontStyle = .regular, background: PDFColor? = nil) {
         rows.append(Row(cells, style: style, background: background))
     }
+
+    /// A row of plain texts, one per column.
+    public mutating func addRow(texts: [String], style: PDFFontStyle = .regular, background: PDFColor? = nil) {
+        rows.append(Row(texts.map { Cell($0) }, style: style, background: background))
+    }
 }
 
 /// The layout cursor: the current page and how far down it is filled.
-private struct Flow {
+struct Flow {
     let builder: PDFDocumentBuilder
     let writer: PDFWriter
     var page: PDFPage
@@ -247,9 +315,13 @@ private struct Flow {
     let top: Double
     let bottom: Double
 
+    var openTable: OpenTable?
+    let firstPage: Int
+
     init(builder: PDFDocumentBuilder, writer: PDFWriter) {
         self.builder = builder
         self.writer = writer
+        firstPage = writer.pageCount
         page = writer.addPage(size: builder.pageSize)
         top = builder.margins.top
         y = top
@@ -260,14 +332,38 @@ private struct Flow {
 
     var atTop: Bool { y <= top + 0.01 }
 
-    mutating func newPage() {
-        page = writer.addPage(size: builder.pageSize)
+    mutating func newPage() throws {
+        if writer.isStreaming {
+            // The page is complete: number it and let the writer write it out.
+            try numberCurrentPage()
+            page = writer.addPage(size: builder.pageSize)
+            try writer.writeFinishedPages()
+        } else {
+            page = writer.addPage(size: builder.pageSize)
+        }
         y = top
     }
 
+    /// A streaming writer's page footer, drawn as the page is left (`{pages}` is not known yet).
+    func numberCurrentPage() throws {
+        guard let pageNumbers = builder.pageNumbers else { return }
+        let text = pageNumbers.format.replacingOccurrences(of: "{page}", with: String(writer.pageCount - firstPage))
+            .replacingOccurrences(of: " / {pages}", with: "").replacingOccurrences(of: " из {pages}", with: "")
+            .replacingOccurrences(of: " of {pages}", with: "").replacingOccurrences(of: "{pages}", with: "")
+        try Self.drawPageNumber(text, on: page, settings: builder)
+    }
+
+    static func drawPageNumber(_ text: String, on page: PDFPage, settings: PDFDocumentBuilder) throws {
+        let size = settings.fontSize * 0.8
+        try page.text(
+            text, x: settings.margins.left, y: settings.pageSize.height - settings.margins.bottom + size,
+            width: settings.pageSize.width - settings.margins.left - settings.margins.right, alignment: settings.pageNumbers?.alignment ?? .right,
+            size: size, color: .gray)
+    }
+
     /// Moves to a new page unless `height` fits below the cursor (or the page is still empty).
-    mutating func ensure(_ height: Double) {
-        if y + height > bottom + 0.01 && !atTop { newPage() }
+    mutating func ensure(_ height: Double) throws {
+        if y + height > bottom + 0.01 && !atTop { try newPage() }
     }
 
     mutating func place(_ block: PDFBlock) throws {
@@ -279,7 +375,7 @@ private struct Flow {
             let lines = try TextLayout.wrap(text, width: width, size: size, style: .bold)
             if !atTop { y += size * 0.5 }
             // Keep the heading with at least two lines of what follows.
-            ensure(Double(lines.count) * leading + 2 * base * TextLayout.lineSpacing)
+            try ensure(Double(lines.count) * leading + 2 * base * TextLayout.lineSpacing)
             for line in lines {
                 try page.text(line, at: PDFPoint(x: left, y: y), size: size, style: .bold)
                 y += leading
@@ -289,7 +385,7 @@ private struct Flow {
             let size = size ?? base
             let leading = size * TextLayout.lineSpacing
             for line in try TextLayout.wrap(text, width: width, size: size, style: style) {
-                ensure(leading)
+                try ensure(leading)
                 try page.text(line, x: left, y: y, width: width, alignment: alignment, size: size, style: style, color: color)
                 y += leading
             }
@@ -297,11 +393,11 @@ private struct Flow {
         case .table(let table):
             try place(table)
         case .spacer(let height):
-            if y + height > bottom { newPage() } else { y += height }
+            if y + height > bottom { try newPage() } else { y += height }
         case .image(let image, let imageWidth, let alignment):
             let drawnWidth = min(imageWidth, width)
             let height = drawnWidth * Double(image.height) / Double(image.width)
-            ensure(height)
+            try ensure(height)
             let x: Double =
                 switch alignment {
                 case .left: left
@@ -311,18 +407,18 @@ private struct Flow {
             page.image(image, in: PDFRect(x: x, y: y, width: drawnWidth, height: height))
             y += height + base * 0.4
         case .rule(let thickness):
-            ensure(thickness + 6)
+            try ensure(thickness + 6)
             y += 3
             page.line(from: PDFPoint(x: left, y: y), to: PDFPoint(x: left + width, y: y), width: thickness)
             y += thickness + 3
         case .pageBreak:
-            if !atTop { newPage() }
+            if !atTop { try newPage() }
         }
     }
 
     // MARK: - Tables
 
-    private struct LaidOutCell {
+    struct LaidOutCell {
         var x: Double
         var width: Double
         var lines: [String]
@@ -330,7 +426,7 @@ private struct Flow {
         var alignment: PDFTextAlignment
     }
 
-    private struct LaidOutRow {
+    struct LaidOutRow {
         var cells: [LaidOutCell]
         var height: Double
         var background: PDFColor?
@@ -413,25 +509,78 @@ private struct Flow {
         y += row.height
     }
 
+    /// A table being placed row by row.
+    struct OpenTable {
+        var table: PDFTable
+        var widths: [Double]
+        var size: Double
+        var header: [LaidOutRow]
+        var headerHeight: Double
+        var headerDrawn = false
+    }
+
     private mutating func place(_ table: PDFTable) throws {
-        guard !table.columns.isEmpty else { return }
+        var empty = table
+        empty.rows = []
+        try beginTable(empty)
+        for row in table.rows { try addRow(row) }
+        try endTable()
+    }
+
+    mutating func beginTable(_ table: PDFTable) throws {
+        if openTable != nil { try endTable() }
         let size = table.fontSize ?? builder.fontSize * 0.9
         let widths = columnWidths(table)
-        var header: LaidOutRow?
-        if table.showsHeader {
-            let row = PDFTable.Row(table.columns.map { PDFTable.Cell($0.title) }, style: .bold, background: table.headerBackground)
-            header = try layout(row, table, widths: widths, size: size)
+        var header: [LaidOutRow] = []
+        if table.showsHeader && !table.columns.isEmpty {
+            let rows =
+                table.headerRows.isEmpty
+                ? [PDFTable.Row(table.columns.map { PDFTable.Cell($0.title) }, style: .bold, background: table.headerBackground)]
+                : table.headerRows
+            header = try rows.map { try layout($0, table, widths: widths, size: size) }
         }
-        let rows = try table.rows.map { try layout($0, table, widths: widths, size: size) }
-        // The header never stands alone at the bottom of a page.
-        ensure((header?.height ?? 0) + (rows.first?.height ?? 0))
-        if let header { try draw(header, table, size: size, header: true) }
-        for row in rows {
-            if y + row.height > bottom + 0.01 && !atTop {
-                newPage()
-                if let header, table.repeatsHeader { try draw(header, table, size: size, header: true) }
-            }
-            try draw(row, table, size: size, header: false)
+        openTable = OpenTable(table: table, widths: widths, size: size, header: header, headerHeight: header.reduce(0) { $0 + $1.height })
+    }
+
+    mutating func addRow(_ row: PDFTable.Row) throws {
+        guard var open = openTable, !open.table.columns.isEmpty else { return }
+        let laid = try layout(row, open.table, widths: open.widths, size: open.size)
+        if !open.headerDrawn {
+            // The header never stands alone at the bottom of a page.
+            try ensure(open.headerHeight + laid.height)
+            for header in open.header { try draw(header, open.table, size: open.size, header: true) }
+            open.headerDrawn = true
+            openTable = open
+        }
+        if y + laid.height > bottom + 0.01 && !atTop {
+            try newPage()
+            if open.table.repeatsHeader { for header in open.header { try draw(header, open.table, size: open.size, header: true) } }
+        }
+        try draw(laid, open.table, size: open.size, header: false)
+    }
+
+    /// Rows that start on a new page together unless they all fit below the cursor.
+    mutating func addRows(keepingTogether rows: [PDFTable.Row]) throws {
+        guard let open = openTable, !open.table.columns.isEmpty, rows.count > 1 else {
+            for row in rows { try addRow(row) }
+            return
+        }
+        var height = open.headerDrawn ? 0 : open.headerHeight
+        for row in rows { height += try layout(row, open.table, widths: open.widths, size: open.size).height }
+        if y + height > bottom + 0.01 && !atTop && height <= bottom - top {
+            try newPage()
+            if open.headerDrawn, open.table.repeatsHeader { for header in open.header { try draw(header, open.table, size: open.size, header: true) } }
+        }
+        for row in rows { try addRow(row) }
+    }
+
+    mutating func endTable() throws {
+        guard let open = openTable else { return }
+        openTable = nil
+        guard !open.table.columns.isEmpty else { return }
+        if !open.headerDrawn {
+            try ensure(open.headerHeight)
+            for header in open.header { try draw(header, open.table, size: open.size, header: true) }
         }
         y += builder.fontSize * 0.6
     }

@@ -80,13 +80,25 @@ public struct PDFPageSize: Sendable, Hashable {
 /// try page.text("Привет", at: PDFPoint(x: 50, y: 50), size: 12, style: .bold)
 /// let bytes = try pdf.data()
 /// ```
+///
+/// A writer made with `init(streamingTo:)` writes each finished page to its file at once
+/// (`writeFinishedPages()`), so a document of thousands of pages (a price list) keeps only the
+/// page being drawn in memory; `finish()` then adds the fonts (subsets of the glyphs all pages
+/// used), the page tree and the cross-reference table.
 public final class PDFWriter {
     public var title: String?
     public var author: String?
     /// Written as the creation date; nil leaves it out (byte-identical output for the same input).
     public var creationDate: Date?
+    /// The pages held in memory: all of them, or for a streaming writer those not written out yet.
     public private(set) var pages: [PDFPage] = []
+    /// Pages started so far, written out or not.
+    public private(set) var pageCount = 0
     private let resources = PDFResources()
+    private var objects = PDFObjects()
+    private var reserved: (catalog: Int, pageTree: Int, resources: Int)?
+    private var pageObjects: [Int] = []
+    private var finished = false
 
     public init(title: String? = nil, author: String? = nil, creationDate: Date? = nil) {
         self.title = title
@@ -94,35 +106,51 @@ public final class PDFWriter {
         self.creationDate = creationDate
     }
 
+    /// A writer that writes finished pages to `url` as it goes (replacing the file).
+    public init(streamingTo url: URL, title: String? = nil, author: String? = nil) throws {
+        self.title = title
+        self.author = author
+        objects = try PDFObjects(streamingTo: url)
+        reserved = (objects.reserve(), objects.reserve(), objects.reserve())
+    }
+
+    public var isStreaming: Bool { objects.isStreaming }
+
     /// Starts a new page and returns it for drawing.
     @discardableResult
     public func addPage(size: PDFPageSize = .a4) -> PDFPage {
         let page = PDFPage(size: size, resources: resources)
         pages.append(page)
+        pageCount += 1
         return page
     }
 
-    /// The finished file.
+    /// Writes out every page but the last one (the one being drawn). A writer that is not
+    /// streaming keeps its pages until `data()`.
+    public func writeFinishedPages() throws {
+        guard isStreaming, let reserved, pages.count > 1 else { return }
+        for page in pages.dropLast() { pageObjects.append(try write(page, resources: reserved.resources)) }
+        pages.removeFirst(pages.count - 1)
+        try objects.checkWrites()
+    }
+
+    private func write(_ page: PDFPage, resources resourceObject: Int) throws -> Int {
+        let content = objects.add(stream: try Zlib.compress(Data(page.content.utf8)), dictionary: "/Filter /FlateDecode")
+        let box = "[0 0 \(PDFSyntax.number(page.size.width)) \(PDFSyntax.number(page.size.height))]"
+        return objects.add(
+            "<< /Type /Page /Parent \(reserved?.pageTree ?? 2) 0 R /MediaBox \(box) /Resources \(resourceObject) 0 R /Contents \(content) 0 R >>")
+    }
+
+    /// The finished file (not for a streaming writer: see `finish()`).
     public func data() throws -> Data {
+        guard !isStreaming else { throw DocumentError.malformed("(pdf)", "a streaming writer is finished with finish()") }
         if pages.isEmpty { addPage() }
         var objects = PDFObjects()
         let catalog = objects.reserve()
         let pageTree = objects.reserve()
         let resourceObject = objects.reserve()
-
-        var fontEntries = ""
-        for style in PDFFontStyle.allCases {
-            guard let font = resources.fonts[style] else { continue }
-            fontEntries += "/\(font.resourceName) \(try font.write(into: &objects)) 0 R "
-        }
-        var imageEntries = ""
-        for (image, name) in resources.images {
-            imageEntries += "/\(name) \(try image.write(into: &objects)) 0 R "
-        }
-        objects.set(
-            resourceObject,
-            "<< /ProcSet [/PDF /Text /ImageB /ImageC] /Font << \(fontEntries)>> /XObject << \(imageEntries)>> >>")
-
+        let resourceEntries = try resourceDictionary(into: &objects)
+        objects.set(resourceObject, resourceEntries)
         var kids: [Int] = []
         for page in pages {
             let content = objects.add(stream: try Zlib.compress(Data(page.content.utf8)), dictionary: "/Filter /FlateDecode")
@@ -132,16 +160,54 @@ public final class PDFWriter {
                     "<< /Type /Page /Parent \(pageTree) 0 R /MediaBox \(box) /Resources \(resourceObject) 0 R /Contents \(content) 0 R >>"
                 ))
         }
-        objects.set(
-            pageTree, "<< /Type /Pages /Kids [\(kids.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(kids.count) >>")
+        objects.set(pageTree, Self.pageTree(kids))
         objects.set(catalog, "<< /Type /Catalog /Pages \(pageTree) 0 R >>")
+        let infoObject = objects.add(infoDictionary)
+        return objects.serialize(root: catalog, info: infoObject)
+    }
 
+    /// Writes the remaining pages, the fonts, images, page tree and cross-reference table, and
+    /// closes the file of a streaming writer.
+    public func finish() throws {
+        guard let reserved, !finished else { throw DocumentError.malformed("(pdf)", "not a streaming writer, or finished already") }
+        finished = true
+        if pages.isEmpty { addPage() }
+        for page in pages { pageObjects.append(try write(page, resources: reserved.resources)) }
+        pages.removeAll()
+        var objects = self.objects
+        self.objects = PDFObjects()
+        let resourceEntries = try resourceDictionary(into: &objects)
+        objects.set(reserved.resources, resourceEntries)
+        objects.set(reserved.pageTree, Self.pageTree(pageObjects))
+        objects.set(reserved.catalog, "<< /Type /Catalog /Pages \(reserved.pageTree) 0 R >>")
+        let infoObject = objects.add(infoDictionary)
+        try objects.finish(root: reserved.catalog, info: infoObject)
+    }
+
+    /// The fonts and images every page uses, written as objects; returns the resource dictionary.
+    private func resourceDictionary(into objects: inout PDFObjects) throws -> String {
+        var fontEntries = ""
+        for style in PDFFontStyle.allCases {
+            guard let font = resources.fonts[style] else { continue }
+            fontEntries += "/\(font.resourceName) \(try font.write(into: &objects)) 0 R "
+        }
+        var imageEntries = ""
+        for (image, name) in resources.images {
+            imageEntries += "/\(name) \(try image.write(into: &objects)) 0 R "
+        }
+        return "<< /ProcSet [/PDF /Text /ImageB /ImageC] /Font << \(fontEntries)>> /XObject << \(imageEntries)>> >>"
+    }
+
+    private static func pageTree(_ kids: [Int]) -> String {
+        "<< /Type /Pages /Kids [\(kids.map { "\($0) 0 R" }.joined(separator: " "))] /Count \(kids.count) >>"
+    }
+
+    private var infoDictionary: String {
         var info = "<< /Producer \(PDFSyntax.text("Wholesail"))"
         if let title { info += " /Title \(PDFSyntax.text(title))" }
         if let author { info += " /Author \(PDFSyntax.text(author))" }
         if let creationDate { info += " /CreationDate \(PDFSyntax.text(PDFSyntax.date(creationDate)))" }
-        let infoObject = objects.add(info + " >>")
-        return objects.serialize(root: catalog, info: infoObject)
+        return info + " >>"
     }
 }
 
@@ -254,22 +320,38 @@ public final class PDFPage {
     }
 }
 
-/// The numbered objects of a file and the cross-reference table that indexes them.
+/// The numbered objects of a file and the cross-reference table that indexes them: kept in
+/// memory until `serialize`, or, for a streaming writer, written to the file as they are added
+/// (objects may come in any order; the table records where each one starts).
 struct PDFObjects {
     private var bodies: [Data?] = []
+    private var file: PDFFileSink?
+
+    init() {}
+
+    init(streamingTo url: URL) throws {
+        file = try PDFFileSink(url: url)
+        file!.write(Data(Self.header.utf8))
+    }
+
+    var isStreaming: Bool { file != nil }
+
+    static let header = "%PDF-1.7\n%\u{E2}\u{E3}\u{CF}\u{D3}\n"
 
     mutating func reserve() -> Int {
         bodies.append(nil)
+        file?.offsets.append(nil)
         return bodies.count
     }
 
     mutating func set(_ number: Int, _ dictionary: String) {
-        bodies[number - 1] = Data(dictionary.utf8)
+        store(number, Data(dictionary.utf8))
     }
 
     mutating func add(_ dictionary: String) -> Int {
-        bodies.append(Data(dictionary.utf8))
-        return bodies.count
+        let number = reserve()
+        store(number, Data(dictionary.utf8))
+        return number
     }
 
     /// A stream object; `dictionary` holds the entries besides /Length.
@@ -277,12 +359,29 @@ struct PDFObjects {
         var body = Data("<< /Length \(stream.count) \(dictionary) >>\nstream\n".utf8)
         body.append(stream)
         body.append(Data("\nendstream".utf8))
-        bodies.append(body)
-        return bodies.count
+        let number = reserve()
+        store(number, body)
+        return number
+    }
+
+    private mutating func store(_ number: Int, _ body: Data) {
+        guard let file else {
+            bodies[number - 1] = body
+            return
+        }
+        file.offsets[number - 1] = file.position
+        file.write(Data("\(number) 0 obj\n".utf8))
+        file.write(body)
+        file.write(Data("\nendobj\n".utf8))
+    }
+
+    /// Throws the first error a streaming write met.
+    func checkWrites() throws {
+        if let error = file?.error { throw error }
     }
 
     func serialize(root: Int, info: Int) -> Data {
-        var out = Data("%PDF-1.7\n%\u{E2}\u{E3}\u{CF}\u{D3}\n".utf8)
+        var out = Data(Self.header.utf8)
         var offsets: [Int] = []
         for (index, body) in bodies.enumerated() {
             offsets.append(out.count)
@@ -291,18 +390,81 @@ struct PDFObjects {
             out.append(Data("\nendobj\n".utf8))
         }
         let xref = out.count
-        var table = "xref\n0 \(bodies.count + 1)\n0000000000 65535 f \n"
+        let id = Self.fileID(head: out.prefix(4096), tail: out.suffix(4096), size: out.count)
+        out.append(Data(Self.trailer(offsets: offsets, xref: xref, root: root, info: info, id: id).utf8))
+        return out
+    }
+
+    /// Writes the cross-reference table and the trailer, and closes a streaming file.
+    func finish(root: Int, info: Int) throws {
+        guard let file else { return }
+        let xref = file.position
+        let id = Self.fileID(head: file.head, tail: file.tail.suffix(4096), size: file.position)
+        file.write(Data(Self.trailer(offsets: file.offsets.map { $0 ?? 0 }, xref: xref, root: root, info: info, id: id).utf8))
+        try file.close()
+    }
+
+    private static func fileID(head: Data, tail: Data, size: Int) -> String {
+        var hasher: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in head + tail { hasher = (hasher ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return String(format: "%016llX%016llX", hasher, hasher ^ UInt64(size))
+    }
+
+    private static func trailer(offsets: [Int], xref: Int, root: Int, info: Int, id: String) -> String {
+        var table = "xref\n0 \(offsets.count + 1)\n0000000000 65535 f \n"
         for offset in offsets {
             let digits = String(offset)
-            table += String(repeating: "0", count: 10 - digits.count) + digits + " 00000 n \n"
+            table += String(repeating: "0", count: max(0, 10 - digits.count)) + digits + " 00000 n \n"
         }
-        var hasher: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in out.prefix(4096) + out.suffix(4096) { hasher = (hasher ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        let id = String(format: "%016llX%016llX", hasher, hasher ^ UInt64(out.count))
-        table += "trailer\n<< /Size \(bodies.count + 1) /Root \(root) 0 R /Info \(info) 0 R /ID [<\(id)> <\(id)>] >>\n"
+        table += "trailer\n<< /Size \(offsets.count + 1) /Root \(root) 0 R /Info \(info) 0 R /ID [<\(id)> <\(id)>] >>\n"
         table += "startxref\n\(xref)\n%%EOF\n"
-        out.append(Data(table.utf8))
-        return out
+        return table
+    }
+}
+
+/// The file a streaming PDF is written to, buffered; the first write error is kept and thrown by
+/// `close()` (or `PDFObjects.checkWrites()`), so adding objects stays non-throwing.
+final class PDFFileSink {
+    private let handle: FileHandle
+    private var buffer = Data()
+    private(set) var position = 0
+    private(set) var error: (any Error)?
+    var offsets: [Int?] = []
+    /// The first and the last 4 KB written, for the file identifier.
+    private(set) var head = Data()
+    private(set) var tail = Data()
+
+    init(url: URL) throws {
+        try? FileManager.default.removeItem(at: url)
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw DocumentError.malformed("(pdf)", "the file could not be created")
+        }
+        handle = try FileHandle(forWritingTo: url)
+    }
+
+    func write(_ data: Data) {
+        if head.count < 4096 { head.append(data.prefix(4096 - head.count)) }
+        tail.append(data.suffix(4096))
+        if tail.count > 8192 { tail = tail.suffix(4096) }
+        position += data.count
+        buffer.append(data)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    private func flush() {
+        guard error == nil, !buffer.isEmpty else { return }
+        do {
+            try handle.write(contentsOf: buffer)
+        } catch {
+            self.error = error
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() throws {
+        flush()
+        try handle.close()
+        if let error { throw error }
     }
 }
 

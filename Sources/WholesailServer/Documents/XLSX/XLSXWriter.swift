@@ -57,29 +57,38 @@ public struct XLSXWriter: Sendable {
             let xml = try SheetXML.render(sheet, strings: &strings, styles: &styles)
             parts.append(("xl/worksheets/sheet\(index + 1).xml", Data(xml.utf8)))
         }
-        var files: [(String, Data)] = [
+        let package = Self.packageParts(
+            sheets: sheets.map { ($0.name, $0.headerRowNumber) }, title: title, creator: creator, styles: styles, strings: strings)
+        for (path, data) in package + parts { try Self.addEntry(path, data: data, to: archive) }
+    }
+
+    /// A fixed timestamp keeps output byte-for-byte reproducible for the same input.
+    static let entryDate = Date(timeIntervalSince1970: 1_262_304_000)
+
+    static func addEntry(_ path: String, data: Data, to archive: Archive) throws {
+        try archive.addEntry(
+            with: path, type: .file, uncompressedSize: Int64(data.count), modificationDate: entryDate, compressionMethod: .deflate
+        ) { position, size in
+            data.subdata(in: Int(position)..<Int(position) + size)
+        }
+    }
+
+    /// Every part of the package except the worksheets themselves.
+    static func packageParts(
+        sheets: [(name: String, headerRowNumber: Int?)], title: String?, creator: String?, styles: StyleTable, strings: SharedStrings
+    ) -> [(String, Data)] {
+        [
             ("[Content_Types].xml", Data(contentTypes(sheetCount: sheets.count).utf8)),
             ("_rels/.rels", Data(rootRelationships.utf8)),
-            ("docProps/core.xml", Data(coreProperties.utf8)),
+            ("docProps/core.xml", Data(coreProperties(title: title, creator: creator).utf8)),
             ("xl/workbook.xml", Data(workbook(sheets).utf8)),
             ("xl/_rels/workbook.xml.rels", Data(workbookRelationships(sheetCount: sheets.count).utf8)),
             ("xl/styles.xml", Data(styles.xml.utf8)),
             ("xl/sharedStrings.xml", Data(strings.xml.utf8)),
         ]
-        files.append(contentsOf: parts)
-        // A fixed timestamp keeps output byte-for-byte reproducible for the same input.
-        let stamp = Date(timeIntervalSince1970: 1_262_304_000)
-        for (path, data) in files {
-            try archive.addEntry(
-                with: path, type: .file, uncompressedSize: Int64(data.count), modificationDate: stamp,
-                compressionMethod: .deflate
-            ) { position, size in
-                data.subdata(in: Int(position)..<Int(position) + size)
-            }
-        }
     }
 
-    private func contentTypes(sheetCount: Int) -> String {
+    private static func contentTypes(sheetCount: Int) -> String {
         var xml = """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
@@ -97,7 +106,7 @@ public struct XLSXWriter: Sendable {
         return xml + "</Types>"
     }
 
-    private var rootRelationships: String {
+    private static var rootRelationships: String {
         """
         <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
         <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
@@ -107,7 +116,7 @@ public struct XLSXWriter: Sendable {
         """
     }
 
-    private var coreProperties: String {
+    private static func coreProperties(title: String?, creator: String?) -> String {
         var xml = """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" \
@@ -119,7 +128,7 @@ public struct XLSXWriter: Sendable {
         return xml + "</cp:coreProperties>"
     }
 
-    private func workbook(_ sheets: [XLSXSheet]) -> String {
+    private static func workbook(_ sheets: [(name: String, headerRowNumber: Int?)]) -> String {
         var xml = """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
@@ -144,7 +153,7 @@ public struct XLSXWriter: Sendable {
         return xml + "</workbook>"
     }
 
-    private func workbookRelationships(sheetCount: Int) -> String {
+    private static func workbookRelationships(sheetCount: Int) -> String {
         let base = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
         var xml = """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -267,61 +276,99 @@ struct StyleTable {
     }
 }
 
-/// Renders one worksheet part.
+/// Renders one worksheet part: in one piece for an `XLSXSheet` held in memory, or as a prologue,
+/// rows and an epilogue for `XLSXStreamWriter`, which writes rows as they come.
 enum SheetXML {
     static let maxRows = 1_048_576
     static let maxColumns = 16_384
 
+    /// What the parts around the rows need to know about a sheet.
+    struct Layout {
+        var columns: [XLSXColumn]
+        var freezeHeader: Bool
+        var fitToWidth: Bool
+        var landscape: Bool
+        var headerRowNumber: Int?
+        var rowCount: Int
+        var width: Int
+    }
+
     static func render(_ sheet: XLSXSheet, strings: inout SharedStrings, styles: inout StyleTable) throws -> String {
         let width = max(sheet.rows.map(\.cells.count).max() ?? 0, sheet.columns.count, 1)
         guard sheet.rows.count <= maxRows, width <= maxColumns else { throw DocumentError.sheetTooBig(sheet.name) }
+        let layout = Layout(
+            columns: sheet.columns, freezeHeader: sheet.freezeHeader, fitToWidth: sheet.fitToWidth, landscape: sheet.landscape,
+            headerRowNumber: sheet.headerRowNumber, rowCount: sheet.rows.count, width: width)
+        var xml = prologue(layout)
+        // Moved out and back, so that adding to the table never copies it.
+        var shared: SharedStrings? = strings
+        strings = SharedStrings()
+        for (rowIndex, row) in sheet.rows.enumerated() {
+            try appendRow(row, number: rowIndex + 1, columns: sheet.columns, sheet: sheet.name, to: &xml, strings: &shared, styles: &styles)
+        }
+        strings = shared ?? strings
+        return xml + epilogue(layout)
+    }
+
+    /// Everything before the first row: the view (frozen header), the column widths, `<sheetData>`.
+    static func prologue(_ layout: Layout) -> String {
         var xml = """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
             xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
             """
-        if sheet.fitToWidth { xml += "<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>" }
-        let lastCell = columnName(width - 1) + String(max(sheet.rows.count, 1))
+        if layout.fitToWidth { xml += "<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>" }
+        let lastCell = columnName(layout.width - 1) + String(max(layout.rowCount, 1))
         xml += "<dimension ref=\"A1:\(lastCell)\"/>"
         xml += "<sheetViews><sheetView workbookViewId=\"0\">"
-        if sheet.freezeHeader, let header = sheet.headerRowNumber {
+        if layout.freezeHeader, let header = layout.headerRowNumber {
             xml += "<pane ySplit=\"\(header)\" topLeftCell=\"A\(header + 1)\" activePane=\"bottomLeft\" state=\"frozen\"/>"
             xml += "<selection pane=\"bottomLeft\" activeCell=\"A\(header + 1)\" sqref=\"A\(header + 1)\"/>"
         }
         xml += "</sheetView></sheetViews><sheetFormatPr defaultRowHeight=\"15\"/>"
-        if sheet.columns.contains(where: { $0.width != nil }) {
+        if layout.columns.contains(where: { $0.width != nil }) {
             xml += "<cols>"
-            for (index, column) in sheet.columns.enumerated() {
+            for (index, column) in layout.columns.enumerated() {
                 guard let width = column.width else { continue }
                 let clamped = min(max(width, 0), 255)
                 xml += "<col min=\"\(index + 1)\" max=\"\(index + 1)\" width=\"\(clamped)\" customWidth=\"1\"/>"
             }
             xml += "</cols>"
         }
-        xml += "<sheetData>"
-        for (rowIndex, row) in sheet.rows.enumerated() {
-            let number = rowIndex + 1
-            guard !row.cells.isEmpty else { continue }
-            xml += row.kind == .title ? "<row r=\"\(number)\" ht=\"20\" customHeight=\"1\">" : "<row r=\"\(number)\">"
-            for (columnIndex, cell) in row.cells.enumerated() {
-                let reference = columnName(columnIndex) + String(number)
-                try appendCell(
-                    cell, reference: reference, row: row, column: columnIndex < sheet.columns.count ? sheet.columns[columnIndex] : nil,
-                    sheet: sheet.name, rowNumber: number, to: &xml, strings: &strings, styles: &styles)
-            }
-            xml += "</row>"
-        }
-        xml += "</sheetData>"
+        return xml + "<sheetData>"
+    }
+
+    /// Everything after the last row: page margins and print setup.
+    static func epilogue(_ layout: Layout) -> String {
+        var xml = "</sheetData>"
         xml += "<pageMargins left=\"0.5\" right=\"0.5\" top=\"0.6\" bottom=\"0.6\" header=\"0.3\" footer=\"0.3\"/>"
-        xml += "<pageSetup paperSize=\"9\" orientation=\"\(sheet.landscape ? "landscape" : "portrait")\""
-        if sheet.fitToWidth { xml += " fitToWidth=\"1\" fitToHeight=\"0\"" }
+        xml += "<pageSetup paperSize=\"9\" orientation=\"\(layout.landscape ? "landscape" : "portrait")\""
+        if layout.fitToWidth { xml += " fitToWidth=\"1\" fitToHeight=\"0\"" }
         xml += "/>"
         return xml + "</worksheet>"
     }
 
+    /// One `<row>`. Text goes to the shared string table, or inline (`t="inlineStr"`) when
+    /// `strings` is nil, so a streamed sheet keeps nothing per row in memory.
+    static func appendRow(
+        _ row: XLSXSheet.Row, number: Int, columns: [XLSXColumn], sheet: String, to xml: inout String, strings: inout SharedStrings?,
+        styles: inout StyleTable
+    ) throws {
+        guard !row.cells.isEmpty else { return }
+        xml += row.kind == .title ? "<row r=\"\(number)\" ht=\"20\" customHeight=\"1\">" : "<row r=\"\(number)\">"
+        let rowSuffix = String(number)
+        for (columnIndex, cell) in row.cells.enumerated() {
+            let reference = columnName(columnIndex) + rowSuffix
+            try appendCell(
+                cell, reference: reference, row: row, column: columnIndex < columns.count ? columns[columnIndex] : nil,
+                sheet: sheet, rowNumber: number, to: &xml, strings: &strings, styles: &styles)
+        }
+        xml += "</row>"
+    }
+
     private static func appendCell(
         _ cell: XLSXCell, reference: String, row: XLSXSheet.Row, column: XLSXColumn?, sheet: String, rowNumber: Int,
-        to xml: inout String, strings: inout SharedStrings, styles: inout StyleTable
+        to xml: inout String, strings: inout SharedStrings?, styles: inout StyleTable
     ) throws {
         let font: StyleTable.Font =
             switch row.kind {
@@ -342,8 +389,7 @@ enum SheetXML {
             guard text.utf16.count <= 32_767 else { throw DocumentError.cellTooLong(sheet, row: rowNumber) }
             key.quotePrefix = XLSXCell.looksLikeFormula(text)
             key.format = .general
-            type = "s"
-            body = "<v>\(strings.index(of: text))</v>"
+            (type, body) = Self.text(text, strings: &strings)
         case .integer(let value):
             body = "<v>\(value)</v>"
         case .decimal(let value):
@@ -356,16 +402,14 @@ enum SheetXML {
                 body = "<v>\(serial)</v>"
             } else {
                 key.format = .general
-                type = "s"
-                body = "<v>\(strings.index(of: CivilDate.iso((year, month, day))))</v>"
+                (type, body) = Self.text(CivilDate.iso((year, month, day)), strings: &strings)
             }
         case .dateTime(let value):
             if let serial = value.serial {
                 body = "<v>\(serial)</v>"
             } else {
                 key.format = .general
-                type = "s"
-                body = "<v>\(strings.index(of: value.iso))</v>"
+                (type, body) = Self.text(value.iso, strings: &strings)
             }
         }
         let style = styles.index(key)
@@ -373,6 +417,12 @@ enum SheetXML {
         if style != 0 { xml += " s=\"\(style)\"" }
         if !type.isEmpty { xml += " t=\"\(type)\"" }
         xml += body.isEmpty ? "/>" : ">\(body)</c>"
+    }
+
+    /// A text cell's type and body: an index into the shared strings, or the text inline.
+    private static func text(_ text: String, strings: inout SharedStrings?) -> (String, String) {
+        if strings != nil { return ("s", "<v>\(strings!.index(of: text))</v>") }
+        return ("inlineStr", "<is>" + XMLText.textElement(text) + "</is>")
     }
 
     /// `A`, `B`, … `Z`, `AA`, … for a 0-based column.
