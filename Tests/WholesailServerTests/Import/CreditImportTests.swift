@@ -150,6 +150,7 @@ struct CreditImportTests {
         try await database.addUser(email: "boss@example.com", password: Shop.password, role: "executive", counterpartyErpId: nil, hasher: .fastForTests)
         try await app.test(.router) { client in
             var (manager, _) = try await Accounts.signIn(client, "manager@example.com", password: Shop.password)
+            #expect(try await manager.get(client, "/staff/companies/2").text.contains(#"href="/staff/companies/2/finance""#), "the company page links its finance")
             let page = try await manager.get(client, "/staff/companies/2/finance")
             #expect(page.status == .ok)
             #expect(page.text.contains("Финансы: ООО «Бета»"))
