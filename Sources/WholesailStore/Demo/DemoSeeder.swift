@@ -460,6 +460,7 @@ public enum DemoSeeder {
         try db.execute(
             sql: "INSERT INTO setting (key, value, updatedAt) VALUES ('orders.reservation_days', '3', ?), ('orders.split', 'shipments', ?)",
             arguments: [stamp, stamp])
+        try seedCreditAndMaterials(db, now: now)
         try db.execute(
             sql: "INSERT INTO setting (key, value, updatedAt) VALUES ('demo.seeded', ?, ?)", arguments: [stamp, stamp])
     }
