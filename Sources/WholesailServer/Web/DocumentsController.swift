@@ -129,7 +129,7 @@ struct DocumentsController {
             "finance",
             [
                 "title": t["finance.title"], "companies": companies, "hasCompanies": !companies.isEmpty, "manyCompanies": companies.count > 1,
-                "sellers": sellers, "manySellers": sellers.count > 1, "ready": ready as Any, "errors": errors, "hasErrors": !errors.isEmpty,
+                "sellers": sellers, "manySellers": sellers.count > 1, "ready": ready ?? [:], "hasReady": ready != nil, "errors": errors, "hasErrors": !errors.isEmpty,
                 "periods": ReconciliationPeriod.Kind.allCases.map { ["code": $0.rawValue, "name": t["finance.period_" + $0.rawValue], "selected": $0 == kind] },
                 "months": (1...12).map { ["value": $0, "name": t["finance.month_\($0)"], "selected": $0 == month] },
                 "quarters": (1...4).map { ["value": $0, "selected": $0 == quarter] },

@@ -490,6 +490,7 @@ public enum DemoSeeder {
                     'Новый сотрудник отдела снабжения', ?, '2026-11', ?)
                 """,
             arguments: [timestamp(now.addingTimeInterval(-2 * 3600)), timestamp(now.addingTimeInterval(-2 * 3600))])
+        try seedCreditAndMaterials(db, now: now)
         try db.execute(
             sql: "INSERT INTO setting (key, value, updatedAt) VALUES ('demo.seeded', ?, ?)", arguments: [stamp, stamp])
     }

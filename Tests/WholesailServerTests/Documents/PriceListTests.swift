@@ -215,6 +215,51 @@ struct StreamingWriterTests {
         #expect(sheet.contains(#"<col min="2" max="2" width="40.0" customWidth="1"/>"#) || sheet.contains(#"<col min="2" max="2" width="40" customWidth="1"/>"#))
     }
 
+    @Test(
+        "openpyxl reads a streamed sheet: inline text (formula-looking text too) as strings, numbers, the frozen header, no formulas",
+        .enabled(if: ExternalTool.shouldRunOpenpyxl(), "python3 with openpyxl is not installed (pip install openpyxl)"))
+    func xlsxStreamOpenpyxl() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let stream = try XLSXStreamWriter(
+            sheetName: "Прайс-лист", columns: [XLSXColumn(width: 12), XLSXColumn(width: 40), XLSXColumn(width: 14, format: .money)], title: "Прайс",
+            directory: scratch.url)
+        try stream.addTitle("Прайс-лист")
+        try stream.addHeader(["Артикул", "Наименование", "Цена"])
+        try stream.addRow([.text("Кабель › Силовой", bold: true)])
+        try stream.addRow([.text("А-1"), .text("=HYPERLINK(\"http://evil.example\",\"x\")"), .money(minorUnits: 123_450)])
+        try stream.addRow([.text("А-2"), .text("Провод ПВС 2×0,75"), .money(minorUnits: 5)])
+        let url = scratch.file("stream.xlsx")
+        try stream.finish(to: url)
+        let script = #"""
+            import json, sys, openpyxl
+            wb = openpyxl.load_workbook(sys.argv[1])
+            ws = wb.worksheets[0]
+            print(json.dumps({
+                "sheets": wb.sheetnames, "freeze": ws.freeze_panes,
+                "values": [[c.value for c in row] for row in ws.iter_rows()],
+                "types": [ws["B4"].data_type, ws["C4"].data_type],
+                "bold": [bool(ws["A2"].font.b), bool(ws["A3"].font.b), bool(ws["A4"].font.b)],
+                "format": ws["C4"].number_format,
+                "formulas": [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"],
+            }, default=str, ensure_ascii=False))
+            """#
+        let result = try ExternalTool.run("python3", ["-c", script, url.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
+        #expect(json["sheets"] as? [String] == ["Прайс-лист"])
+        #expect(json["freeze"] as? String == "A3")
+        let values = try #require(json["values"] as? [[Any]])
+        #expect(values[2][0] as? String == "Кабель › Силовой")
+        #expect(values[3][1] as? String == "=HYPERLINK(\"http://evil.example\",\"x\")")
+        #expect((values[3][2] as? NSNumber)?.doubleValue == 1234.5)
+        #expect(values[4][1] as? String == "Провод ПВС 2×0,75")
+        #expect(json["types"] as? [String] == ["s", "n"])
+        #expect(json["bold"] as? [Bool] == [true, true, false])
+        #expect(json["format"] as? String == "#,##0.00")
+        #expect(json["formulas"] as? [String] == [])
+    }
+
     @Test("a streaming PDF writes pages out as it goes; the file is whole and the same text as the in-memory writer's")
     func pdfStream() throws {
         let scratch = try ScratchDirectory()

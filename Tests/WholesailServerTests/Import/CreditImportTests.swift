@@ -131,6 +131,7 @@ struct CreditImportTests {
             #expect(text.contains("Ближайший платёж"))
             #expect(text.contains("Задолженность по заказам"))
             #expect(text.contains(">T-00001</a>"))
+            #expect(!text.contains("Акт сверки готов"), "no act was asked for")
             // A buyer of company 1 only: none of company 2's finance.
             var (stranger, _) = try await Accounts.signIn(client, "stranger@example.com", password: Shop.password)
             try await database.writer.write { db in

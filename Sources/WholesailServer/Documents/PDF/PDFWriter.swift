@@ -445,7 +445,8 @@ final class PDFFileSink {
     func write(_ data: Data) {
         if head.count < 4096 { head.append(data.prefix(4096 - head.count)) }
         tail.append(data.suffix(4096))
-        if tail.count > 8192 { tail = tail.suffix(4096) }
+        // A fresh copy: a slice of `Data` keeps (and grows) the whole buffer it came from.
+        if tail.count > 8192 { tail = Data(tail.suffix(4096)) }
         position += data.count
         buffer.append(data)
         if buffer.count >= 1 << 20 { flush() }
