@@ -128,6 +128,6 @@ int main(int argc, char **argv) {
         pthread_join(tids[i], NULL);
         total += counts[i];
     }
-    printf("searches/s %.1f\n", total / (now() - start));
+    printf("searches/s %.1f total %ld\n", total / (now() - start), total);
     return 0;
 }

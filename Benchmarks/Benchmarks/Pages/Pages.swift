@@ -46,5 +46,6 @@ let benchmarks: @Sendable () -> Void = {
     page("Page render: product card") { "/product/\(facts.productId)" }
     page("Page render: category page") { "/catalog/\(facts.leafCategory)" }
     page("Page render: search page 'кабель'") { "/search?q=%D0%BA%D0%B0%D0%B1%D0%B5%D0%BB%D1%8C" }
-    page("JSON product list of a category") { "/api/v1/products?category=\(facts.leafCategory)" }
+    page("JSON product list of a category, no facets") { "/api/v1/products?category=\(facts.leafCategory)&facets=0" }
+    page("JSON product list of a category with facet counts") { "/api/v1/products?category=\(facts.leafCategory)" }
 }
