@@ -23,7 +23,7 @@ public enum BenchScale {
     /// resident memory; a bounded time per benchmark, much shorter when smoke.
     public static func configure() {
         Benchmark.defaultConfiguration = .init(
-            metrics: [.wallClock, .throughput, .cpuTotal, .mallocCountTotal, .peakMemoryResident],
+            metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
             warmupIterations: smoke ? 0 : 1,
             maxDuration: smoke ? .milliseconds(300) : .seconds(5),
             maxIterations: smoke ? 3 : 10_000)
