@@ -5,7 +5,9 @@ let package = Package(
     name: "wholesail",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "wholesail", targets: ["WholesailCLI"])
+        .executable(name: "wholesail", targets: ["WholesailCLI"]),
+        // The modules below the CLI, for the separate benchmark package (Benchmarks/Package.swift).
+        .library(name: "WholesailKit", targets: ["WholesailCore", "WholesailStore", "WholesailServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

@@ -118,12 +118,32 @@ extension WholesailDatabase {
         }
     }
 
-    /// Ends a bulk load: back to WAL, the mode every other opening expects.
+    /// Ends a bulk load: back to WAL, the mode every other opening expects, with fresh planner
+    /// statistics for the loaded catalog.
     public func finishBulkLoad() throws {
         try writer.writeWithoutTransaction { db in
             _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: Self.plannerStatisticsSQL)
         }
+    }
+
+    /// Without statistics SQLite's planner guesses, and for a large catalog it guesses wrong: it
+    /// walks every product through `product_active_name` to count a category's products or to
+    /// find the ten carrying a tag (11–13 ms a page at 100,000 products, growing with the
+    /// catalog) where the category's or the tag's own keys take well under a millisecond.
+    /// `ANALYZE` with a sampling limit writes `sqlite_stat1` in milliseconds whatever the size.
+    static let plannerStatisticsSQL = "PRAGMA analysis_limit = 1000; ANALYZE"
+
+    /// Refreshes the planner's statistics (after a bulk load or an import changed the catalog).
+    public func refreshPlannerStatistics() throws {
+        try writer.writeWithoutTransaction { db in try db.execute(sql: Self.plannerStatisticsSQL) }
+    }
+
+    /// Gathers the planner's statistics once for a file that has none (older files, the demo).
+    public func ensurePlannerStatistics() throws {
+        let present = try writer.read { db in try db.tableExists("sqlite_stat1") }
+        if !present { try refreshPlannerStatistics() }
     }
 
     init(unmigrated writer: any DatabaseWriter) {

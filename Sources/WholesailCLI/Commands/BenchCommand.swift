@@ -4,12 +4,13 @@ import WholesailCore
 import WholesailServer
 import WholesailStore
 
-/// In-process measurements that back docs/performance.md (the benchmark suite of issue 12 will
-/// add repeated, baseline-relative runs).
+/// In-process measurements that back docs/performance.md, and the preparation scripts/bench-http
+/// needs (`http-setup`, `commerceml`). The repeated, percentile-reporting suite is the package
+/// under Benchmarks/.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure in-process figures (pricing, search, ordering, documents, import).",
-        subcommands: [Pricing.self, Search.self, Ordering.self, Documents.self, Import.self, PriceList.self])
+        commandName: "bench", abstract: "Measure in-process figures (pricing, search, ordering, documents, import); prepare HTTP benchmarks.",
+        subcommands: [Pricing.self, Search.self, Ordering.self, Documents.self, Import.self, PriceList.self, HTTPSetup.self, CommerceML.self])
 
     struct Pricing: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -22,39 +23,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Random seed.") var seed: UInt64 = 1
 
         func run() async throws {
-            var rng = SeededGenerator(seed: seed)
-            let categories = Array(Int64(1)...500)
             let snapshotStart = ContinuousClock.now
-            var catalog: [PricingSnapshot.Product] = []
-            catalog.reserveCapacity(products)
-            for index in 0..<products {
-                let category = rng.pick(categories)
-                catalog.append(
-                    .init(
-                        id: Int64(index + 1), categories: [category, category / 10 + 1000], brandId: Int64(rng.int(1...300)),
-                        productLine: "L\(rng.int(1...2000))", propertyValues: [Int64(rng.int(1...20_000)), Int64(rng.int(1...20_000))]))
-            }
-            var base: [Int64: [Int64?]] = [:]
-            for type in 1...Int64(priceTypes) {
-                base[type] = (0..<products).map { _ in rng.chance(95) ? Int64(rng.int(100...1_000_000)) : nil }
-            }
-            var assignments: [PricingSnapshot.Assignment] = []
-            for company in 1...Int64(companies) {
-                assignments.append(.init(id: company, priceTypeId: Int64(rng.int(1...priceTypes)), counterpartyId: company))
-            }
-            var ruleList: [PricingSnapshot.Rule] = []
-            for id in 1...Int64(rules) {
-                let action: PricingSnapshot.Action = rng.chance(70)
-                    ? .markup(ExactDecimal(units: Int64(rng.int(1...30)), scale: 1)) : .discount(ExactDecimal(units: Int64(rng.int(1...20)), scale: 1))
-                ruleList.append(
-                    .init(
-                        id: id, priority: rng.int(0...10), categoryId: rng.chance(50) ? rng.pick(categories) : nil,
-                        brandId: rng.chance(40) ? Int64(rng.int(1...300)) : nil, regionId: rng.chance(40) ? Int64(rng.int(1...5)) : nil,
-                        counterpartyId: rng.chance(20) ? Int64(rng.int(1...companies)) : nil, action: action))
-            }
-            let snapshot = PricingSnapshot(
-                products: catalog, priceTypes: (1...Int64(priceTypes)).map { .init(id: $0, currency: "RUB") }, defaultPriceTypeId: 1,
-                basePrices: base, assignments: assignments, rules: ruleList)
+            let snapshot = PricingSnapshot.synthetic(products: products, priceTypes: priceTypes, companies: companies, rules: rules, seed: seed)
+            var rng = SeededGenerator(seed: seed &+ 1)
             let generated = ContinuousClock.now - snapshotStart
 
             let buildStart = ContinuousClock.now
@@ -72,7 +43,7 @@ struct BenchCommand: AsyncParsableCommand {
             _ = PriceMatrix(uploaded, reusing: matrix)
             let upload = ContinuousClock.now - uploadStart
 
-            let contexts = (1...Int64(companies)).map { PricingContext(counterpartyId: $0, regionId: Int64($0 % 5 + 1), day: "2026-11-29") }
+            let contexts = PricingSnapshot.syntheticContexts(companies: companies)
             let materializeStart = ContinuousClock.now
             for context in contexts { _ = matrix.view(for: context).amount(productIndex: 0) }
             let materialize = ContinuousClock.now - materializeStart
@@ -191,7 +162,7 @@ extension BenchCommand {
             _ = try DemoInvoice.pdf()
             let first = ContinuousClock.now - firstStart
             let (pdf, pdfTime) = try measure { try DemoInvoice.pdf() }
-            let (xlsx, xlsxTime) = try measure { try Self.priceList(rows: rows).data() }
+            let (xlsx, xlsxTime) = try measure { try DemoPriceList.workbook(rows: rows).data() }
             let (read, readTime) = try measure { try XLSXReader(data: xlsx).rows() }
             print(String(format: "invoice PDF (1 page, 2 font subsets): %.1f ms, %d bytes; first in process (font parsing): %.1f ms",
                 pdfTime, pdf.count, Double(first.components.seconds) * 1000 + Double(first.components.attoseconds) / 1e15))
@@ -203,25 +174,6 @@ extension BenchCommand {
                 try xlsx.write(to: URL(fileURLWithPath: out).appendingPathComponent("prices.xlsx"))
                 print("wrote \(out)/invoice.pdf and \(out)/prices.xlsx")
             }
-        }
-
-        static func priceList(rows: Int) -> XLSXWriter {
-            var sheet = XLSXSheet(name: "Прайс-лист")
-            sheet.columns = [
-                XLSXColumn(width: 12), XLSXColumn(width: 50), XLSXColumn(width: 8), XLSXColumn(width: 14, format: .money),
-                XLSXColumn(width: 12),
-            ]
-            sheet.addTitle("Прайс-лист ООО «Оптовик» на 29 ноября 2026 г.")
-            sheet.addHeader(["Артикул", "Наименование", "Ед.", "Цена, ₽", "Обновлено"])
-            for index in 0..<rows {
-                sheet.addRow([
-                    "А-\(10_000 + index)", "Товар каталога № \(index), оцинкованный, упаковка \(index % 50 + 1) шт.", "шт",
-                    .money(minorUnits: Int64(index * 137 % 100_000 + 99)), .date(year: 2026, month: 11, day: index % 28 + 1),
-                ])
-            }
-            var workbook = XLSXWriter(title: "Прайс-лист")
-            workbook.addSheet(sheet)
-            return workbook
         }
     }
 }

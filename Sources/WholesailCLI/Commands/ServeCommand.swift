@@ -30,6 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
                 print("demo login: \(login.role) \(login.email) \(login.password)")
             }
         }
+        try db.ensurePlannerStatistics()
         let dependencies = try await WholesailDependencies(database: db)
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: dependencies.metrics))
         let app = buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { url in

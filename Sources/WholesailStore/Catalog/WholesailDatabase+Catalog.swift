@@ -122,26 +122,26 @@ extension WholesailDatabase {
     public func categoryTree() async throws -> [CategoryNode] {
         try await reader.read { db in
             try CategoryNode.fetchAll(
-                db,
-                sql: """
+                db.cached(
+                """
                     SELECT id, parentId, name, depth, productCount FROM category
                     WHERE active = 1 ORDER BY path || printf('%010d', sortOrder), sortOrder, name
-                    """)
+                    """))
         }
     }
 
     public func category(id: Int64) async throws -> CategoryNode? {
         try await reader.read { db in
             try CategoryNode.fetchOne(
-                db, sql: "SELECT id, parentId, name, depth, productCount FROM category WHERE id = ? AND active = 1",
+                db.cached("SELECT id, parentId, name, depth, productCount FROM category WHERE id = ? AND active = 1"),
                 arguments: [id])
         }
     }
 
     /// The price type whose prices are shown until the pricing engine answers per buyer.
     static func displayPriceTypeId(_ db: Database) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT id FROM priceType WHERE isDefault = 1 ORDER BY sortOrder, id LIMIT 1")
-            ?? Int64.fetchOne(db, sql: "SELECT id FROM priceType ORDER BY sortOrder, id LIMIT 1")
+        try Int64.fetchOne(db.cached("SELECT id FROM priceType WHERE isDefault = 1 ORDER BY sortOrder, id LIMIT 1"))
+            ?? Int64.fetchOne(db.cached("SELECT id FROM priceType ORDER BY sortOrder, id LIMIT 1"))
     }
 
     private static let summaryColumns = """
@@ -178,7 +178,7 @@ extension WholesailDatabase {
             if let categoryId = query.categoryId {
                 // The subtree's category ids first (a small scan), then the products by the
                 // (categoryId, productId) key: never a pass over every product's categories.
-                guard let path = try String.fetchOne(db, sql: "SELECT path FROM category WHERE id = ?", arguments: [categoryId]) else {
+                guard let path = try String.fetchOne(db.cached("SELECT path FROM category WHERE id = ?"), arguments: [categoryId]) else {
                     return ([], 0, [])
                 }
                 conditions.append(
@@ -234,7 +234,7 @@ extension WholesailDatabase {
             if query.sort == .price || query.sort == .priceDesc || isHidden != nil || byPrice {
                 // Every match's id, then the buyer's filter and order in memory.
                 var ids = try Int64.fetchAll(
-                    db, sql: "SELECT p.id FROM \(from) WHERE \(whereClause) ORDER BY \(order)", arguments: StatementArguments(arguments))
+                    db.cached("SELECT p.id FROM \(from) WHERE \(whereClause) ORDER BY \(order)"), arguments: StatementArguments(arguments))
                 if let isHidden { ids.removeAll(where: isHidden) }
                 if byPrice, let price {
                     ids.removeAll { id in
@@ -259,22 +259,22 @@ extension WholesailDatabase {
                 pageIds = Array(ids[start..<min(ids.count, start + query.perPage)])
             } else {
                 total = try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM \(from) WHERE \(whereClause)",
+                    db.cached("SELECT count(*) FROM \(from) WHERE \(whereClause)"),
                     arguments: StatementArguments(arguments.filter { $0.key != "raw" && $0.key != "rawPrefix" })) ?? 0
                 arguments["limit"] = query.perPage
                 arguments["offset"] = (query.page - 1) * query.perPage
                 pageIds = try Int64.fetchAll(
-                    db, sql: "SELECT p.id FROM \(from) WHERE \(whereClause) ORDER BY \(order) LIMIT :limit OFFSET :offset",
+                    db.cached("SELECT p.id FROM \(from) WHERE \(whereClause) ORDER BY \(order) LIMIT :limit OFFSET :offset"),
                     arguments: StatementArguments(arguments))
             }
             guard !pageIds.isEmpty else { return ([], total, facets) }
             let rows = try ProductSummary.fetchAll(
-                db,
-                sql: """
+                db.cached(
+                """
                     SELECT \(Self.summaryColumns) FROM product p
                     LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
                     WHERE p.id IN (SELECT value FROM json_each(:ids))
-                    """,
+                    """),
                 arguments: ["priceType": priceType, "ids": "[" + pageIds.map(String.init).joined(separator: ",") + "]"])
             let byId = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
             return (pageIds.compactMap { byId[$0] }, total, facets)
@@ -285,13 +285,13 @@ extension WholesailDatabase {
     /// properties most products carry first (at most 20), their values by count (at most 30).
     static func facets(_ db: Database, matching subquery: String, arguments: [String: (any DatabaseValueConvertible)?]) throws -> [Facet] {
         let rows = try Row.fetchAll(
-            db,
-            sql: """
+            db.cached(
+            """
                 SELECT pp.propertyId, pp.valueId, count(*) AS n FROM productProperty pp
                 JOIN property pr ON pr.id = pp.propertyId AND pr.filterable = 1
                 WHERE pp.valueId IS NOT NULL AND pp.productId IN (\(subquery))
                 GROUP BY pp.propertyId, pp.valueId
-                """, arguments: StatementArguments(arguments))
+                """), arguments: StatementArguments(arguments))
         var byProperty: [Int64: [(Int64, Int)]] = [:]
         for row in rows { byProperty[row["propertyId"], default: []].append((row["valueId"], row["n"])) }
         let ranked = byProperty.sorted { lhs, rhs in
@@ -304,10 +304,10 @@ extension WholesailDatabase {
         let valueIds = ranked.flatMap { $0.value.map(\.0) }
         let json = { (ids: [Int64]) in "[" + ids.map(String.init).joined(separator: ",") + "]" }
         let names = try Dictionary(uniqueKeysWithValues: Row.fetchAll(
-            db, sql: "SELECT id, name, unitName, sortOrder FROM property WHERE id IN (SELECT value FROM json_each(?))", arguments: [json(propertyIds)]
+            db.cached("SELECT id, name, unitName, sortOrder FROM property WHERE id IN (SELECT value FROM json_each(?))"), arguments: [json(propertyIds)]
         ).map { ($0["id"] as Int64, (name: $0["name"] as String, unit: $0["unitName"] as String?, order: $0["sortOrder"] as Int)) })
         let values = try Dictionary(uniqueKeysWithValues: Row.fetchAll(
-            db, sql: "SELECT id, value FROM propertyValue WHERE id IN (SELECT value FROM json_each(?))", arguments: [json(valueIds)]
+            db.cached("SELECT id, value FROM propertyValue WHERE id IN (SELECT value FROM json_each(?))"), arguments: [json(valueIds)]
         ).map { ($0["id"] as Int64, $0["value"] as String) })
         return ranked.compactMap { propertyId, counts -> Facet? in
             guard let info = names[propertyId] else { return nil }
@@ -326,12 +326,12 @@ extension WholesailDatabase {
             var arguments: [String: (any DatabaseValueConvertible)?] = arguments.mapValues { $0 }
             arguments["priceType"] = try Self.displayPriceTypeId(db)
             return try ProductSummary.fetchAll(
-                db,
-                sql: """
+                db.cached(
+                """
                     SELECT \(Self.summaryColumns) FROM \(source)
                     LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
                     WHERE \(condition) ORDER BY \(order)
-                    """, arguments: StatementArguments(arguments))
+                    """), arguments: StatementArguments(arguments))
         }
     }
 
@@ -348,74 +348,74 @@ extension WholesailDatabase {
             let priceType = try Self.displayPriceTypeId(db)
             guard
                 let summary = try ProductSummary.fetchOne(
-                    db,
-                    sql: """
+                    db.cached(
+                    """
                         SELECT \(Self.summaryColumns) FROM product p
                         LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
                         WHERE p.id = :id AND p.active = 1 AND p.deleted = 0
-                        """,
+                        """),
                     arguments: ["priceType": priceType, "id": id]),
-                let row = try Row.fetchOne(db, sql: "SELECT description, productLine FROM product WHERE id = ?", arguments: [id])
+                let row = try Row.fetchOne(db.cached("SELECT description, productLine FROM product WHERE id = ?"), arguments: [id])
             else { return nil }
             let primaryCategory = try Int64.fetchOne(
-                db, sql: "SELECT categoryId FROM productCategory WHERE productId = ? ORDER BY isPrimary DESC LIMIT 1",
+                db.cached("SELECT categoryId FROM productCategory WHERE productId = ? ORDER BY isPrimary DESC LIMIT 1"),
                 arguments: [id])
             var path: [CategoryNode] = []
             if let primaryCategory,
-                let categoryPath = try String.fetchOne(db, sql: "SELECT path FROM category WHERE id = ?", arguments: [primaryCategory])
+                let categoryPath = try String.fetchOne(db.cached("SELECT path FROM category WHERE id = ?"), arguments: [primaryCategory])
             {
                 let ids = categoryPath.split(separator: "/").compactMap { Int64($0) }
                 let nodes = try CategoryNode.fetchAll(
-                    db, sql: "SELECT id, parentId, name, depth, productCount FROM category WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                    db.cached("SELECT id, parentId, name, depth, productCount FROM category WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"),
                     arguments: StatementArguments(ids))
                 path = ids.compactMap { id in nodes.first { $0.id == id } }
             }
             let properties = try Row.fetchAll(
-                db,
-                sql: """
+                db.cached(
+                """
                     SELECT pr.name, pr.unitName, coalesce(v.value, pp.textValue) AS value
                     FROM productProperty pp JOIN property pr ON pr.id = pp.propertyId
                     LEFT JOIN propertyValue v ON v.id = pp.valueId
                     WHERE pp.productId = ? AND pr.showOnCard = 1 ORDER BY pr.sortOrder, pr.name
-                    """, arguments: [id]
+                    """), arguments: [id]
             ).map { row -> ProductCard.Property in
                 let unitName: String? = row["unitName"]
                 let value: String = row["value"] ?? ""
                 return ProductCard.Property(name: row["name"], value: unitName.map { "\(value) \($0)" } ?? value)
             }
             let images = try String.fetchAll(
-                db,
-                sql: """
+                db.cached(
+                """
                     SELECT f.blobSha256 FROM productImage i JOIN file f ON f.id = i.fileId
                     WHERE i.productId = ? AND i.kind = 'photo' ORDER BY i.sortOrder
-                    """, arguments: [id])
+                    """), arguments: [id])
             let spin = try String.fetchAll(
-                db,
-                sql: """
+                db.cached(
+                """
                     SELECT f.blobSha256 FROM productImage i JOIN file f ON f.id = i.fileId
                     WHERE i.productId = ? AND i.kind = 'spin' ORDER BY i.sortOrder
-                    """, arguments: [id])
+                    """), arguments: [id])
             let stock = try Row.fetchAll(
-                db,
-                sql: """
+                db.cached(
+                """
                     SELECT w.name AS warehouse, r.name AS region, s.qtyMilli - s.reservedMilli AS qty
                     FROM stock s JOIN warehouse w ON w.id = s.warehouseId LEFT JOIN region r ON r.id = w.regionId
                     WHERE s.productId = ? AND w.active = 1 ORDER BY r.sortOrder, w.name
-                    """, arguments: [id]
+                    """), arguments: [id]
             ).map { ProductCard.StockLine(warehouse: $0["warehouse"], region: $0["region"], qtyMilli: $0["qty"]) }
-            let base = try Row.fetchOne(db, sql: "SELECT baseUnitId, minQtyMilli, stepQtyMilli FROM product WHERE id = ?", arguments: [id])
+            let base = try Row.fetchOne(db.cached("SELECT baseUnitId, minQtyMilli, stepQtyMilli FROM product WHERE id = ?"), arguments: [id])
             var units = [
                 ProductCard.UnitOption(
                     unit: summary.unit, factor: "1", priceMinor: summary.priceMinor, unitId: base?["baseUnitId"] ?? 0,
                     rule: Quantity.Rule(minMilli: base?["minQtyMilli"] ?? 1000, stepMilli: base?["stepQtyMilli"] ?? 1000))
             ]
             units += try Row.fetchAll(
-                db,
-                sql: """
+                db.cached(
+                """
                     SELECT u.name, pu.factor, pu.unitId, pu.minQtyMilli, pu.stepQtyMilli,
                         (SELECT amountMinor FROM price WHERE priceTypeId = :priceType AND productId = pu.productId AND unitId = pu.unitId) AS price
                     FROM productUnit pu JOIN unit u ON u.id = pu.unitId WHERE pu.productId = :id ORDER BY u.name
-                    """, arguments: ["priceType": priceType, "id": id]
+                    """), arguments: ["priceType": priceType, "id": id]
             ).map { row in
                 let factor: String = row["factor"]
                 let explicit: Int64? = row["price"]
@@ -427,14 +427,14 @@ extension WholesailDatabase {
                     rule: Quantity.Rule(minMilli: row["minQtyMilli"], stepMilli: row["stepQtyMilli"]))
             }
             let documents = try Row.fetchAll(
-                db,
-                sql: """
+                db.cached(
+                """
                     SELECT coalesce(f.title, f.fileName) AS title, f.fileName, f.blobSha256 FROM productDocument d
                     JOIN file f ON f.id = d.fileId WHERE d.productId = ? ORDER BY d.sortOrder, f.fileName
-                    """, arguments: [id]
+                    """), arguments: [id]
             ).map { ProductCard.Document(title: $0["title"], fileName: $0["fileName"], sha256: $0["blobSha256"]) }
             let tags = try String.fetchAll(
-                db, sql: "SELECT t.code FROM productTag pt JOIN tag t ON t.id = pt.tagId WHERE pt.productId = ? ORDER BY t.id",
+                db.cached("SELECT t.code FROM productTag pt JOIN tag t ON t.id = pt.tagId WHERE pt.productId = ? ORDER BY t.id"),
                 arguments: [id])
             return ProductCard(
                 summary: summary, description: row["description"], productLine: row["productLine"], categoryPath: path,
@@ -471,12 +471,12 @@ extension WholesailDatabase {
         let raw = text.trimmingCharacters(in: .whitespaces)
         return try await reader.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
+                db.cached(
+                """
                     SELECT p.id, p.sku, p.name FROM productFts CROSS JOIN product p ON p.id = productFts.rowid
                     WHERE productFts MATCH ? AND p.active = 1 AND p.deleted = 0
                     ORDER BY (p.sku = ? OR p.article = ?) DESC, bm25(productFts) LIMIT ?
-                    """, arguments: [match, raw, raw, limit]
+                    """), arguments: [match, raw, raw, limit]
             ).map { ($0["id"], $0["sku"], $0["name"]) }
         }
     }
@@ -496,14 +496,14 @@ extension WholesailDatabase {
 
     public func isFavorite(userId: Int64, productId: Int64) async throws -> Bool {
         try await reader.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM favorite WHERE userId = ? AND productId = ?)", arguments: [userId, productId]) ?? false
+            try Bool.fetchOne(db.cached("SELECT EXISTS (SELECT 1 FROM favorite WHERE userId = ? AND productId = ?)"), arguments: [userId, productId]) ?? false
         }
     }
 
     /// Adds or removes a favorite; unknown products are refused.
     public func setFavorite(userId: Int64, productId: Int64, on: Bool) async throws {
         try await writer.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM product WHERE id = ? AND deleted = 0)", arguments: [productId]) == true else {
+            guard try Bool.fetchOne(db.cached("SELECT EXISTS (SELECT 1 FROM product WHERE id = ? AND deleted = 0)"), arguments: [productId]) == true else {
                 throw DomainError(.notFound, code: "catalog.product_not_found", message: "The product was not found.")
             }
             if on {
@@ -528,15 +528,15 @@ extension WholesailDatabase {
         guard !productIds.isEmpty else { return [:] }
         return try await reader.read { db in
             let rows = try Row.fetchAll(
-                db,
-                sql: """
+                db.cached(
+                """
                     SELECT s.productId,
                         sum(CASE WHEN :region IS NULL OR w.regionId = :region THEN s.qtyMilli - s.reservedMilli ELSE 0 END) AS regional,
                         min(CASE WHEN :region IS NOT NULL AND (w.regionId IS NULL OR w.regionId <> :region) AND s.qtyMilli > s.reservedMilli
                                  THEN w.deliveryDays + 1 END) AS days
                     FROM stock s JOIN warehouse w ON w.id = s.warehouseId AND w.active = 1
                     WHERE s.productId IN (SELECT value FROM json_each(:ids)) GROUP BY s.productId
-                    """,
+                    """),
                 arguments: ["region": regionId, "ids": "[" + productIds.map(String.init).joined(separator: ",") + "]"])
             var result: [Int64: RegionalAvailability] = [:]
             for row in rows {

@@ -207,6 +207,9 @@ extension WholesailDatabase {
                 sql: "UPDATE importJob SET status = ?, error = ?, finishedAt = ? WHERE id = ?",
                 arguments: [status, error.map { String($0.prefix(2000)) }, Self.stamp(Date()), id])
         }
+        // The catalog's shape may have changed (a first load, a new category): the planner's
+        // statistics follow, sampled, in milliseconds.
+        if status == "succeeded" { try refreshPlannerStatistics() }
     }
 
     /// Puts a job back in the queue (a run interrupted by shutdown).
