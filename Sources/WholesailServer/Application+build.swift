@@ -28,6 +28,7 @@ public func buildApplication(
     let host = configuration.host
     var services: [any Service] = [
         PricingUpdater(pricing: dependencies.pricing, imports: dependencies.imports, logger: logger),
+        CatalogIndexUpdater(database: dependencies.database, imports: dependencies.imports, logger: logger),
         ReservationReleaser(database: dependencies.database, interval: .seconds(300), logger: logger),
         ImportRunner(database: dependencies.database, coordinator: dependencies.imports, logger: logger),
     ]

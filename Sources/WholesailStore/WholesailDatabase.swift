@@ -10,6 +10,8 @@ import WholesailResources
 /// transaction.
 public struct WholesailDatabase: Sendable {
     public let writer: any DatabaseWriter
+    /// The catalog's listings in memory, once a server (or a benchmark) builds them.
+    public let catalogIndex = CatalogIndexHolder()
 
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer

@@ -75,14 +75,7 @@ struct BenchCommand: AsyncParsableCommand {
             print("\(companies) companies' first views: \(ms(materialize)) (\(matrix.materializedContexts) vectors kept within the memory budget)")
             print("one context's price vector, materialized: about \(ms(cold))")
             print(String(format: "lookup: %.1f ns per price (%d lookups, checksum %lld)", lookupNs, lookups, checksum))
-            print("resident memory: \(Self.residentMegabytes()) MB")
-        }
-
-        static func residentMegabytes() -> Int {
-            guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
-            else { return 0 }
-            return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+            print("resident memory: \(ProcessMemory.residentMegabytes) MB")
         }
     }
 }
@@ -94,9 +87,19 @@ extension BenchCommand {
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Repetitions per query.") var repeats = 50
+        @Flag(help: "Plain SQL listings, without the in-memory catalog index (for comparison).") var sql = false
 
         func run() async throws {
             let db = try WholesailDatabase.open(at: database.resolvedPath)
+            if !sql {
+                let rssBefore = ProcessMemory.residentMegabytes
+                let start = ContinuousClock.now
+                let index = try await db.rebuildCatalogIndex()
+                let elapsed = ContinuousClock.now - start
+                let grown = ProcessMemory.residentMegabytes - rssBefore
+                print(String(format: "catalog index: %d products, built in %.0f ms, resident memory +%d MB",
+                    index.productCount, Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15, grown))
+            }
             let snapshot = try await db.pricingSnapshot()
             let view = PriceMatrix(snapshot).view(for: PricingContext(day: "2026-11-29"))
             let sample = try await db.listProducts(ProductListQuery(perPage: 1)).items.first

@@ -48,7 +48,7 @@ extension BenchCommand {
             let path = db ?? folder.appendingPathComponent("bench.sqlite").path
             let database = try WholesailDatabase.open(at: path)
             let limits = ImportLimits(batchSize: batch)
-            print("rss after setup: \(Self.memory("VmRSS")) MB")
+            print("rss after setup: \(ProcessMemory.megabytes("VmRSS")) MB")
 
             let search = SearchProbe(database: database)
             let full = try await Self.measure("full import (import.xml + offers.xml)", [("import.xml", importPath), ("offers.xml", offersPath)], database, limits, probe: nil)
@@ -62,7 +62,7 @@ extension BenchCommand {
                 let counts = job.counts.entities.sorted { $0.key < $1.key }.map { "\($0.key) +\($0.value.created) ~\($0.value.updated) =\($0.value.unchanged) -\($0.value.deleted) !\($0.value.failed)" }
                 print("  \(name): \(job.status); " + counts.joined(separator: "; "))
             }
-            print("peak memory (VmHWM): \(Self.memory("VmHWM")) MB")
+            print("peak memory (VmHWM): \(ProcessMemory.megabytes("VmHWM")) MB")
         }
 
         static func handle(_ path: String) throws -> FileHandle {
@@ -106,7 +106,7 @@ extension BenchCommand {
             let rows = job.rowsDone
             print(
                 "\(title): \(seconds(total)) wall (storing the files \(seconds(stored)), import \(seconds(applied))), \(rows) records, "
-                    + String(format: "%.0f records/s", Double(rows) / max(applied.asSeconds, 0.001)) + ", rss \(memory("VmRSS")) MB")
+                    + String(format: "%.0f records/s", Double(rows) / max(applied.asSeconds, 0.001)) + ", rss \(ProcessMemory.megabytes("VmRSS")) MB")
             if let latencies, !latencies.isEmpty {
                 let sorted = latencies.sorted()
                 let p50 = sorted[sorted.count / 2]
@@ -117,14 +117,6 @@ extension BenchCommand {
         }
 
         static func seconds(_ duration: Duration) -> String { String(format: "%.2f s", duration.asSeconds) }
-
-        /// A line of /proc/self/status in MB (VmRSS now, VmHWM the peak).
-        static func memory(_ key: String) -> Int {
-            guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-                let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") })
-            else { return 0 }
-            return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
-        }
     }
 
     /// Searches the catalog ten times a second from another task and records how long each took.

@@ -33,7 +33,7 @@ extension BenchCommand {
             let matrix = PriceMatrix(try await db.pricingSnapshot())
             let matrixBuild = ContinuousClock.now - matrixStart
             print("products in the matrix: \(matrix.snapshot.products.count); matrix build \(Self.ms(matrixBuild)); setup \(Self.ms(ContinuousClock.now - setupStart))")
-            print("resident memory after the matrix: \(BenchCommand.Pricing.residentMegabytes()) MB")
+            print("resident memory after the matrix: \(ProcessMemory.residentMegabytes) MB")
 
             // Quick order: N stock numbers looked up and added in one go, then priced (the page's work).
             var rng = SeededGenerator(seed: seed)
@@ -91,7 +91,7 @@ extension BenchCommand {
             let seconds = Self.milliseconds(total) / 1000
             print(String(format: "checkout: %d orders of %d lines by %d buyers in %.2f s: %.0f orders/s (cart fill + place); place p50 %.2f ms, p99 %.2f ms",
                          placed, lines, buyerIds.count, seconds, Double(placed) / seconds, times[times.count / 2], times[min(times.count - 1, Int(Double(times.count) * 0.99))]))
-            print("resident memory: \(BenchCommand.Pricing.residentMegabytes()) MB")
+            print("resident memory: \(ProcessMemory.residentMegabytes) MB")
         }
 
         static func milliseconds(_ duration: Duration) -> Double {

@@ -27,7 +27,7 @@ extension BenchCommand {
             let loadStart = ContinuousClock.now
             let pricing = try await PricingService(database: db)
             let load = ContinuousClock.now - loadStart
-            let baseline = Self.megabytes("VmRSS:")
+            let baseline = ProcessMemory.megabytes("VmRSS")
             let day = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
             let context = try await db.pricingContext(userId: nil, counterpartyId: counterparty, day: day)
             var company: String?
@@ -48,7 +48,7 @@ extension BenchCommand {
             let size = (try FileManager.default.attributesOfItem(atPath: made.url.path)[.size] as? Int) ?? 0
             print("price matrix loaded: \(String(format: "%.0f", Self.milliseconds(load))) ms; resident memory then: \(baseline) MB")
             print(String(format: "%@ price list: %d lines in %.0f ms, %d bytes", kind.rawValue.uppercased(), made.lines, best, size))
-            print("peak resident memory of the process: \(Self.megabytes("VmHWM:")) MB")
+            print("peak resident memory of the process: \(ProcessMemory.megabytes("VmHWM")) MB")
             if verify, kind == .xlsx {
                 let reader = try XLSXReader(contentsOf: made.url)
                 var rows = 0
@@ -64,14 +64,6 @@ extension BenchCommand {
 
         static func milliseconds(_ duration: Duration) -> Double {
             Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        }
-
-        /// A figure of /proc/self/status in MB: `VmRSS:` (resident now), `VmHWM:` (the most ever).
-        static func megabytes(_ field: String) -> Int {
-            guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-                let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) })
-            else { return 0 }
-            return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
         }
     }
 }

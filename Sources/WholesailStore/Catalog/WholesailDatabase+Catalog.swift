@@ -162,7 +162,12 @@ extension WholesailDatabase {
     public func listProducts(
         _ query: ProductListQuery, price: (@Sendable (Int64) -> Int64?)? = nil, isHidden: (@Sendable (Int64) -> Bool)? = nil
     ) async throws -> (items: [ProductSummary], total: Int, facets: [Facet]) {
-        try await reader.read { db in
+        if let usable = catalogIndex.usable(needsStock: query.inStock),
+            let listed = try await listProducts(query, index: usable.catalog, stock: usable.stock, price: price, isHidden: isHidden)
+        {
+            return listed
+        }
+        return try await reader.read { db in
             let priceType = try Self.displayPriceTypeId(db)
             // With a search, the full-text index drives the query (CROSS JOIN fixes the loop order in
             // SQLite): otherwise the planner may walk every product and run the MATCH once per row.
@@ -219,14 +224,17 @@ extension WholesailDatabase {
             let order: String
             switch query.sort {
             case .relevance:
-                // Exact SKU or article first, then SKU prefixes, then full-text rank.
-                order = arguments["match"] == nil ? "p.name"
+                // Exact SKU or article first (a missing article is no match, not NULL, which sorts last),
+                // then SKU prefixes, then the shortest product texts
+                // (the index's order too: cheaper than bm25, which reads every match's size).
+                let shortest = "length(p.searchText) - length(replace(p.searchText, ' ', '')), p.name, p.id"
+                order = arguments["match"] == nil ? "p.name, p.id"
                     : arguments["raw"] != nil
-                        ? "(p.sku = :raw OR p.article = :raw) DESC, (p.sku LIKE :rawPrefix) DESC, bm25(productFts), p.name"
-                        : "bm25(productFts), p.name"
+                        ? "(p.sku = :raw OR ifnull(p.article = :raw, 0)) DESC, (p.sku LIKE :rawPrefix) DESC, \(shortest)"
+                        : shortest
             case .name, .price, .priceDesc: order = "p.name, p.id"
             case .newest: order = "p.createdAt DESC, p.id DESC"
-            case .rating: order = "CASE WHEN p.ratingCount > 0 THEN p.ratingSum * 1.0 / p.ratingCount ELSE 0 END DESC, p.ratingCount DESC, p.name"
+            case .rating: order = "CASE WHEN p.ratingCount > 0 THEN p.ratingSum * 1.0 / p.ratingCount ELSE 0 END DESC, p.ratingCount DESC, p.name, p.id"
             }
             var pageIds: [Int64]
             var total: Int
@@ -267,18 +275,49 @@ extension WholesailDatabase {
                     db.cached("SELECT p.id FROM \(from) WHERE \(whereClause) ORDER BY \(order) LIMIT :limit OFFSET :offset"),
                     arguments: StatementArguments(arguments))
             }
-            guard !pageIds.isEmpty else { return ([], total, facets) }
-            let rows = try ProductSummary.fetchAll(
-                db.cached(
-                """
-                    SELECT \(Self.summaryColumns) FROM product p
-                    LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
-                    WHERE p.id IN (SELECT value FROM json_each(:ids))
-                    """),
-                arguments: ["priceType": priceType, "ids": "[" + pageIds.map(String.init).joined(separator: ",") + "]"])
-            let byId = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
-            return (pageIds.compactMap { byId[$0] }, total, facets)
+            return (try Self.pageSummaries(db, ids: pageIds, priceType: priceType), total, facets)
         }
+    }
+
+    /// The listing answered by the catalog index: SQLite only matches the words and reads the
+    /// page's rows. Nil when the index cannot answer this question exactly.
+    func listProducts(
+        _ query: ProductListQuery, index: CatalogIndex, stock: CatalogStockIndex?, price: (@Sendable (Int64) -> Int64?)?,
+        isHidden: (@Sendable (Int64) -> Bool)?
+    ) async throws -> (items: [ProductSummary], total: Int, facets: [Facet])? {
+        try await reader.read { db in
+            var matches: [Int64]?
+            var raw: String?
+            if let text = query.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+                guard let match = SearchText.matchExpression(text) else { return ([], 0, []) }
+                var ids = try Int64.fetchAll(db.cached("SELECT rowid FROM productFts WHERE productFts MATCH ?"), arguments: [match])
+                if zip(ids, ids.dropFirst()).contains(where: { $0 >= $1 }) { ids.sort() }
+                matches = ids
+                if text.count <= 100 { raw = text }
+            }
+            let indexQuery = CatalogIndexQuery(
+                categoryId: query.categoryId, matches: matches, raw: raw, properties: query.properties, tags: query.tags,
+                inStock: query.inStock, regionId: query.regionId, sort: query.sort, page: query.page, perPage: query.perPage,
+                withFacets: query.withFacets, minPrice: query.minPrice, maxPrice: query.maxPrice)
+            guard let found = index.evaluate(indexQuery, stock: stock, price: price, isHidden: isHidden) else { return nil }
+            guard !found.pageIds.isEmpty else { return ([], found.total, found.facets) }
+            return (try Self.pageSummaries(db, ids: found.pageIds, priceType: try Self.displayPriceTypeId(db)), found.total, found.facets)
+        }
+    }
+
+    /// The summaries of a page of products, in the page's order.
+    static func pageSummaries(_ db: Database, ids pageIds: [Int64], priceType: Int64?) throws -> [ProductSummary] {
+        guard !pageIds.isEmpty else { return [] }
+        let rows = try ProductSummary.fetchAll(
+            db.cached(
+            """
+                SELECT \(Self.summaryColumns) FROM product p
+                LEFT JOIN brand b ON b.id = p.brandId JOIN unit u ON u.id = p.baseUnitId
+                WHERE p.id IN (SELECT value FROM json_each(:ids))
+                """),
+            arguments: ["priceType": priceType, "ids": "[" + pageIds.map(String.init).joined(separator: ",") + "]"])
+        let byId = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
+        return pageIds.compactMap { byId[$0] }
     }
 
     /// Value counts of filterable properties over the products the subquery selects: the

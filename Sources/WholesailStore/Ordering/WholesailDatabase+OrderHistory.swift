@@ -409,6 +409,8 @@ extension WholesailDatabase {
             sql: "UPDATE stock SET reservedMilli = max(0, reservedMilli - ?) WHERE productId = ? AND warehouseId = ?",
             arguments: [reservation["qtyMilli"] as Int64, reservation["productId"] as Int64, reservation["warehouseId"] as Int64])
         try db.execute(sql: "UPDATE reservation SET releasedAt = ? WHERE id = ?", arguments: [at, reservation["id"] as Int64])
+        // `stock` has no rowid: observers (the catalog index's stock sets) are told explicitly.
+        try db.notifyChanges(in: Table("stock"))
     }
 
     /// Releases reservations whose term has passed; returns how many.

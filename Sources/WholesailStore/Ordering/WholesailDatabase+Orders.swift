@@ -355,6 +355,8 @@ extension WholesailDatabase {
                             arguments: [lineId, line.productId, part.warehouseId, part.baseMilli, reservedUntil])
                     }
                 }
+                // `stock` has no rowid: observers (the catalog index's stock sets) are told explicitly.
+                try db.notifyChanges(in: Table("stock"))
             }
             if settings.split != .none, allocations.contains(where: { $0.shortMilli > 0 }), allocations.contains(where: { !$0.parts.isEmpty }) {
                 splitOrderIds = try split(
