@@ -40,9 +40,11 @@ public final class CatalogIndex: Sendable {
     let ratingRank: [UInt32]
     /// Words in the product's search text: shorter texts rank first among a search's matches.
     let words: [UInt16]
-    /// SKU and article in ASCII lower case (the columns' NOCASE collation).
+    /// SKUs in ASCII lower case (the column's NOCASE collation), and the positions in SKU order
+    /// with each position's rank in it: the products whose SKU starts with a text are one range.
     let skus: [String]
-    let articles: [String?]
+    let skuOrder: [UInt32]
+    let skuRank: [UInt32]
     /// Category id → positions of the active products in its subtree, ascending. Every category
     /// has an entry, an empty one when nothing is in it.
     let subtrees: [Int64: [UInt32]]
@@ -97,7 +99,24 @@ public final class CatalogIndex: Sendable {
         ratingRank = rating
         words = b.words
         skus = b.skus
-        articles = b.articles
+        // SQLite's NOCASE order is byte order of the folded text; products it missed (a
+        // concurrent change) are sorted in here.
+        var skuOrder: [UInt32] = []
+        skuOrder.reserveCapacity(count)
+        var skuSeen = [Bool](repeating: false, count: count)
+        for id in b.skuOrder {
+            guard let position = b.position(of: id), !skuSeen[Int(position)] else { continue }
+            skuSeen[Int(position)] = true
+            skuOrder.append(position)
+        }
+        let skuTexts = b.skus
+        if skuOrder.count < count || zip(skuOrder, skuOrder.dropFirst()).contains(where: { skuTexts[Int($1)].utf8.lexicographicallyPrecedes(skuTexts[Int($0)].utf8) }) {
+            skuOrder = (0..<UInt32(count)).sorted { skuTexts[Int($0)].utf8.lexicographicallyPrecedes(skuTexts[Int($1)].utf8) }
+        }
+        var skuRank = [UInt32](repeating: 0, count: count)
+        for (rank, position) in skuOrder.enumerated() { skuRank[Int(position)] = UInt32(rank) }
+        self.skuOrder = skuOrder
+        self.skuRank = skuRank
 
         // Subtrees: each category's own products, merged upwards through its ancestors.
         var children: [Int64: [Int64]] = [:]
@@ -225,7 +244,7 @@ struct CatalogIndexBuilder {
     var ratingCount: [Int64] = []
     var words: [UInt16] = []
     var skus: [String] = []
-    var articles: [String?] = []
+    var skuOrder: [Int64] = []
     var nameOrder: [Int64] = []
     var newestOrder: [Int64] = []
     var categories: [Int64: Int64?] = [:]
@@ -242,14 +261,13 @@ struct CatalogIndexBuilder {
     var unorderedValues: [(UInt32, UInt32)] = []
 
     /// Products in ascending id order.
-    mutating func addProduct(id: Int64, sku: String, article: String?, ratingSum: Int64, ratingCount: Int64, words: Int) {
+    mutating func addProduct(id: Int64, sku: String, ratingSum: Int64, ratingCount: Int64, words: Int) {
         precondition(ids.last.map { $0 < id } ?? true, "products must arrive in id order")
         ids.append(id)
         self.ratingSum.append(ratingSum)
         self.ratingCount.append(ratingCount)
         self.words.append(UInt16(clamping: words))
         skus.append(Self.foldASCII(sku))
-        articles.append(article.map(Self.foldASCII))
     }
 
     /// Call once every product is added: makes id lookups direct when ids are compact.
@@ -324,8 +342,10 @@ struct CatalogIndexBuilder {
 struct CatalogIndexQuery {
     var categoryId: Int64?
     var matches: [Int64]?
-    /// The typed text, for exact and prefix SKU/article matches first (nil: none, or too long).
+    /// The typed text, for SKU prefix matches first (nil: none, or too long).
     var raw: String?
+    /// Products whose SKU or article is exactly the typed text (they come first of all).
+    var exact: [Int64] = []
     var properties: [Int64: Set<Int64>]
     var tags: Set<String>
     var inStock: Bool
@@ -434,18 +454,11 @@ extension CatalogIndex {
         let key: (UInt32) -> (Int64, UInt32)
         switch query.sort {
         case .relevance where query.matches != nil:
-            let raw = query.raw.map(CatalogIndexBuilder.foldASCII)
-            let prefix = raw.map { String($0.filter { $0 != "%" && $0 != "_" }) }
-            key = { [skus, articles, words, nameRank] position in
+            let exact = Set(query.exact.compactMap { self.position(of: $0) })
+            let prefixed = query.raw.map { skuRange(prefix: String(CatalogIndexBuilder.foldASCII($0).filter { $0 != "%" && $0 != "_" })) } ?? 0..<0
+            key = { [skuRank, words, nameRank] position in
                 let index = Int(position)
-                var tier: Int64 = 2
-                if let raw {
-                    if skus[index] == raw || articles[index] == raw {
-                        tier = 0
-                    } else if let prefix, skus[index].hasPrefix(prefix) {
-                        tier = 1
-                    }
-                }
+                let tier: Int64 = exact.contains(position) ? 0 : prefixed.contains(skuRank[index]) ? 1 : 2
                 return (tier << 32 | Int64(words[index]), nameRank[index])
             }
         case .price where price != nil, .priceDesc where price != nil:
@@ -460,6 +473,23 @@ extension CatalogIndex {
         default: key = { [nameRank] in (Int64(nameRank[Int($0)]), 0) }
         }
         return Self.smallest(first, of: candidates, by: key)
+    }
+
+    /// The SKU ranks of the products whose folded SKU starts with `prefix` (byte order keeps
+    /// them together).
+    func skuRange(prefix: String) -> Range<UInt32> {
+        func firstRank(where isAfter: (String) -> Bool) -> UInt32 {
+            var low = 0
+            var high = skuOrder.count
+            while low < high {
+                let middle = (low + high) >> 1
+                if isAfter(skus[Int(skuOrder[middle])]) { high = middle } else { low = middle + 1 }
+            }
+            return UInt32(low)
+        }
+        let lower = firstRank { !$0.utf8.lexicographicallyPrecedes(prefix.utf8) }
+        let upper = firstRank { !$0.utf8.lexicographicallyPrecedes(prefix.utf8) && !$0.utf8.starts(with: prefix.utf8) }
+        return lower..<max(lower, upper)
     }
 
     /// The `k` smallest elements by key, sorted: a bounded heap when k is small against the list.

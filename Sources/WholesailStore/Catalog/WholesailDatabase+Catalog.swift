@@ -288,15 +288,22 @@ extension WholesailDatabase {
         try await reader.read { db in
             var matches: [Int64]?
             var raw: String?
+            var exact: [Int64] = []
             if let text = query.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
                 guard let match = SearchText.matchExpression(text) else { return ([], 0, []) }
-                var ids = try Int64.fetchAll(db.cached("SELECT rowid FROM productFts WHERE productFts MATCH ?"), arguments: [match])
+                let statement = try db.cached("SELECT rowid FROM productFts WHERE productFts MATCH ?")
+                try statement.setArguments([match])
+                var ids = try db.rawInt64s(statement)
                 if zip(ids, ids.dropFirst()).contains(where: { $0 >= $1 }) { ids.sort() }
                 matches = ids
-                if text.count <= 100 { raw = text }
+                if text.count <= 100 {
+                    raw = text
+                    exact = try Int64.fetchAll(
+                        db.cached("SELECT id FROM product WHERE sku = :raw UNION SELECT id FROM product WHERE article = :raw"), arguments: ["raw": text])
+                }
             }
             let indexQuery = CatalogIndexQuery(
-                categoryId: query.categoryId, matches: matches, raw: raw, properties: query.properties, tags: query.tags,
+                categoryId: query.categoryId, matches: matches, raw: raw, exact: exact, properties: query.properties, tags: query.tags,
                 inStock: query.inStock, regionId: query.regionId, sort: query.sort, page: query.page, perPage: query.perPage,
                 withFacets: query.withFacets, minPrice: query.minPrice, maxPrice: query.maxPrice)
             guard let found = index.evaluate(indexQuery, stock: stock, price: price, isHidden: isHidden) else { return nil }
@@ -506,18 +513,9 @@ extension WholesailDatabase {
 extension WholesailDatabase {
     /// Type-ahead: up to `limit` active products for what is typed so far, exact SKU/article first.
     public func suggest(_ text: String, limit: Int = 10) async throws -> [(id: Int64, sku: String, name: String)] {
-        guard let match = SearchText.matchExpression(text) else { return [] }
-        let raw = text.trimmingCharacters(in: .whitespaces)
-        return try await reader.read { db in
-            try Row.fetchAll(
-                db.cached(
-                """
-                    SELECT p.id, p.sku, p.name FROM productFts CROSS JOIN product p ON p.id = productFts.rowid
-                    WHERE productFts MATCH ? AND p.active = 1 AND p.deleted = 0
-                    ORDER BY (p.sku = ? OR p.article = ?) DESC, bm25(productFts) LIMIT ?
-                    """), arguments: [match, raw, raw, limit]
-            ).map { ($0["id"], $0["sku"], $0["name"]) }
-        }
+        // The search's own order (exact SKU/article, SKU prefix, shortest texts), from the catalog
+        // index when it is current.
+        try await listProducts(ProductListQuery(text: text, sort: .relevance, perPage: limit)).items.map { ($0.id, $0.sku, $0.name) }
     }
 
     /// Related products of a card (editors' or the ERP's), and the user's favorites.

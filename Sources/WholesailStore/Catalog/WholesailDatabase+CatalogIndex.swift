@@ -54,58 +54,64 @@ extension WholesailDatabase {
 
     static func loadCatalogIndex(_ db: Database, generation: UInt64) throws -> CatalogIndex {
         var builder = CatalogIndexBuilder()
-        let products = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT id, sku, article, ratingSum, ratingCount,
-                       length(searchText) - length(replace(searchText, ' ', '')) + 1
-                FROM product WHERE active = 1 AND deleted = 0 ORDER BY id
-                """)
-        while let row = try products.next() {
-            builder.addProduct(
-                id: row[0], sku: row[1], article: row[2], ratingSum: row[3], ratingCount: row[4], words: row[5])
+        let active = "FROM product WHERE active = 1 AND deleted = 0"
+        try db.forEachRawRow(
+            db.makeStatement(
+                sql: "SELECT id, sku, ratingSum, ratingCount, length(searchText) - length(replace(searchText, ' ', '')) + 1 \(active) ORDER BY id")
+        ) { row in
+            builder.addProduct(id: row.int64(0), sku: row.text(1) ?? "", ratingSum: row.int64(2), ratingCount: row.int64(3), words: Int(row.int64(4)))
         }
         builder.finishProducts()
-        builder.nameOrder = try Int64.fetchAll(db, sql: "SELECT id FROM product WHERE active = 1 AND deleted = 0 ORDER BY name, id")
-        builder.newestOrder = try Int64.fetchAll(
-            db, sql: "SELECT id FROM product WHERE active = 1 AND deleted = 0 ORDER BY createdAt DESC, id DESC")
-        let categories = try Row.fetchCursor(db, sql: "SELECT id, parentId FROM category")
-        while let row = try categories.next() { builder.addCategory(id: row[0], parentId: row[1]) }
-        let memberships = try Row.fetchCursor(db, sql: "SELECT categoryId, productId FROM productCategory")
-        while let row = try memberships.next() { builder.addProductCategory(categoryId: row[0], productId: row[1]) }
-        let tags = try Row.fetchCursor(db, sql: "SELECT t.code, pt.productId FROM productTag pt JOIN tag t ON t.id = pt.tagId")
-        while let row = try tags.next() { builder.addTag(row[0], productId: row[1]) }
-        let properties = try Row.fetchCursor(db, sql: "SELECT id, name, unitName, sortOrder FROM property WHERE filterable = 1 ORDER BY id")
-        while let row = try properties.next() { builder.addProperty(id: row[0], name: row[1], unit: row[2], sortOrder: row[3]) }
-        let values = try Row.fetchCursor(
-            db, sql: "SELECT v.id, v.propertyId, v.value FROM propertyValue v JOIN property p ON p.id = v.propertyId WHERE p.filterable = 1")
-        while let row = try values.next() { builder.addValue(id: row[0], propertyId: row[1], text: row[2]) }
+        builder.nameOrder = try db.rawInt64s(db.makeStatement(sql: "SELECT id \(active) ORDER BY name, id"))
+        builder.newestOrder = try db.rawInt64s(db.makeStatement(sql: "SELECT id \(active) ORDER BY createdAt DESC, id DESC"))
+        // `sku` is COLLATE NOCASE: its unique index gives the folded byte order.
+        builder.skuOrder = try db.rawInt64s(db.makeStatement(sql: "SELECT id \(active) ORDER BY sku"))
+        try db.forEachRawRow(db.makeStatement(sql: "SELECT id, parentId FROM category")) { row in
+            builder.addCategory(id: row.int64(0), parentId: row.isNull(1) ? nil : row.int64(1))
+        }
+        try db.forEachRawRow(db.makeStatement(sql: "SELECT categoryId, productId FROM productCategory")) { row in
+            builder.addProductCategory(categoryId: row.int64(0), productId: row.int64(1))
+        }
+        try db.forEachRawRow(db.makeStatement(sql: "SELECT t.code, pt.productId FROM productTag pt JOIN tag t ON t.id = pt.tagId")) { row in
+            builder.addTag(row.text(0) ?? "", productId: row.int64(1))
+        }
+        try db.forEachRawRow(db.makeStatement(sql: "SELECT id, name, unitName, sortOrder FROM property WHERE filterable = 1 ORDER BY id")) { row in
+            builder.addProperty(id: row.int64(0), name: row.text(1) ?? "", unit: row.text(2), sortOrder: Int(row.int64(3)))
+        }
+        try db.forEachRawRow(
+            db.makeStatement(
+                sql: "SELECT v.id, v.propertyId, v.value FROM propertyValue v JOIN property p ON p.id = v.propertyId WHERE p.filterable = 1")
+        ) { row in
+            builder.addValue(id: row.int64(0), propertyId: row.int64(1), text: row.text(2) ?? "")
+        }
         // The table's own key order (productId, propertyId): rows arrive grouped by product.
-        let productValues = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT productId, valueId FROM productProperty
-                WHERE valueId IS NOT NULL AND propertyId IN (SELECT id FROM property WHERE filterable = 1)
-                ORDER BY productId
-                """)
-        while let row = try productValues.next() { builder.addProductValue(productId: row[0], valueId: row[1]) }
+        try db.forEachRawRow(
+            db.makeStatement(
+                sql: """
+                    SELECT productId, valueId FROM productProperty
+                    WHERE valueId IS NOT NULL AND propertyId IN (SELECT id FROM property WHERE filterable = 1)
+                    ORDER BY productId
+                    """)
+        ) { row in
+            builder.addProductValue(productId: row.int64(0), valueId: row.int64(1))
+        }
         return builder.build(generation: generation)
     }
 
     static func loadCatalogStock(_ db: Database, index: CatalogIndex, generation: UInt64) throws -> CatalogStockIndex {
         var any = PositionSet(count: index.productCount)
         var byRegion: [Int64: PositionSet] = [:]
-        let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT s.productId, w.regionId FROM stock s JOIN warehouse w ON w.id = s.warehouseId
-                WHERE s.qtyMilli > s.reservedMilli AND w.active = 1
-                """)
-        while let row = try rows.next() {
-            guard let position = index.position(of: row[0]) else { continue }
+        try db.forEachRawRow(
+            db.makeStatement(
+                sql: """
+                    SELECT s.productId, w.regionId FROM stock s JOIN warehouse w ON w.id = s.warehouseId
+                    WHERE s.qtyMilli > s.reservedMilli AND w.active = 1
+                    """)
+        ) { row in
+            guard let position = index.position(of: row.int64(0)) else { return }
             any.insert(position)
-            if let region: Int64 = row[1] {
-                byRegion[region, default: PositionSet(count: index.productCount)].insert(position)
+            if !row.isNull(1) {
+                byRegion[row.int64(1), default: PositionSet(count: index.productCount)].insert(position)
             }
         }
         return CatalogStockIndex(index: index, any: any, byRegion: byRegion, generation: generation)
