@@ -98,6 +98,8 @@ struct CatalogPagesController {
                 node = step.parentId.flatMap { parent in tree.first { $0.id == parent } }
             }
         }
+        let expanded = Set(crumbs.compactMap { $0["id"] as? Int64 })
+        let shown = Set(tree.map(\.id))
         let sorts: [ProductSort] = text == nil ? [.name, .price, .priceDesc, .rating, .newest] : [.relevance, .name, .price, .priceDesc, .rating]
         let title = text.map { t.format("search.title", ["q": $0]) } ?? current?.name ?? t["catalog.all"]
         return renderer.render(
@@ -107,7 +109,9 @@ struct CatalogPagesController {
                 "heading": title,
                 "isSearch": text != nil,
                 "crumbs": crumbs,
-                "tree": tree.map { node in
+                // The top level, and the children of the current category and its ancestors: a
+                // distributor's tree can have thousands of branches, the sidebar shows the path.
+                "tree": tree.filter { node in node.parentId.map { expanded.contains($0) || !shown.contains($0) } ?? true }.map { node in
                     [
                         "id": node.id, "name": node.name, "count": node.productCount, "sub": node.depth > 0,
                         "current": node.id == categoryId,

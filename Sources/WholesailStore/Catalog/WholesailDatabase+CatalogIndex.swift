@@ -65,7 +65,7 @@ extension WholesailDatabase {
         builder.nameOrder = try db.rawInt64s(db.makeStatement(sql: "SELECT id \(active) ORDER BY name, id"))
         builder.newestOrder = try db.rawInt64s(db.makeStatement(sql: "SELECT id \(active) ORDER BY createdAt DESC, id DESC"))
         // `sku` is COLLATE NOCASE: its unique index gives the folded byte order.
-        builder.skuOrder = try db.rawInt64s(db.makeStatement(sql: "SELECT id \(active) ORDER BY sku"))
+        builder.skuOrder = try db.rawInt64s(db.makeStatement(sql: "SELECT id FROM product ORDER BY sku"))  // inactive ids are skipped
         try db.forEachRawRow(db.makeStatement(sql: "SELECT id, parentId FROM category")) { row in
             builder.addCategory(id: row.int64(0), parentId: row.isNull(1) ? nil : row.int64(1))
         }
@@ -84,14 +84,11 @@ extension WholesailDatabase {
         ) { row in
             builder.addValue(id: row.int64(0), propertyId: row.int64(1), text: row.text(2) ?? "")
         }
-        // The table's own key order (productId, propertyId): rows arrive grouped by product.
+        // The table's own key order (productId, propertyId), so rows arrive grouped by product
+        // with no sort (through the value index SQLite sorted millions of rows); values of
+        // properties that are not filterable are skipped by the builder.
         try db.forEachRawRow(
-            db.makeStatement(
-                sql: """
-                    SELECT productId, valueId FROM productProperty
-                    WHERE valueId IS NOT NULL AND propertyId IN (SELECT id FROM property WHERE filterable = 1)
-                    ORDER BY productId
-                    """)
+            db.makeStatement(sql: "SELECT productId, valueId FROM productProperty NOT INDEXED WHERE valueId IS NOT NULL ORDER BY productId")
         ) { row in
             builder.addProductValue(productId: row.int64(0), valueId: row.int64(1))
         }
