@@ -148,12 +148,12 @@ struct CatalogPagesController {
     }
 
     @Sendable func product(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
-        let prices = try await pricing.view(for: context.principal)
+        let buyer = try await pricing.context(for: context.principal)
+        let prices = pricing.view(for: buyer)
         guard let id = context.parameters.get("id", as: Int64.self), !prices.hides(id), let found = try await database.productCard(id: id) else {
             throw DomainError(.notFound, code: "catalog.product_not_found", message: "The product was not found.")
         }
         let card = prices.priced(found)
-        let buyer = try await pricing.context(for: context.principal)
         let available = try await database.availability(productIds: [id], regionId: buyer.regionId)
         let format = Formatter(language: context.language, availability: available, localizer: renderer.localizer(context.language))
         let t = renderer.localizer(context.language)
