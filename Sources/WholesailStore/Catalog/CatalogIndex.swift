@@ -33,8 +33,7 @@ public final class CatalogIndex: Sendable {
 
     /// Active products' ids, ascending: a product's position here is its dense number.
     let ids: [Int64]
-    /// id → position + 1 (0: not an active product) when ids are compact enough; else empty.
-    let slotOfId: [UInt32]
+    let positions: IdPositions
     let nameRank: [UInt32]
     let newestRank: [UInt32]
     let ratingRank: [UInt32]
@@ -66,7 +65,7 @@ public final class CatalogIndex: Sendable {
     fileprivate init(builder b: CatalogIndexBuilder, generation: UInt64) {
         let count = b.ids.count
         ids = b.ids
-        slotOfId = b.slotOfId
+        positions = b.positions
         func ranks(_ order: [Int64], fallback: (Int) -> UInt32) -> [UInt32] {
             var rank = [UInt32](repeating: UInt32.max, count: count)
             var next: UInt32 = 0
@@ -203,20 +202,7 @@ public final class CatalogIndex: Sendable {
         return out
     }
 
-    @inline(__always) func position(of id: Int64) -> UInt32? {
-        if !slotOfId.isEmpty {
-            guard id >= 0, id < Int64(slotOfId.count) else { return nil }
-            let slot = slotOfId[Int(id)]
-            return slot == 0 ? nil : slot - 1
-        }
-        var low = 0
-        var high = ids.count
-        while low < high {
-            let middle = (low + high) >> 1
-            if ids[middle] < id { low = middle + 1 } else { high = middle }
-        }
-        return low < ids.count && ids[low] == id ? UInt32(low) : nil
-    }
+    @inline(__always) func position(of id: Int64) -> UInt32? { positions.position(of: id).map { UInt32($0) } }
 }
 
 /// Which active products have free stock: in any active warehouse, and per region. Orders and
@@ -239,7 +225,7 @@ public final class CatalogStockIndex: Sendable {
 /// Collects the catalog as it is read (products in id order first), then builds a `CatalogIndex`.
 struct CatalogIndexBuilder {
     var ids: [Int64] = []
-    var slotOfId: [UInt32] = []
+    var positions = IdPositions(sortedIds: [])
     var ratingSum: [Int64] = []
     var ratingCount: [Int64] = []
     var words: [UInt16] = []
@@ -270,27 +256,10 @@ struct CatalogIndexBuilder {
         skus.append(Self.foldASCII(sku))
     }
 
-    /// Call once every product is added: makes id lookups direct when ids are compact.
-    mutating func finishProducts() {
-        guard let maxId = ids.last, maxId >= 0, maxId < Int64(max(4 * ids.count, 1 << 16)) else { return }
-        slotOfId = [UInt32](repeating: 0, count: Int(maxId) + 1)
-        for (position, id) in ids.enumerated() { slotOfId[Int(id)] = UInt32(position) + 1 }
-    }
+    /// Call once every product is added.
+    mutating func finishProducts() { positions = IdPositions(sortedIds: ids) }
 
-    func position(of id: Int64) -> UInt32? {
-        if !slotOfId.isEmpty {
-            guard id >= 0, id < Int64(slotOfId.count) else { return nil }
-            let slot = slotOfId[Int(id)]
-            return slot == 0 ? nil : slot - 1
-        }
-        var low = 0
-        var high = ids.count
-        while low < high {
-            let middle = (low + high) >> 1
-            if ids[middle] < id { low = middle + 1 } else { high = middle }
-        }
-        return low < ids.count && ids[low] == id ? UInt32(low) : nil
-    }
+    func position(of id: Int64) -> UInt32? { positions.position(of: id).map { UInt32($0) } }
 
     mutating func addCategory(id: Int64, parentId: Int64?) { categories[id] = parentId }
 

@@ -17,36 +17,41 @@ extension WholesailDatabase {
             let path: String = row["path"]
             ancestors[row["id"]] = path.split(separator: "/").compactMap { Int64($0) }
         }
+        // The large tables are read with SQLite's own calls and placed through a direct id table:
+        // at a million products GRDB's row decoding and a dictionary of positions were most of the load.
         var products: [PricingSnapshot.Product] = []
-        var position: [Int64: Int] = [:]
-        let productRows = try Row.fetchCursor(db, sql: "SELECT id, brandId, productLine FROM product WHERE deleted = 0 ORDER BY id")
-        while let row = try productRows.next() {
-            let id: Int64 = row["id"]
-            position[id] = products.count
-            products.append(.init(id: id, brandId: row["brandId"], productLine: row["productLine"]))
+        try db.forEachRawRow(db.makeStatement(sql: "SELECT id, brandId, productLine FROM product WHERE deleted = 0 ORDER BY id")) { row in
+            products.append(.init(id: row.int64(0), brandId: row.isNull(1) ? nil : row.int64(1), productLine: row.text(2)))
         }
-        let categoryRows = try Row.fetchCursor(db, sql: "SELECT productId, categoryId FROM productCategory")
-        while let row = try categoryRows.next() {
-            guard let index = position[row["productId"]] else { continue }
-            let category: Int64 = row["categoryId"]
+        let positions = IdPositions(sortedIds: products.map(\.id))
+        try db.forEachRawRow(db.makeStatement(sql: "SELECT productId, categoryId FROM productCategory")) { row in
+            guard let index = positions.position(of: row.int64(0)) else { return }
+            let category = row.int64(1)
             products[index].categories.append(contentsOf: ancestors[category] ?? [category])
         }
-        let valueRows = try Row.fetchCursor(db, sql: "SELECT productId, valueId FROM productProperty WHERE valueId IS NOT NULL")
-        while let row = try valueRows.next() {
-            guard let index = position[row["productId"]] else { continue }
-            products[index].propertyValues.append(row["valueId"])
+        try db.forEachRawRow(db.makeStatement(sql: "SELECT productId, valueId FROM productProperty NOT INDEXED WHERE valueId IS NOT NULL")) { row in
+            guard let index = positions.position(of: row.int64(0)) else { return }
+            products[index].propertyValues.append(row.int64(1))
         }
         let types = try Row.fetchAll(db, sql: "SELECT id, currency, rounding FROM priceType").map {
             PricingSnapshot.PriceType(id: $0["id"], currency: $0["currency"], rounding: PricingSnapshot.Rounding(rawValue: $0["rounding"]) ?? .minor)
         }
-        var basePrices: [Int64: [Int64?]] = [:]
-        for type in types { basePrices[type.id] = [Int64?](repeating: nil, count: products.count) }
-        let priceRows = try Row.fetchCursor(
-            db, sql: "SELECT pr.priceTypeId, pr.productId, pr.amountMinor FROM price pr JOIN product p ON p.id = pr.productId AND pr.unitId = p.baseUnitId")
-        while let row = try priceRows.next() {
-            guard let index = position[row["productId"]] else { continue }
-            basePrices[row["priceTypeId"]]?[index] = row["amountMinor"]
+        var typeSlot: [Int64: Int] = [:]
+        var vectors: [[Int64?]] = []
+        for type in types {
+            typeSlot[type.id] = vectors.count
+            vectors.append([Int64?](repeating: nil, count: products.count))
         }
+        try db.forEachRawRow(
+            db.makeStatement(
+                sql: "SELECT pr.priceTypeId, pr.productId, pr.amountMinor FROM price pr JOIN product p ON p.id = pr.productId AND pr.unitId = p.baseUnitId")
+        ) { row in
+            guard let slot = typeSlot[row.int64(0)], let index = positions.position(of: row.int64(1)), !row.isNull(2) else { return }
+            vectors[slot][index] = row.int64(2)
+        }
+        var basePrices: [Int64: [Int64?]] = [:]
+        for (id, slot) in typeSlot { basePrices[id] = vectors[slot] }
+        vectors.removeAll()
         let assignments = try Row.fetchAll(db, sql: "SELECT * FROM priceTypeAssignment").map {
             PricingSnapshot.Assignment(
                 id: $0["id"], priceTypeId: $0["priceTypeId"], agreementId: $0["agreementId"], counterpartyId: $0["counterpartyId"],
