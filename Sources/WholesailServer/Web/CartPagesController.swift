@@ -346,7 +346,7 @@ struct CartPagesController {
         } catch let error as any WholesailError {
             return renderQuickOrder(request, context: context, values: ["uploadError": t.message(for: error)], status: .unprocessableContent)
         }
-        let found = try await database.productsByCode(rows.map(\.sku))
+        let found = try await database.productsByCode(rows.map(\.sku), counterpartyId: try await carts.orderingCompany(for: principal))
         let prices = try await carts.pricing.view(for: principal)
         var review: [[String: Any]] = []
         var problems: [[String: String]] = []

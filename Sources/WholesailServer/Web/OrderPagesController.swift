@@ -111,7 +111,7 @@ struct OrderPagesController {
                 "reservedUntil": order.reservedUntil.map { String($0.prefix(16)) } ?? "", "creditOverride": order.creditOverride,
                 "lines": order.lines.map { line in
                     [
-                        "no": line.lineNo, "sku": line.sku, "name": line.name, "productId": line.productId ?? 0, "hasProduct": line.productId != nil,
+                        "no": line.lineNo, "sku": line.sku, "customerSku": line.customerSku ?? "", "name": line.name, "productId": line.productId ?? 0, "hasProduct": line.productId != nil,
                         "qty": format.quantity(line.qtyMilli), "unit": line.unit, "price": format.money(line.priceMinor, currency),
                         "discount": line.discountMinor > 0 ? format.money(line.discountMinor, currency) : "",
                         "amount": format.money(line.amountMinor, currency), "shipped": line.shippedMilli > 0 ? format.quantity(line.shippedMilli) : "",
