@@ -49,7 +49,7 @@ struct PartNumbersTests {
             var (colleague, _) = try await Accounts.signIn(client, "stranger@example.com", password: Shop.password)
             _ = try await colleague.get(client, "/quick-order")
             #expect(try await colleague.get(client, "/company/part-numbers").status == .forbidden)
-            var response = try await colleague.post(client, "/quick-order", ["skus": "alfa-100 2\nальфа-200 5"])
+            var response = try await colleague.post(client, "/quick-order", ["skus": "alfa-100:2\nальфа-200:5"])
             #expect(response.status == .ok)
             #expect(try await database.workingCart(userId: strangerId).lines.map(\.sku) == ["CAB-1", "LAMP-2"])
             var upload = XLSXSheet(name: "Заказ")
@@ -68,7 +68,7 @@ struct PartNumbersTests {
             // Company 2 knows nothing of them.
             var (other, _) = try await Accounts.signIn(client, "buyer2@example.com", password: Shop.password)
             _ = try await other.get(client, "/quick-order")
-            response = try await other.post(client, "/quick-order", ["skus": "ALFA-100 2"])
+            response = try await other.post(client, "/quick-order", ["skus": "ALFA-100:2"])
             #expect(response.text.contains("ALFA-100"), "listed back as unknown")
             #expect(try await database.workingCart(userId: 2).lines.isEmpty)
             response = try await other.postFile(client, "/quick-order/upload", [:], file: ("file", "order.xlsx", try uploadBook.data()))

@@ -31,7 +31,7 @@ struct ShoppingListsTests {
             let created = try await owner.post(client, "/lists", ["name": "Объект на Ленина", "sharing": "members"])
             #expect(created.status == .seeOther)
             let id = try Self.listId(created)
-            #expect(try await owner.post(client, "/lists/\(id)/items", ["skus": "CAB-1 3\nNOPE-9 1"]).status == .unprocessableContent)
+            #expect(try await owner.post(client, "/lists/\(id)/items", ["skus": "CAB-1:3\nNOPE-9:1"]).status == .unprocessableContent)
 
             var (colleague, _) = try await Accounts.signIn(client, "stranger@example.com", password: Shop.password)
             _ = try await colleague.get(client, "/account")
@@ -55,7 +55,7 @@ struct ShoppingListsTests {
             #expect(card.text.contains(#"action="/lists/add""#))
             let added = try await colleague.post(client, "/lists/add", ["list_id": String(id), "product_id": "2", "qty": "5", "back": "/product/2"])
             #expect(added.headers[.location] == "/product/2?listed=1")
-            #expect(try await colleague.post(client, "/lists/\(id)/items", ["skus": "WIRE-3 2.5"]).status == .seeOther)
+            #expect(try await colleague.post(client, "/lists/\(id)/items", ["skus": "WIRE-3:2.5"]).status == .seeOther)
             #expect(try await colleague.post(client, "/lists/\(id)/to-cart", [:]).headers[.location] == "/cart")
             let list = try #require(try await database.shoppingList(id: id, userId: strangerId))
             #expect(list.lines.map(\.sku) == ["CAB-1", "LAMP-2", "WIRE-3"])
