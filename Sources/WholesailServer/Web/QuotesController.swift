@@ -113,6 +113,13 @@ struct QuotesController {
                 .response(from: request, context: context)
         }
         try context.require("quotes.request", on: .counterparty(company))
+        // A product not sold to the company's region cannot be quoted either.
+        if let hidden = zip(view.cart.lines, view.priced.lines).first(where: { $0.1.hidden })?.0 {
+            let error = DomainError(
+                .invalid, code: "cart.product_not_in_region", message: "Product \(hidden.sku) is not sold to your region.", values: ["sku": hidden.sku])
+            return try await renderNew(request, context: context, values: values, errors: [:], error: t.message(for: error), status: .unprocessableContent)
+                .response(from: request, context: context)
+        }
         let (targets, bad) = Self.prices(context.form, lineIds: view.cart.lines.map(\.id), currency: view.priced.currency)
         if !bad.isEmpty {
             let errors = Dictionary(uniqueKeysWithValues: bad.map { ("price_\($0)", t.message(code: "quote.bad_price", fallback: "Enter an amount.")) })
