@@ -1335,6 +1335,8 @@ CREATE INDEX quoteRound_quote ON quoteRound(quoteId, id);
 
 CREATE INDEX quote_counterparty ON quote(counterpartyId, id);
 
+CREATE INDEX quote_order ON quote(orderId) WHERE orderId IS NOT NULL;
+
 CREATE INDEX quote_status ON quote(status, updatedAt);
 
 CREATE INDEX registrationRequest_counterparty ON registrationRequest(counterpartyId);

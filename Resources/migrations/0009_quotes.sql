@@ -18,6 +18,7 @@ CREATE TABLE quote (
 ) STRICT;
 CREATE INDEX quote_counterparty ON quote(counterpartyId, id);
 CREATE INDEX quote_status ON quote(status, updatedAt);
+CREATE INDEX quote_order ON quote(orderId) WHERE orderId IS NOT NULL;
 
 CREATE TABLE quoteLine (
     id INTEGER PRIMARY KEY,

@@ -97,6 +97,7 @@ struct QuotesTests {
             #expect(location.hasPrefix("/orders/"))
             let order = try await buyer.get(client, String(location.split(separator: "?")[0]))
             #expect(order.status == .ok)
+            #expect(order.text.contains(QuoteSummary.number(id)), "the order names its quote")
             // Accepted once only.
             #expect(try await buyer.post(client, "/quotes/\(id)/accept", ["delivery": "pickup", "warehouseId": "1"]).status == .conflict)
         }

@@ -97,9 +97,13 @@ struct OrderPagesController {
         let canDocuments = principal.permissions.contains("documents.view")
         // Shipment documents are listed with their shipment.
         let orderDocuments = order.documents.filter { $0.shipmentId == nil }
+        // The request for quote this order was accepted from, if any.
+        let quoteId = try await database.quoteId(orderId: order.summary.id)
+        let quoteLink = quoteId.map { principal.permissions.contains("quotes.answer") ? "/staff/quotes/\($0)" : "/quotes/\($0)" } ?? ""
         return renderer.render(
             "order",
             [
+                "quoteNumber": quoteId.map(QuoteSummary.number) ?? "", "quoteLink": quoteLink,
                 "title": t.format("orders.order_title", ["number": order.summary.number]), "id": order.summary.id, "number": order.summary.number,
                 "date": String(order.summary.placedAt.prefix(16)), "company": order.summary.counterparty, "seller": order.sellerOrganization,
                 "agreement": order.agreement ?? "", "placedBy": order.placedBy ?? "",

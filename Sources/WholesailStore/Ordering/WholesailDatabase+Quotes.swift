@@ -299,6 +299,11 @@ extension WholesailDatabase {
         }
     }
 
+    /// The request for quote an order was accepted from.
+    public func quoteId(orderId: Int64) async throws -> Int64? {
+        try await reader.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM quote WHERE orderId = ?", arguments: [orderId]) }
+    }
+
     static func quoteStatus(_ db: Database, id: Int64, today: String) throws -> QuoteStatus {
         guard let row = try Row.fetchOne(db, sql: "SELECT status, validUntil FROM quote WHERE id = ?", arguments: [id]) else {
             throw DomainError(.notFound, code: "not_found", message: "The page or item was not found.")
