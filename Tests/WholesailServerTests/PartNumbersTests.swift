@@ -99,7 +99,28 @@ struct PartNumbersTests {
             let bill = try #require(try await database.billData(orderId: orderId))
             #expect(bill.lines.map(\.customerSku) == ["ALFA-100", "АЛЬФА-200"])
             let pdf = try BillDocument.pdf(bill)
-            #expect(pdf.count > 1000)
+            if let (text, _) = try PopplerText.read(pdf) {
+                #expect(text.contains("(CAB-1; ваш арт. ALFA-100)"), "the bill prints both numbers")
+            }
+            // Shipped: the waybill and the invoice print both numbers too.
+            let shipmentId = try await database.writer.write { db -> Int64 in
+                try db.execute(sql: "INSERT INTO shipment (orderId, number, status, shippedAt) VALUES (?, 'S-1', 'shipped', '2026-11-20 10:00:00.000')", arguments: [orderId])
+                let id = db.lastInsertedRowID
+                try db.execute(sql: "INSERT INTO shipmentLine (shipmentId, orderLineId, qtyMilli) SELECT ?, id, qtyMilli FROM orderLine WHERE orderId = ?", arguments: [id, orderId])
+                return id
+            }
+            let shipment = try #require(try await database.shipmentDocument(shipmentId: shipmentId))
+            #expect(shipment.document.lines.map(\.customerSku) == ["ALFA-100", "АЛЬФА-200"])
+            let waybill = try await colleague.get(client, "/shipments/\(shipmentId)/waybill.pdf")
+            #expect(waybill.status == .ok)
+            let invoice = try await colleague.get(client, "/shipments/\(shipmentId)/invoice.pdf")
+            #expect(invoice.status == .ok)
+            if let (text, _) = try PopplerText.read(Data(buffer: waybill.body)) {
+                #expect(text.contains("CAB-1 / ALFA-100"))
+            }
+            if let (text, _) = try PopplerText.read(Data(buffer: invoice.body)) {
+                #expect(text.contains("ваш арт. ALFA-100"))
+            }
         }
         let numbers = try await database.partNumbers(counterpartyId: 1).map { "\($0.number)=\($0.sku)" }
         #expect(numbers == ["ALFA-100=CAB-1", "ALFA-300=WIRE-3", "АЛЬФА-200=LAMP-2"])
