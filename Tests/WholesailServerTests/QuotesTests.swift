@@ -187,6 +187,9 @@ struct QuotesTests {
         }
         let rounds = try await database.reader.read { try String.fetchAll($0, sql: "SELECT action FROM quoteRound ORDER BY id") }
         #expect(rounds == ["request", "offer", "counter", "offer", "accept"])
+        // Each step keeps its own prices: the target asked first, the first offer, the new target.
+        let detail = try #require(try await database.quote(id: 1, today: QuoteShop.day(0)))
+        #expect(detail.rounds.map { $0.prices.values.sorted() } == [[9000], [1900, 9250], [1800], [1900, 9250], []])
     }
 
     @Test("the buyer declines: closed for both sides, the managers are told")
