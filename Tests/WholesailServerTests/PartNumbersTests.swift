@@ -52,6 +52,7 @@ struct PartNumbersTests {
             var response = try await colleague.post(client, "/quick-order", ["skus": "alfa-100:2\nальфа-200:5"])
             #expect(response.status == .ok)
             #expect(try await database.workingCart(userId: strangerId).lines.map(\.sku) == ["CAB-1", "LAMP-2"])
+            #expect(try await colleague.get(client, "/cart").text.contains("ваш арт. АЛЬФА-200"), "the cart shows the company's numbers")
             var upload = XLSXSheet(name: "Заказ")
             upload.addHeader(["Артикул", "Количество"])
             upload.addRow([.text("ALFA-300"), .integer(3)])

@@ -61,9 +61,10 @@ struct CartPagesController {
         let format = Formatter(language: context.language, localizer: t)
         let currency = view.priced.currency
         let units = try await database.unitChoices(productIds: view.cart.lines.map(\.productId))
+        let ownNumbers = try await database.partNumbers(counterpartyId: view.cart.counterpartyId, productIds: view.cart.lines.map(\.productId))
         let lines = zip(view.cart.lines, view.priced.lines).map { line, priced -> [String: Any] in
             [
-                "id": line.id, "productId": line.productId, "sku": line.sku, "name": line.name, "image": line.imageSha256 ?? "",
+                "id": line.id, "productId": line.productId, "sku": line.sku, "customerSku": ownNumbers[line.productId] ?? "", "name": line.name, "image": line.imageSha256 ?? "",
                 "qty": Quantity.text(milli: line.qtyMilli), "unit": line.unit,
                 "units": (units[line.productId] ?? []).map { ["id": $0.id, "name": $0.name, "selected": $0.id == line.unitId] as [String: Any] },
                 "step": Quantity.text(milli: line.rule.stepMilli), "min": Quantity.text(milli: line.rule.minMilli),
