@@ -120,6 +120,7 @@ struct QuotesTests {
         // 5 × 92.50 and 10 × 19.00, not the price list's 100.00 and 20.00.
         #expect(state.prices == ["CAB-1:9250:46250", "LAMP-2:1900:19000"])
         #expect(state.total == 65250)
+        #expect(try await database.quote(id: 1, today: QuoteShop.day(0))?.summary.totalMinor == 65250, "the quote's total is the order's")
         #expect(state.topics.contains("quote.requested") && state.topics.contains("quote.offered") && state.topics.contains("quote.accepted"))
         #expect(state.topics.contains("order.placed"), "placed like any order: notifications and the ERP export see it")
         #expect(state.audit == ["quote.request", "quote.offer", "quote.accept"])

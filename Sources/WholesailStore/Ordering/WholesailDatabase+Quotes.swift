@@ -152,21 +152,29 @@ extension WholesailDatabase {
         guard let row = try Row.fetchOne(
             db,
             sql: """
-                SELECT q.*, c.name AS company, coalesce(nullif(u.fullName, ''), u.email, '') AS buyer,
-                    (SELECT count(*) FROM quoteLine l WHERE l.quoteId = q.id) AS lineCount,
-                    (SELECT sum(l.quotedPriceMinor * l.qtyMilli) FROM quoteLine l WHERE l.quoteId = q.id) AS quotedMilli,
-                    (SELECT count(*) FROM quoteLine l WHERE l.quoteId = q.id AND l.quotedPriceMinor IS NULL) AS unquoted,
-                    (SELECT sum(coalesce(l.targetPriceMinor, l.listPriceMinor) * l.qtyMilli) FROM quoteLine l WHERE l.quoteId = q.id) AS targetMilli
+                SELECT q.*, c.name AS company, coalesce(nullif(u.fullName, ''), u.email, '') AS buyer
                 FROM quote q JOIN counterparty c ON c.id = q.counterpartyId LEFT JOIN user u ON u.id = q.userId WHERE q.id = ?
                 """,
             arguments: [id])
         else { return nil }
-        let quoted: Int64? = (row["unquoted"] as Int64) == 0 ? row["quotedMilli"] : nil
-        let milli: Int64? = quoted ?? row["targetMilli"]
+        let currency: String = row["currency"]
+        let lines = try Row.fetchAll(
+            db, sql: "SELECT qtyMilli, quotedPriceMinor, coalesce(targetPriceMinor, listPriceMinor) AS asked FROM quoteLine WHERE quoteId = ?",
+            arguments: [id])
+        // The total as the order would make it (each line rounded once): the quoted prices once
+        // every line has one, else what the buyer asked (targets, or their own prices); nil when a line has neither.
+        func total(_ column: String) -> Int64? {
+            var sum: Int64 = 0
+            for line in lines {
+                guard let price = line[column] as Int64? else { return nil }
+                sum += Money(minorUnits: price, currency: currency).multiplied(by: ExactDecimal(units: line["qtyMilli"], scale: 1000)).minorUnits
+            }
+            return lines.isEmpty ? nil : sum
+        }
         return QuoteSummary(
             id: id, counterpartyId: row["counterpartyId"], company: row["company"], buyer: row["buyer"],
-            status: QuoteStatus.shown(stored: row["status"], validUntil: row["validUntil"], today: today), lineCount: row["lineCount"],
-            totalMinor: milli.map { Money.rounded(numerator: Int128($0), denominator: 1000) }, currency: row["currency"],
+            status: QuoteStatus.shown(stored: row["status"], validUntil: row["validUntil"], today: today), lineCount: lines.count,
+            totalMinor: total("quotedPriceMinor") ?? total("asked"), currency: currency,
             validUntil: row["validUntil"], updatedAt: row["updatedAt"], orderId: row["orderId"])
     }
 
