@@ -217,6 +217,15 @@ CREATE TABLE customerOrder (
     UNIQUE (sellerOrganizationId, number)
 ) STRICT;
 
+CREATE TABLE customerPartNumber (
+    id INTEGER PRIMARY KEY,
+    counterpartyId INTEGER NOT NULL REFERENCES counterparty(id) ON DELETE CASCADE,
+    number TEXT NOT NULL COLLATE NOCASE CHECK (length(number) BETWEEN 1 AND 100),
+    productId INTEGER NOT NULL REFERENCES product(id) ON DELETE CASCADE,
+    createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    UNIQUE (counterpartyId, number)
+) STRICT;
+
 CREATE TABLE deliveryAddress (
     id INTEGER PRIMARY KEY,
     erpId TEXT UNIQUE,
@@ -445,7 +454,7 @@ CREATE TABLE orderLine (
     vatMinor INTEGER NOT NULL DEFAULT 0 CHECK (vatMinor >= 0),
     warehouseId INTEGER REFERENCES warehouse(id) ON DELETE SET NULL,
     shippedMilli INTEGER NOT NULL DEFAULT 0 CHECK (shippedMilli >= 0),
-    priceRuleId INTEGER REFERENCES priceRule(id) ON DELETE SET NULL,
+    priceRuleId INTEGER REFERENCES priceRule(id) ON DELETE SET NULL, customerSku TEXT,
     UNIQUE (orderId, lineNo)
 ) STRICT;
 
@@ -743,6 +752,45 @@ CREATE TABLE propertyValue (
     UNIQUE (propertyId, value)
 ) STRICT;
 
+CREATE TABLE quote (
+    id INTEGER PRIMARY KEY,
+    counterpartyId INTEGER NOT NULL REFERENCES counterparty(id) ON DELETE CASCADE,
+    userId INTEGER REFERENCES user(id) ON DELETE SET NULL,          -- the buyer who asked
+    managerId INTEGER REFERENCES user(id) ON DELETE SET NULL,       -- who made the last offer
+    status TEXT NOT NULL DEFAULT 'requested' CHECK (status IN ('requested', 'offered', 'accepted', 'declined')),
+    currency TEXT NOT NULL DEFAULT 'RUB',
+    validUntil TEXT,                                                -- YYYY-MM-DD: the last day the offer may be accepted
+    orderId INTEGER REFERENCES customerOrder(id) ON DELETE SET NULL,
+    createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    updatedAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+) STRICT;
+
+CREATE TABLE quoteLine (
+    id INTEGER PRIMARY KEY,
+    quoteId INTEGER NOT NULL REFERENCES quote(id) ON DELETE CASCADE,
+    lineNo INTEGER NOT NULL CHECK (lineNo > 0),
+    productId INTEGER NOT NULL REFERENCES product(id) ON DELETE RESTRICT,
+    unitId INTEGER NOT NULL REFERENCES unit(id) ON DELETE RESTRICT,
+    qtyMilli INTEGER NOT NULL CHECK (qtyMilli > 0),
+    listPriceMinor INTEGER,                                         -- the buyer's own price of one unit when asking
+    targetPriceMinor INTEGER CHECK (targetPriceMinor >= 0),         -- the buyer's latest target
+    quotedPriceMinor INTEGER CHECK (quotedPriceMinor >= 0),         -- the manager's latest price
+    UNIQUE (quoteId, lineNo)
+) STRICT;
+
+CREATE TABLE quoteRound (
+    id INTEGER PRIMARY KEY,
+    quoteId INTEGER NOT NULL REFERENCES quote(id) ON DELETE CASCADE,
+    side TEXT NOT NULL CHECK (side IN ('buyer', 'manager')),
+    action TEXT NOT NULL CHECK (action IN ('request', 'offer', 'counter', 'accept', 'decline')),
+    userId INTEGER REFERENCES user(id) ON DELETE SET NULL,
+    actingUserId INTEGER REFERENCES user(id) ON DELETE SET NULL,    -- staff acting as the buyer
+    comment TEXT,
+    validUntil TEXT,
+    prices TEXT,
+    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+) STRICT;
+
 CREATE TABLE region (
     id INTEGER PRIMARY KEY,
     erpId TEXT UNIQUE,
@@ -887,6 +935,33 @@ CREATE TABLE shipmentLine (
     orderLineId INTEGER NOT NULL REFERENCES orderLine(id) ON DELETE CASCADE,
     qtyMilli INTEGER NOT NULL CHECK (qtyMilli > 0),
     PRIMARY KEY (shipmentId, orderLineId)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE shoppingList (
+    id INTEGER PRIMARY KEY,
+    counterpartyId INTEGER NOT NULL REFERENCES counterparty(id) ON DELETE CASCADE,
+    ownerUserId INTEGER REFERENCES user(id) ON DELETE SET NULL,
+    name TEXT NOT NULL,
+    sharing TEXT NOT NULL DEFAULT 'company' CHECK (sharing IN ('company', 'members')),
+    createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    updatedAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+) STRICT;
+
+CREATE TABLE shoppingListLine (
+    id INTEGER PRIMARY KEY,
+    listId INTEGER NOT NULL REFERENCES shoppingList(id) ON DELETE CASCADE,
+    productId INTEGER NOT NULL REFERENCES product(id) ON DELETE CASCADE,
+    unitId INTEGER NOT NULL REFERENCES unit(id) ON DELETE RESTRICT,
+    qtyMilli INTEGER NOT NULL CHECK (qtyMilli > 0),
+    addedBy INTEGER REFERENCES user(id) ON DELETE SET NULL,
+    addedAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    UNIQUE (listId, productId, unitId)
+) STRICT;
+
+CREATE TABLE shoppingListMember (
+    listId INTEGER NOT NULL REFERENCES shoppingList(id) ON DELETE CASCADE,
+    userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    PRIMARY KEY (listId, userId)
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE stock (
@@ -1094,6 +1169,8 @@ CREATE INDEX customerOrder_user ON customerOrder(userId, placedAt);
 
 CREATE INDEX customerOrder_warehouse ON customerOrder(warehouseId);
 
+CREATE INDEX customerPartNumber_product ON customerPartNumber(counterpartyId, productId);
+
 CREATE INDEX deliveryAddress_counterparty ON deliveryAddress(counterpartyId);
 
 CREATE INDEX deliveryTariff_region ON deliveryTariff(regionId);
@@ -1254,6 +1331,14 @@ CREATE UNIQUE INDEX propertyValue_erp ON propertyValue(propertyId, erpId) WHERE 
 
 CREATE INDEX property_group ON property(groupId);
 
+CREATE INDEX quoteRound_quote ON quoteRound(quoteId, id);
+
+CREATE INDEX quote_counterparty ON quote(counterpartyId, id);
+
+CREATE INDEX quote_order ON quote(orderId) WHERE orderId IS NOT NULL;
+
+CREATE INDEX quote_status ON quote(status, updatedAt);
+
 CREATE INDEX registrationRequest_counterparty ON registrationRequest(counterpartyId);
 
 CREATE INDEX registrationRequest_decidedBy ON registrationRequest(decidedBy);
@@ -1305,6 +1390,10 @@ CREATE INDEX shipment_order ON shipment(orderId);
 CREATE INDEX shipment_tracking ON shipment(trackingCheckedAt) WHERE trackingNumber IS NOT NULL AND status = 'shipped';
 
 CREATE INDEX shipment_warehouse ON shipment(warehouseId);
+
+CREATE INDEX shoppingListMember_user ON shoppingListMember(userId);
+
+CREATE INDEX shoppingList_counterparty ON shoppingList(counterpartyId, name);
 
 CREATE INDEX stock_warehouse ON stock(warehouseId, productId);
 

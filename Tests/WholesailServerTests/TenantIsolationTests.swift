@@ -55,13 +55,31 @@ enum TwoCompanies {
             try db.execute(sql: "INSERT INTO ticketMessage (id, ticketId, body) VALUES (1, 1, 'Вопрос')")
             try db.execute(sql: "UPDATE document SET fileId = 100 WHERE id = 1")
             try db.execute(sql: "INSERT INTO ticketAttachment (ticketMessageId, fileId) VALUES (1, 100)")
+            // Requests for quote, shared lists (for the whole company) and own product numbers.
+            try db.execute(sql: "INSERT INTO unit (id, code, name, fullName) VALUES (1, '796', 'шт', 'Штука')")
+            try db.execute(sql: "INSERT INTO product (id, sku, name, baseUnitId) VALUES (1, 'ISO-1', 'Товар для проверки доступа', 1)")
+            try db.execute(sql: """
+                INSERT INTO quote (id, counterpartyId, userId, status) VALUES
+                    (1, 1, (SELECT id FROM user WHERE email = 'buyer-a@example.com'), 'requested'),
+                    (2, 2, (SELECT id FROM user WHERE email = 'buyer-b@example.com'), 'requested')
+                """)
+            try db.execute(sql: "INSERT INTO quoteLine (quoteId, lineNo, productId, unitId, qtyMilli) VALUES (1, 1, 1, 1, 1000), (2, 1, 1, 1, 1000)")
+            try db.execute(sql: """
+                INSERT INTO shoppingList (id, counterpartyId, ownerUserId, name, sharing) VALUES
+                    (1, 1, (SELECT id FROM user WHERE email = 'buyer-a@example.com'), 'Список А', 'company'),
+                    (2, 2, (SELECT id FROM user WHERE email = 'buyer-b@example.com'), 'Список Б', 'company')
+                """)
+            try db.execute(sql: "INSERT INTO customerPartNumber (id, counterpartyId, number, productId) VALUES (1, 1, 'A-OWN-1', 1), (2, 2, 'B-OWN-1', 1)")
         }
     }
 
     /// The id of company A's object of each kind.
     static func companyAObjects(_ database: WholesailDatabase) async throws -> [OwnedObjectKind: Int64] {
         let buyerA = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'buyer-a@example.com'") }
-        var ids: [OwnedObjectKind: Int64] = [.counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1, .counterpartyChangeRequest: 1, .ticket: 1, .shipment: 1]
+        var ids: [OwnedObjectKind: Int64] = [
+            .counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1, .counterpartyChangeRequest: 1, .ticket: 1, .shipment: 1,
+            .quote: 1, .shoppingList: 1, .partNumber: 1,
+        ]
         ids[.user] = buyerA
         return ids
     }

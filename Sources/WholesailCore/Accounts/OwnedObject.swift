@@ -9,6 +9,9 @@ public enum OwnedObjectKind: String, Sendable, CaseIterable {
     case counterpartyChangeRequest
     case ticket
     case shipment
+    case quote
+    case shoppingList
+    case partNumber
 }
 
 /// Kinds of objects published for an audience (everyone, or user groups) rather than owned by a

@@ -15,6 +15,8 @@ public struct ShipmentDocument: Sendable, Hashable {
         public var amountMinor: Int64
         public var vatRate: ExactDecimal
         public var vatMinor: Int64
+        /// The buyer's own number of the product, printed next to ours.
+        public var customerSku: String? = nil
 
         public var amountWithoutVatMinor: Int64 { amountMinor - vatMinor }
 

@@ -61,6 +61,12 @@ public struct NotificationTopic: Sendable, Equatable {
         .init("ticket.reply", mail: .payload),
         .init("credit.locked", mail: .payload),
         .init("lead.created", mail: .staff(permission: "customers.serve")),
+        // Requests for quote: the buyer's request or counter-offer to the company's managers, the
+        // manager's offer back to the buyer, the outcome to the managers.
+        .init("quote.requested", mail: .staff(permission: "quotes.answer")),
+        .init("quote.offered", mail: .payload),
+        .init("quote.accepted", mail: .staff(permission: "quotes.answer")),
+        .init("quote.declined", mail: .staff(permission: "quotes.answer")),
         .init("registration.code", mail: nil, sms: true, webhooks: false),
         .init("webhook.test", mail: nil),
         // For a mailing service (webhooks only): subscriptions and trigger events.

@@ -168,7 +168,8 @@ struct OrderingAPIController {
         let body = try await Self.decode(ItemBody.self, request, context: context)
         var productId = body.productId
         if productId == nil, let sku = body.sku {
-            productId = try await database.productsByCode([sku])[sku.lowercased()]?.id
+            let company = try await carts.orderingCompany(for: principal)
+            productId = try await database.productsByCode([sku], counterpartyId: company)[sku.lowercased()]?.id
             guard productId != nil else {
                 throw DomainError(.notFound, code: "cart.sku_unknown", message: "There is no product with stock number \(sku.prefix(100)).", values: ["sku": String(sku.prefix(100))])
             }

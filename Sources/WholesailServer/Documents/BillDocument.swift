@@ -56,7 +56,7 @@ enum BillDocument {
         ])
         for (index, line) in bill.lines.enumerated() {
             table.addRow([
-                PDFTable.Cell(String(index + 1)), PDFTable.Cell("\(line.name) (\(line.sku))"),
+                PDFTable.Cell(String(index + 1)), PDFTable.Cell("\(line.name) (\(line.sku)\(line.customerSku.map { "; ваш арт. " + $0 } ?? ""))"),
                 PDFTable.Cell(Quantity.text(milli: line.qtyMilli).replacingOccurrences(of: ".", with: ",")), PDFTable.Cell(line.unit),
                 PDFTable.Cell(amount(line.priceMinor, bill.currency)), PDFTable.Cell(amount(line.amountMinor, bill.currency)),
             ])

@@ -95,7 +95,7 @@ enum ShipmentDocuments {
         let currency = document.currency
         for (index, line) in document.lines.enumerated() {
             table.addRow([
-                PDFTable.Cell(String(index + 1)), PDFTable.Cell(line.name), PDFTable.Cell(line.sku), PDFTable.Cell(line.unit),
+                PDFTable.Cell(String(index + 1)), PDFTable.Cell(line.name), PDFTable.Cell(line.sku + (line.customerSku.map { " / " + $0 } ?? "")), PDFTable.Cell(line.unit),
                 PDFTable.Cell(line.unitCode ?? ""), "", "", "", "", PDFTable.Cell(quantity(line.qtyMilli)),
                 PDFTable.Cell(money(line.priceWithoutVatMinor, currency)), PDFTable.Cell(money(line.amountWithoutVatMinor, currency)),
                 PDFTable.Cell(rate(line.vatRate)), PDFTable.Cell(money(line.vatMinor, currency)), PDFTable.Cell(money(line.amountMinor, currency)),
@@ -198,7 +198,7 @@ enum ShipmentDocuments {
         let currency = document.currency
         for (index, line) in document.lines.enumerated() {
             table.addRow([
-                PDFTable.Cell(String(index + 1)), PDFTable.Cell(line.name), "—", PDFTable.Cell(line.unitCode ?? "—"), PDFTable.Cell(line.unit),
+                PDFTable.Cell(String(index + 1)), PDFTable.Cell(line.name + (line.customerSku.map { " (ваш арт. \($0))" } ?? "")), "—", PDFTable.Cell(line.unitCode ?? "—"), PDFTable.Cell(line.unit),
                 PDFTable.Cell(quantity(line.qtyMilli)), PDFTable.Cell(money(line.priceWithoutVatMinor, currency)),
                 PDFTable.Cell(money(line.amountWithoutVatMinor, currency)), "без акциза", PDFTable.Cell(rate(line.vatRate)),
                 PDFTable.Cell(money(line.vatMinor, currency)), PDFTable.Cell(money(line.amountMinor, currency)), "—", "—", "—",

@@ -91,6 +91,9 @@ public struct TemplateRenderer: Sendable {
             page["canRequest"] = principal.permissions.contains("requests.create")
             page["canDocuments"] = principal.permissions.contains("documents.view") && !principal.memberOf.isEmpty
             page["canServe"] = principal.permissions.contains("customers.serve")
+            page["canQuote"] = principal.permissions.contains("quotes.request") && !principal.memberOf.isEmpty
+            page["canAnswerQuotes"] = principal.permissions.contains("quotes.answer")
+            page["canPartNumbers"] = principal.permissions.contains("partnumbers.manage") && !principal.memberOf.isEmpty
             page["canAdmin"] = principal.permissions.contains("admin.settings")
             if !context.personalManagers.isEmpty {
                 page["personalManager"] = [

@@ -77,6 +77,31 @@ struct CartService: Sendable {
     }
 }
 
+extension CartService {
+    /// The company the user's cart orders for (whose own product numbers quick order accepts):
+    /// the cart's company when the user works for it, else the current one.
+    func orderingCompany(for principal: Principal) async throws -> Int64? {
+        let cart = try await database.workingCart(userId: principal.userId)
+        if let id = cart.counterpartyId, principal.memberOf.contains(id) { return id }
+        if let id = principal.currentCounterpartyId, principal.memberOf.contains(id) { return id }
+        return principal.memberOf.count == 1 ? principal.memberOf.first : nil
+    }
+
+    /// Places an accepted quote as an order: its lines at its quoted prices, through the same
+    /// `placeOrder` as a cart (numbering, stock, credit, ERP export, notifications), then its bill.
+    func placeQuote(principal: Principal, form: CheckoutForm, quoteId: Int64, idempotencyKey: String?, creditOverride: Bool) async throws -> PlacedOrder {
+        let placed = try await database.placeOrder(
+            PlaceOrderRequest(
+                userId: principal.userId, actingUserId: principal.impersonatorId, form: form, cartVersion: nil,
+                priced: CartPricing.quoted([], currency: "RUB"), idempotencyKey: idempotencyKey,
+                source: principal.impersonatorId != nil ? "manager" : "online", creditOverride: creditOverride, quoteId: quoteId))
+        if !placed.repeated {
+            for id in [placed.id] + placed.splitOrderIds { _ = try? await bills.ensureBill(orderId: id) }
+        }
+        return placed
+    }
+}
+
 /// What became of one quick-order entry.
 enum QuickOutcome: Sendable {
     case added
@@ -101,7 +126,7 @@ extension CartService {
     /// Quick order: looks the codes up (stock number, article, barcode) and adds what is found and
     /// visible to the buyer, in one transaction; one outcome per entry, in order.
     func quickAdd(principal: Principal, entries: [(sku: String, qtyMilli: Int64?, badQuantity: String?)]) async throws -> [QuickOutcome] {
-        let found = try await database.productsByCode(entries.map(\.sku))
+        let found = try await database.productsByCode(entries.map(\.sku), counterpartyId: try await orderingCompany(for: principal))
         let prices = try await pricing.view(for: principal)
         var outcomes: [QuickOutcome] = []
         var items: [(productId: Int64, unitId: Int64?, qtyMilli: Int64?)] = []

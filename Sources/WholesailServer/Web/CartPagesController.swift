@@ -61,9 +61,10 @@ struct CartPagesController {
         let format = Formatter(language: context.language, localizer: t)
         let currency = view.priced.currency
         let units = try await database.unitChoices(productIds: view.cart.lines.map(\.productId))
+        let ownNumbers = try await database.partNumbers(counterpartyId: view.cart.counterpartyId, productIds: view.cart.lines.map(\.productId))
         let lines = zip(view.cart.lines, view.priced.lines).map { line, priced -> [String: Any] in
             [
-                "id": line.id, "productId": line.productId, "sku": line.sku, "name": line.name, "image": line.imageSha256 ?? "",
+                "id": line.id, "productId": line.productId, "sku": line.sku, "customerSku": ownNumbers[line.productId] ?? "", "name": line.name, "image": line.imageSha256 ?? "",
                 "qty": Quantity.text(milli: line.qtyMilli), "unit": line.unit,
                 "units": (units[line.productId] ?? []).map { ["id": $0.id, "name": $0.name, "selected": $0.id == line.unitId] as [String: Any] },
                 "step": Quantity.text(milli: line.rule.stepMilli), "min": Quantity.text(milli: line.rule.minMilli),
@@ -346,7 +347,7 @@ struct CartPagesController {
         } catch let error as any WholesailError {
             return renderQuickOrder(request, context: context, values: ["uploadError": t.message(for: error)], status: .unprocessableContent)
         }
-        let found = try await database.productsByCode(rows.map(\.sku))
+        let found = try await database.productsByCode(rows.map(\.sku), counterpartyId: try await carts.orderingCompany(for: principal))
         let prices = try await carts.pricing.view(for: principal)
         var review: [[String: Any]] = []
         var problems: [[String: String]] = []

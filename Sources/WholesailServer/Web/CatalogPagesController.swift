@@ -100,6 +100,16 @@ struct CatalogPagesController {
         }
         let expanded = Set(crumbs.compactMap { $0["id"] as? Int64 })
         let shown = Set(tree.map(\.id))
+        // The company's own numbers: a buyer may search by them (for their company only).
+        var ownMatches: [[String: Any]] = []
+        if let text, paging.page == 1, let principal = context.principal,
+            let company = principal.currentCounterpartyId ?? (principal.memberOf.count == 1 ? principal.memberOf.first : nil), principal.memberOf.contains(company)
+        {
+            ownMatches = try await database.partNumberMatches(text, counterpartyId: company).filter { !prices.hides($0.productId) }.map {
+                ["number": $0.number, "productId": $0.productId, "sku": $0.sku, "name": $0.name,
+                 "price": prices.price(of: $0.productId).map { format.money($0, prices.currency) } ?? ""] as [String: Any]
+            }
+        }
         let sorts: [ProductSort] = text == nil ? [.name, .price, .priceDesc, .rating, .newest] : [.relevance, .name, .price, .priceDesc, .rating]
         let title = text.map { t.format("search.title", ["q": $0]) } ?? current?.name ?? t["catalog.all"]
         return renderer.render(
@@ -119,6 +129,7 @@ struct CatalogPagesController {
                 },
                 "items": result.items.map { format.card($0) },
                 "hasItems": !result.items.isEmpty,
+                "ownMatches": ownMatches, "hasOwnMatches": !ownMatches.isEmpty,
                 "total": result.total,
                 "totalText": t.format("catalog.found", ["n": String(result.total)]),
                 "sorts": sorts.map { sort in
@@ -162,9 +173,20 @@ struct CatalogPagesController {
         let reviews = try await database.publishedReviews(productId: id)
         var favorite = false
         if let principal = context.principal { favorite = try await database.isFavorite(userId: principal.userId, productId: id) }
+        // The company's shared lists the buyer may add to, and the company's own number of the product.
+        var lists: [ShoppingListSummary] = []
+        var ownNumber = ""
+        if let principal = context.principal, principal.permissions.contains("orders.place"),
+            let company = principal.currentCounterpartyId ?? (principal.memberOf.count == 1 ? principal.memberOf.first : nil), principal.memberOf.contains(company)
+        {
+            lists = try await database.shoppingLists(userId: principal.userId, counterpartyId: company)
+            ownNumber = try await database.partNumbers(counterpartyId: company, productIds: [id])[id] ?? ""
+        }
         return renderer.render(
             "catalog-product",
             [
+                "lists": lists.map { ["id": $0.id, "name": $0.name] as [String: Any] }, "hasLists": !lists.isEmpty,
+                "listed": request.uri.queryParameters["listed"] != nil, "ownNumber": ownNumber,
                 "related": related.map { format.card($0) }, "hasRelated": !related.isEmpty,
                 "novelties": novelties.map { format.card($0) }, "hasNovelties": !novelties.isEmpty,
                 "favorite": favorite, "canFavorite": context.principal != nil,

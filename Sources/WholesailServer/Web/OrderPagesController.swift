@@ -97,9 +97,13 @@ struct OrderPagesController {
         let canDocuments = principal.permissions.contains("documents.view")
         // Shipment documents are listed with their shipment.
         let orderDocuments = order.documents.filter { $0.shipmentId == nil }
+        // The request for quote this order was accepted from, if any.
+        let quoteId = try await database.quoteId(orderId: order.summary.id)
+        let quoteLink = quoteId.map { principal.permissions.contains("quotes.answer") ? "/staff/quotes/\($0)" : "/quotes/\($0)" } ?? ""
         return renderer.render(
             "order",
             [
+                "quoteNumber": quoteId.map(QuoteSummary.number) ?? "", "quoteLink": quoteLink,
                 "title": t.format("orders.order_title", ["number": order.summary.number]), "id": order.summary.id, "number": order.summary.number,
                 "date": String(order.summary.placedAt.prefix(16)), "company": order.summary.counterparty, "seller": order.sellerOrganization,
                 "agreement": order.agreement ?? "", "placedBy": order.placedBy ?? "",
@@ -111,7 +115,7 @@ struct OrderPagesController {
                 "reservedUntil": order.reservedUntil.map { String($0.prefix(16)) } ?? "", "creditOverride": order.creditOverride,
                 "lines": order.lines.map { line in
                     [
-                        "no": line.lineNo, "sku": line.sku, "name": line.name, "productId": line.productId ?? 0, "hasProduct": line.productId != nil,
+                        "no": line.lineNo, "sku": line.sku, "customerSku": line.customerSku ?? "", "name": line.name, "productId": line.productId ?? 0, "hasProduct": line.productId != nil,
                         "qty": format.quantity(line.qtyMilli), "unit": line.unit, "price": format.money(line.priceMinor, currency),
                         "discount": line.discountMinor > 0 ? format.money(line.discountMinor, currency) : "",
                         "amount": format.money(line.amountMinor, currency), "shipped": line.shippedMilli > 0 ? format.quantity(line.shippedMilli) : "",

@@ -16,6 +16,9 @@ extension WholesailDatabase {
             case .counterpartyChangeRequest: sql = "SELECT counterpartyId FROM counterpartyChangeRequest WHERE id = ?"
             case .ticket: sql = "SELECT counterpartyId FROM ticket WHERE id = ?"
             case .shipment: sql = "SELECT o.counterpartyId FROM shipment s JOIN customerOrder o ON o.id = s.orderId WHERE s.id = ?"
+            case .quote: sql = "SELECT counterpartyId FROM quote WHERE id = ?"
+            case .shoppingList: sql = "SELECT counterpartyId FROM shoppingList WHERE id = ?"
+            case .partNumber: sql = "SELECT counterpartyId FROM customerPartNumber WHERE id = ?"
             case .user:
                 guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE id = ?)", arguments: [id]) == true else {
                     return nil

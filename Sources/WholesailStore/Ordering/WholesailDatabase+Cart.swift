@@ -85,6 +85,14 @@ extension WholesailDatabase {
             db,
             sql: "SELECT c.name, c.counterpartyId, c.updatedAt, p.code FROM cart c LEFT JOIN promocode p ON p.id = c.promocodeId WHERE c.id = ?",
             arguments: [id])
+        return CartRecord(
+            id: id, name: head?["name"], counterpartyId: head?["counterpartyId"], promocode: head?["code"], updatedAt: head?["updatedAt"],
+            lines: try lines(db, table: "cartLine", owner: "cartId", id: id))
+    }
+
+    /// The lines of a cart (`cartLine`/`cartId`) or of anything kept like one (`quoteLine`/`quoteId`),
+    /// with their products, units and quantity rules, in the order they were added.
+    static func lines(_ db: Database, table: String, owner: String, id: Int64) throws -> [CartLineRecord] {
         let rows = try Row.fetchAll(
             db,
             sql: """
@@ -92,13 +100,13 @@ extension WholesailDatabase {
                     p.baseUnitId, p.minQtyMilli, p.stepQtyMilli, pu.factor, pu.minQtyMilli AS unitMin, pu.stepQtyMilli AS unitStep,
                     (SELECT b.blobSha256 FROM file b WHERE b.id = p.mainImageFileId) AS image,
                     (SELECT group_concat(pc.categoryId) FROM productCategory pc WHERE pc.productId = p.id) AS categories
-                FROM cartLine l JOIN product p ON p.id = l.productId JOIN unit u ON u.id = l.unitId
+                FROM \(table) l JOIN product p ON p.id = l.productId JOIN unit u ON u.id = l.unitId
                 LEFT JOIN productUnit pu ON pu.productId = l.productId AND pu.unitId = l.unitId
-                WHERE l.cartId = ? ORDER BY l.id
+                WHERE l.\(owner) = ? ORDER BY l.id
                 """,
             arguments: [id])
         let parents = try categoryParents(db)
-        let lines = rows.map { row -> CartLineRecord in
+        return rows.map { row -> CartLineRecord in
             let isBase = (row["unitId"] as Int64) == (row["baseUnitId"] as Int64)
             let rule = isBase
                 ? Quantity.Rule(minMilli: row["minQtyMilli"], stepMilli: row["stepQtyMilli"])
@@ -110,9 +118,6 @@ extension WholesailDatabase {
                 imageSha256: row["image"], available: row["active"] == 1 && row["deleted"] == 0,
                 categories: withAncestors(direct, parents: parents))
         }
-        return CartRecord(
-            id: id, name: head?["name"], counterpartyId: head?["counterpartyId"], promocode: head?["code"], updatedAt: head?["updatedAt"],
-            lines: lines)
     }
 
     static func categoryParents(_ db: Database) throws -> [Int64: Int64] {

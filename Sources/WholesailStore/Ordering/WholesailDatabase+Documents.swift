@@ -18,6 +18,8 @@ public struct BillData: Sendable, Equatable {
         public var unit: String
         public var priceMinor: Int64
         public var amountMinor: Int64
+        /// The buyer's own number of the product, if they have one.
+        public var customerSku: String? = nil
     }
 
     public var orderId: Int64
@@ -93,9 +95,9 @@ extension WholesailDatabase {
             else { return nil }
             let lines = try Row.fetchAll(
                 db,
-                sql: "SELECT l.name, l.sku, l.qtyMilli, u.name AS unit, l.priceMinor, l.amountMinor FROM orderLine l JOIN unit u ON u.id = l.unitId WHERE l.orderId = ? ORDER BY l.lineNo",
+                sql: "SELECT l.name, l.sku, l.customerSku, l.qtyMilli, u.name AS unit, l.priceMinor, l.amountMinor FROM orderLine l JOIN unit u ON u.id = l.unitId WHERE l.orderId = ? ORDER BY l.lineNo",
                 arguments: [orderId]
-            ).map { BillData.Line(name: $0["name"], sku: $0["sku"], qtyMilli: $0["qtyMilli"], unit: $0["unit"], priceMinor: $0["priceMinor"], amountMinor: $0["amountMinor"]) }
+            ).map { BillData.Line(name: $0["name"], sku: $0["sku"], qtyMilli: $0["qtyMilli"], unit: $0["unit"], priceMinor: $0["priceMinor"], amountMinor: $0["amountMinor"], customerSku: $0["customerSku"]) }
             let placed: String = order["placedAt"]
             let day = String(placed.prefix(10))
             let terms: Int = order["aTerms"] ?? order["paymentTermDays"] ?? 0

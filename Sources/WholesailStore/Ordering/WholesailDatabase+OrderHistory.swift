@@ -90,6 +90,8 @@ public struct OrderDetail: Sendable, Equatable {
         public var vatMinor: Int64
         public var shippedMilli: Int64
         public var reservedMilli: Int64
+        /// The company's own number of the product when the order was placed.
+        public var customerSku: String? = nil
     }
 
     public struct Shipment: Sendable, Equatable {
@@ -308,7 +310,8 @@ extension WholesailDatabase {
                 OrderDetail.Line(
                     id: $0["id"], lineNo: $0["lineNo"], productId: $0["productId"], sku: $0["sku"], name: $0["name"], unit: $0["unitName"], unitId: $0["unitId"],
                     qtyMilli: $0["qtyMilli"], priceMinor: $0["priceMinor"], discountMinor: $0["discountMinor"], amountMinor: $0["amountMinor"],
-                    vatRate: $0["vatRate"], vatMinor: $0["vatMinor"], shippedMilli: $0["shippedMilli"], reservedMilli: $0["reserved"])
+                    vatRate: $0["vatRate"], vatMinor: $0["vatMinor"], shippedMilli: $0["shippedMilli"], reservedMilli: $0["reserved"],
+                    customerSku: $0["customerSku"])
             }
             let shipmentLines = try Row.fetchAll(
                 db, sql: "SELECT sl.* FROM shipmentLine sl JOIN shipment s ON s.id = sl.shipmentId WHERE s.orderId = ?", arguments: [id])

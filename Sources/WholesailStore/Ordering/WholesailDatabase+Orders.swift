@@ -98,11 +98,15 @@ public struct PlaceOrderRequest: Sendable {
     /// Place despite a credit lock (the caller checked `orders.credit_override`).
     public var creditOverride: Bool
     public var now: Date
+    /// Place an accepted quote instead of the working cart: its lines at its quoted prices
+    /// (`priced` and `cartVersion` are then ignored; the working cart stays as it is).
+    public var quoteId: Int64?
 
     public init(
         userId: Int64, actingUserId: Int64? = nil, form: CheckoutForm, cartVersion: String?, priced: PricedCart, promocodeId: Int64? = nil,
-        idempotencyKey: String?, source: String = "online", creditOverride: Bool = false, now: Date = Date()
+        idempotencyKey: String?, source: String = "online", creditOverride: Bool = false, now: Date = Date(), quoteId: Int64? = nil
     ) {
+        self.quoteId = quoteId
         self.userId = userId
         self.actingUserId = actingUserId
         self.form = form
@@ -214,15 +218,24 @@ extension WholesailDatabase {
             db, sql: "SELECT 1 FROM userCounterparty WHERE userId = ? AND counterpartyId = ?", arguments: [request.userId, form.counterpartyId]) == true
         else { throw DomainError(.notFound, code: "cart.counterparty_not_yours", message: "You do not order for this company.") }
 
-        guard let cartId = try Int64.fetchOne(db, sql: "SELECT id FROM cart WHERE userId = ? AND name IS NULL", arguments: [request.userId]) else {
-            throw DomainError(.invalid, code: "cart.empty", message: "The cart is empty.")
+        let cartId: Int64?
+        let cart: CartRecord
+        var priced = request.priced
+        if let quoteId = request.quoteId {
+            // An accepted quote: its lines at its prices (checked for status and validity here, in the same transaction).
+            (cart, priced) = try quoteForOrder(db, quoteId: quoteId, counterpartyId: form.counterpartyId, today: today)
+            cartId = nil
+        } else {
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM cart WHERE userId = ? AND name IS NULL", arguments: [request.userId]) else {
+                throw DomainError(.invalid, code: "cart.empty", message: "The cart is empty.")
+            }
+            cartId = id
+            cart = try loadCart(db, id: id)
         }
-        let cart = try loadCart(db, id: cartId)
         guard !cart.lines.isEmpty else { throw DomainError(.invalid, code: "cart.empty", message: "The cart is empty.") }
-        if let version = request.cartVersion, version != cart.version {
+        if request.quoteId == nil, let version = request.cartVersion, version != cart.version {
             throw DomainError(.conflict, code: "cart.changed", message: "The cart was changed in another window. Check it and place the order again.")
         }
-        let priced = request.priced
         guard priced.lines.count == cart.lines.count, zip(priced.lines, cart.lines).allSatisfy({ $0.productId == $1.productId }) else {
             throw DomainError(.conflict, code: "cart.changed", message: "The cart was changed in another window. Check it and place the order again.")
         }
@@ -376,9 +389,22 @@ extension WholesailDatabase {
                 sql: "INSERT INTO orderEvent (orderId, at, userId, kind, note) VALUES (?, ?, ?, 'comment', 'credit lock overridden')",
                 arguments: [orderId, placedAt, overriddenBy])
         }
+        // The company's own product numbers, as they are now, go with the lines (order page, documents).
+        try db.execute(
+            sql: """
+                UPDATE orderLine SET customerSku = (SELECT n.number FROM customerPartNumber n WHERE n.counterpartyId = ? AND n.productId = orderLine.productId
+                    ORDER BY n.id LIMIT 1) WHERE orderId IN (SELECT value FROM json_each(?))
+                """,
+            arguments: [form.counterpartyId, "[" + ([orderId] + splitOrderIds).map(String.init).joined(separator: ",") + "]"])
         try enqueueOrderNotifications(db, orderId: orderId, topic: "order.placed", key: "order.placed.\(orderId)")
-        try db.execute(sql: "DELETE FROM cartLine WHERE cartId = ?", arguments: [cartId])
-        try db.execute(sql: "UPDATE cart SET promocodeId = NULL, counterpartyId = ?, updatedAt = ? WHERE id = ?", arguments: [form.counterpartyId, placedAt, cartId])
+        if let quoteId = request.quoteId {
+            try acceptQuote(db, quoteId: quoteId, orderId: orderId, number: number, userId: request.userId, actingUserId: request.actingUserId, at: placedAt)
+        }
+        if let cartId {
+            try db.execute(sql: "DELETE FROM cartLine WHERE cartId = ?", arguments: [cartId])
+            try db.execute(
+                sql: "UPDATE cart SET promocodeId = NULL, counterpartyId = ?, updatedAt = ? WHERE id = ?", arguments: [form.counterpartyId, placedAt, cartId])
+        }
         return PlacedOrder(id: orderId, number: number, totalMinor: total, repeated: false, splitOrderIds: splitOrderIds)
     }
 

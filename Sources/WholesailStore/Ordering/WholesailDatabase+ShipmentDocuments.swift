@@ -35,16 +35,18 @@ extension WholesailDatabase {
             let lines = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT l.name, l.sku, l.qtyMilli AS ordered, l.amountMinor, l.vatRate, sl.qtyMilli AS shipped, u.name AS unit, u.code AS unitCode
+                    SELECT l.name, l.sku, l.customerSku, l.qtyMilli AS ordered, l.amountMinor, l.vatRate, sl.qtyMilli AS shipped, u.name AS unit, u.code AS unitCode
                     FROM shipmentLine sl JOIN orderLine l ON l.id = sl.orderLineId JOIN unit u ON u.id = l.unitId
                     WHERE sl.shipmentId = ? ORDER BY l.lineNo
                     """,
                 arguments: [shipmentId]
-            ).map { line in
-                ShipmentDocument.Line.shipped(
+            ).map { line -> ShipmentDocument.Line in
+                var shipped = ShipmentDocument.Line.shipped(
                     name: line["name"], sku: line["sku"], unit: line["unit"], unitCode: line["unitCode"], orderedMilli: line["ordered"],
                     orderedAmountMinor: line["amountMinor"], shippedMilli: line["shipped"],
                     vatRate: ExactDecimal(parsing: line["vatRate"] as String) ?? ExactDecimal(20))
+                shipped.customerSku = line["customerSku"]
+                return shipped
             }
             let orderDate = String((row["placedAt"] as String).prefix(10))
             let orderNumber: String = row["orderNumber"]
