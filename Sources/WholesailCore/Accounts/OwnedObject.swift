@@ -9,6 +9,11 @@ public enum OwnedObjectKind: String, Sendable, CaseIterable {
     case counterpartyChangeRequest
     case ticket
     case shipment
+    /// One approver's decision on an order of a buyer company.
+    case orderApproval
+    /// A buyer company's approval rule and spending budget.
+    case approvalRule
+    case spendingBudget
 }
 
 /// Kinds of objects published for an audience (everyone, or user groups) rather than owned by a

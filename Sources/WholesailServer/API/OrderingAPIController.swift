@@ -270,9 +270,11 @@ struct OrderingAPIController {
         var cartVersion: String?
         var idempotencyKey: String?
         var creditOverride: Bool?
+        var poNumber: String?
 
         enum CodingKeys: String, CodingKey {
             case delivery, address, consignee, comment
+            case poNumber = "po_number"
             case counterpartyId = "counterparty_id"
             case agreementId = "agreement_id"
             case warehouseId = "warehouse_id"
@@ -293,10 +295,12 @@ struct OrderingAPIController {
         var total: PriceDTO
         var repeated: Bool
         var linkedOrders: [Int64]
+        var pendingApproval: Bool
 
         enum CodingKeys: String, CodingKey {
             case id, number, total, repeated
             case linkedOrders = "linked_orders"
+            case pendingApproval = "pending_approval"
         }
     }
 
@@ -315,7 +319,7 @@ struct OrderingAPIController {
         let form = CheckoutForm(
             counterpartyId: company, agreementId: body.agreementId, delivery: delivery, warehouseId: body.warehouseId, deliveryAddressId: body.addressId,
             addressText: body.address ?? "", consignee: body.consignee ?? "", contactName: body.contactName ?? "", contactPhone: body.contactPhone ?? "",
-            deliveryDate: body.deliveryDate, deliveryWindow: body.deliveryWindow ?? "", comment: body.comment ?? "")
+            deliveryDate: body.deliveryDate, deliveryWindow: body.deliveryWindow ?? "", comment: body.comment ?? "", poNumber: body.poNumber ?? "")
         let key = request.headers[.init("Idempotency-Key")!] ?? body.idempotencyKey
         if let key, key.isEmpty || key.count > 100 {
             throw DomainError(.malformed, code: "order.bad_idempotency_key", message: "The idempotency key must have 1 to 100 characters.")
@@ -330,7 +334,7 @@ struct OrderingAPIController {
         return try JSONResponse.make(
             PlacedDTO(
                 id: placed.id, number: placed.number, total: Self.price(placed.totalMinor, view.priced.currency), repeated: placed.repeated,
-                linkedOrders: placed.splitOrderIds),
+                linkedOrders: placed.splitOrderIds, pendingApproval: placed.pendingApproval),
             status: placed.repeated ? .ok : .created)
     }
 
@@ -345,9 +349,11 @@ struct OrderingAPIController {
         var source: String
         var total: PriceDTO
         var parentOrderId: Int64?
+        var poNumber: String?
 
         enum CodingKeys: String, CodingKey {
             case id, number, counterparty, status, source, total
+            case poNumber = "po_number"
             case placedAt = "placed_at"
             case counterpartyId = "counterparty_id"
             case statusName = "status_name"
@@ -365,6 +371,7 @@ struct OrderingAPIController {
             source = order.source
             total = OrderingAPIController.price(order.totalMinor, order.currency)
             parentOrderId = order.parentOrderId
+            poNumber = order.poNumber
         }
     }
 

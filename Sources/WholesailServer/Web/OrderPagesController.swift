@@ -64,7 +64,7 @@ struct OrderPagesController {
                         "id": order.id, "number": order.number, "date": String(order.placedAt.prefix(10)), "company": order.counterparty,
                         "status": context.language == .ru ? order.status.nameRu : order.status.nameEn, "color": order.status.color,
                         "total": format.money(order.totalMinor, order.currency), "lines": order.lineCount,
-                        "offline": order.source == "offline", "part": order.parentOrderId != nil,
+                        "offline": order.source == "offline", "part": order.parentOrderId != nil, "poNumber": order.poNumber ?? "",
                     ] as [String: Any]
                 },
                 "hasOrders": !items.isEmpty, "total": total,
@@ -97,6 +97,10 @@ struct OrderPagesController {
         let canDocuments = principal.permissions.contains("documents.view")
         // Shipment documents are listed with their shipment.
         let orderDocuments = order.documents.filter { $0.shipmentId == nil }
+        // Until the buyer company approves it, the order is not the distributor's: no bill, no payment.
+        let awaitingApproval = ["pending_approval", "approval_declined"].contains(order.summary.status.code)
+        let approvals = try await database.orderApprovals(orderId: order.summary.id)
+        let costCentre = try await database.orderCostCentre(orderId: order.summary.id)
         return renderer.render(
             "order",
             [
@@ -109,6 +113,15 @@ struct OrderPagesController {
                 "consignee": order.consignee ?? "", "contact": [order.contactName, order.contactPhone].compactMap { $0 }.joined(separator: ", "),
                 "deliveryDate": [order.deliveryDate, order.deliveryWindow].compactMap { $0 }.joined(separator: " "), "comment": order.comment ?? "",
                 "reservedUntil": order.reservedUntil.map { String($0.prefix(16)) } ?? "", "creditOverride": order.creditOverride,
+                "poNumber": order.summary.poNumber ?? "", "costCentre": costCentre ?? "",
+                "approvals": approvals.map { item in
+                    var row = ApprovalsController.row(item, t: t, format: format)
+                    row["canDecide"] = item.status == "pending" && item.approverUserId == principal.userId
+                        && order.summary.status.code == "pending_approval" && principal.permissions.contains("orders.approve")
+                    row["back"] = "/orders/\(order.summary.id)"
+                    return row
+                },
+                "hasApprovals": !approvals.isEmpty, "pendingApproval": order.summary.status.code == "pending_approval",
                 "lines": order.lines.map { line in
                     [
                         "no": line.lineNo, "sku": line.sku, "name": line.name, "productId": line.productId ?? 0, "hasProduct": line.productId != nil,
@@ -155,7 +168,8 @@ struct OrderPagesController {
                     ] as [String: Any]
                 },
                 "hasPayments": !payments.isEmpty, "orderPaid": paid,
-                "canPay": gateway.isUsable && due.minor > 0 && order.summary.status.code != "cancelled" && principal.permissions.contains("orders.place"),
+                "canPay": gateway.isUsable && due.minor > 0 && order.summary.status.code != "cancelled" && !awaitingApproval
+                    && principal.permissions.contains("orders.place"),
                 "due": format.money(due.minor, due.currency), "gatewayName": gateway.name,
                 "hasDocuments": !orderDocuments.isEmpty,
                 "events": order.events.map { event in
@@ -167,7 +181,8 @@ struct OrderPagesController {
                 "linked": order.linkedOrders.map { ["id": $0.id, "number": $0.number] as [String: Any] }, "hasLinked": !order.linkedOrders.isEmpty,
                 "canCancel": order.summary.status.allowsCancel && principal.permissions.contains("orders.place"),
                 "canRepeat": principal.permissions.contains("orders.place") && !principal.isStaff,
-                "isStaff": isStaff, "canBill": principal.permissions.contains("documents.view") && order.summary.source != "offline",
+                "isStaff": isStaff && !awaitingApproval,
+                "canBill": principal.permissions.contains("documents.view") && order.summary.source != "offline" && !awaitingApproval,
                 "statuses": statuses.map { ["code": $0.code, "name": statusName($0), "selected": $0.id == order.summary.status.id] as [String: Any] },
             ], request: request, context: context)
     }

@@ -15,6 +15,9 @@ extension WholesailDatabase {
             case .document: sql = "SELECT counterpartyId FROM document WHERE id = ?"
             case .counterpartyChangeRequest: sql = "SELECT counterpartyId FROM counterpartyChangeRequest WHERE id = ?"
             case .ticket: sql = "SELECT counterpartyId FROM ticket WHERE id = ?"
+            case .orderApproval: sql = "SELECT counterpartyId FROM orderApproval WHERE id = ?"
+            case .approvalRule: sql = "SELECT counterpartyId FROM approvalRule WHERE id = ? AND active = 1"
+            case .spendingBudget: sql = "SELECT counterpartyId FROM spendingBudget WHERE id = ? AND active = 1"
             case .shipment: sql = "SELECT o.counterpartyId FROM shipment s JOIN customerOrder o ON o.id = s.orderId WHERE s.id = ?"
             case .user:
                 guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE id = ?)", arguments: [id]) == true else {
