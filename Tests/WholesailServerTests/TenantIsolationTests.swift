@@ -55,13 +55,28 @@ enum TwoCompanies {
             try db.execute(sql: "INSERT INTO ticketMessage (id, ticketId, body) VALUES (1, 1, 'Вопрос')")
             try db.execute(sql: "UPDATE document SET fileId = 100 WHERE id = 1")
             try db.execute(sql: "INSERT INTO ticketAttachment (ticketMessageId, fileId) VALUES (1, 100)")
+            // Approvals and budgets: company A's admin approves A's order 1, B's admin B's order 2.
+            try db.execute(sql: """
+                INSERT INTO approvalRule (id, counterpartyId, condition, approverUserId)
+                    SELECT 1, 1, 'any', id FROM user WHERE email = 'admin-a@example.com'
+                    UNION ALL SELECT 2, 2, 'any', id FROM user WHERE email = 'admin-b@example.com';
+                INSERT INTO spendingBudget (id, counterpartyId, userId, period, limitMinor)
+                    SELECT 1, 1, id, 'month', 100000 FROM user WHERE email = 'buyer-a@example.com'
+                    UNION ALL SELECT 2, 2, id, 'month', 100000 FROM user WHERE email = 'buyer-b@example.com';
+                INSERT INTO orderApproval (id, orderId, counterpartyId, approverUserId, reasons, createdAt)
+                    SELECT 1, 1, 1, id, '[]', '2026-11-01 10:00:00.000' FROM user WHERE email = 'admin-a@example.com'
+                    UNION ALL SELECT 2, 2, 2, id, '[]', '2026-11-01 10:00:00.000' FROM user WHERE email = 'admin-b@example.com';
+                """)
         }
     }
 
     /// The id of company A's object of each kind.
     static func companyAObjects(_ database: WholesailDatabase) async throws -> [OwnedObjectKind: Int64] {
         let buyerA = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'buyer-a@example.com'") }
-        var ids: [OwnedObjectKind: Int64] = [.counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1, .counterpartyChangeRequest: 1, .ticket: 1, .shipment: 1]
+        var ids: [OwnedObjectKind: Int64] = [
+            .counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1, .counterpartyChangeRequest: 1, .ticket: 1, .shipment: 1,
+            .orderApproval: 1, .approvalRule: 1, .spendingBudget: 1,
+        ]
         ids[.user] = buyerA
         return ids
     }

@@ -21,7 +21,7 @@ extension WholesailDatabase {
                 db,
                 sql: """
                     SELECT id FROM customerOrder WHERE source <> 'offline' AND (exportedAt IS NULL OR exportedAt < updatedAt)
-                        AND statusId NOT IN (SELECT id FROM orderStatus WHERE code IN \(Self.notForERP))
+                        AND statusId NOT IN (SELECT id FROM orderStatus WHERE code IN (\(Self.notForERP)))
                     ORDER BY updatedAt, id LIMIT ?
                     """, arguments: [limit])
             return try ids.compactMap { try Self.exportedOrder(db, id: $0) }
@@ -41,7 +41,7 @@ extension WholesailDatabase {
                 db,
                 sql: """
                     SELECT id, updatedAt FROM customerOrder
-                    WHERE updatedAt > ? AND statusId NOT IN (SELECT id FROM orderStatus WHERE code IN \(Self.notForERP))
+                    WHERE updatedAt > ? AND statusId NOT IN (SELECT id FROM orderStatus WHERE code IN (\(Self.notForERP)))
                     ORDER BY updatedAt, id LIMIT ?
                     """, arguments: [from, limit])
             let orders = try rows.compactMap { try Self.exportedOrder(db, id: $0["id"]) }
