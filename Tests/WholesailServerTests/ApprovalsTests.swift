@@ -142,7 +142,7 @@ struct ApprovalsTests {
             #expect(queue.status == .ok)
             #expect(queue.text.contains("Orders to approve"))
             #expect(queue.text.contains("PO-777"))
-            #expect(queue.text.contains("total above 100.00 RUB"))
+            #expect(queue.text.contains("total above 100.00 ₽"))
             let queueRu = try await approver.get(client, "/approvals?lang=ru")
             #expect(queueRu.text.contains("Заказы на согласование"))
             // Declining needs a comment; approving releases the order.

@@ -35,17 +35,19 @@ struct ApprovalsController {
         [
             "id": item.id, "orderId": item.orderId, "number": item.orderNumber, "poNumber": item.poNumber ?? "", "company": item.company,
             "orderer": item.ordererName ?? "", "approver": item.approverName, "total": format.money(item.totalMinor, item.currency),
-            "placedAt": String(item.placedAt.prefix(16)), "reasons": reasons(item, t: t), "status": item.status,
+            "placedAt": String(item.placedAt.prefix(16)), "reasons": reasons(item, t: t, format: format), "status": item.status,
             "statusText": t["approvals.status_" + item.status], "decidedAt": item.decidedAt.map { String($0.prefix(16)) } ?? "",
             "comment": item.comment ?? "", "decidedBy": item.decidedByName ?? "",
         ]
     }
 
-    static func reasons(_ item: ApprovalItem, t: Localizer) -> String {
+    static func reasons(_ item: ApprovalItem, t: Localizer, format: Formatter) -> String {
         item.reasons.map { reason in
             switch reason.condition {
             case "amount_above":
-                t.format("approvals.reason_amount", ["amount": reason.amount.map { "\($0) \(item.currency)" } ?? ""])
+                t.format(
+                    "approvals.reason_amount",
+                    ["amount": reason.amount.flatMap { Money(decimal: $0, currency: item.currency) }.map { format.money($0.minorUnits, item.currency) } ?? ""])
             case "category": t.format("approvals.reason_category", ["category": reason.category ?? ""])
             default: t["approvals.reason_any"]
             }
