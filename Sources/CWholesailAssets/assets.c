@@ -233,213 +233,225 @@ static const unsigned char a76[] = {
 #embed "../../Resources/templates/mail/account.removed.ru.mustache"
 };
 static const unsigned char a77[] = {
-#embed "../../Resources/templates/mail/channel.test.en.mustache"
+#embed "../../Resources/templates/mail/approval.decided.en.mustache"
 };
 static const unsigned char a78[] = {
-#embed "../../Resources/templates/mail/channel.test.ru.mustache"
+#embed "../../Resources/templates/mail/approval.decided.ru.mustache"
 };
 static const unsigned char a79[] = {
-#embed "../../Resources/templates/mail/counterparty.change_approved.en.mustache"
+#embed "../../Resources/templates/mail/approval.requested.en.mustache"
 };
 static const unsigned char a80[] = {
-#embed "../../Resources/templates/mail/counterparty.change_approved.ru.mustache"
+#embed "../../Resources/templates/mail/approval.requested.ru.mustache"
 };
 static const unsigned char a81[] = {
-#embed "../../Resources/templates/mail/counterparty.change_declined.en.mustache"
+#embed "../../Resources/templates/mail/channel.test.en.mustache"
 };
 static const unsigned char a82[] = {
-#embed "../../Resources/templates/mail/counterparty.change_declined.ru.mustache"
+#embed "../../Resources/templates/mail/channel.test.ru.mustache"
 };
 static const unsigned char a83[] = {
-#embed "../../Resources/templates/mail/counterparty.change_requested.en.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_approved.en.mustache"
 };
 static const unsigned char a84[] = {
-#embed "../../Resources/templates/mail/counterparty.change_requested.ru.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_approved.ru.mustache"
 };
 static const unsigned char a85[] = {
-#embed "../../Resources/templates/mail/credit.locked.en.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_declined.en.mustache"
 };
 static const unsigned char a86[] = {
-#embed "../../Resources/templates/mail/credit.locked.ru.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_declined.ru.mustache"
 };
 static const unsigned char a87[] = {
-#embed "../../Resources/templates/mail/customer.assigned.en.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_requested.en.mustache"
 };
 static const unsigned char a88[] = {
-#embed "../../Resources/templates/mail/customer.assigned.ru.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_requested.ru.mustache"
 };
 static const unsigned char a89[] = {
-#embed "../../Resources/templates/mail/document.ready.en.mustache"
+#embed "../../Resources/templates/mail/credit.locked.en.mustache"
 };
 static const unsigned char a90[] = {
-#embed "../../Resources/templates/mail/document.ready.ru.mustache"
+#embed "../../Resources/templates/mail/credit.locked.ru.mustache"
 };
 static const unsigned char a91[] = {
-#embed "../../Resources/templates/mail/lead.created.en.mustache"
+#embed "../../Resources/templates/mail/customer.assigned.en.mustache"
 };
 static const unsigned char a92[] = {
-#embed "../../Resources/templates/mail/lead.created.ru.mustache"
+#embed "../../Resources/templates/mail/customer.assigned.ru.mustache"
 };
 static const unsigned char a93[] = {
-#embed "../../Resources/templates/mail/order.placed.en.mustache"
+#embed "../../Resources/templates/mail/document.ready.en.mustache"
 };
 static const unsigned char a94[] = {
-#embed "../../Resources/templates/mail/order.placed.ru.mustache"
+#embed "../../Resources/templates/mail/document.ready.ru.mustache"
 };
 static const unsigned char a95[] = {
-#embed "../../Resources/templates/mail/order.placed_for_managers.en.mustache"
+#embed "../../Resources/templates/mail/lead.created.en.mustache"
 };
 static const unsigned char a96[] = {
-#embed "../../Resources/templates/mail/order.placed_for_managers.ru.mustache"
+#embed "../../Resources/templates/mail/lead.created.ru.mustache"
 };
 static const unsigned char a97[] = {
-#embed "../../Resources/templates/mail/order.status.en.mustache"
+#embed "../../Resources/templates/mail/order.placed.en.mustache"
 };
 static const unsigned char a98[] = {
-#embed "../../Resources/templates/mail/order.status.ru.mustache"
+#embed "../../Resources/templates/mail/order.placed.ru.mustache"
 };
 static const unsigned char a99[] = {
-#embed "../../Resources/templates/mail/password.reset.en.mustache"
+#embed "../../Resources/templates/mail/order.placed_for_managers.en.mustache"
 };
 static const unsigned char a100[] = {
-#embed "../../Resources/templates/mail/password.reset.ru.mustache"
+#embed "../../Resources/templates/mail/order.placed_for_managers.ru.mustache"
 };
 static const unsigned char a101[] = {
-#embed "../../Resources/templates/mail/question.asked.en.mustache"
+#embed "../../Resources/templates/mail/order.status.en.mustache"
 };
 static const unsigned char a102[] = {
-#embed "../../Resources/templates/mail/question.asked.ru.mustache"
+#embed "../../Resources/templates/mail/order.status.ru.mustache"
 };
 static const unsigned char a103[] = {
-#embed "../../Resources/templates/mail/reconciliation.ready.en.mustache"
+#embed "../../Resources/templates/mail/password.reset.en.mustache"
 };
 static const unsigned char a104[] = {
-#embed "../../Resources/templates/mail/reconciliation.ready.ru.mustache"
+#embed "../../Resources/templates/mail/password.reset.ru.mustache"
 };
 static const unsigned char a105[] = {
-#embed "../../Resources/templates/mail/registration.accepted.en.mustache"
+#embed "../../Resources/templates/mail/question.asked.en.mustache"
 };
 static const unsigned char a106[] = {
-#embed "../../Resources/templates/mail/registration.accepted.ru.mustache"
+#embed "../../Resources/templates/mail/question.asked.ru.mustache"
 };
 static const unsigned char a107[] = {
-#embed "../../Resources/templates/mail/registration.declined.en.mustache"
+#embed "../../Resources/templates/mail/reconciliation.ready.en.mustache"
 };
 static const unsigned char a108[] = {
-#embed "../../Resources/templates/mail/registration.declined.ru.mustache"
+#embed "../../Resources/templates/mail/reconciliation.ready.ru.mustache"
 };
 static const unsigned char a109[] = {
-#embed "../../Resources/templates/mail/registration.new_for_managers.en.mustache"
+#embed "../../Resources/templates/mail/registration.accepted.en.mustache"
 };
 static const unsigned char a110[] = {
-#embed "../../Resources/templates/mail/registration.new_for_managers.ru.mustache"
+#embed "../../Resources/templates/mail/registration.accepted.ru.mustache"
 };
 static const unsigned char a111[] = {
-#embed "../../Resources/templates/mail/registration.received.en.mustache"
+#embed "../../Resources/templates/mail/registration.declined.en.mustache"
 };
 static const unsigned char a112[] = {
-#embed "../../Resources/templates/mail/registration.received.ru.mustache"
+#embed "../../Resources/templates/mail/registration.declined.ru.mustache"
 };
 static const unsigned char a113[] = {
-#embed "../../Resources/templates/mail/shipment.sent.en.mustache"
+#embed "../../Resources/templates/mail/registration.new_for_managers.en.mustache"
 };
 static const unsigned char a114[] = {
-#embed "../../Resources/templates/mail/shipment.sent.ru.mustache"
+#embed "../../Resources/templates/mail/registration.new_for_managers.ru.mustache"
 };
 static const unsigned char a115[] = {
-#embed "../../Resources/templates/mail/ticket.message.en.mustache"
+#embed "../../Resources/templates/mail/registration.received.en.mustache"
 };
 static const unsigned char a116[] = {
-#embed "../../Resources/templates/mail/ticket.message.ru.mustache"
+#embed "../../Resources/templates/mail/registration.received.ru.mustache"
 };
 static const unsigned char a117[] = {
-#embed "../../Resources/templates/mail/ticket.reply.en.mustache"
+#embed "../../Resources/templates/mail/shipment.sent.en.mustache"
 };
 static const unsigned char a118[] = {
-#embed "../../Resources/templates/mail/ticket.reply.ru.mustache"
+#embed "../../Resources/templates/mail/shipment.sent.ru.mustache"
 };
 static const unsigned char a119[] = {
-#embed "../../Resources/templates/materials.mustache"
+#embed "../../Resources/templates/mail/ticket.message.en.mustache"
 };
 static const unsigned char a120[] = {
-#embed "../../Resources/templates/order.mustache"
+#embed "../../Resources/templates/mail/ticket.message.ru.mustache"
 };
 static const unsigned char a121[] = {
-#embed "../../Resources/templates/orders.mustache"
+#embed "../../Resources/templates/mail/ticket.reply.en.mustache"
 };
 static const unsigned char a122[] = {
-#embed "../../Resources/templates/payment-result.mustache"
+#embed "../../Resources/templates/mail/ticket.reply.ru.mustache"
 };
 static const unsigned char a123[] = {
-#embed "../../Resources/templates/price-list.mustache"
+#embed "../../Resources/templates/materials.mustache"
 };
 static const unsigned char a124[] = {
-#embed "../../Resources/templates/quick-order.mustache"
+#embed "../../Resources/templates/order.mustache"
 };
 static const unsigned char a125[] = {
-#embed "../../Resources/templates/request-new.mustache"
+#embed "../../Resources/templates/orders.mustache"
 };
 static const unsigned char a126[] = {
-#embed "../../Resources/templates/request.mustache"
+#embed "../../Resources/templates/payment-result.mustache"
 };
 static const unsigned char a127[] = {
-#embed "../../Resources/templates/requests.mustache"
+#embed "../../Resources/templates/price-list.mustache"
 };
 static const unsigned char a128[] = {
-#embed "../../Resources/templates/saved-cart.mustache"
+#embed "../../Resources/templates/quick-order.mustache"
 };
 static const unsigned char a129[] = {
-#embed "../../Resources/templates/saved-carts.mustache"
+#embed "../../Resources/templates/request-new.mustache"
 };
 static const unsigned char a130[] = {
-#embed "../../Resources/templates/sms/channel.test.en.mustache"
+#embed "../../Resources/templates/request.mustache"
 };
 static const unsigned char a131[] = {
-#embed "../../Resources/templates/sms/channel.test.ru.mustache"
+#embed "../../Resources/templates/requests.mustache"
 };
 static const unsigned char a132[] = {
-#embed "../../Resources/templates/sms/order.placed.en.mustache"
+#embed "../../Resources/templates/saved-cart.mustache"
 };
 static const unsigned char a133[] = {
-#embed "../../Resources/templates/sms/order.placed.ru.mustache"
+#embed "../../Resources/templates/saved-carts.mustache"
 };
 static const unsigned char a134[] = {
-#embed "../../Resources/templates/sms/order.status.en.mustache"
+#embed "../../Resources/templates/sms/channel.test.en.mustache"
 };
 static const unsigned char a135[] = {
-#embed "../../Resources/templates/sms/order.status.ru.mustache"
+#embed "../../Resources/templates/sms/channel.test.ru.mustache"
 };
 static const unsigned char a136[] = {
-#embed "../../Resources/templates/sms/registration.code.en.mustache"
+#embed "../../Resources/templates/sms/order.placed.en.mustache"
 };
 static const unsigned char a137[] = {
-#embed "../../Resources/templates/sms/registration.code.ru.mustache"
+#embed "../../Resources/templates/sms/order.placed.ru.mustache"
 };
 static const unsigned char a138[] = {
-#embed "../../Resources/templates/sms/shipment.sent.en.mustache"
+#embed "../../Resources/templates/sms/order.status.en.mustache"
 };
 static const unsigned char a139[] = {
-#embed "../../Resources/templates/sms/shipment.sent.ru.mustache"
+#embed "../../Resources/templates/sms/order.status.ru.mustache"
 };
 static const unsigned char a140[] = {
-#embed "../../Resources/templates/staff-change-requests.mustache"
+#embed "../../Resources/templates/sms/registration.code.en.mustache"
 };
 static const unsigned char a141[] = {
-#embed "../../Resources/templates/staff-company.mustache"
+#embed "../../Resources/templates/sms/registration.code.ru.mustache"
 };
 static const unsigned char a142[] = {
-#embed "../../Resources/templates/staff-finance.mustache"
+#embed "../../Resources/templates/sms/shipment.sent.en.mustache"
 };
 static const unsigned char a143[] = {
-#embed "../../Resources/templates/staff-home.mustache"
+#embed "../../Resources/templates/sms/shipment.sent.ru.mustache"
 };
 static const unsigned char a144[] = {
-#embed "../../Resources/templates/staff-registrations.mustache"
+#embed "../../Resources/templates/staff-change-requests.mustache"
 };
 static const unsigned char a145[] = {
-#embed "../../Resources/templates/staff-team.mustache"
+#embed "../../Resources/templates/staff-company.mustache"
 };
 static const unsigned char a146[] = {
+#embed "../../Resources/templates/staff-finance.mustache"
+};
+static const unsigned char a147[] = {
+#embed "../../Resources/templates/staff-home.mustache"
+};
+static const unsigned char a148[] = {
+#embed "../../Resources/templates/staff-registrations.mustache"
+};
+static const unsigned char a149[] = {
+#embed "../../Resources/templates/staff-team.mustache"
+};
+static const unsigned char a150[] = {
 #embed "../../Resources/templates/usual-order.mustache"
 };
 static const wholesail_asset table[] = {
@@ -520,76 +532,80 @@ static const wholesail_asset table[] = {
     {"templates/mail/account.linked.ru.mustache", a74, sizeof a74},
     {"templates/mail/account.removed.en.mustache", a75, sizeof a75},
     {"templates/mail/account.removed.ru.mustache", a76, sizeof a76},
-    {"templates/mail/channel.test.en.mustache", a77, sizeof a77},
-    {"templates/mail/channel.test.ru.mustache", a78, sizeof a78},
-    {"templates/mail/counterparty.change_approved.en.mustache", a79, sizeof a79},
-    {"templates/mail/counterparty.change_approved.ru.mustache", a80, sizeof a80},
-    {"templates/mail/counterparty.change_declined.en.mustache", a81, sizeof a81},
-    {"templates/mail/counterparty.change_declined.ru.mustache", a82, sizeof a82},
-    {"templates/mail/counterparty.change_requested.en.mustache", a83, sizeof a83},
-    {"templates/mail/counterparty.change_requested.ru.mustache", a84, sizeof a84},
-    {"templates/mail/credit.locked.en.mustache", a85, sizeof a85},
-    {"templates/mail/credit.locked.ru.mustache", a86, sizeof a86},
-    {"templates/mail/customer.assigned.en.mustache", a87, sizeof a87},
-    {"templates/mail/customer.assigned.ru.mustache", a88, sizeof a88},
-    {"templates/mail/document.ready.en.mustache", a89, sizeof a89},
-    {"templates/mail/document.ready.ru.mustache", a90, sizeof a90},
-    {"templates/mail/lead.created.en.mustache", a91, sizeof a91},
-    {"templates/mail/lead.created.ru.mustache", a92, sizeof a92},
-    {"templates/mail/order.placed.en.mustache", a93, sizeof a93},
-    {"templates/mail/order.placed.ru.mustache", a94, sizeof a94},
-    {"templates/mail/order.placed_for_managers.en.mustache", a95, sizeof a95},
-    {"templates/mail/order.placed_for_managers.ru.mustache", a96, sizeof a96},
-    {"templates/mail/order.status.en.mustache", a97, sizeof a97},
-    {"templates/mail/order.status.ru.mustache", a98, sizeof a98},
-    {"templates/mail/password.reset.en.mustache", a99, sizeof a99},
-    {"templates/mail/password.reset.ru.mustache", a100, sizeof a100},
-    {"templates/mail/question.asked.en.mustache", a101, sizeof a101},
-    {"templates/mail/question.asked.ru.mustache", a102, sizeof a102},
-    {"templates/mail/reconciliation.ready.en.mustache", a103, sizeof a103},
-    {"templates/mail/reconciliation.ready.ru.mustache", a104, sizeof a104},
-    {"templates/mail/registration.accepted.en.mustache", a105, sizeof a105},
-    {"templates/mail/registration.accepted.ru.mustache", a106, sizeof a106},
-    {"templates/mail/registration.declined.en.mustache", a107, sizeof a107},
-    {"templates/mail/registration.declined.ru.mustache", a108, sizeof a108},
-    {"templates/mail/registration.new_for_managers.en.mustache", a109, sizeof a109},
-    {"templates/mail/registration.new_for_managers.ru.mustache", a110, sizeof a110},
-    {"templates/mail/registration.received.en.mustache", a111, sizeof a111},
-    {"templates/mail/registration.received.ru.mustache", a112, sizeof a112},
-    {"templates/mail/shipment.sent.en.mustache", a113, sizeof a113},
-    {"templates/mail/shipment.sent.ru.mustache", a114, sizeof a114},
-    {"templates/mail/ticket.message.en.mustache", a115, sizeof a115},
-    {"templates/mail/ticket.message.ru.mustache", a116, sizeof a116},
-    {"templates/mail/ticket.reply.en.mustache", a117, sizeof a117},
-    {"templates/mail/ticket.reply.ru.mustache", a118, sizeof a118},
-    {"templates/materials.mustache", a119, sizeof a119},
-    {"templates/order.mustache", a120, sizeof a120},
-    {"templates/orders.mustache", a121, sizeof a121},
-    {"templates/payment-result.mustache", a122, sizeof a122},
-    {"templates/price-list.mustache", a123, sizeof a123},
-    {"templates/quick-order.mustache", a124, sizeof a124},
-    {"templates/request-new.mustache", a125, sizeof a125},
-    {"templates/request.mustache", a126, sizeof a126},
-    {"templates/requests.mustache", a127, sizeof a127},
-    {"templates/saved-cart.mustache", a128, sizeof a128},
-    {"templates/saved-carts.mustache", a129, sizeof a129},
-    {"templates/sms/channel.test.en.mustache", a130, sizeof a130},
-    {"templates/sms/channel.test.ru.mustache", a131, sizeof a131},
-    {"templates/sms/order.placed.en.mustache", a132, sizeof a132},
-    {"templates/sms/order.placed.ru.mustache", a133, sizeof a133},
-    {"templates/sms/order.status.en.mustache", a134, sizeof a134},
-    {"templates/sms/order.status.ru.mustache", a135, sizeof a135},
-    {"templates/sms/registration.code.en.mustache", a136, sizeof a136},
-    {"templates/sms/registration.code.ru.mustache", a137, sizeof a137},
-    {"templates/sms/shipment.sent.en.mustache", a138, sizeof a138},
-    {"templates/sms/shipment.sent.ru.mustache", a139, sizeof a139},
-    {"templates/staff-change-requests.mustache", a140, sizeof a140},
-    {"templates/staff-company.mustache", a141, sizeof a141},
-    {"templates/staff-finance.mustache", a142, sizeof a142},
-    {"templates/staff-home.mustache", a143, sizeof a143},
-    {"templates/staff-registrations.mustache", a144, sizeof a144},
-    {"templates/staff-team.mustache", a145, sizeof a145},
-    {"templates/usual-order.mustache", a146, sizeof a146},
+    {"templates/mail/approval.decided.en.mustache", a77, sizeof a77},
+    {"templates/mail/approval.decided.ru.mustache", a78, sizeof a78},
+    {"templates/mail/approval.requested.en.mustache", a79, sizeof a79},
+    {"templates/mail/approval.requested.ru.mustache", a80, sizeof a80},
+    {"templates/mail/channel.test.en.mustache", a81, sizeof a81},
+    {"templates/mail/channel.test.ru.mustache", a82, sizeof a82},
+    {"templates/mail/counterparty.change_approved.en.mustache", a83, sizeof a83},
+    {"templates/mail/counterparty.change_approved.ru.mustache", a84, sizeof a84},
+    {"templates/mail/counterparty.change_declined.en.mustache", a85, sizeof a85},
+    {"templates/mail/counterparty.change_declined.ru.mustache", a86, sizeof a86},
+    {"templates/mail/counterparty.change_requested.en.mustache", a87, sizeof a87},
+    {"templates/mail/counterparty.change_requested.ru.mustache", a88, sizeof a88},
+    {"templates/mail/credit.locked.en.mustache", a89, sizeof a89},
+    {"templates/mail/credit.locked.ru.mustache", a90, sizeof a90},
+    {"templates/mail/customer.assigned.en.mustache", a91, sizeof a91},
+    {"templates/mail/customer.assigned.ru.mustache", a92, sizeof a92},
+    {"templates/mail/document.ready.en.mustache", a93, sizeof a93},
+    {"templates/mail/document.ready.ru.mustache", a94, sizeof a94},
+    {"templates/mail/lead.created.en.mustache", a95, sizeof a95},
+    {"templates/mail/lead.created.ru.mustache", a96, sizeof a96},
+    {"templates/mail/order.placed.en.mustache", a97, sizeof a97},
+    {"templates/mail/order.placed.ru.mustache", a98, sizeof a98},
+    {"templates/mail/order.placed_for_managers.en.mustache", a99, sizeof a99},
+    {"templates/mail/order.placed_for_managers.ru.mustache", a100, sizeof a100},
+    {"templates/mail/order.status.en.mustache", a101, sizeof a101},
+    {"templates/mail/order.status.ru.mustache", a102, sizeof a102},
+    {"templates/mail/password.reset.en.mustache", a103, sizeof a103},
+    {"templates/mail/password.reset.ru.mustache", a104, sizeof a104},
+    {"templates/mail/question.asked.en.mustache", a105, sizeof a105},
+    {"templates/mail/question.asked.ru.mustache", a106, sizeof a106},
+    {"templates/mail/reconciliation.ready.en.mustache", a107, sizeof a107},
+    {"templates/mail/reconciliation.ready.ru.mustache", a108, sizeof a108},
+    {"templates/mail/registration.accepted.en.mustache", a109, sizeof a109},
+    {"templates/mail/registration.accepted.ru.mustache", a110, sizeof a110},
+    {"templates/mail/registration.declined.en.mustache", a111, sizeof a111},
+    {"templates/mail/registration.declined.ru.mustache", a112, sizeof a112},
+    {"templates/mail/registration.new_for_managers.en.mustache", a113, sizeof a113},
+    {"templates/mail/registration.new_for_managers.ru.mustache", a114, sizeof a114},
+    {"templates/mail/registration.received.en.mustache", a115, sizeof a115},
+    {"templates/mail/registration.received.ru.mustache", a116, sizeof a116},
+    {"templates/mail/shipment.sent.en.mustache", a117, sizeof a117},
+    {"templates/mail/shipment.sent.ru.mustache", a118, sizeof a118},
+    {"templates/mail/ticket.message.en.mustache", a119, sizeof a119},
+    {"templates/mail/ticket.message.ru.mustache", a120, sizeof a120},
+    {"templates/mail/ticket.reply.en.mustache", a121, sizeof a121},
+    {"templates/mail/ticket.reply.ru.mustache", a122, sizeof a122},
+    {"templates/materials.mustache", a123, sizeof a123},
+    {"templates/order.mustache", a124, sizeof a124},
+    {"templates/orders.mustache", a125, sizeof a125},
+    {"templates/payment-result.mustache", a126, sizeof a126},
+    {"templates/price-list.mustache", a127, sizeof a127},
+    {"templates/quick-order.mustache", a128, sizeof a128},
+    {"templates/request-new.mustache", a129, sizeof a129},
+    {"templates/request.mustache", a130, sizeof a130},
+    {"templates/requests.mustache", a131, sizeof a131},
+    {"templates/saved-cart.mustache", a132, sizeof a132},
+    {"templates/saved-carts.mustache", a133, sizeof a133},
+    {"templates/sms/channel.test.en.mustache", a134, sizeof a134},
+    {"templates/sms/channel.test.ru.mustache", a135, sizeof a135},
+    {"templates/sms/order.placed.en.mustache", a136, sizeof a136},
+    {"templates/sms/order.placed.ru.mustache", a137, sizeof a137},
+    {"templates/sms/order.status.en.mustache", a138, sizeof a138},
+    {"templates/sms/order.status.ru.mustache", a139, sizeof a139},
+    {"templates/sms/registration.code.en.mustache", a140, sizeof a140},
+    {"templates/sms/registration.code.ru.mustache", a141, sizeof a141},
+    {"templates/sms/shipment.sent.en.mustache", a142, sizeof a142},
+    {"templates/sms/shipment.sent.ru.mustache", a143, sizeof a143},
+    {"templates/staff-change-requests.mustache", a144, sizeof a144},
+    {"templates/staff-company.mustache", a145, sizeof a145},
+    {"templates/staff-finance.mustache", a146, sizeof a146},
+    {"templates/staff-home.mustache", a147, sizeof a147},
+    {"templates/staff-registrations.mustache", a148, sizeof a148},
+    {"templates/staff-team.mustache", a149, sizeof a149},
+    {"templates/usual-order.mustache", a150, sizeof a150},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }
