@@ -145,6 +145,9 @@ struct ApprovalsTests {
             #expect(queue.text.contains("total above 100.00 ₽"))
             let queueRu = try await approver.get(client, "/approvals?lang=ru")
             #expect(queueRu.text.contains("Заказы на согласование"))
+            // The order page offers the decision to the approver only.
+            #expect(try await approver.get(client, "/orders/\(orderId)").text.contains(#"action="/approvals/\#(approvalId)/decide""#))
+            #expect(!(try await buyer.get(client, "/orders/\(orderId)").text.contains("/decide")))
             // Declining needs a comment; approving releases the order.
             response = try await approver.post(client, "/approvals/\(approvalId)/decide", ["decision": "decline", "back": "/approvals"])
             #expect(response.status == .unprocessableContent)
@@ -153,6 +156,10 @@ struct ApprovalsTests {
             #expect(response.headers[.location] == "/approvals?decided=approved")
             response = try await approver.post(client, "/approvals/\(approvalId)/decide", ["decision": "approve"])
             #expect(response.status == .conflict)
+            // The distributor's side sees the PO number: the order page and the history.
+            var (root, _) = try await Accounts.signIn(client, "root@example.com", password: ApprovalShop.password)
+            #expect(try await root.get(client, "/orders/\(orderId)").text.contains("PO-777"))
+            #expect(try await root.get(client, "/orders").text.contains("PO-777"))
         }
         #expect(try await ApprovalShop.status(database, order: try #require(try await database.ordersToExport().first?.id)) == "new")
         let exported = try #require(try await database.ordersToExport().first)

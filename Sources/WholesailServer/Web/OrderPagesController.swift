@@ -122,6 +122,9 @@ struct OrderPagesController {
                     return row
                 },
                 "hasApprovals": !approvals.isEmpty, "pendingApproval": order.summary.status.code == "pending_approval",
+                "decidedText": request.uri.queryParameters["decided"].map(String.init).flatMap {
+                    ["approved", "declined", "pending"].contains($0) ? t["approvals.decided_" + $0] : nil
+                } ?? "",
                 "lines": order.lines.map { line in
                     [
                         "no": line.lineNo, "sku": line.sku, "name": line.name, "productId": line.productId ?? 0, "hasProduct": line.productId != nil,
