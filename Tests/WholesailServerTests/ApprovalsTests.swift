@@ -257,6 +257,11 @@ struct ApprovalsTests {
                 #expect(try await Shop.json(client, .post, "/api/v1/cart/items", token: token, body: #"{"sku":"CAB-1","qty":"5"}"#).status == .created)
                 tokens.append(token)
             }
+            let apiCart = try await Shop.json(client, .get, "/api/v1/cart", token: tokens[0])
+            let budget = try #require((try apiCart.json()["budgets"] as? [[String: Any]])?.first)
+            #expect(budget["cost_centre"] as? String == "Склад")
+            #expect((budget["remaining"] as? [String: Any])?["amount"] as? String == "1000.00")
+            #expect(budget["exceeded_by_cart"] as? Bool == false)
             var buyer = try await Accounts.signIn(client, "buyer100@example.com", password: ApprovalShop.password).0
             let cart = try await buyer.get(client, "/cart?lang=ru")
             #expect(cart.text.contains("Бюджет «Склад»"))

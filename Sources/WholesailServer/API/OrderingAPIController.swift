@@ -70,9 +70,28 @@ struct OrderingAPIController {
         var promocode: Promocode?
         var threshold: PriceDTO?
         var nextThresholdMissing: PriceDTO?
+        /// The buyer company's budgets and approvers (GET /api/v1/cart only; omitted elsewhere).
+        var budgets: [BudgetDTO]?
+        var approvers: [String]?
+
+        struct BudgetDTO: Encodable {
+            var costCentre: String?
+            var period: String
+            var from: String
+            var to: String
+            var limit: PriceDTO
+            var remaining: PriceDTO
+            var exceededByCart: Bool
+
+            enum CodingKeys: String, CodingKey {
+                case period, from, to, limit, remaining
+                case costCentre = "cost_centre"
+                case exceededByCart = "exceeded_by_cart"
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
-            case version, lines, subtotal, discount, vat, total, orderable, promocode, threshold
+            case version, lines, subtotal, discount, vat, total, orderable, promocode, threshold, budgets, approvers
             case counterpartyId = "counterparty_id"
             case nextThresholdMissing = "next_threshold_missing"
         }
@@ -106,7 +125,20 @@ struct OrderingAPIController {
 
     @Sendable func cart(_ request: Request, context: WholesailRequestContext) async throws -> Response {
         let principal = try context.require("orders.place")
-        return try JSONResponse.make(CartDTO(try await carts.view(for: principal)))
+        let view = try await carts.view(for: principal)
+        var dto = CartDTO(view)
+        if let company = view.cart.counterpartyId, !view.cart.lines.isEmpty {
+            let preview = try await database.checkoutPreview(
+                userId: principal.userId, counterpartyId: company, totalMinor: view.priced.totalMinor, productIds: view.cart.lines.map(\.productId),
+                today: PricingService.today())
+            dto.budgets = preview.budgets.filter { $0.currency == view.priced.currency }.map {
+                CartDTO.BudgetDTO(
+                    costCentre: $0.costCentre, period: $0.period.rawValue, from: $0.from, to: $0.to, limit: Self.price($0.limitMinor, $0.currency),
+                    remaining: Self.price($0.remainingMinor, $0.currency), exceededByCart: !$0.allows(view.priced.totalMinor))
+            }
+            dto.approvers = preview.approvers
+        }
+        return try JSONResponse.make(dto)
     }
 
     @Sendable func clear(_ request: Request, context: WholesailRequestContext) async throws -> Response {
