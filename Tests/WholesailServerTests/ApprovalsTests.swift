@@ -224,6 +224,14 @@ struct ApprovalsTests {
             #expect(try found.json()["total"] as? Int == 1)
         }
         #expect(try await ApprovalShop.count(database, "SELECT count(*) FROM auditLog WHERE action = 'order.decline'") == 1)
+        // An approver who loses the right no longer holds orders up; the admin's page flags the rule.
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE userCounterparty SET deniedPermissions = 'orders.approve' WHERE userId = ?", arguments: [chief])
+        }
+        let rules = try await database.approvalSettings(counterpartyId: 1, today: PricingService.today()).rules
+        #expect(rules.map(\.approverCanApprove) == [false])
+        let preview = try await database.checkoutPreview(userId: 1, counterpartyId: 1, totalMinor: 100_000, productIds: [2], today: PricingService.today())
+        #expect(preview.approvers.isEmpty)
         #expect(try await ApprovalShop.count(
             database, "SELECT count(*) FROM outbox WHERE topic = 'approval.decided' AND json_extract(payload, '$.decisionEn') = 'declined'") >= 1)
         #expect(try await database.ordersToExport().count == 1, "only the approver's own order goes to the ERP")

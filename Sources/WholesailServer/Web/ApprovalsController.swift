@@ -186,7 +186,7 @@ struct ApprovalsController {
                     case .category: when = t.format("approvals.reason_category", ["category": row.categoryName ?? ""])
                     case .any: when = t["approvals.reason_any"]
                     }
-                    return ["id": rule.id, "whose": whose, "when": when, "approver": row.approverName]
+                    return ["id": rule.id, "whose": whose, "when": when, "approver": row.approverName, "approverGone": !row.approverCanApprove]
                 },
                 "hasRules": !data.rules.isEmpty,
                 "budgets": data.budgets.map { budget in

@@ -10,6 +10,9 @@ public struct ApprovalRuleRow: Sendable, Equatable {
     public var approverName: String
     public var categoryName: String?
     public var currency: String
+    /// False when the approver left the company or lost `orders.approve`: the rule is skipped at
+    /// checkout until the admin names another approver.
+    public var approverCanApprove: Bool = true
 }
 
 /// A member of a buyer company, for the rules and budgets page.
@@ -123,9 +126,12 @@ extension WholesailDatabase {
                     """,
                 arguments: [counterpartyId]
             ).map { row in
-                ApprovalRuleRow(
+                let approver: Int64 = row["approverUserId"]
+                return ApprovalRuleRow(
                     rule: Self.approvalRule(row), userName: (row["userId"] as Int64?).map { _ in Self.displayName(row["userName"], row["userEmail"]) },
-                    approverName: Self.displayName(row["approverName"], row["approverEmail"]), categoryName: row["categoryName"], currency: currency)
+                    approverName: Self.displayName(row["approverName"], row["approverEmail"]), categoryName: row["categoryName"], currency: currency,
+                    approverCanApprove: try Self.isMember(db, userId: approver, counterpartyId: counterpartyId)
+                        && Self.mayApprove(db, userId: approver, counterpartyId: counterpartyId))
             }
             let budgets = try Self.budgetStates(db, counterpartyId: counterpartyId, userId: nil, costCentre: nil, day: today, all: true)
             let members = try Row.fetchAll(
