@@ -160,6 +160,7 @@ struct ApprovalsTests {
             var (root, _) = try await Accounts.signIn(client, "root@example.com", password: ApprovalShop.password)
             #expect(try await root.get(client, "/orders/\(orderId)").text.contains("PO-777"))
             #expect(try await root.get(client, "/orders").text.contains("PO-777"))
+            #expect(try await root.get(client, "/staff/companies/1").text.contains("PO-777"))
         }
         #expect(try await ApprovalShop.status(database, order: try #require(try await database.ordersToExport().first?.id)) == "new")
         let exported = try #require(try await database.ordersToExport().first)
