@@ -113,6 +113,9 @@ struct ApprovalsTests {
                 database, "SELECT count(*) FROM outbox WHERE topic = 'approval.requested' AND json_extract(payload, '$.userId') = ?", [String(chief)]) >= 1)
             #expect(try await database.ordersToExport().isEmpty)
             #expect(try await buyer.get(client, "/orders/\(orderId)/bill.pdf").status == .conflict)
+            let pay = try await buyer.post(client, "/orders/\(orderId)/pay", [:])
+            #expect(pay.status == .conflict)
+            #expect(pay.text.contains("ждёт согласования"))
             let approvalId = try #require(try await database.orderApprovals(orderId: orderId).first?.id)
 
             // Who may decide: the buyer themself and a colleague are refused (403); another
