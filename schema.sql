@@ -37,6 +37,24 @@ CREATE TABLE apiToken (
     revokedAt TEXT
 ) STRICT;
 
+CREATE TABLE approvalRule (
+    id INTEGER PRIMARY KEY,
+    counterpartyId INTEGER NOT NULL REFERENCES counterparty(id) ON DELETE CASCADE,
+    -- whose orders: one employee, or everyone with a role, or (both NULL) everyone
+    userId INTEGER REFERENCES user(id) ON DELETE CASCADE,
+    roleCode TEXT,
+    condition TEXT NOT NULL CHECK (condition IN ('amount_above', 'category', 'any')),
+    amountMinor INTEGER CHECK (amountMinor >= 0),
+    categoryId INTEGER REFERENCES category(id) ON DELETE CASCADE,
+    approverUserId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    createdBy INTEGER REFERENCES user(id) ON DELETE SET NULL,
+    createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    CHECK (userId IS NULL OR roleCode IS NULL),
+    CHECK (condition <> 'amount_above' OR amountMinor IS NOT NULL),
+    CHECK (condition <> 'category' OR categoryId IS NOT NULL)
+) STRICT;
+
 CREATE TABLE auditLog (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
@@ -213,7 +231,7 @@ CREATE TABLE customerOrder (
     reservedUntil TEXT,
     placedAt TEXT NOT NULL,
     updatedAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
-    exportedAt TEXT,                                   -- last handed to the ERP
+    exportedAt TEXT, poNumber TEXT CHECK (poNumber IS NULL OR length(poNumber) BETWEEN 1 AND 100), costCentre TEXT CHECK (costCentre IS NULL OR length(costCentre) BETWEEN 1 AND 100),                                   -- last handed to the ERP
     UNIQUE (sellerOrganizationId, number)
 ) STRICT;
 
@@ -419,6 +437,20 @@ CREATE TABLE materialGroup (
     userGroupId INTEGER NOT NULL REFERENCES userGroup(id) ON DELETE CASCADE,
     PRIMARY KEY (materialId, userGroupId)
 ) STRICT, WITHOUT ROWID;
+
+CREATE TABLE orderApproval (
+    id INTEGER PRIMARY KEY,
+    orderId INTEGER NOT NULL REFERENCES customerOrder(id) ON DELETE CASCADE,
+    counterpartyId INTEGER NOT NULL REFERENCES counterparty(id) ON DELETE CASCADE,
+    approverUserId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    reasons TEXT NOT NULL CHECK (json_valid(reasons)),     -- the matched rules: [{"rule":1,"condition":"amount_above",...}]
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'declined', 'withdrawn')),
+    decidedBy INTEGER REFERENCES user(id) ON DELETE SET NULL,
+    decidedAt TEXT,
+    comment TEXT CHECK (comment IS NULL OR length(comment) <= 2000),
+    createdAt TEXT NOT NULL,
+    UNIQUE (orderId, approverUserId)
+) STRICT;
 
 CREATE TABLE orderCounter (
     sellerOrganizationId INTEGER NOT NULL REFERENCES sellerOrganization(id) ON DELETE CASCADE,
@@ -964,6 +996,20 @@ CREATE TABLE shoppingListMember (
     PRIMARY KEY (listId, userId)
 ) STRICT, WITHOUT ROWID;
 
+CREATE TABLE spendingBudget (
+    id INTEGER PRIMARY KEY,
+    counterpartyId INTEGER NOT NULL REFERENCES counterparty(id) ON DELETE CASCADE,
+    userId INTEGER REFERENCES user(id) ON DELETE CASCADE,
+    costCentre TEXT CHECK (costCentre IS NULL OR length(costCentre) BETWEEN 1 AND 100),
+    period TEXT NOT NULL CHECK (period IN ('month', 'quarter')),
+    limitMinor INTEGER NOT NULL CHECK (limitMinor >= 0),
+    currency TEXT NOT NULL DEFAULT 'RUB',
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    createdBy INTEGER REFERENCES user(id) ON DELETE SET NULL,
+    createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    CHECK ((userId IS NULL) <> (costCentre IS NULL))
+) STRICT;
+
 CREATE TABLE stock (
     productId INTEGER NOT NULL REFERENCES product(id) ON DELETE CASCADE,
     warehouseId INTEGER NOT NULL REFERENCES warehouse(id) ON DELETE CASCADE,
@@ -1033,7 +1079,7 @@ CREATE TABLE user (
 CREATE TABLE userCounterparty (
     userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
     counterpartyId INTEGER NOT NULL REFERENCES counterparty(id) ON DELETE CASCADE,
-    deniedPermissions TEXT NOT NULL DEFAULT '',   -- comma-separated permission codes
+    deniedPermissions TEXT NOT NULL DEFAULT '', costCentre TEXT CHECK (costCentre IS NULL OR length(costCentre) BETWEEN 1 AND 100),   -- comma-separated permission codes
     PRIMARY KEY (userId, counterpartyId)
 ) STRICT, WITHOUT ROWID;
 
@@ -1095,6 +1141,16 @@ CREATE INDEX agreement_seller ON agreement(sellerOrganizationId);
 
 CREATE INDEX apiToken_user ON apiToken(userId);
 
+CREATE INDEX approvalRule_approver ON approvalRule(approverUserId);
+
+CREATE INDEX approvalRule_category ON approvalRule(categoryId);
+
+CREATE INDEX approvalRule_counterparty ON approvalRule(counterpartyId, active);
+
+CREATE INDEX approvalRule_createdBy ON approvalRule(createdBy);
+
+CREATE INDEX approvalRule_user ON approvalRule(userId);
+
 CREATE INDEX auditLog_actingAs ON auditLog(actingAsUserId);
 
 CREATE INDEX auditLog_actor ON auditLog(actorUserId, at);
@@ -1148,6 +1204,8 @@ CREATE INDEX creditLine_counterparty ON creditLine(counterpartyId);
 CREATE INDEX customerOrder_address ON customerOrder(deliveryAddressId);
 
 CREATE INDEX customerOrder_agreement ON customerOrder(agreementId);
+
+CREATE INDEX customerOrder_costCentre ON customerOrder(counterpartyId, costCentre, placedAt);
 
 CREATE INDEX customerOrder_counterparty ON customerOrder(counterpartyId, placedAt);
 
@@ -1224,6 +1282,12 @@ CREATE UNIQUE INDEX managerAssignment_unique ON managerAssignment(userId, ifnull
 CREATE INDEX materialGroup_group ON materialGroup(userGroupId);
 
 CREATE INDEX material_published ON material(published, publishedAt);
+
+CREATE INDEX orderApproval_approver ON orderApproval(approverUserId, status);
+
+CREATE INDEX orderApproval_counterparty ON orderApproval(counterpartyId, status);
+
+CREATE INDEX orderApproval_decidedBy ON orderApproval(decidedBy);
 
 CREATE INDEX orderEvent_order ON orderEvent(orderId, at);
 
@@ -1394,6 +1458,12 @@ CREATE INDEX shipment_warehouse ON shipment(warehouseId);
 CREATE INDEX shoppingListMember_user ON shoppingListMember(userId);
 
 CREATE INDEX shoppingList_counterparty ON shoppingList(counterpartyId, name);
+
+CREATE INDEX spendingBudget_counterparty ON spendingBudget(counterpartyId, active);
+
+CREATE INDEX spendingBudget_createdBy ON spendingBudget(createdBy);
+
+CREATE INDEX spendingBudget_user ON spendingBudget(userId);
 
 CREATE INDEX stock_warehouse ON stock(warehouseId, productId);
 

@@ -106,6 +106,7 @@ func buildRouter(
     let carts = CartService(database: dependencies.database, pricing: dependencies.pricing)
     let delivery = DeliveryQuoter(database: dependencies.database)
     CartPagesController(database: dependencies.database, renderer: dependencies.renderer, carts: carts, delivery: delivery).mount(on: routes)
+    ApprovalsController(database: dependencies.database, renderer: dependencies.renderer, carts: carts).mount(on: routes)
     DeliveryAPIController(carts: carts, quoter: delivery).mount(on: routes)
     AdminDeliveryController(database: dependencies.database, renderer: dependencies.renderer, quoter: delivery).mount(on: routes)
     PaymentsController(database: dependencies.database, renderer: dependencies.renderer, baseURL: baseURL).mount(on: routes)

@@ -70,6 +70,18 @@ enum TwoCompanies {
                     (2, 2, (SELECT id FROM user WHERE email = 'buyer-b@example.com'), 'Список Б', 'company')
                 """)
             try db.execute(sql: "INSERT INTO customerPartNumber (id, counterpartyId, number, productId) VALUES (1, 1, 'A-OWN-1', 1), (2, 2, 'B-OWN-1', 1)")
+            // Approvals and budgets: company A's admin approves A's order 1, B's admin B's order 2.
+            try db.execute(sql: """
+                INSERT INTO approvalRule (id, counterpartyId, condition, approverUserId)
+                    SELECT 1, 1, 'any', id FROM user WHERE email = 'admin-a@example.com'
+                    UNION ALL SELECT 2, 2, 'any', id FROM user WHERE email = 'admin-b@example.com';
+                INSERT INTO spendingBudget (id, counterpartyId, userId, period, limitMinor)
+                    SELECT 1, 1, id, 'month', 100000 FROM user WHERE email = 'buyer-a@example.com'
+                    UNION ALL SELECT 2, 2, id, 'month', 100000 FROM user WHERE email = 'buyer-b@example.com';
+                INSERT INTO orderApproval (id, orderId, counterpartyId, approverUserId, reasons, createdAt)
+                    SELECT 1, 1, 1, id, '[]', '2026-11-01 10:00:00.000' FROM user WHERE email = 'admin-a@example.com'
+                    UNION ALL SELECT 2, 2, 2, id, '[]', '2026-11-01 10:00:00.000' FROM user WHERE email = 'admin-b@example.com';
+                """)
         }
     }
 
@@ -79,6 +91,7 @@ enum TwoCompanies {
         var ids: [OwnedObjectKind: Int64] = [
             .counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1, .counterpartyChangeRequest: 1, .ticket: 1, .shipment: 1,
             .quote: 1, .shoppingList: 1, .partNumber: 1,
+            .orderApproval: 1, .approvalRule: 1, .spendingBudget: 1,
         ]
         ids[.user] = buyerA
         return ids

@@ -21,11 +21,12 @@ enum TestApp {
 
     static func make(
         seed: ((WholesailDatabase) async throws -> Void)? = nil, configuration: WholesailConfiguration = WholesailConfiguration(port: 0),
-        importLimits: ImportLimits = ImportLimits()
+        importLimits: ImportLimits = ImportLimits(), database given: WholesailDatabase? = nil
     ) async throws -> (
         app: WholesailApplication, database: WholesailDatabase
     ) {
-        let database = try TestDatabase.inMemory()
+        // A file database (a WAL pool, as in production) when the test needs real concurrency.
+        let database = try given ?? TestDatabase.inMemory()
         if let seed { try await seed(database) }
         let dependencies = try await WholesailDependencies(database: database, passwordHasher: .fastForTests, importLimits: importLimits)
         pricingServices.withLock { $0[ObjectIdentifier(database.writer as AnyObject)] = dependencies.pricing }

@@ -47,6 +47,9 @@ public enum AccessScope: Sendable, Equatable {
     /// Something published for an audience (an advertising material): everyone, or the members
     /// of some user groups; unpublished, only its editors.
     case audience(Audience)
+    /// Something of a company assigned to named people (an order waiting for its approvers):
+    /// only they may act on it, and only while they see the company.
+    case assigned(counterparty: Int64, to: Set<Int64>)
 }
 
 /// Who may see a published thing.
@@ -92,6 +95,9 @@ public enum AccessPolicy {
             if principal.permissions.contains("content.edit") { return .allow }
             guard audience.published, audience.groups.map({ !$0.isDisjoint(with: principal.userGroups) }) ?? true else { return .notFound }
             return principal.permissions.contains(permission) ? .allow : .forbidden
+        case .assigned(let counterparty, let assignees):
+            guard canSee(principal, counterparty: counterparty) else { return .notFound }
+            return principal.permissions.contains(permission) && assignees.contains(principal.userId) ? .allow : .forbidden
         }
     }
 

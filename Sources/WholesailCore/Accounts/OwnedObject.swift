@@ -12,6 +12,11 @@ public enum OwnedObjectKind: String, Sendable, CaseIterable {
     case quote
     case shoppingList
     case partNumber
+    /// One approver's decision on an order of a buyer company.
+    case orderApproval
+    /// A buyer company's approval rule and spending budget.
+    case approvalRule
+    case spendingBudget
 }
 
 /// Kinds of objects published for an audience (everyone, or user groups) rather than owned by a

@@ -99,6 +99,8 @@ public struct ExportedOrder: Sendable, Equatable, Codable {
     public var reservedUntil: String?
     public var updatedAt: String
     public var lines: [Line]
+    /// The buyer's purchase order number.
+    public var poNumber: String? = nil
 
     public init(
         id: Int64, erpId: String?, number: String, date: String, time: String, currency: String, subtotal: String, discount: String, delivery: String, vat: String, total: String, statusCode: String, statusName: String, statusERPCode: String?, statusChangedAt: String?, isCancelled: Bool, isFinal: Bool, source: String, comment: String?, counterparty: Party, seller: Party?, agreement: Agreement?, deliveryMethod: String, deliveryAddress: String?, deliveryDate: String?, reservedUntil: String?, updatedAt: String, lines: [Line]
@@ -296,6 +298,7 @@ public enum CommerceMLOrderWriter {
         requisite("Способ доставки", order.deliveryMethod, indent: 3, into: &out)
         requisite("Адрес доставки", order.deliveryAddress, indent: 3, into: &out)
         requisite("Дата доставки", order.deliveryDate, indent: 3, into: &out)
+        requisite("Номер заказа покупателя", order.poNumber, indent: 3, into: &out)
         requisite("Резерв до", order.reservedUntil, indent: 3, into: &out)
         requisite("Источник", order.source, indent: 3, into: &out)
         requisite("Сайт", "Wholesail", indent: 3, into: &out)

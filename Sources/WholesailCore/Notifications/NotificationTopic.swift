@@ -54,6 +54,9 @@ public struct NotificationTopic: Sendable, Equatable {
         .init("order.placed", mail: .payload, sms: true),
         .init("order.placed_for_managers", mail: .staff(permission: "customers.serve")),
         .init("order.status", mail: .payload, sms: true),
+        // Purchase approvals inside a buyer company: to the named approver, then to the buyer.
+        .init("approval.requested", mail: .payload),
+        .init("approval.decided", mail: .payload),
         .init("shipment.sent", mail: .payload, sms: true),
         .init("document.ready", mail: .payload),
         .init("reconciliation.ready", mail: .payload),

@@ -70,9 +70,28 @@ struct OrderingAPIController {
         var promocode: Promocode?
         var threshold: PriceDTO?
         var nextThresholdMissing: PriceDTO?
+        /// The buyer company's budgets and approvers (GET /api/v1/cart only; omitted elsewhere).
+        var budgets: [BudgetDTO]?
+        var approvers: [String]?
+
+        struct BudgetDTO: Encodable {
+            var costCentre: String?
+            var period: String
+            var from: String
+            var to: String
+            var limit: PriceDTO
+            var remaining: PriceDTO
+            var exceededByCart: Bool
+
+            enum CodingKeys: String, CodingKey {
+                case period, from, to, limit, remaining
+                case costCentre = "cost_centre"
+                case exceededByCart = "exceeded_by_cart"
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
-            case version, lines, subtotal, discount, vat, total, orderable, promocode, threshold
+            case version, lines, subtotal, discount, vat, total, orderable, promocode, threshold, budgets, approvers
             case counterpartyId = "counterparty_id"
             case nextThresholdMissing = "next_threshold_missing"
         }
@@ -106,7 +125,20 @@ struct OrderingAPIController {
 
     @Sendable func cart(_ request: Request, context: WholesailRequestContext) async throws -> Response {
         let principal = try context.require("orders.place")
-        return try JSONResponse.make(CartDTO(try await carts.view(for: principal)))
+        let view = try await carts.view(for: principal)
+        var dto = CartDTO(view)
+        if let company = view.cart.counterpartyId, !view.cart.lines.isEmpty {
+            let preview = try await database.checkoutPreview(
+                userId: principal.userId, counterpartyId: company, totalMinor: view.priced.totalMinor, productIds: view.cart.lines.map(\.productId),
+                today: PricingService.today())
+            dto.budgets = preview.budgets.filter { $0.currency == view.priced.currency }.map {
+                CartDTO.BudgetDTO(
+                    costCentre: $0.costCentre, period: $0.period.rawValue, from: $0.from, to: $0.to, limit: Self.price($0.limitMinor, $0.currency),
+                    remaining: Self.price($0.remainingMinor, $0.currency), exceededByCart: !$0.allows(view.priced.totalMinor))
+            }
+            dto.approvers = preview.approvers
+        }
+        return try JSONResponse.make(dto)
     }
 
     @Sendable func clear(_ request: Request, context: WholesailRequestContext) async throws -> Response {
@@ -271,9 +303,11 @@ struct OrderingAPIController {
         var cartVersion: String?
         var idempotencyKey: String?
         var creditOverride: Bool?
+        var poNumber: String?
 
         enum CodingKeys: String, CodingKey {
             case delivery, address, consignee, comment
+            case poNumber = "po_number"
             case counterpartyId = "counterparty_id"
             case agreementId = "agreement_id"
             case warehouseId = "warehouse_id"
@@ -294,10 +328,12 @@ struct OrderingAPIController {
         var total: PriceDTO
         var repeated: Bool
         var linkedOrders: [Int64]
+        var pendingApproval: Bool
 
         enum CodingKeys: String, CodingKey {
             case id, number, total, repeated
             case linkedOrders = "linked_orders"
+            case pendingApproval = "pending_approval"
         }
     }
 
@@ -316,7 +352,7 @@ struct OrderingAPIController {
         let form = CheckoutForm(
             counterpartyId: company, agreementId: body.agreementId, delivery: delivery, warehouseId: body.warehouseId, deliveryAddressId: body.addressId,
             addressText: body.address ?? "", consignee: body.consignee ?? "", contactName: body.contactName ?? "", contactPhone: body.contactPhone ?? "",
-            deliveryDate: body.deliveryDate, deliveryWindow: body.deliveryWindow ?? "", comment: body.comment ?? "")
+            deliveryDate: body.deliveryDate, deliveryWindow: body.deliveryWindow ?? "", comment: body.comment ?? "", poNumber: body.poNumber ?? "")
         let key = request.headers[.init("Idempotency-Key")!] ?? body.idempotencyKey
         if let key, key.isEmpty || key.count > 100 {
             throw DomainError(.malformed, code: "order.bad_idempotency_key", message: "The idempotency key must have 1 to 100 characters.")
@@ -331,7 +367,7 @@ struct OrderingAPIController {
         return try JSONResponse.make(
             PlacedDTO(
                 id: placed.id, number: placed.number, total: Self.price(placed.totalMinor, view.priced.currency), repeated: placed.repeated,
-                linkedOrders: placed.splitOrderIds),
+                linkedOrders: placed.splitOrderIds, pendingApproval: placed.pendingApproval),
             status: placed.repeated ? .ok : .created)
     }
 
@@ -346,9 +382,11 @@ struct OrderingAPIController {
         var source: String
         var total: PriceDTO
         var parentOrderId: Int64?
+        var poNumber: String?
 
         enum CodingKeys: String, CodingKey {
             case id, number, counterparty, status, source, total
+            case poNumber = "po_number"
             case placedAt = "placed_at"
             case counterpartyId = "counterparty_id"
             case statusName = "status_name"
@@ -366,6 +404,7 @@ struct OrderingAPIController {
             source = order.source
             total = OrderingAPIController.price(order.totalMinor, order.currency)
             parentOrderId = order.parentOrderId
+            poNumber = order.poNumber
         }
     }
 

@@ -43,6 +43,8 @@ enum BillDocument {
             ("Покупатель (Заказчик):", party(bill.buyer)),
         ]
         parties.append(("Основание:", bill.agreement ?? "Заказ № \(bill.number) от \(WholesailDatabase.russianDate(bill.date))"))
+        if let po = bill.poNumber { parties.append(("Заказ покупателя:", "№ \(po)")) }
+        if let date = bill.deliveryDate { parties.append(("Дата поставки:", WholesailDatabase.russianDate(date))) }
         document.add(.keyValue(parties, labelWidth: 100, boldValues: true))
         document.add(.spacer(6))
 
@@ -101,6 +103,9 @@ struct BillService: Sendable {
     @discardableResult
     func ensureBill(orderId: Int64) async throws -> Int64 {
         if let existing = try await database.billFileId(orderId: orderId) { return existing }
+        if try await database.orderAwaitsApproval(orderId: orderId) {
+            throw DomainError(.conflict, code: "order.awaiting_approval", message: "This order waits for the approval of the buyer's company.")
+        }
         guard let bill = try await database.billData(orderId: orderId) else {
             throw DomainError(.notFound, code: "order.not_found", message: "The order was not found.")
         }

@@ -143,6 +143,8 @@ struct AccountPagesController {
                 },
                 "hasCompanies": !companies.isEmpty,
                 "canManageUsers": principal.permissions.contains("users.manage_company") && !companies.isEmpty,
+                "canApprove": principal.permissions.contains("orders.approve") && !companies.isEmpty,
+                "canManageApprovals": principal.permissions.contains("approvals.manage") && !companies.isEmpty,
                 "switched": request.uri.queryParameters["switched"] != nil,
                 "saved": request.uri.queryParameters["saved"] != nil,
                 "profile": ["fullName": profile?.fullName ?? "", "phone": profile?.phone ?? "", "ru": profile?.locale == "ru", "en": profile?.locale == "en", "smsOptIn": sms.optIn, "mailingOptIn": mailing],

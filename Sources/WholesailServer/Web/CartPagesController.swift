@@ -86,6 +86,9 @@ struct CartPagesController {
         if let next = view.priced.nextThreshold {
             nextText = t.format("cart.threshold_next", ["amount": format.money(next.missingMinor, currency)])
         }
+        let purchasing = try await ApprovalsController.purchasingNotice(
+            database: database, principal: principal, counterpartyId: view.cart.counterpartyId, totalMinor: view.priced.totalMinor, currency: currency,
+            productIds: view.cart.lines.map(\.productId), t: t, format: format)
         var promoText = ""
         var promoApplied = false
         switch view.priced.promocode {
@@ -113,7 +116,7 @@ struct CartPagesController {
                 "version": view.cart.version, "error": error ?? "", "hasError": error != nil,
                 "added": request.uri.queryParameters["added"] != nil, "saved": request.uri.queryParameters["saved"] != nil,
                 "skipped": request.uri.queryParameters["skipped"].map(String.init) ?? "",
-                "key": UUID().uuidString,
+                "key": UUID().uuidString, "purchasing": purchasing,
             ], request: request, context: context, status: status)
     }
 
@@ -465,6 +468,9 @@ struct CartPagesController {
         let credit = try await company.asyncMap { try await database.creditState(counterpartyId: $0.id, today: PricingService.today()) }
         let delivery = values["delivery"] ?? "pickup"
         let currency = view.priced.currency
+        let purchasing = try await ApprovalsController.purchasingNotice(
+            database: database, principal: principal, counterpartyId: company?.id, totalMinor: view.priced.totalMinor, currency: currency,
+            productIds: view.cart.lines.map(\.productId), t: t, format: format)
         var creditText = ""
         if let refusal = credit?.refusal(orderMinor: view.priced.totalMinor) { creditText = t.message(for: refusal) }
         // An estimate for delivery to the company's region: the carrier's within its timeout, else the tariff table's.
@@ -512,7 +518,7 @@ struct CartPagesController {
                 "canOverride": try await mayOverrideCredit(principal),
                 "version": view.cart.version, "key": values["idempotencyKey"] ?? UUID().uuidString,
                 "minDate": PricingService.today() as String,
-                "estimate": estimate, "hasEstimate": !estimate.isEmpty,
+                "estimate": estimate, "hasEstimate": !estimate.isEmpty, "purchasing": purchasing,
             ], request: request, context: context, status: status)
     }
 
@@ -535,7 +541,7 @@ struct CartPagesController {
             delivery: CheckoutForm.Delivery(rawValue: f["delivery"] ?? "") ?? .pickup, warehouseId: f["warehouseId"].flatMap { Int64($0) },
             deliveryAddressId: f["deliveryAddressId"].flatMap { Int64($0) }, addressText: f["addressText"] ?? "", consignee: f["consignee"] ?? "",
             contactName: f["contactName"] ?? "", contactPhone: f["contactPhone"] ?? "", deliveryDate: date.isEmpty ? nil : date,
-            deliveryWindow: f["deliveryWindow"] ?? "", comment: f["comment"] ?? "")
+            deliveryWindow: f["deliveryWindow"] ?? "", comment: f["comment"] ?? "", poNumber: f["poNumber"] ?? "")
     }
 
     @Sendable func placeOrder(_ request: Request, context: WholesailRequestContext) async throws -> Response {
@@ -553,7 +559,7 @@ struct CartPagesController {
             let placed = try await carts.place(
                 principal: principal, form: form, version: context.form["version"], idempotencyKey: context.form["idempotencyKey"].map { String($0.prefix(100)) },
                 source: "online", creditOverride: override)
-            return .redirect(to: "/orders/\(placed.id)?placed=1", type: .normal)
+            return .redirect(to: "/orders/\(placed.id)?placed=1" + (placed.pendingApproval ? "&approval=1" : ""), type: .normal)
         } catch let error as ValidationError {
             return try await renderCheckout(request, context: context, values: values, errors: t.fieldMessages(error), error: nil, status: .unprocessableContent)
                 .response(from: request, context: context)

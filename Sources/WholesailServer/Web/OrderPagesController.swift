@@ -64,7 +64,7 @@ struct OrderPagesController {
                         "id": order.id, "number": order.number, "date": String(order.placedAt.prefix(10)), "company": order.counterparty,
                         "status": context.language == .ru ? order.status.nameRu : order.status.nameEn, "color": order.status.color,
                         "total": format.money(order.totalMinor, order.currency), "lines": order.lineCount,
-                        "offline": order.source == "offline", "part": order.parentOrderId != nil,
+                        "offline": order.source == "offline", "part": order.parentOrderId != nil, "poNumber": order.poNumber ?? "",
                     ] as [String: Any]
                 },
                 "hasOrders": !items.isEmpty, "total": total,
@@ -100,6 +100,10 @@ struct OrderPagesController {
         // The request for quote this order was accepted from, if any.
         let quoteId = try await database.quoteId(orderId: order.summary.id)
         let quoteLink = quoteId.map { principal.permissions.contains("quotes.answer") ? "/staff/quotes/\($0)" : "/quotes/\($0)" } ?? ""
+        // Until the buyer company approves it, the order is not the distributor's: no bill, no payment.
+        let awaitingApproval = ["pending_approval", "approval_declined"].contains(order.summary.status.code)
+        let approvals = try await database.orderApprovals(orderId: order.summary.id)
+        let costCentre = try await database.orderCostCentre(orderId: order.summary.id)
         return renderer.render(
             "order",
             [
@@ -113,6 +117,18 @@ struct OrderPagesController {
                 "consignee": order.consignee ?? "", "contact": [order.contactName, order.contactPhone].compactMap { $0 }.joined(separator: ", "),
                 "deliveryDate": [order.deliveryDate, order.deliveryWindow].compactMap { $0 }.joined(separator: " "), "comment": order.comment ?? "",
                 "reservedUntil": order.reservedUntil.map { String($0.prefix(16)) } ?? "", "creditOverride": order.creditOverride,
+                "poNumber": order.summary.poNumber ?? "", "costCentre": costCentre ?? "",
+                "approvals": approvals.map { item in
+                    var row = ApprovalsController.row(item, t: t, format: format)
+                    row["canDecide"] = item.status == "pending" && item.approverUserId == principal.userId
+                        && order.summary.status.code == "pending_approval" && principal.permissions.contains("orders.approve")
+                    row["back"] = "/orders/\(order.summary.id)"
+                    return row
+                },
+                "hasApprovals": !approvals.isEmpty, "pendingApproval": order.summary.status.code == "pending_approval",
+                "decidedText": request.uri.queryParameters["decided"].map(String.init).flatMap {
+                    ["approved", "declined", "pending"].contains($0) ? t["approvals.decided_" + $0] : nil
+                } ?? "",
                 "lines": order.lines.map { line in
                     [
                         "no": line.lineNo, "sku": line.sku, "customerSku": line.customerSku ?? "", "name": line.name, "productId": line.productId ?? 0, "hasProduct": line.productId != nil,
@@ -159,7 +175,8 @@ struct OrderPagesController {
                     ] as [String: Any]
                 },
                 "hasPayments": !payments.isEmpty, "orderPaid": paid,
-                "canPay": gateway.isUsable && due.minor > 0 && order.summary.status.code != "cancelled" && principal.permissions.contains("orders.place"),
+                "canPay": gateway.isUsable && due.minor > 0 && order.summary.status.code != "cancelled" && !awaitingApproval
+                    && principal.permissions.contains("orders.place"),
                 "due": format.money(due.minor, due.currency), "gatewayName": gateway.name,
                 "hasDocuments": !orderDocuments.isEmpty,
                 "events": order.events.map { event in
@@ -171,7 +188,8 @@ struct OrderPagesController {
                 "linked": order.linkedOrders.map { ["id": $0.id, "number": $0.number] as [String: Any] }, "hasLinked": !order.linkedOrders.isEmpty,
                 "canCancel": order.summary.status.allowsCancel && principal.permissions.contains("orders.place"),
                 "canRepeat": principal.permissions.contains("orders.place") && !principal.isStaff,
-                "isStaff": isStaff, "canBill": principal.permissions.contains("documents.view") && order.summary.source != "offline",
+                "isStaff": isStaff && !awaitingApproval,
+                "canBill": principal.permissions.contains("documents.view") && order.summary.source != "offline" && !awaitingApproval,
                 "statuses": statuses.map { ["code": $0.code, "name": statusName($0), "selected": $0.id == order.summary.status.id] as [String: Any] },
             ], request: request, context: context)
     }

@@ -46,6 +46,9 @@ struct PaymentsController {
     @Sendable func pay(_ request: Request, context: WholesailRequestContext) async throws -> Response {
         let principal = try context.requireSignedIn()
         guard let orderId = context.parameters.get("order", as: Int64.self) else { throw DomainError.notFound("order") }
+        if try await database.orderAwaitsApproval(orderId: orderId) {
+            throw DomainError(.conflict, code: "order.awaiting_approval", message: "This order waits for the approval of the buyer's company.")
+        }
         let settings = try await database.paymentSettings()
         guard settings.isUsable else {
             throw DomainError(.conflict, code: "payment.unavailable", message: "Paying by card is not available; pay by bank transfer against the bill.")

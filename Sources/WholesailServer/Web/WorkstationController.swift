@@ -150,7 +150,7 @@ struct WorkstationController {
                 "orders": orders.map { order in
                     ["id": order.id, "number": order.number, "date": String(order.placedAt.prefix(10)),
                      "status": context.language == .ru ? order.status.nameRu : order.status.nameEn, "color": order.status.color,
-                     "total": format.money(order.totalMinor, order.currency)] as [String: Any]
+                     "total": format.money(order.totalMinor, order.currency), "poNumber": order.poNumber ?? ""] as [String: Any]
                 },
                 "hasOrders": !orders.isEmpty,
                 "tickets": tickets.map { ["id": $0.id, "subject": $0.subject, "status": t["requests.status_" + $0.status]] as [String: Any] },

@@ -21,7 +21,7 @@ public struct PermissionInfo: Sendable, Equatable {
 
 /// Rights a buyer admin may take away from a colleague within their company.
 public enum NarrowableRights {
-    public static let codes = ["orders.place", "documents.view", "finance.view", "requests.create", "catalog.prices"]
+    public static let codes = ["orders.place", "documents.view", "finance.view", "requests.create", "catalog.prices", "orders.approve"]
 }
 
 extension WholesailDatabase {

@@ -492,6 +492,7 @@ public enum DemoSeeder {
             arguments: [timestamp(now.addingTimeInterval(-2 * 3600)), timestamp(now.addingTimeInterval(-2 * 3600))])
         try seedCreditAndMaterials(db, now: now)
         try seedListsAndPartNumbers(db, now: now)
+        try seedRegularPurchases(db, now: now)
         try db.execute(
             sql: "INSERT INTO setting (key, value, updatedAt) VALUES ('demo.seeded', ?, ?)", arguments: [stamp, stamp])
     }

@@ -92,7 +92,12 @@ extension CatalogImporter {
         }
         if let code = status.code {
             let current = try String.fetchOne(db, sql: "SELECT code FROM orderStatus WHERE id = ?", arguments: [before["statusId"] as Int64])
-            if current != code {
+            if current == "pending_approval" || current == "approval_declined" {
+                // Never exported, so the ERP should not know it; the buyer company decides first.
+                warnOnce(
+                    "approval:\(document.id)", entity: "order", erpId: document.id, code: "import.order_awaiting_approval",
+                    message: "Line \(document.line): the order waits for the buyer company's approval; its status is not changed.", line: document.line)
+            } else if current != code {
                 let note = ["ERP", document.number1C ?? document.requisites.value(named: "Номер по 1С")].compactMap { $0 }.joined(separator: " ")
                 try WholesailDatabase.setOrderStatus(db, orderId: orderId, statusCode: code, actor: nil, note: note, now: Date())
                 changed = true

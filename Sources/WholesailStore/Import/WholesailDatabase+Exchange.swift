@@ -21,11 +21,15 @@ extension WholesailDatabase {
                 db,
                 sql: """
                     SELECT id FROM customerOrder WHERE source <> 'offline' AND (exportedAt IS NULL OR exportedAt < updatedAt)
+                        AND statusId NOT IN (SELECT id FROM orderStatus WHERE code IN (\(Self.notForERP)))
                     ORDER BY updatedAt, id LIMIT ?
                     """, arguments: [limit])
             return try ids.compactMap { try Self.exportedOrder(db, id: $0) }
         }
     }
+
+    /// Orders the buyer company has not approved (yet): the distributor's ERP does not see them.
+    static let notForERP = "'pending_approval', 'approval_declined'"
 
     /// Orders changed after `since` (a portal time stamp or ISO date; nil: all), oldest change
     /// first: the JSON export for ERPs other than 1C. Returns the orders and the stamp to pass as
@@ -34,7 +38,12 @@ extension WholesailDatabase {
         try await reader.read { db in
             let from = since.map { $0.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "") } ?? ""
             let rows = try Row.fetchAll(
-                db, sql: "SELECT id, updatedAt FROM customerOrder WHERE updatedAt > ? ORDER BY updatedAt, id LIMIT ?", arguments: [from, limit])
+                db,
+                sql: """
+                    SELECT id, updatedAt FROM customerOrder
+                    WHERE updatedAt > ? AND statusId NOT IN (SELECT id FROM orderStatus WHERE code IN (\(Self.notForERP)))
+                    ORDER BY updatedAt, id LIMIT ?
+                    """, arguments: [from, limit])
             let orders = try rows.compactMap { try Self.exportedOrder(db, id: $0["id"]) }
             return (orders, rows.last.map { $0["updatedAt"] as String })
         }
@@ -80,7 +89,7 @@ extension WholesailDatabase {
         let statusChangedAt = try String.fetchOne(
             db, sql: "SELECT max(at) FROM orderEvent WHERE orderId = ? AND kind IN ('placed', 'status', 'cancelled')", arguments: [id])
         let statusCode: String = row["statusCode"]
-        return ExportedOrder(
+        var exported = ExportedOrder(
             id: id, erpId: row["erpId"], number: row["number"], date: String(placedAt.prefix(10)), time: String(placedAt.dropFirst(11).prefix(8)),
             currency: currency, subtotal: decimal(minor: row["subtotalMinor"], currency: currency),
             discount: decimal(minor: row["discountMinor"], currency: currency), delivery: decimal(minor: row["deliveryMinor"], currency: currency),
@@ -94,6 +103,8 @@ extension WholesailDatabase {
             agreement: (row["agNumber"] as String?).map { ExportedOrder.Agreement(erpId: row["agErpId"], number: $0, date: row["agDate"]) },
             deliveryMethod: row["deliveryMethod"], deliveryAddress: row["deliveryAddressText"] ?? row["deliveryAddress"], deliveryDate: row["deliveryDate"],
             reservedUntil: row["reservedUntil"], updatedAt: row["updatedAt"], lines: lines)
+        exported.poNumber = row["poNumber"]
+        return exported
     }
 
     /// Marks orders as handed to the ERP as of `at` (the time they were read): each gets an

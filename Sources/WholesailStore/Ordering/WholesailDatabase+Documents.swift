@@ -41,6 +41,9 @@ public struct BillData: Sendable, Equatable {
     public var lines: [Line]
     public var totalMinor: Int64
     public var vatMinor: Int64
+    /// The buyer's purchase order number and requested delivery date, when given at checkout.
+    public var poNumber: String? = nil
+    public var deliveryDate: String? = nil
 }
 
 /// A document in the account's list.
@@ -105,7 +108,7 @@ extension WholesailDatabase {
             var agreement: String?
             if let number: String = order["aNumber"] { agreement = "Договор № \(number) от \(Self.russianDate(order["aDate"] ?? ""))" }
             let cName: String = order["cName"]
-            return BillData(
+            var bill = BillData(
                 orderId: orderId, counterpartyId: order["counterpartyId"], sellerOrganizationId: order["sellerOrganizationId"],
                 number: order["number"], date: day, dueDate: due,
                 seller: .init(name: order["sName"], inn: order["sInn"], kpp: order["sKpp"], address: order["sAddress"]),
@@ -113,6 +116,9 @@ extension WholesailDatabase {
                 director: order["director"], accountant: order["accountant"],
                 buyer: .init(name: order["cFullName"] ?? cName, inn: order["cInn"], kpp: order["cKpp"], address: order["cAddress"]),
                 agreement: agreement, currency: order["currency"], lines: lines, totalMinor: order["totalMinor"], vatMinor: order["vatMinor"])
+            bill.poNumber = order["poNumber"]
+            bill.deliveryDate = order["deliveryDate"]
+            return bill
         }
     }
 

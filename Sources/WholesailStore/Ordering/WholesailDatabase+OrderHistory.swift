@@ -70,6 +70,8 @@ public struct OrderSummary: Sendable, Equatable {
     public var currency: String
     public var lineCount: Int
     public var parentOrderId: Int64?
+    /// The buyer's purchase order number.
+    public var poNumber: String? = nil
 }
 
 /// An order with everything its page shows.
@@ -243,7 +245,7 @@ extension WholesailDatabase {
                 arguments["to"] = to
             }
             if let number = filter.number?.trimmingCharacters(in: .whitespaces), !number.isEmpty {
-                conditions.append("o.number LIKE :number ESCAPE '\\'")
+                conditions.append("(o.number LIKE :number ESCAPE '\\' OR o.poNumber LIKE :number ESCAPE '\\')")
                 arguments["number"] = "%" + number.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                     .replacingOccurrences(of: "_", with: "\\_") + "%"
             }
@@ -256,7 +258,7 @@ extension WholesailDatabase {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT o.id, o.number, o.placedAt, o.counterpartyId, c.name AS counterparty, o.source, o.totalMinor, o.currency, o.parentOrderId,
+                    SELECT o.id, o.number, o.placedAt, o.counterpartyId, c.name AS counterparty, o.source, o.totalMinor, o.currency, o.parentOrderId, o.poNumber,
                         (SELECT count(*) FROM orderLine l WHERE l.orderId = o.id) AS lineCount, s.id AS statusId, s.code, s.nameEn, s.nameRu,
                         s.color, s.erpCode, s.isActive, s.allowsCancel, s.allowsEdit, s.isFinal, s.sortOrder
                     \(from) ORDER BY o.placedAt DESC, o.id DESC LIMIT :limit OFFSET :offset
@@ -274,7 +276,7 @@ extension WholesailDatabase {
         return OrderSummary(
             id: row["id"], number: row["number"], placedAt: row["placedAt"], counterpartyId: row["counterpartyId"], counterparty: row["counterparty"],
             status: status, source: row["source"], totalMinor: row["totalMinor"], currency: row["currency"], lineCount: row["lineCount"],
-            parentOrderId: row["parentOrderId"])
+            parentOrderId: row["parentOrderId"], poNumber: row["poNumber"])
     }
 
     public func order(id: Int64) async throws -> OrderDetail? {
@@ -282,7 +284,7 @@ extension WholesailDatabase {
             guard let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT o.id, o.number, o.placedAt, o.counterpartyId, c.name AS counterparty, o.source, o.totalMinor, o.currency, o.parentOrderId,
+                    SELECT o.id, o.number, o.placedAt, o.counterpartyId, c.name AS counterparty, o.source, o.totalMinor, o.currency, o.parentOrderId, o.poNumber,
                         (SELECT count(*) FROM orderLine l WHERE l.orderId = o.id) AS lineCount, s.id AS statusId, s.code, s.nameEn, s.nameRu,
                         s.color, s.erpCode, s.isActive, s.allowsCancel, s.allowsEdit, s.isFinal, s.sortOrder
                     FROM customerOrder o JOIN orderStatus s ON s.id = o.statusId JOIN counterparty c ON c.id = o.counterpartyId WHERE o.id = ?
@@ -376,7 +378,16 @@ extension WholesailDatabase {
             throw DomainError(.notFound, code: "order.not_found", message: "The order was not found.")
         }
         guard current != status.id else { return }
+        // An order the buyer company has not approved yet is not the distributor's to move: it can
+        // only be withdrawn (cancelled); a declined one stays declined.
+        let currentCode = try String.fetchOne(db, sql: "SELECT code FROM orderStatus WHERE id = ?", arguments: [current])
+        if currentCode == "approval_declined" || (currentCode == "pending_approval" && status.code != "cancelled") {
+            throw DomainError(.conflict, code: "order.awaiting_approval", message: "This order waits for the approval of the buyer's company.")
+        }
         let at = stamp(now)
+        if currentCode == "pending_approval" {
+            try db.execute(sql: "UPDATE orderApproval SET status = 'withdrawn' WHERE orderId = ? AND status = 'pending'", arguments: [orderId])
+        }
         try db.execute(sql: "UPDATE customerOrder SET statusId = ?, updatedAt = ? WHERE id = ?", arguments: [status.id, at, orderId])
         try db.execute(
             sql: "INSERT INTO orderEvent (orderId, at, userId, kind, statusId, note) VALUES (?, ?, ?, ?, ?, ?)",

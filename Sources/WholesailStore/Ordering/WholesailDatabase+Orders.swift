@@ -20,12 +20,15 @@ public struct CheckoutForm: Sendable, Equatable {
     public var deliveryDate: String?
     public var deliveryWindow: String
     public var comment: String
+    /// The buyer's purchase order number (their own document), carried to the ERP and the documents.
+    public var poNumber: String
 
     public init(
         counterpartyId: Int64, agreementId: Int64? = nil, delivery: Delivery = .pickup, warehouseId: Int64? = nil, deliveryAddressId: Int64? = nil,
         addressText: String = "", consignee: String = "", contactName: String = "", contactPhone: String = "", deliveryDate: String? = nil,
-        deliveryWindow: String = "", comment: String = ""
+        deliveryWindow: String = "", comment: String = "", poNumber: String = ""
     ) {
+        self.poNumber = poNumber.trimmingCharacters(in: .whitespacesAndNewlines)
         self.counterpartyId = counterpartyId
         self.agreementId = agreementId
         self.delivery = delivery
@@ -46,7 +49,7 @@ public struct CheckoutForm: Sendable, Equatable {
         let tooLong = ValidationError.FieldIssue(code: "field.too_long", message: "This is too long.")
         for (name, value, limit) in [
             ("addressText", addressText, 1000), ("consignee", consignee, 300), ("contactName", contactName, 200),
-            ("deliveryWindow", deliveryWindow, 50), ("comment", comment, 5000),
+            ("deliveryWindow", deliveryWindow, 50), ("comment", comment, 5000), ("poNumber", poNumber, 100),
         ] where value.count > limit {
             fields[name] = tooLong
         }
@@ -129,6 +132,8 @@ public struct PlacedOrder: Sendable, Equatable {
     public var repeated: Bool
     /// Ids of linked orders made by splitting (the part to bring in).
     public var splitOrderIds: [Int64]
+    /// The order waits for the buyer company's approvers (see `WholesailDatabase+Approvals`).
+    public var pendingApproval: Bool = false
 }
 
 /// Ordering settings (admin-editable; defaults when unset).
@@ -205,12 +210,18 @@ extension WholesailDatabase {
         let form = request.form
         let today = String(stamp(request.now).prefix(10))
         if let key = request.idempotencyKey {
-            if let row = try Row.fetchOne(db, sql: "SELECT id, number, totalMinor, userId FROM customerOrder WHERE idempotencyKey = ?", arguments: [key]) {
+            if let row = try Row.fetchOne(
+                db,
+                sql: "SELECT o.id, o.number, o.totalMinor, o.userId, s.code FROM customerOrder o JOIN orderStatus s ON s.id = o.statusId WHERE o.idempotencyKey = ?",
+                arguments: [key])
+            {
                 guard row["userId"] == request.userId else {
                     throw DomainError(.conflict, code: "order.idempotency_conflict", message: "This request key was already used.")
                 }
                 let children = try Int64.fetchAll(db, sql: "SELECT id FROM customerOrder WHERE parentOrderId = ?", arguments: [row["id"] as Int64])
-                return PlacedOrder(id: row["id"], number: row["number"], totalMinor: row["totalMinor"], repeated: true, splitOrderIds: children)
+                return PlacedOrder(
+                    id: row["id"], number: row["number"], totalMinor: row["totalMinor"], repeated: true, splitOrderIds: children,
+                    pendingApproval: row["code"] == "pending_approval")
             }
         }
         if let problem = form.validate(today: today) { throw problem }
@@ -304,20 +315,26 @@ extension WholesailDatabase {
             guard request.creditOverride else { throw refusal }
             overriddenBy = request.actingUserId ?? request.userId
         }
+        // The buyer company's own rules: budgets (refuse) and approvals (the order waits).
+        let approval = try checkBudgetsAndRules(
+            db, userId: request.userId, counterpartyId: form.counterpartyId, totalMinor: total, currency: priced.currency,
+            productIds: cart.lines.map(\.productId), day: today)
+        let pendingApproval = !approval.approvers.isEmpty
 
         // The number: per seller organization and year, without gaps (same transaction).
         let number = try nextOrderNumber(db, sellerId: sellerId, now: request.now)
         let settings = try orderSettings(db)
         let placedAt = stamp(request.now)
-        let statusNew = try Int64.fetchOne(db, sql: "SELECT id FROM orderStatus WHERE code = 'new'") ?? 1
+        let statusNew = try Int64.fetchOne(
+            db, sql: "SELECT id FROM orderStatus WHERE code = ?", arguments: [pendingApproval ? "pending_approval" : "new"]) ?? 1
         let reservedUntil = settings.reservationDays > 0 ? stamp(request.now.addingTimeInterval(Double(settings.reservationDays) * 86_400)) : nil
         try db.execute(
             sql: """
                 INSERT INTO customerOrder (number, sellerOrganizationId, counterpartyId, agreementId, userId, placedByUserId, statusId, source, currency,
                     subtotalMinor, discountMinor, vatMinor, totalMinor, priceTypeId, promocodeId, deliveryMethod, warehouseId, deliveryAddressId,
                     deliveryAddressText, consignee, contactName, contactPhone, deliveryDate, deliveryWindow, comment, idempotencyKey, creditOverrideBy,
-                    reservedUntil, placedAt, updatedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    reservedUntil, placedAt, updatedAt, poNumber, costCentre)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 number, sellerId, form.counterpartyId, agreement?["id"], request.userId, request.actingUserId, statusNew, request.source,
@@ -326,7 +343,7 @@ extension WholesailDatabase {
                 form.delivery == .pickup ? form.warehouseId : nil, form.delivery == .delivery ? form.deliveryAddressId : nil, addressText,
                 consignee.isEmpty ? nil : consignee, contactName.isEmpty ? nil : contactName, contactPhone.isEmpty ? nil : contactPhone,
                 form.deliveryDate, form.deliveryWindow.isEmpty ? nil : form.deliveryWindow, form.comment.isEmpty ? nil : form.comment,
-                request.idempotencyKey, overriddenBy, reservedUntil, placedAt, placedAt,
+                request.idempotencyKey, overriddenBy, reservedUntil, placedAt, placedAt, form.poNumber.isEmpty ? nil : form.poNumber, approval.costCentre,
             ])
         let orderId = db.lastInsertedRowID
         var lineIds: [Int64] = []
@@ -396,7 +413,14 @@ extension WholesailDatabase {
                     ORDER BY n.id LIMIT 1) WHERE orderId IN (SELECT value FROM json_each(?))
                 """,
             arguments: [form.counterpartyId, "[" + ([orderId] + splitOrderIds).map(String.init).joined(separator: ",") + "]"])
-        try enqueueOrderNotifications(db, orderId: orderId, topic: "order.placed", key: "order.placed.\(orderId)")
+        if pendingApproval {
+            // The distributor hears of it (e-mails to managers, webhooks, the ERP export) once approved.
+            try requestApprovals(
+                db, orderId: orderId, number: number, counterpartyId: form.counterpartyId, approvers: approval.approvers, currency: priced.currency,
+                at: placedAt)
+        } else {
+            try enqueueOrderNotifications(db, orderId: orderId, topic: "order.placed", key: "order.placed.\(orderId)")
+        }
         if let quoteId = request.quoteId {
             try acceptQuote(db, quoteId: quoteId, orderId: orderId, number: number, userId: request.userId, actingUserId: request.actingUserId, at: placedAt)
         }
@@ -405,7 +429,8 @@ extension WholesailDatabase {
             try db.execute(
                 sql: "UPDATE cart SET promocodeId = NULL, counterpartyId = ?, updatedAt = ? WHERE id = ?", arguments: [form.counterpartyId, placedAt, cartId])
         }
-        return PlacedOrder(id: orderId, number: number, totalMinor: total, repeated: false, splitOrderIds: splitOrderIds)
+        return PlacedOrder(
+            id: orderId, number: number, totalMinor: total, repeated: false, splitOrderIds: splitOrderIds, pendingApproval: pendingApproval)
     }
 
     static func nextOrderNumber(_ db: Database, sellerId: Int64, now: Date) throws -> String {
@@ -487,10 +512,10 @@ extension WholesailDatabase {
                 sql: """
                     INSERT INTO customerOrder (number, sellerOrganizationId, counterpartyId, agreementId, userId, placedByUserId, statusId, source, parentOrderId,
                         currency, subtotalMinor, totalMinor, priceTypeId, deliveryMethod, warehouseId, deliveryAddressId, deliveryAddressText, consignee,
-                        contactName, contactPhone, deliveryDate, deliveryWindow, comment, placedAt, updatedAt)
+                        contactName, contactPhone, deliveryDate, deliveryWindow, comment, placedAt, updatedAt, poNumber, costCentre)
                     SELECT ?, sellerOrganizationId, counterpartyId, agreementId, userId, placedByUserId, statusId, source, id,
                         currency, 0, 0, priceTypeId, deliveryMethod, warehouseId, deliveryAddressId, deliveryAddressText, consignee,
-                        contactName, contactPhone, deliveryDate, deliveryWindow, comment, placedAt, updatedAt
+                        contactName, contactPhone, deliveryDate, deliveryWindow, comment, placedAt, updatedAt, poNumber, costCentre
                     FROM customerOrder WHERE id = ?
                     """,
                 arguments: [childNumber, orderId])
@@ -560,7 +585,7 @@ extension WholesailDatabase {
             "statusEn": order["nameEn"], "statusRu": order["nameRu"], "link": "/orders/\(orderId)",
         ]
         payload.merge(extra) { $1 }
-        if let userId: Int64 = order["userId"] { payload["userId"] = String(userId) }
+        if extra["userId"] == nil, let userId: Int64 = order["userId"] { payload["userId"] = String(userId) }
         try Outbox.publish(db, topic: topic, payload: payload, idempotencyKey: key)
         if topic == "order.placed" {
             var staff = payload

@@ -23,7 +23,7 @@ extension WholesailDatabase {
                 db,
                 sql: """
                     SELECT sh.id, sh.number AS shipmentNumber, sh.status, sh.shippedAt, o.id AS orderId, o.number AS orderNumber, o.placedAt,
-                        o.currency, o.counterpartyId, o.sellerOrganizationId, o.consignee, o.deliveryAddressText, o.deliveryMethod,
+                        o.currency, o.counterpartyId, o.sellerOrganizationId, o.consignee, o.deliveryAddressText, o.deliveryMethod, o.poNumber,
                         s.name AS sName, s.inn AS sInn, s.kpp AS sKpp, s.address AS sAddress, s.director, s.accountant,
                         c.name AS cName, c.fullName AS cFullName, c.inn AS cInn, c.kpp AS cKpp, c.legalAddress AS cAddress,
                         a.number AS aNumber, a.date AS aDate
@@ -52,6 +52,8 @@ extension WholesailDatabase {
             let orderNumber: String = row["orderNumber"]
             var basis = "Заказ № \(orderNumber) от \(Self.russianDate(orderDate))"
             if let number: String = row["aNumber"] { basis = "Договор № \(number) от \(Self.russianDate(row["aDate"] ?? ""))" }
+            // The buyer's own purchase order number, so their accounts payable can match the document.
+            if let po: String = row["poNumber"] { basis += ", заказ покупателя № \(po)" }
             let buyerName: String = row["cFullName"] ?? row["cName"]
             var consignee: String?
             if row["deliveryMethod"] != "pickup" {
