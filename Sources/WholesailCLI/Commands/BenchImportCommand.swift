@@ -54,10 +54,17 @@ extension BenchCommand {
             let full = try await Self.measure("full import (import.xml + offers.xml)", [("import.xml", importPath), ("offers.xml", offersPath)], database, limits, probe: nil)
             let again = try await Self.measure("the same package again", [("import.xml", importPath), ("offers.xml", offersPath)], database, limits, probe: nil)
             let update = try await Self.measure("offers-only update (new prices and stock)", [("offers.xml", updatePath)], database, limits, probe: nil)
-            // Buyers search while an import writes: the search latency during a second price update.
+            // Buyers search while an import writes: the search latency during a second price update,
+            // with the catalog index as `serve` runs it (built, following commits, and answering
+            // from the previous build while the import writes).
             generator.priceVariant = 2
             try Self.write(updatePath) { try generator.writeOffers(to: $0) }
+            let changes = database.trackCatalogIndexChanges()
+            try await database.rebuildCatalogIndex()
+            database.catalogIndex.setAcceptStale(true)
             _ = try await Self.measure("offers update with catalog searches (10 a second) running", [("offers.xml", updatePath)], database, limits, probe: search)
+            database.catalogIndex.setAcceptStale(false)
+            _ = changes
             for (name, job) in [("full", full), ("again", again), ("update", update)] {
                 let counts = job.counts.entities.sorted { $0.key < $1.key }.map { "\($0.key) +\($0.value.created) ~\($0.value.updated) =\($0.value.unchanged) -\($0.value.deleted) !\($0.value.failed)" }
                 print("  \(name): \(job.status); " + counts.joined(separator: "; "))
