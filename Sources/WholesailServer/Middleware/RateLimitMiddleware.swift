@@ -62,6 +62,9 @@ final class RateLimiter: Sendable {
         self.clock = clock
     }
 
+    /// Keys held (bounded by `maxKeys`).
+    var size: Int { windows.withLock { $0.count } }
+
     /// Counts one request; returns the seconds to wait when it is over the limit.
     func hit(_ key: String, rule: RateLimitRule) -> Int? {
         let now = clock()
