@@ -384,7 +384,7 @@ struct OrderingAPIController {
         if let raw = query["per_page"], !(Int(raw).map { (1...100).contains($0) } ?? false) {
             throw DomainError(.malformed, code: "catalog.bad_per_page", message: "Items per page must be a whole number from 1 to 100.")
         }
-        if let raw = query["active"], !["1", "0", ""].contains(raw) {
+        if let raw = query["active"], !["1", "0"].contains(raw) {
             throw DomainError(.malformed, code: "request.malformed", message: "active is 1 (open orders only) or 0.")
         }
         if let raw = query["counterparty"], Int64(raw) == nil {
