@@ -1,7 +1,10 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import WholesailStore
 
@@ -19,10 +22,40 @@ public func buildApplication(
     return buildApplication(configuration: configuration, dependencies: dependencies, logger: logger, onRunning: onRunning)
 }
 
-/// Builds the portal over given dependencies: the function tests call.
+/// Builds the portal over given dependencies: the function tests call. Plain HTTP; `buildServer`
+/// adds the built-in HTTPS when the configuration names a certificate.
 public func buildApplication(
     configuration: WholesailConfiguration, dependencies: WholesailDependencies, logger: Logger,
     onRunning: @escaping @Sendable (String) async -> Void = { _ in }
+) -> WholesailApplication {
+    makeApplication(configuration: configuration, dependencies: dependencies, logger: logger, server: .http1(), onRunning: onRunning)
+}
+
+/// What `serve` runs: HTTPS with the configured certificate and key (PEM files), or plain HTTP
+/// for a reverse proxy in front. Throws when the files cannot be read.
+public func buildServer(
+    configuration: WholesailConfiguration, dependencies: WholesailDependencies, logger: Logger,
+    onRunning: @escaping @Sendable (String) async -> Void = { _ in }
+) throws -> WholesailApplication {
+    var server = HTTPServerBuilder.http1()
+    if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+        guard !chain.isEmpty else { throw TLSFilesError(message: "no certificate in \(certificate)") }
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        tls.minimumTLSVersion = .tlsv12
+        server = try .tls(.http1(), tlsConfiguration: tls)
+    }
+    return makeApplication(configuration: configuration, dependencies: dependencies, logger: logger, server: server, onRunning: onRunning)
+}
+
+struct TLSFilesError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+func makeApplication(
+    configuration: WholesailConfiguration, dependencies: WholesailDependencies, logger: Logger, server: HTTPServerBuilder,
+    onRunning: @escaping @Sendable (String) async -> Void
 ) -> WholesailApplication {
     let router = buildRouter(configuration: configuration, dependencies: dependencies)
     let host = configuration.host
@@ -48,12 +81,13 @@ public func buildApplication(
     }
     return Application(
         router: router,
+        server: server,
         configuration: .init(address: .hostname(host, port: configuration.port), serverName: "Wholesail"),
         services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             let shownHost = host.contains(":") ? "[\(host)]" : host
-            await onRunning("http://\(shownHost):\(port)")
+            await onRunning("\(configuration.servesHTTPS ? "https" : "http")://\(shownHost):\(port)")
         },
         logger: logger
     )
@@ -66,15 +100,16 @@ func buildRouter(
     let router = Router(context: WholesailRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: configuration.publicHTTPS))
     router.add(middleware: LanguageMiddleware(settings: dependencies.settings))
     router.add(middleware: ErrorMiddleware(renderer: dependencies.renderer))
-    let secureCookies = configuration.baseURL?.lowercased().hasPrefix("https://") ?? false
+    router.add(middleware: RateLimitMiddleware(limits: configuration.rateLimits))
+    let secureCookies = configuration.publicHTTPS
     router.add(middleware: AuthMiddleware(database: dependencies.database, secureCookies: secureCookies))
     router.add(middleware: CSRFMiddleware(maxFormBytes: 256 * 1024, maxUploadBytes: 10 * 1024 * 1024))
     router.add(middleware: PersonalManagerMiddleware(database: dependencies.database))
     let hashGate = HashGate(limit: 2)
-    let baseURL = configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)"
+    let baseURL = configuration.baseURL ?? "\(configuration.servesHTTPS ? "https" : "http")://\(configuration.host):\(configuration.port)"
 
     let routes = Routes(router: router, database: dependencies.database, table: table)
     OperationsController(database: dependencies.database, metrics: dependencies.metrics).mount(on: routes)

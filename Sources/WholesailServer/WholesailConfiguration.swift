@@ -24,6 +24,18 @@ public struct WholesailConfiguration: Sendable {
     public var backupKeep: Int = 7
     /// Notification channels and the dispatcher (SMS gateway, attempts; see OutboxConfiguration).
     public var outbox = OutboxConfiguration()
+    /// Requests per client address on sign-in, registration, password reset and imports.
+    public var rateLimits = RateLimits()
+    /// Built-in HTTPS: a PEM certificate chain and its private key (both or neither).
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+
+    /// Whether the portal itself speaks HTTPS.
+    public var servesHTTPS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
+
+    /// Whether browsers reach the portal over HTTPS (built in, or a proxy in front per the base URL):
+    /// cookies are `Secure` and `Strict-Transport-Security` is sent.
+    public var publicHTTPS: Bool { servesHTTPS || (baseURL?.lowercased().hasPrefix("https://") ?? false) }
 
     /// Largest file an import accepts (a multipart upload, a file 1C sends in chunks, a zip entry).
     public var importMaxBytes: Int = 2 << 30
@@ -91,5 +103,8 @@ public struct WholesailConfiguration: Sendable {
         ("WHOLESAIL_BACKUP_KEEP", "scheduled backups to keep (default 7)"),
         ("WHOLESAIL_IMPORT_MAX_BYTES", "largest import file or upload in bytes (default 2 GiB); larger uploads get 413"),
         ("WHOLESAIL_EXCHANGE_FILE_LIMIT", "largest chunk 1C may send per mode=file request, in bytes (default 32 MiB)"),
+        ("WHOLESAIL_RATE_LIMITS", "on (default) or off: per-address limits on sign-in, registration, password reset and imports"),
+        ("WHOLESAIL_TLS_CERT", "built-in HTTPS: PEM certificate chain file (with WHOLESAIL_TLS_KEY)"),
+        ("WHOLESAIL_TLS_KEY", "built-in HTTPS: PEM private key file (with WHOLESAIL_TLS_CERT)"),
     ] + OutboxConfiguration.environmentKeys
 }

@@ -54,8 +54,12 @@ public struct WholesailDatabase: Sendable {
         // A writer waits this long for another writer (a CLI backup, an import batch) before failing.
         config.busyMode = .timeout(5)
         config.maximumReaderCount = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
+        // GRDB 7 begins every write transaction with BEGIN IMMEDIATE on the one writer connection:
+        // a transaction that read first can never fail to upgrade with SQLITE_BUSY.
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")
+            // FULL: in WAL mode the log is synced at every commit, so an acknowledged order
+            // survives a power cut too (NORMAL only survives a crash of the process).
+            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;")
             // `swiftLowercaseString(x)`: Unicode lower case (SQLite's LIKE folds ASCII only), for
             // searches in Cyrillic names on staff pages.
             db.add(function: .lowercase)
@@ -125,7 +129,7 @@ extension WholesailDatabase {
     public func finishBulkLoad() throws {
         try writer.writeWithoutTransaction { db in
             _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: Self.plannerStatisticsSQL)
         }
     }
@@ -146,6 +150,13 @@ extension WholesailDatabase {
     public func ensurePlannerStatistics() throws {
         let present = try writer.read { db in try db.tableExists("sqlite_stat1") }
         if !present { try refreshPlannerStatistics() }
+    }
+
+    /// The SQLite library in use (`sqlite_version()`), logged at start: versions before 3.51.3
+    /// carry the WAL-reset bug that only several writing connections can hit, which is why all
+    /// writes go through one connection.
+    public func sqliteVersion() throws -> String {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "?" }
     }
 
     init(unmigrated writer: any DatabaseWriter) {

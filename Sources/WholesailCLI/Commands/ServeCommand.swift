@@ -24,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "wholesail")
 
         let db = try WholesailDatabase.open(at: configuration.databasePath)
+        logger.info("database \(configuration.databasePath), SQLite \((try? db.sqliteVersion()) ?? "?"), WAL, synchronous=FULL")
         if Environment.flag(demo, "WHOLESAIL_DEMO") {
             let logins = try await DemoSeeder.ensureSeeded(db)
             for login in logins {
@@ -33,9 +34,14 @@ struct ServeCommand: AsyncParsableCommand {
         try db.ensurePlannerStatistics()
         let dependencies = try await WholesailDependencies(database: db)
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: dependencies.metrics))
-        let app = buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { url in
-            print("listening on \(url)")
-            fflush(nil)
+        let app: WholesailApplication
+        do {
+            app = try buildServer(configuration: configuration, dependencies: dependencies, logger: logger) { url in
+                print("listening on \(url)")
+                fflush(nil)
+            }
+        } catch {
+            throw CLIError("HTTPS: \(error)")
         }
         try await app.runService()
     }
@@ -78,6 +84,18 @@ struct ServeCommand: AsyncParsableCommand {
             }
             configuration.logLevel = parsed
         }
+        switch env["WHOLESAIL_RATE_LIMITS"]?.lowercased() ?? "" {
+        case "", "on": break
+        case "off": configuration.rateLimits = .off
+        case let other: throw CLIError("invalid WHOLESAIL_RATE_LIMITS \(other): expected on or off")
+        }
+        let certificate = env["WHOLESAIL_TLS_CERT"].flatMap { $0.isEmpty ? nil : $0 }
+        let key = env["WHOLESAIL_TLS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        guard (certificate == nil) == (key == nil) else {
+            throw CLIError("built-in HTTPS needs both WHOLESAIL_TLS_CERT and WHOLESAIL_TLS_KEY")
+        }
+        configuration.tlsCertificatePath = certificate
+        configuration.tlsKeyPath = key
         if let format = env["WHOLESAIL_LOG_FORMAT"], !format.isEmpty {
             guard let parsed = WholesailConfiguration.LogFormat(rawValue: format.lowercased()) else {
                 throw CLIError("invalid WHOLESAIL_LOG_FORMAT \(format): expected text or json")

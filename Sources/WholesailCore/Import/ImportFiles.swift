@@ -23,7 +23,9 @@ public enum ImportFiles {
         switch kind {
         case .xlsx: return .xlsx
         case .zip: return name.hasSuffix(".xlsx") ? .xlsx : .zip
-        case .png, .jpeg, .gif, .webp, .bmp, .svg, .pdf, .docx, .ole2: return .attachment
+        case .png, .jpeg, .gif, .webp, .bmp, .svg, .pdf, .docx, .ole2:
+            // An image or a PDF under a data file's name is not what it says: never parsed, refused.
+            return claimsData(fileName: name) ? .unknown : .attachment
         case .xml: return .commerceML
         case .json: return .json
         case .text:
@@ -36,6 +38,14 @@ public enum ImportFiles {
             if name.hasPrefix("import_files/") || name.contains("/import_files/") { return .attachment }
             return .unknown
         }
+    }
+
+    /// Whether a name says the file is data to import (`import.xml`, `prices.csv`, `goods.xlsx`, a
+    /// JSON file), outside a package's `import_files/` folder of pictures and documents.
+    public static func claimsData(fileName: String) -> Bool {
+        let name = fileName.lowercased()
+        if name.hasPrefix("import_files/") || name.contains("/import_files/") { return false }
+        return [".xml", ".csv", ".txt", ".xlsx", ".json", ".jsonl", ".ndjson"].contains { name.hasSuffix($0) }
     }
 
     /// A file name as the ERP sent it, made into a relative path inside the package: `\` becomes

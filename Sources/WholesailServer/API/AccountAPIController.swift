@@ -41,6 +41,10 @@ struct AccountAPIController {
     @Sendable func save(_ request: Request, context: WholesailRequestContext) async throws -> Response {
         let principal = try context.require("orders.place")
         let body = try await OrderingAPIController.decode(NameBody.self, request, context: context)
+        // The documented limit counts characters as sent (code points), before any trimming.
+        guard body.name.unicodeScalars.count <= 100 else {
+            throw ValidationError(field: "name", code: "field.too_long", message: "This is too long.")
+        }
         let id = try await database.saveCart(userId: principal.userId, name: body.name)
         return try JSONResponse.make(["id": id], status: .created)
     }

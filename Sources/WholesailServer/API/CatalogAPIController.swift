@@ -95,6 +95,9 @@ struct CatalogAPIController {
         var listQuery = ProductListQuery(categoryId: categoryId, text: text, sort: paging.sort, page: paging.page, perPage: paging.perPage)
         paging.apply(to: &listQuery)
         listQuery.regionId = buyer.regionId
+        guard ["0", "1", nil].contains(query["facets"].map(String.init)) else {
+            throw DomainError(.malformed, code: "catalog.bad_filter", message: "A filter could not be read.")
+        }
         listQuery.withFacets = query["facets"] != "0"
         var hideFilter: (@Sendable (Int64) -> Bool)?
         if prices.hidesAny { hideFilter = { @Sendable id in prices.hides(id) } }

@@ -49,7 +49,13 @@ struct DeliveryAPIController {
     @Sendable func quote(_ request: Request, context: WholesailRequestContext) async throws -> Response {
         let principal = try context.require("orders.place")
         let view = try await carts.view(for: principal)
-        let address = request.uri.queryParameters["address_id"].flatMap { Int64(String($0)) }
+        var address: Int64?
+        if let raw = request.uri.queryParameters["address_id"] {
+            guard let id = Int64(String(raw)) else {
+                throw DomainError(.malformed, code: "request.malformed", message: "address_id must be an address id.")
+            }
+            address = id
+        }
         guard let (quote, parcel) = try await quoter.quote(cart: view, userId: principal.userId, addressId: address) else {
             return try JSONResponse.make(Answer(quote: nil))
         }

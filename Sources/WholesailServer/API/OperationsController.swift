@@ -34,6 +34,15 @@ struct OperationsController {
                 "failed": stats.count(.failed),
             ]
         }
+        // The last import, reported like the outbox: an ERP that stopped sending shows here.
+        if problem == nil, let last = try? await database.importJobs(limit: 1).first {
+            var job: [String: Any] = [
+                "id": last.id, "status": last.status, "source": last.source, "createdAt": Self.iso(last.createdAt),
+            ]
+            if let finished = last.finishedAt { job["finishedAt"] = Self.iso(finished) }
+            if let error = last.error { job["error"] = String(error.prefix(200)) }
+            body["lastImport"] = job
+        }
         let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
         return Response(
             status: problem == nil ? .ok : .serviceUnavailable,
@@ -41,9 +50,39 @@ struct OperationsController {
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    static func iso(_ stamp: String) -> String { stamp.replacingOccurrences(of: " ", with: "T").prefix(23) + "Z" }
+
+    /// Import gauges from the newest jobs: how many wait or run, the running one's progress, and
+    /// when the last one finished (and whether it succeeded).
+    func updateImportMetrics(_ jobs: [ImportJobInfo]) {
+        for status in ["queued", "running"] {
+            let count: Double = Double(jobs.count { $0.status == status })
+            metrics.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    namespace: "wholesail", subsystem: "import", metricName: "jobs", unitName: "", helpText: "Import jobs waiting or running (of the newest 20)"),
+                labels: [("status", status)]
+            ).set(count)
+        }
+        let running = jobs.first { $0.status == "running" }
+        let progress = running.map { $0.bytesTotal > 0 ? min(1, Double($0.bytesDone) / Double($0.bytesTotal)) : 0 } ?? 0
+        metrics.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "wholesail", subsystem: "import", metricName: "progress", unitName: "ratio", helpText: "Share of the running import's bytes read (0 when none runs)")
+        ).set(progress)
+        if let finished = jobs.first(where: \.isFinished) {
+            metrics.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    namespace: "wholesail", subsystem: "import", metricName: "last_succeeded", unitName: "", helpText: "1 when the last finished import succeeded, else 0")
+            ).set(finished.status == "succeeded" ? 1.0 : 0.0)
+        }
+    }
+
     @Sendable func prometheus(_ request: Request, context: WholesailRequestContext) async throws -> Response {
         if let stats = try? await database.outboxStats() {
             OutboxMetrics(registry: metrics).update(stats)
+        }
+        if let jobs = try? await database.importJobs(limit: 20) {
+            updateImportMetrics(jobs)
         }
         var buffer = [UInt8]()
         buffer.reserveCapacity(16 * 1024)

@@ -417,6 +417,19 @@ struct OrderingAPIController {
                 throw ValidationError(field: key, code: "field.bad_date", message: "Enter a date as YYYY-MM-DD.")
             }
         }
+        // The API says what it does not understand (the pages clamp instead).
+        if let raw = query["page"], !(Int(raw).map { (1...10_000).contains($0) } ?? false) {
+            throw DomainError(.malformed, code: "catalog.bad_page", message: "The page number must be a whole number from 1.")
+        }
+        if let raw = query["per_page"], !(Int(raw).map { (1...100).contains($0) } ?? false) {
+            throw DomainError(.malformed, code: "catalog.bad_per_page", message: "Items per page must be a whole number from 1 to 100.")
+        }
+        if let raw = query["active"], !["1", "0"].contains(raw) {
+            throw DomainError(.malformed, code: "request.malformed", message: "active is 1 (open orders only) or 0.")
+        }
+        if let raw = query["counterparty"], Int64(raw) == nil {
+            throw DomainError(.malformed, code: "request.malformed", message: "counterparty must be a company id.")
+        }
         let filter = OrderPagesController.filter(from: query, principal: principal)
         let (items, total) = try await database.orders(filter)
         struct Page: Encodable {

@@ -59,6 +59,12 @@ struct PresentedError {
                 message: localizer.message(code: error.code, fallback: error.message), fields: fields)
         case let error as any WholesailError:
             self.init(status: error.kind.status, code: error.code, message: localizer.message(for: error))
+            // A client told to slow down is told for how long.
+            if let limited = error as? RateLimited {
+                headers[.retryAfter] = String(limited.retryAfter)
+            } else if error.kind == .rateLimited, error.code == "auth.throttled" {
+                headers[.retryAfter] = "900"
+            }
         case let error as HTTPError:
             let code = Self.code(for: error.status)
             self.init(

@@ -90,7 +90,14 @@ public final class ImportPipeline {
             case .zip:
                 continue
             case .unknown:
-                if file.status == "queued" {
+                guard file.status == "queued" else { continue }
+                if ImportFiles.claimsData(fileName: file.fileName) {
+                    // Named as data, but the content is something else (a picture, a program, a PDF).
+                    let message = "\(file.fileName): the content is not what the name says (not CommerceML, CSV, XLSX or JSON); refused."
+                    try database.setImportFile(id: file.id, status: "failed")
+                    try importer.fileFailed(code: "import.content_mismatch", message: message, line: nil, file: file.fileName)
+                    failures.append(message)
+                } else {
                     try database.setImportFile(id: file.id, status: "skipped")
                     importer.warn(code: "import.unknown_format", message: "\(file.fileName): not a CommerceML, CSV, XLSX or JSON file; skipped.", file: file.fileName)
                 }
@@ -109,6 +116,12 @@ public final class ImportPipeline {
             }
         }
         work.sort { $0.key < $1.key }
+        // An upload with nothing to read (only a zip of zips, only skipped files) is not a success.
+        if work.isEmpty && attachments.isEmpty && failures.isEmpty {
+            let message = "The upload holds no CommerceML, CSV, XLSX or JSON file to import (a zip inside a zip is not unpacked)."
+            try importer.fileFailed(code: "import.nothing_to_import", message: message, line: nil, file: job.files.first?.fileName ?? "")
+            failures.append(message)
+        }
         importer.options.attachments = { path in attachments[path] ?? byBaseName[String(path.split(separator: "/").last ?? "")] ?? nil }
         importer.options.hasAttachments = !attachments.isEmpty
 

@@ -31,12 +31,17 @@ struct RequestLogMiddleware: RouterMiddleware {
     }
 }
 
-/// Security headers on every response (ASVS V14.4).
+/// Security headers on every response (ASVS V14.4); HSTS when browsers reach us over HTTPS.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    var strictTransportSecurity = false
+
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var response = try await next(request, context)
+        if strictTransportSecurity {
+            response.headers[.strictTransportSecurity] = "max-age=31536000"
+        }
         response.headers[.init("X-Content-Type-Options")!] = "nosniff"
         response.headers[.init("X-Frame-Options")!] = "DENY"
         response.headers[.init("Referrer-Policy")!] = "same-origin"

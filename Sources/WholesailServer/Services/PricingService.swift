@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import WholesailCore
 import WholesailStore
@@ -67,6 +68,9 @@ struct PricingUpdater: Service {
             } catch {
                 logger.error("price matrix rebuild failed: \(error)")
             }
+            let elapsed = ContinuousClock.now - start
+            Gauge(label: "wholesail_price_matrix_rebuild_seconds").record(
+                Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             logger.debug(
                 "price matrix rebuilt",
                 metadata: ["ms": "\((ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000)"])

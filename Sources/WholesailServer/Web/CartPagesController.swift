@@ -634,7 +634,9 @@ enum XLSXFile {
 enum CSVFile {
     static func cell(_ value: String) -> String {
         var text = value
-        if let first = text.first, "=+-@\t\r".contains(first), Double(text) == nil { text = "'" + text }
+        // A formula trigger (also the full-width ＝＋－＠ that spreadsheets read as ASCII ones)
+        // becomes text behind an apostrophe; plain numbers like -5 stay numbers.
+        if XLSXCell.looksLikeFormula(text) || text.first == "\n", Double(text) == nil { text = "'" + text }
         if text.contains(";") || text.contains("\"") || text.contains("\n") || text.contains("\r") {
             text = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }

@@ -343,6 +343,7 @@ struct ListingParameters {
                 guard Self.knownTags.contains(String(value)) else { throw badFilter }
                 tags.insert(String(value))
             } else if key == "in_stock" {
+                guard ["1", "true", "on", "0", "false", ""].contains(String(value)) else { throw badFilter }
                 inStock = value == "1" || value == "true" || value == "on"
             } else if key == "price_min" || key == "price_max", !value.isEmpty {
                 guard let money = Money(decimal: String(value), currency: "RUB"), money.minorUnits >= 0 else {

@@ -41,6 +41,18 @@ public struct BackupFolder: Sendable {
         return list().first { $0.name == name } ?? Entry(name: name, size: 0, modified: now)
     }
 
+    /// Removes `.partial` files a backup killed midway left behind (they never carry a final name).
+    @discardableResult
+    public func removeLeftovers() -> Int {
+        let manager = FileManager.default
+        guard let names = try? manager.contentsOfDirectory(atPath: path) else { return 0 }
+        var removed = 0
+        for name in names where name.hasPrefix("wholesail-") && name.hasSuffix(".sqlite.partial") {
+            if (try? manager.removeItem(atPath: path + "/" + name)) != nil { removed += 1 }
+        }
+        return removed
+    }
+
     public func fullPath(of name: String) -> String? {
         Self.isBackupName(name) && FileManager.default.fileExists(atPath: path + "/" + name) ? path + "/" + name : nil
     }

@@ -24,7 +24,10 @@ extension WholesailDatabase {
             let check = try target.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
             try target.close()
             guard check == "ok" else { throw BackupError.corrupt(partial, check ?? "no answer") }
+            // On disk before it gets its name, and the name on disk before we say it is done.
+            try Self.sync(path: partial)
             try fileManager.moveItem(atPath: partial, toPath: destination)
+            try Self.sync(path: folder)
         } catch let error as DatabaseError {
             try? fileManager.removeItem(atPath: partial)
             throw BackupError.cannotWrite(destination, error.message ?? "\(error.resultCode)")
@@ -32,6 +35,18 @@ extension WholesailDatabase {
             try? fileManager.removeItem(atPath: partial)
             throw error
         }
+    }
+
+    /// fsync(2) of a file or a folder (a folder's sync makes a rename durable).
+    static func sync(path: String) throws {
+        #if canImport(Glibc)
+        let descriptor = Glibc.open(path, O_RDONLY)
+        #else
+        let descriptor = Darwin.open(path, O_RDONLY)
+        #endif
+        guard descriptor >= 0 else { throw BackupError.cannotWrite(path, "cannot open to sync (errno \(errno))") }
+        defer { _ = Foundation.close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw BackupError.cannotWrite(path, "fsync failed (errno \(errno))") }
     }
 
     /// Checks that `path` is a Wholesail database this binary can run: SQLite's
