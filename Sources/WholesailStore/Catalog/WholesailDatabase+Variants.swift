@@ -20,6 +20,15 @@ public struct VariantGrid: Sendable, Equatable {
         /// Free stock (stock less reserves) in the buyer's region, in thousandths of the base unit.
         public var freeMilli: Int64
         public var rule: Quantity.Rule
+
+        public init(productId: Int64, sku: String, name: String, priceMinor: Int64?, freeMilli: Int64, rule: Quantity.Rule) {
+            self.productId = productId
+            self.sku = sku
+            self.name = name
+            self.priceMinor = priceMinor
+            self.freeMilli = freeMilli
+            self.rule = rule
+        }
     }
 
     public struct Row: Sendable, Equatable {
@@ -51,17 +60,6 @@ public struct VariantRecord: Sendable, Equatable {
     public init(cell: VariantGrid.Cell, values: [String: String]) {
         self.cell = cell
         self.values = values
-    }
-}
-
-extension VariantGrid.Cell {
-    public init(productId: Int64, sku: String, name: String, priceMinor: Int64?, freeMilli: Int64, rule: Quantity.Rule) {
-        self.productId = productId
-        self.sku = sku
-        self.name = name
-        self.priceMinor = priceMinor
-        self.freeMilli = freeMilli
-        self.rule = rule
     }
 }
 
