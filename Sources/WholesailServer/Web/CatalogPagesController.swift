@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import WholesailCore
 import WholesailStore
@@ -17,6 +18,7 @@ struct CatalogPagesController {
         routes.get("/product/:id", .open, use: product)
         routes.get("/favorites", .signedIn, use: favorites)
         routes.post("/product/:id/review", .signedIn, use: review)
+        routes.post("/product/:id/variants/cart", .permission("orders.place"), use: addVariants)
         routes.get("/editor/reviews", .permission("reviews.moderate"), use: moderation)
         routes.post("/editor/reviews/:review", .permission("reviews.moderate"), use: moderate)
         routes.post("/favorites/:id", .signedIn, use: toggleFavorite)
@@ -159,11 +161,20 @@ struct CatalogPagesController {
     }
 
     @Sendable func product(_ request: Request, context: WholesailRequestContext) async throws -> HTML {
+        try await renderProduct(request, context: context)
+    }
+
+    /// The product card; `variantForm` carries what was entered in the variant grid and what was
+    /// wrong with it when an "add all" is refused.
+    func renderProduct(
+        _ request: Request, context: WholesailRequestContext, variantForm: VariantForm = VariantForm(), status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let buyer = try await pricing.context(for: context.principal)
         let prices = pricing.view(for: buyer)
         guard let id = context.parameters.get("id", as: Int64.self), !prices.hides(id), let found = try await database.productCard(id: id) else {
             throw DomainError(.notFound, code: "catalog.product_not_found", message: "The product was not found.")
         }
+        let grid = try await database.variantGrid(productId: id, regionId: buyer.regionId, hidden: prices.hides, price: prices.price(of:))
         let card = prices.priced(found)
         let available = try await database.availability(productIds: [id], regionId: buyer.regionId)
         let format = Formatter(language: context.language, availability: available, localizer: renderer.localizer(context.language))
@@ -225,7 +236,10 @@ struct CatalogPagesController {
                 "tags": card.tags.map { ["code": $0, "label": t["tag." + $0]] },
                 "added": request.uri.queryParameters["added"] != nil,
                 "minQty": Quantity.text(milli: card.units.first?.rule.roundedUp(0) ?? 1000),
-            ], request: request, context: context)
+                "variants": grid.map { variantGridValues($0, openedId: id, currency: prices.currency, form: variantForm, format: format, t: t) } ?? [:],
+                "hasVariants": grid != nil,
+                "variantsAdded": request.uri.queryParameters["variants_added"].flatMap { Int(String($0)) }.map { t.format("variants.added", ["n": String($0)]) } ?? "",
+            ], request: request, context: context, status: status)
     }
 }
 

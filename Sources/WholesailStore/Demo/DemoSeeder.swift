@@ -493,6 +493,7 @@ public enum DemoSeeder {
         try seedCreditAndMaterials(db, now: now)
         try seedListsAndPartNumbers(db, now: now)
         try seedRegularPurchases(db, now: now)
+        try seedVariantProduct(db, now: now)
         try db.execute(
             sql: "INSERT INTO setting (key, value, updatedAt) VALUES ('demo.seeded', ?, ?)", arguments: [stamp, stamp])
     }
