@@ -244,16 +244,18 @@ extension CatalogPagesController {
         let reasons = format.reasons(
             PriceExplainer.reasons(for: quote, context: buyer, snapshot: matrix.snapshot, names: names), currency: quote.currency, t: t)
         guard principal.permissions.contains("customers.serve"), let index = matrix.index(of: productId) else { return (reasons, [:]) }
+        // Matrix and reference from the same matrix (a rebuild may have swapped it since `prices`).
+        let traced = matrix.view(for: buyer).quote(productIndex: index)
         let reference = PricingReference.quote(matrix.snapshot, context: buyer, productIndex: index)
         let rules = try await database.priceRules()
         let trace: [String: Any] = [
             "shown": true,
-            "source": t["pricing.source_" + quote.source.rawValue],
-            "priceType": quote.priceTypeId.map { id in "\(names.priceTypes[id] ?? "") (#\(id))" } ?? "—",
+            "source": t["pricing.source_" + traced.source.rawValue],
+            "priceType": traced.priceTypeId.map { id in "\(names.priceTypes[id] ?? "") (#\(id))" } ?? "—",
             "agreement": buyer.agreementId.map { "#\($0)" } ?? "—",
-            "rules": quote.ruleIds.map { id in ["id": id, "name": rules.first { $0.id == id }?.name ?? ""] as [String: Any] },
-            "hasRules": !quote.ruleIds.isEmpty,
-            "agrees": quote == reference, "canManage": principal.permissions.contains("pricing.manage"),
+            "rules": traced.ruleIds.map { id in ["id": id, "name": rules.first { $0.id == id }?.name ?? ""] as [String: Any] },
+            "hasRules": !traced.ruleIds.isEmpty,
+            "agrees": traced == reference, "canManage": principal.permissions.contains("pricing.manage"),
             "link": "/admin/pricing?sku=" + (sku.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
                 + (buyer.counterpartyId.map { "&counterparty=\($0)" } ?? ""),
         ]
