@@ -83,6 +83,8 @@ public struct PricedCart: Sendable, Equatable {
         public var hidden: Bool
         public var priceTypeId: Int64?
         public var ruleIds: [Int64]
+        /// What made the unit price (for "why this price").
+        public var source: PriceQuote.Source = .base
 
         public var totalMinor: Int64 { amountMinor - discountMinor }
     }
@@ -171,7 +173,7 @@ public enum CartPricing {
                 PricedCart.Line(
                     productId: item.productId, unitPriceMinor: unitPrice, amountMinor: amount, discountMinor: 0,
                     vatMinor: vat(of: amount, rate: item.vatRate), hidden: quote?.hidden ?? true, priceTypeId: quote?.priceTypeId,
-                    ruleIds: quote?.ruleIds ?? []))
+                    ruleIds: quote?.ruleIds ?? [], source: quote?.source ?? .base))
         }
         let subtotal = lines.reduce(0) { $0 + $1.amountMinor }
         return PricedCart(

@@ -202,6 +202,12 @@ public struct PricingSnapshot: Sendable {
     /// The price type assigned to a context (before rules that switch it).
     public func assignedPriceType(_ context: PricingContext) -> Int64? {
         if let override = context.priceTypeOverride, priceTypes[override] != nil { return override }
+        return assignment(for: context)?.priceTypeId ?? defaultPriceTypeId
+    }
+
+    /// The assignment that gives a context its price type (nil: the default price type), ignoring
+    /// a threshold override.
+    public func assignment(for context: PricingContext) -> Assignment? {
         var best: Assignment?
         for assignment in assignments where assignment.matches(context) {
             guard let current = best else {
@@ -212,7 +218,7 @@ public struct PricingSnapshot: Sendable {
                 best = assignment
             }
         }
-        return best?.priceTypeId ?? defaultPriceTypeId
+        return best
     }
 }
 

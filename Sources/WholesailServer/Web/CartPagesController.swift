@@ -62,8 +62,14 @@ struct CartPagesController {
         let currency = view.priced.currency
         let units = try await database.unitChoices(productIds: view.cart.lines.map(\.productId))
         let ownNumbers = try await database.partNumbers(counterpartyId: view.cart.counterpartyId, productIds: view.cart.lines.map(\.productId))
+        // "Why this price": the buyer's own agreement only (the cart company's), plain reasons.
+        let names = try await database.priceExplanationNames(agreementId: view.context.agreementId, counterpartyId: view.context.counterpartyId)
+        let snapshot = carts.pricing.matrix.snapshot
         let lines = zip(view.cart.lines, view.priced.lines).map { line, priced -> [String: Any] in
-            [
+            let why = format.reasons(
+                PriceExplainer.lineReasons(priced, cart: view.priced, context: view.context, snapshot: snapshot, names: names), currency: currency, t: t)
+            return [
+                "why": why.map { ["text": $0] }, "hasWhy": !why.isEmpty,
                 "id": line.id, "productId": line.productId, "sku": line.sku, "customerSku": ownNumbers[line.productId] ?? "", "name": line.name, "image": line.imageSha256 ?? "",
                 "qty": Quantity.text(milli: line.qtyMilli), "unit": line.unit,
                 "units": (units[line.productId] ?? []).map { ["id": $0.id, "name": $0.name, "selected": $0.id == line.unitId] as [String: Any] },
@@ -101,6 +107,7 @@ struct CartPagesController {
             promoText = "\(code): \(message)"
         case nil: break
         }
+        let cartWhy = format.reasons(PriceExplainer.cartReasons(view.priced, names: names), currency: currency, t: t)
         return renderer.render(
             "cart",
             [
@@ -109,6 +116,7 @@ struct CartPagesController {
                 "discount": view.priced.discountMinor > 0 ? format.money(view.priced.discountMinor, currency) : "",
                 "total": format.money(view.priced.totalMinor, currency), "vat": format.money(view.priced.vatMinor, currency),
                 "threshold": thresholdText, "nextThreshold": nextText, "promocode": view.cart.promocode ?? "", "promoText": promoText,
+                "cartWhy": cartWhy.map { ["text": $0] }, "hasCartWhy": !cartWhy.isEmpty,
                 "promoApplied": promoApplied, "orderable": view.priced.isOrderable,
                 "companies": view.companies.map { ["id": $0.id, "name": $0.name, "selected": $0.id == view.cart.counterpartyId] as [String: Any] },
                 "manyCompanies": view.companies.count > 1, "noCompany": view.companies.isEmpty,

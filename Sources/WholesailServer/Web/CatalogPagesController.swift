@@ -193,9 +193,11 @@ struct CatalogPagesController {
             lists = try await database.shoppingLists(userId: principal.userId, counterpartyId: company)
             ownNumber = try await database.partNumbers(counterpartyId: company, productIds: [id])[id] ?? ""
         }
+        let why = try await priceExplanation(productId: id, sku: found.summary.sku, buyer: buyer, prices: prices, context: context, format: format, t: t)
         return renderer.render(
             "catalog-product",
             [
+                "why": why.reasons.map { ["text": $0] }, "hasWhy": !why.reasons.isEmpty, "trace": why.trace,
                 "lists": lists.map { ["id": $0.id, "name": $0.name] as [String: Any] }, "hasLists": !lists.isEmpty,
                 "listed": request.uri.queryParameters["listed"] != nil, "ownNumber": ownNumber,
                 "related": related.map { format.card($0) }, "hasRelated": !related.isEmpty,
@@ -244,6 +246,36 @@ struct CatalogPagesController {
 }
 
 extension CatalogPagesController {
+    /// "Why this price?" on the card: a signed-in buyer's plain reasons; staff (customers.serve)
+    /// also get the trace the pricing page shows (source, rules by id and name, price type, and
+    /// whether the reference evaluator agrees). Guests get nothing.
+    func priceExplanation(
+        productId: Int64, sku: String, buyer: PricingContext, prices: PriceView, context: WholesailRequestContext, format: Formatter, t: Localizer
+    ) async throws -> (reasons: [String], trace: [String: Any]) {
+        guard let principal = context.principal, let quote = prices.quote(productId: productId) else { return ([], [:]) }
+        let names = try await database.priceExplanationNames(agreementId: buyer.agreementId, counterpartyId: buyer.counterpartyId)
+        let matrix = pricing.matrix
+        let reasons = format.reasons(
+            PriceExplainer.reasons(for: quote, context: buyer, snapshot: matrix.snapshot, names: names), currency: quote.currency, t: t)
+        guard principal.permissions.contains("customers.serve"), let index = matrix.index(of: productId) else { return (reasons, [:]) }
+        // Matrix and reference from the same matrix (a rebuild may have swapped it since `prices`).
+        let traced = matrix.view(for: buyer).quote(productIndex: index)
+        let reference = PricingReference.quote(matrix.snapshot, context: buyer, productIndex: index)
+        let rules = try await database.priceRules()
+        let trace: [String: Any] = [
+            "shown": true,
+            "source": t["pricing.source_" + traced.source.rawValue],
+            "priceType": traced.priceTypeId.map { id in "\(names.priceTypes[id] ?? "") (#\(id))" } ?? "—",
+            "agreement": buyer.agreementId.map { "#\($0)" } ?? "—",
+            "rules": traced.ruleIds.map { id in ["id": id, "name": rules.first { $0.id == id }?.name ?? ""] as [String: Any] },
+            "hasRules": !traced.ruleIds.isEmpty,
+            "agrees": traced == reference, "canManage": principal.permissions.contains("pricing.manage"),
+            "link": "/admin/pricing?sku=" + (sku.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+                + (buyer.counterpartyId.map { "&counterparty=\($0)" } ?? ""),
+        ]
+        return (reasons, trace)
+    }
+
     @Sendable func review(_ request: Request, context: WholesailRequestContext) async throws -> Response {
         let principal = try context.requireSignedIn()
         guard let id = context.parameters.get("id", as: Int64.self) else { throw HTTPError(.notFound) }
