@@ -122,16 +122,7 @@ extension CatalogImporter {
                 addIssue(line: line, entity: "creditLine", erpId: record.id, code: code, message: "Line \(line): \(message)")
                 counts.add("creditLine", .failed)
             }
-            let existing = try Row.fetchOne(db, sql: "SELECT * FROM creditLine WHERE erpId = ?", arguments: [record.id])
-            if record.isDeleted {
-                if let existing {
-                    try db.execute(sql: "DELETE FROM creditLine WHERE id = ?", arguments: [existing["id"] as Int64])
-                    counts.add("creditLine", .deleted)
-                } else {
-                    counts.add("creditLine", .unchanged)
-                }
-                continue
-            }
+            guard let existing = try matchOrDelete(db, table: "creditLine", erpId: record.id, isDeleted: record.isDeleted) else { continue }
             guard let counterpartyId = try counterpartyID(db, record.counterpartyID) else {
                 fail("import.unknown_counterparty", "no counterparty has the ERP id \"\(record.counterpartyID ?? "")\"; import counterparties first.")
                 continue
@@ -219,16 +210,7 @@ extension CatalogImporter {
                 addIssue(line: line, entity: "paymentSchedule", erpId: record.id, code: code, message: "Line \(line): \(message)")
                 counts.add("paymentSchedule", .failed)
             }
-            let existing = try Row.fetchOne(db, sql: "SELECT * FROM paymentSchedule WHERE erpId = ?", arguments: [record.id])
-            if record.isDeleted {
-                if let existing {
-                    try db.execute(sql: "DELETE FROM paymentSchedule WHERE id = ?", arguments: [existing["id"] as Int64])
-                    counts.add("paymentSchedule", .deleted)
-                } else {
-                    counts.add("paymentSchedule", .unchanged)
-                }
-                continue
-            }
+            guard let existing = try matchOrDelete(db, table: "paymentSchedule", erpId: record.id, isDeleted: record.isDeleted) else { continue }
             guard let counterpartyId = try counterpartyID(db, record.counterpartyID) else {
                 fail("import.unknown_counterparty", "no counterparty has the ERP id \"\(record.counterpartyID ?? "")\"; import counterparties first.")
                 continue

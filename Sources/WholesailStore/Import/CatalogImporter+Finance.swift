@@ -15,16 +15,7 @@ extension CatalogImporter {
                 addIssue(line: line, entity: "document", erpId: document.id, code: code, message: "Line \(line): \(message)")
                 counts.add("document", .failed)
             }
-            let existing = try Row.fetchOne(db, sql: "SELECT * FROM document WHERE erpId = ?", arguments: [document.id])
-            if document.isDeleted {
-                if let existing {
-                    try db.execute(sql: "DELETE FROM document WHERE id = ?", arguments: [existing["id"] as Int64])
-                    counts.add("document", .deleted)
-                } else {
-                    counts.add("document", .unchanged)
-                }
-                continue
-            }
+            guard let existing = try matchOrDelete(db, table: "document", erpId: document.id, isDeleted: document.isDeleted) else { continue }
             guard let kind = document.kind.flatMap(CommerceML.AccountingDocument.portalKind) else {
                 fail("import.document_kind", "the document kind \"\(document.kind ?? "")\" is not one of bill, invoice, waybill, upd, act, reconciliation, other.")
                 continue
@@ -142,16 +133,7 @@ extension CatalogImporter {
                 addIssue(line: line, entity: "settlement", erpId: entry.id, code: code, message: "Line \(line): \(message)")
                 counts.add("settlement", .failed)
             }
-            let existing = try Row.fetchOne(db, sql: "SELECT * FROM settlement WHERE erpId = ?", arguments: [entry.id])
-            if entry.isDeleted {
-                if let existing {
-                    try db.execute(sql: "DELETE FROM settlement WHERE id = ?", arguments: [existing["id"] as Int64])
-                    counts.add("settlement", .deleted)
-                } else {
-                    counts.add("settlement", .unchanged)
-                }
-                continue
-            }
+            guard let existing = try matchOrDelete(db, table: "settlement", erpId: entry.id, isDeleted: entry.isDeleted) else { continue }
             guard let date = entry.date.flatMap(Self.importDay) else {
                 fail("import.settlement_date", "the entry has no date as YYYY-MM-DD.")
                 continue
@@ -229,5 +211,23 @@ extension CatalogImporter {
     static func importDay(_ raw: String) -> String? {
         let day = String(raw.importTrimmed.prefix(10))
         return CalendarDay.parse(day).map(CalendarDay.text)
+    }
+}
+
+extension CatalogImporter {
+    /// The row a finance record (document, settlement, credit line, payment schedule) updates,
+    /// matched by ERP id (`.some(nil)`: a new one). A record with a deletion mark removes its row
+    /// here, counted as deleted (or unchanged when there was none), and answers nil: nothing more
+    /// to do for it.
+    func matchOrDelete(_ db: Database, table: String, erpId: String, isDeleted: Bool) throws -> Row?? {
+        let existing = try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE erpId = ?", arguments: [erpId])
+        guard isDeleted else { return .some(existing) }
+        if let existing {
+            try db.execute(sql: "DELETE FROM \(table) WHERE id = ?", arguments: [existing["id"] as Int64])
+            counts.add(table, .deleted)
+        } else {
+            counts.add(table, .unchanged)
+        }
+        return nil
     }
 }
