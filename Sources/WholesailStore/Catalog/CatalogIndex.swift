@@ -86,10 +86,9 @@ public final class CatalogIndex: Sendable {
         // Rating: average high to low, more ratings first, then name.
         let sum = b.ratingSum
         let ratingCount = b.ratingCount
+        let average = (0..<count).map { ratingCount[$0] > 0 ? Double(sum[$0]) / Double(ratingCount[$0]) : 0 }
         let byRating = (0..<count).sorted { l, r in
-            let la = ratingCount[l] > 0 ? Double(sum[l]) / Double(ratingCount[l]) : 0
-            let ra = ratingCount[r] > 0 ? Double(sum[r]) / Double(ratingCount[r]) : 0
-            if la != ra { return la > ra }
+            if average[l] != average[r] { return average[l] > average[r] }
             if ratingCount[l] != ratingCount[r] { return ratingCount[l] > ratingCount[r] }
             return name[l] < name[r]
         }
@@ -351,7 +350,7 @@ extension CatalogIndex {
         }
         var tagSets: [PositionSet] = []
         for tag in query.tags {
-            guard let set = tags[tag] else { return ([], 0, query.withFacets ? [] : []) }
+            guard let set = tags[tag] else { return ([], 0, []) }
             tagSets.append(set)
         }
 

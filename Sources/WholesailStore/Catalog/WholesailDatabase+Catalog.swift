@@ -296,7 +296,8 @@ extension WholesailDatabase {
                 var ids = try db.rawInt64s(statement)
                 if zip(ids, ids.dropFirst()).contains(where: { $0 >= $1 }) { ids.sort() }
                 matches = ids
-                if text.count <= 100 {
+                // SKU and article matches only rank a relevance order.
+                if text.count <= 100, query.sort == .relevance {
                     raw = text
                     exact = try Int64.fetchAll(
                         db.cached("SELECT id FROM product WHERE sku = :raw UNION SELECT id FROM product WHERE article = :raw"), arguments: ["raw": text])
