@@ -175,9 +175,9 @@ public enum CartPricing {
                     vatMinor: vat(of: amount, rate: item.vatRate), hidden: quote?.hidden ?? true, priceTypeId: quote?.priceTypeId,
                     ruleIds: quote?.ruleIds ?? [], source: quote?.source ?? .base))
         }
-        let subtotal = lines.reduce(0) { $0 + $1.amountMinor }
+        let subtotal = Money.sum(lines.map(\.amountMinor))
         return PricedCart(
-            lines: lines, currency: view.currency, subtotalMinor: subtotal, discountMinor: 0, vatMinor: lines.reduce(0) { $0 + $1.vatMinor },
+            lines: lines, currency: view.currency, subtotalMinor: subtotal, discountMinor: 0, vatMinor: Money.sum(lines.map(\.vatMinor)),
             priceTypeId: nil, appliedThreshold: nil, nextThreshold: nil, promocode: nil)
     }
 
@@ -199,7 +199,7 @@ public enum CartPricing {
             return refuse("promocode.min_total", ["amount": amount, "currency": cart.currency])
         }
         let eligible = cart.lines.indices.filter { promocode.covers(items[$0]) && cart.lines[$0].amountMinor > 0 }
-        let eligibleTotal = eligible.reduce(Int64(0)) { $0 + cart.lines[$1].amountMinor }
+        let eligibleTotal = Money.sum(eligible.map { cart.lines[$0].amountMinor })
         guard eligibleTotal > 0 else { return refuse("promocode.no_eligible_lines") }
         switch promocode.discount {
         case .percent(let percent):
@@ -228,8 +228,8 @@ public enum CartPricing {
         for index in cart.lines.indices {
             cart.lines[index].vatMinor = vat(of: cart.lines[index].totalMinor, rate: items[index].vatRate)
         }
-        cart.discountMinor = cart.lines.reduce(0) { $0 + $1.discountMinor }
-        cart.vatMinor = cart.lines.reduce(0) { $0 + $1.vatMinor }
+        cart.discountMinor = Money.sum(cart.lines.map(\.discountMinor))
+        cart.vatMinor = Money.sum(cart.lines.map(\.vatMinor))
         cart.promocode = .applied(code: promocode.code, discountMinor: cart.discountMinor)
     }
 }

@@ -14,6 +14,9 @@ public struct Money: Hashable, Sendable, Codable, Comparable, CustomStringConver
         self.currency = currency
     }
 
+    /// The largest order total the portal accepts (10¹⁵ minor units: ten trillion roubles).
+    public static let maxOrderMinor: Int64 = 1_000_000_000_000_000
+
     public static func zero(_ currency: String) -> Money { Money(minorUnits: 0, currency: currency) }
 
     /// Minor units per major unit for a currency (all currencies the portal handles have 2).
@@ -72,8 +75,14 @@ public struct Money: Hashable, Sendable, Codable, Comparable, CustomStringConver
         Money(minorUnits: Money.rounded(numerator: Int128(minorUnits) * Int128(factor.units), denominator: Int128(factor.scale)), currency: currency)
     }
 
-    /// The portal's one rounding rule: half away from zero.
+    /// The portal's one rounding rule: half away from zero. A result beyond what an amount can
+    /// hold saturates at the largest one instead of trapping: hostile input (a quantity of
+    /// 10¹⁶ at a price of 10¹⁵) must give an absurd total, never a crashed server.
     public static func rounded(numerator: Int128, denominator: Int128) -> Int64 {
+        Int64(clamping: roundedWide(numerator: numerator, denominator: denominator))
+    }
+
+    static func roundedWide(numerator: Int128, denominator: Int128) -> Int128 {
         precondition(denominator > 0)
         let quotient = numerator / denominator
         let remainder = numerator % denominator
@@ -81,7 +90,12 @@ public struct Money: Hashable, Sendable, Codable, Comparable, CustomStringConver
         if remainder.magnitude * 2 >= denominator.magnitude {
             result += numerator < 0 ? -1 : 1
         }
-        return Int64(result)
+        return result
+    }
+
+    /// The sum of amounts, saturating like `rounded` instead of trapping on overflow.
+    public static func sum<S: Sequence>(_ amounts: S) -> Int64 where S.Element == Int64 {
+        Int64(clamping: amounts.reduce(Int128(0)) { $0 + Int128($1) })
     }
 }
 
@@ -130,13 +144,13 @@ public struct ExactDecimal: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The value in units of `1/target` (e.g. minor units for target 100). Without rounding,
-    /// returns nil when the value has more precision than the target holds.
+    /// returns nil when the value has more precision than the target holds; nil as well when it
+    /// does not fit in 64 bits (a quantity of 10¹⁷ pieces is an error, not a crash).
     public func scaled(to target: Int64, rounding: Bool) -> Int64? {
         let numerator = Int128(units) * Int128(target)
         let denominator = Int128(scale)
         if !rounding && numerator % denominator != 0 { return nil }
-        let value = Money.rounded(numerator: numerator, denominator: denominator)
-        return value
+        return Int64(exactly: Money.roundedWide(numerator: numerator, denominator: denominator))
     }
 
     public var description: String {

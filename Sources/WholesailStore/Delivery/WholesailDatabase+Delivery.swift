@@ -128,11 +128,14 @@ extension WholesailDatabase {
                         """,
                     arguments: [company, addressId, addressId, addressId])
             }
-            let grams: Double = totals?["grams"] ?? 0
-            let ml: Double = totals?["ml"] ?? 0
+            // Bounded before the conversion: absurd weights (hostile imports) must not trap.
+            func whole(_ value: Double?) -> Int64 {
+                guard let value, value.isFinite, value > 0 else { return 0 }
+                return Int64(min(value, 1e15).rounded(.up))
+            }
             return DeliveryParcel(
-                regionId: region?["id"], regionName: region?["name"] ?? "", address: address ?? "", weightGrams: Int64(grams.rounded(.up)),
-                volumeMl: Int64(ml.rounded(.up)), valueMinor: valueMinor, currency: currency, linesWithoutWeight: totals?["unknown"] ?? 0)
+                regionId: region?["id"], regionName: region?["name"] ?? "", address: address ?? "", weightGrams: whole(totals?["grams"]),
+                volumeMl: whole(totals?["ml"]), valueMinor: valueMinor, currency: currency, linesWithoutWeight: totals?["unknown"] ?? 0)
         }
     }
 

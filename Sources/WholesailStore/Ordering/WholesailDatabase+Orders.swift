@@ -309,6 +309,10 @@ extension WholesailDatabase {
 
         let subtotal = priced.subtotalMinor
         let total = priced.totalMinor
+        // Amounts saturate instead of trapping; an order beyond this is a typing error or an attack.
+        guard subtotal <= Money.maxOrderMinor else {
+            throw DomainError(.invalid, code: "cart.total_too_large", message: "The order total is too large. Check the quantities.")
+        }
         let credit = try creditState(db, counterpartyId: form.counterpartyId, agreementId: agreement?["id"], today: today)
         var overriddenBy: Int64?
         if let refusal = credit.refusal(orderMinor: total) {

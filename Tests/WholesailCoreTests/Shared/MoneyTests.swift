@@ -46,4 +46,17 @@ import WholesailCore
         #expect(ExactDecimal(parsing: "-0,75")?.description == "-0.75")
         #expect(ExactDecimal(parsing: "12")?.description == "12")
     }
+
+    @Test("values beyond 64 bits are refused or saturate, never trap")
+    func overflow() {
+        // The API fuzzer's quantity 5.036964237131448e+16 once crashed the server here.
+        #expect(ExactDecimal(parsing: "50369642371314480")?.scaled(to: 1000, rounding: false) == nil)
+        #expect(ExactDecimal(parsing: "9223372036854775807")?.scaled(to: 100, rounding: true) == nil)
+        #expect(Quantity.milli(parsing: "50369642371314480") == nil)
+        #expect(Money(decimal: "92233720368547759", currency: "RUB") == nil)
+        #expect(Money(minorUnits: .max, currency: "RUB").multiplied(by: ExactDecimal(units: 2_000_000, scale: 1000)).minorUnits == .max)
+        #expect(Money.rounded(numerator: Int128(Int64.min) * 3, denominator: 1) == .min)
+        #expect(Money.sum([Int64.max, 1, 5]) == .max)
+        #expect(Money.sum([Int64(150), -50]) == 100)
+    }
 }
