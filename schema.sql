@@ -703,6 +703,8 @@ CREATE VIRTUAL TABLE productFts USING fts5(
     prefix = '2 3'
 );
 
+CREATE VIRTUAL TABLE productFtsTerms USING fts5vocab(productFts, 'instance');
+
 CREATE TABLE productImage (
     id INTEGER PRIMARY KEY,
     productId INTEGER NOT NULL REFERENCES product(id) ON DELETE CASCADE,

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import WholesailCore
-import WholesailStore
+@testable import WholesailStore
 import WholesailTestSupport
 
 /// The in-memory catalog index against the plain SQL listing it replaces (the reference): on
@@ -11,7 +11,10 @@ import WholesailTestSupport
 /// questions (category, words, SKU prefixes, filters, stock, sorts, pages, facets, the buyer's
 /// prices and hidden products), both must give the same page, total and facet counts.
 @Suite struct CatalogIndexTests {
-    static let words = ["кабель", "розетка", "белый", "ВВГнг", "провод", "Ёлка", "lamp", "LED", "щит", "автомат", "медный", "3х2,5"]
+    static let words = [
+        "кабель", "розетка", "белый", "ВВГнг", "провод", "Ёлка", "lamp", "LED", "щит", "автомат", "медный", "3х2,5", "Café", "naïve",
+        "cafe", "lampada", "кабельный", "Straße", "x²", "Йогурт",
+    ]
 
     /// Fills a database with a random catalog; answers the product ids.
     @discardableResult
@@ -97,10 +100,15 @@ import WholesailTestSupport
 
     static func randomQuery(_ rng: inout SeededGenerator, categories: Int) -> (query: ProductListQuery, hide: Bool, prices: Bool) {
         let text: String? =
-            switch Int.random(in: 0..<6, using: &rng) {
+            switch Int.random(in: 0..<7, using: &rng) {
             case 0: words.randomElement(using: &rng)!
             case 1: String(words.randomElement(using: &rng)!.prefix(3))
-            case 2: ["sk-1", "SK-", "ab2", "art1", "кабель белый", "\"розетка белый\"", "провод -медный"].randomElement(using: &rng)!
+            case 2:
+                [
+                    "sk-1", "SK-", "ab2", "art1", "кабель белый", "\"розетка белый\"", "провод -медный", "caf", "cafe", "naive", "кабель бел",
+                    "lamp le", "LED lamp", "ка", "елк", "straße", "strasse", "x", "йог", "кабель кабель", "3х2", "2,5", "- кабель", "белый \"", "1",
+                ].randomElement(using: &rng)!
+            case 3: (0..<2).map { _ in String(words.randomElement(using: &rng)!.prefix(Int.random(in: 1...6, using: &rng))) }.joined(separator: " ")
             default: nil
             }
         var query = ProductListQuery(
@@ -130,6 +138,7 @@ import WholesailTestSupport
         try await Self.randomCatalog(database, seed: UInt64(seed) &* 7919 &+ 1, products: 40 + seed * 8)
         let reference = try WholesailDatabase(database.writer)  // a second handle: no index, plain SQL
         try await database.rebuildCatalogIndex()
+        #expect(database.catalogIndex.catalog?.terms != nil)
         let categories = try await database.reader.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM category") ?? 0 }
         var rng = SeededGenerator(seed: UInt64(seed) &+ 1000)
         // The buyer's price: a function of the id, with some products unpriced.
@@ -149,6 +158,29 @@ import WholesailTestSupport
                 #expect(got.facets == want.facets, "\(label)")
             }
         }
+    }
+
+    @Test("plain word searches are answered from FTS5's own words, also on a file database's read connections")
+    func wordIndex() async throws {
+        let (database, directory) = try TestDatabase.temporaryFile()
+        _ = directory
+        try await Self.randomCatalog(database, seed: 7, products: 300)
+        let index = try await database.rebuildCatalogIndex()
+        let terms = try #require(index.terms)
+        #expect(terms.termCount > 10)
+        let reference = try WholesailDatabase(database.writer)
+        for text in ["кабель", "каб", "кабель бел", "cafe", "caf", "lamp led", "sk", "1", "ёлка", "ЁЛК", "zzz", "кабель zzz"] {
+            let query = ProductListQuery(text: text, perPage: 1_000)
+            let got = try await database.listProducts(query)
+            let want = try await reference.listProducts(query)
+            #expect(got.items.map(\.id) == want.items.map(\.id), "\(text)")
+            #expect(got.total == want.total, "\(text)")
+        }
+        let parsed = SearchText.parse("кабель бел")
+        #expect(parsed.plainWords == ["кабель", "бел"] && parsed.lastIsPrefix)
+        #expect(SearchText.parse("\"кабель белый\"").plainWords == nil)
+        #expect(SearchText.parse("кабель -белый").plainWords == nil)
+        #expect(!CatalogTerms.isPlain("café") && CatalogTerms.isPlain("кабель3") && !CatalogTerms.isPlain("ёлка"))
     }
 
     @Test("a change is never hidden by the index: listings fall back to SQL until the rebuild, then use it again")

@@ -22,18 +22,29 @@ public enum SearchText {
         return out
     }
 
-    /// An FTS5 MATCH expression for what a person typed: every word must match, the last one as a
-    /// prefix (type-ahead); `"quoted words"` must stand together; `-word` excludes. Every token is
-    /// quoted, so FTS syntax in the input is just text. Returns nil when nothing searchable is left
-    /// (empty input, only punctuation, only exclusions).
-    public static func matchExpression(_ query: String, maxTokens: Int = 8) -> String? {
+    /// What a person typed, cut as the search reads it: words that must occur (a quoted phrase is
+    /// one entry of several words that must stand together), words that must not, and whether the
+    /// last positive word is matched as a prefix (type-ahead).
+    public struct Query: Equatable, Sendable {
+        public var positives: [[String]] = []
+        public var negatives: [[String]] = []
+        public var lastIsPrefix = false
+
+        /// The words when the query is nothing but single words (no phrase, no exclusion): the
+        /// case an in-memory word index answers.
+        public var plainWords: [String]? {
+            guard negatives.isEmpty, !positives.isEmpty, positives.allSatisfy({ $0.count == 1 }) else { return nil }
+            return positives.map { $0[0] }
+        }
+    }
+
+    /// Cuts what a person typed (at most 500 characters, `maxTokens` entries).
+    public static func parse(_ query: String, maxTokens: Int = 8) -> Query {
         let text = String(query.prefix(500))
-        var positives: [String] = []
-        var negatives: [String] = []
-        var lastIsPrefixable = false
+        var parsed = Query()
         // Split into quoted phrases and loose words, keeping a leading minus.
         var index = text.startIndex
-        while index < text.endIndex, positives.count + negatives.count < maxTokens {
+        while index < text.endIndex, parsed.positives.count + parsed.negatives.count < maxTokens {
             let character = text[index]
             if character.isWhitespace {
                 index = text.index(after: index)
@@ -50,9 +61,8 @@ public enum SearchText {
                 let close = text[open...].firstIndex(of: "\"") ?? text.endIndex
                 let words = tokens(String(text[open..<close]))
                 if !words.isEmpty {
-                    let phrase = "\"" + words.joined(separator: " ") + "\""
-                    if negative { negatives.append(phrase) } else { positives.append(phrase) }
-                    lastIsPrefixable = false
+                    if negative { parsed.negatives.append(words) } else { parsed.positives.append(words) }
+                    parsed.lastIsPrefix = false
                 }
                 index = close < text.endIndex ? text.index(after: close) : close
                 continue
@@ -60,15 +70,28 @@ public enum SearchText {
             let end = text[cursor...].firstIndex(where: { $0.isWhitespace }) ?? text.endIndex
             let words = tokens(String(text[cursor..<end]))
             for word in words {
-                if negative { negatives.append("\"\(word)\"") } else { positives.append("\"\(word)\"") }
+                if negative { parsed.negatives.append([word]) } else { parsed.positives.append([word]) }
             }
-            if !words.isEmpty { lastIsPrefixable = !negative }
+            if !words.isEmpty { parsed.lastIsPrefix = !negative }
             index = end
         }
-        guard !positives.isEmpty else { return nil }
-        if lastIsPrefixable { positives[positives.count - 1] += "*" }
+        return parsed
+    }
+
+    /// An FTS5 MATCH expression for what a person typed: every word must match, the last one as a
+    /// prefix (type-ahead); `"quoted words"` must stand together; `-word` excludes. Every token is
+    /// quoted, so FTS syntax in the input is just text. Returns nil when nothing searchable is left
+    /// (empty input, only punctuation, only exclusions).
+    public static func matchExpression(_ query: String, maxTokens: Int = 8) -> String? {
+        matchExpression(parse(query, maxTokens: maxTokens))
+    }
+
+    public static func matchExpression(_ parsed: Query) -> String? {
+        guard !parsed.positives.isEmpty else { return nil }
+        var positives = parsed.positives.map { "\"" + $0.joined(separator: " ") + "\"" }
+        if parsed.lastIsPrefix { positives[positives.count - 1] += "*" }
         var expression = positives.joined(separator: " ")
-        for negative in negatives { expression += " NOT " + negative }
+        for negative in parsed.negatives { expression += " NOT \"" + negative.joined(separator: " ") + "\"" }
         return expression
     }
 

@@ -13,6 +13,20 @@ struct PositionSet: Sendable {
     @inline(__always) mutating func insert(_ position: UInt32) {
         words[Int(position >> 6)] |= 1 << UInt64(position & 63)
     }
+
+    /// The members below `count`, ascending.
+    func elements(upTo count: Int) -> [UInt32] {
+        var out: [UInt32] = []
+        for (index, var word) in words.enumerated() {
+            while word != 0 {
+                let position = UInt32(index << 6 + word.trailingZeroBitCount)
+                guard position < count else { return out }
+                out.append(position)
+                word &= word - 1
+            }
+        }
+        return out
+    }
 }
 
 /// The catalog's listings in memory: which active products sit in each category subtree, carry
@@ -57,6 +71,9 @@ public final class CatalogIndex: Sendable {
     let valueSlotOfId: [Int64: UInt32]
     let properties: [Property]
     let propertySlotOfId: [Int64: UInt32]
+    /// The search texts' words with their products (nil when FTS5's vocabulary could not be read
+    /// in order: every search then goes to FTS5).
+    let terms: CatalogTerms?
     /// The change counter this index was built at (see `CatalogIndexHolder`).
     public let generation: UInt64
 
@@ -96,6 +113,7 @@ public final class CatalogIndex: Sendable {
         for (rank, position) in byRating.enumerated() { rating[position] = UInt32(rank) }
         ratingRank = rating
         words = b.words
+        terms = b.terms?.build(productCount: count)
         skus = b.skus
         // SQLite's NOCASE order is byte order of the folded text; products it missed (a
         // concurrent change) are sorted in here.
@@ -244,6 +262,8 @@ struct CatalogIndexBuilder {
     var valuePositionsInOrder: [UInt32] = []
     var valueSlotsInOrder: [UInt32] = []
     var unorderedValues: [(UInt32, UInt32)] = []
+    /// FTS5's words, when they were read (after the products).
+    var terms: CatalogTermsBuilder?
 
     /// Products in ascending id order.
     mutating func addProduct(id: Int64, sku: String, ratingSum: Int64, ratingCount: Int64, words: Int) {
@@ -310,6 +330,8 @@ struct CatalogIndexBuilder {
 struct CatalogIndexQuery {
     var categoryId: Int64?
     var matches: [Int64]?
+    /// The search's matches as positions, ascending, when `CatalogTerms` answered it.
+    var matchPositions: [UInt32]?
     /// The typed text, for SKU prefix matches first (nil: none, or too long).
     var raw: String?
     /// Products whose SKU or article is exactly the typed text (they come first of all).
@@ -356,8 +378,8 @@ extension CatalogIndex {
 
         // Candidates, ascending.
         var candidates: [UInt32]
-        var matchPositions: [UInt32]?
-        if let matches = query.matches {
+        var matchPositions = query.matchPositions
+        if matchPositions == nil, let matches = query.matches {
             var positions: [UInt32] = []
             positions.reserveCapacity(matches.count)
             for id in matches { if let position = position(of: id) { positions.append(position) } }
@@ -421,7 +443,7 @@ extension CatalogIndex {
         // Each candidate gets (primary key, secondary key); the secondary is the name order.
         let key: (UInt32) -> (Int64, UInt32)
         switch query.sort {
-        case .relevance where query.matches != nil:
+        case .relevance where query.matches != nil || query.matchPositions != nil:
             let exact = Set(query.exact.compactMap { self.position(of: $0) })
             let prefixed = query.raw.map { skuRange(prefix: String(CatalogIndexBuilder.foldASCII($0).filter { $0 != "%" && $0 != "_" })) } ?? 0..<0
             key = { [skuRank, words, nameRank] position in

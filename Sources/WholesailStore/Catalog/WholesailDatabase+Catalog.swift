@@ -287,15 +287,21 @@ extension WholesailDatabase {
     ) async throws -> (items: [ProductSummary], total: Int, facets: [Facet])? {
         try await reader.read { db in
             var matches: [Int64]?
+            var matchPositions: [UInt32]?
             var raw: String?
             var exact: [Int64] = []
             if let text = query.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-                guard let match = SearchText.matchExpression(text) else { return ([], 0, []) }
-                let statement = try db.cached("SELECT rowid FROM productFts WHERE productFts MATCH ?")
-                try statement.setArguments([match])
-                var ids = try db.rawInt64s(statement)
-                if zip(ids, ids.dropFirst()).contains(where: { $0 >= $1 }) { ids.sort() }
-                matches = ids
+                let parsed = SearchText.parse(text)
+                guard let match = SearchText.matchExpression(parsed) else { return ([], 0, []) }
+                if let terms = index.terms, let words = parsed.plainWords, words.allSatisfy(CatalogTerms.isPlain) {
+                    matchPositions = terms.positions(matching: words, lastIsPrefix: parsed.lastIsPrefix)
+                } else {
+                    let statement = try db.cached("SELECT rowid FROM productFts WHERE productFts MATCH ?")
+                    try statement.setArguments([match])
+                    var ids = try db.rawInt64s(statement)
+                    if zip(ids, ids.dropFirst()).contains(where: { $0 >= $1 }) { ids.sort() }
+                    matches = ids
+                }
                 // SKU and article matches only rank a relevance order.
                 if text.count <= 100, query.sort == .relevance {
                     raw = text
@@ -304,7 +310,7 @@ extension WholesailDatabase {
                 }
             }
             let indexQuery = CatalogIndexQuery(
-                categoryId: query.categoryId, matches: matches, raw: raw, exact: exact, properties: query.properties, tags: query.tags,
+                categoryId: query.categoryId, matches: matches, matchPositions: matchPositions, raw: raw, exact: exact, properties: query.properties, tags: query.tags,
                 inStock: query.inStock, regionId: query.regionId, sort: query.sort, page: query.page, perPage: query.perPage,
                 withFacets: query.withFacets, minPrice: query.minPrice, maxPrice: query.maxPrice)
             guard let found = index.evaluate(indexQuery, stock: stock, price: price, isHidden: isHidden) else { return nil }

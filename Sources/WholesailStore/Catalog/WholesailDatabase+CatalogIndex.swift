@@ -62,6 +62,14 @@ extension WholesailDatabase {
             builder.addProduct(id: row.int64(0), sku: row.text(1) ?? "", ratingSum: row.int64(2), ratingCount: row.int64(3), words: Int(row.int64(4)))
         }
         builder.finishProducts()
+        // FTS5's words in term order, documents ascending (migration 0013): the word index for
+        // plain searches.
+        var terms = CatalogTermsBuilder()
+        try db.forEachRawRow(db.makeStatement(sql: "SELECT term, doc FROM productFtsTerms")) { row in
+            guard let position = builder.position(of: row.int64(1)) else { return }
+            terms.add(term: row.bytes(0), position: position)
+        }
+        builder.terms = terms
         builder.nameOrder = try db.rawInt64s(db.makeStatement(sql: "SELECT id \(active) ORDER BY name, id"))
         builder.newestOrder = try db.rawInt64s(db.makeStatement(sql: "SELECT id \(active) ORDER BY createdAt DESC, id DESC"))
         // `sku` is COLLATE NOCASE: its unique index gives the folded byte order.

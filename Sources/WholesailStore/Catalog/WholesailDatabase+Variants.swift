@@ -167,12 +167,14 @@ extension WholesailDatabase {
                     db, sql: "SELECT id, name FROM product WHERE erpId = ? AND active = 1 AND deleted = 0", arguments: [parentErp])
             else { return nil }
             let parentId: Int64 = parent["id"]
-            // "#" is U+0023 and "$" U+0024: the range is every ERP id starting with "<product>#" (uses the unique index).
+            // "#" is U+0023 and "$" U+0024: the range is every ERP id starting with "<product>#" on the
+            // unique index. The `+` keeps SQLite from walking (active, deleted, name) instead: that
+            // read every active product for each card (220 ms at 100,000 products).
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT id, sku, name, minQtyMilli, stepQtyMilli FROM product
-                    WHERE erpId >= ? AND erpId < ? AND active = 1 AND deleted = 0 ORDER BY id
+                    WHERE erpId >= ? AND erpId < ? AND +active = 1 AND +deleted = 0 ORDER BY id
                     """, arguments: [parentErp + "#", parentErp + "$"])
             guard !rows.isEmpty else { return nil }
             let ids = [parentId] + rows.map { $0["id"] as Int64 }
