@@ -58,7 +58,6 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -92,6 +91,8 @@ let package = Package(
                 "WholesailServer",
                 "WholesailTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                // The reference the portal's own template engine is compared with.
+                .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
         .testTarget(name: "WholesailCLITests", dependencies: ["WholesailCLI", "WholesailTestSupport"]),

@@ -25,6 +25,8 @@ enum TestApp {
     ) async throws -> (
         app: WholesailApplication, database: WholesailDatabase
     ) {
+        // Every page any test renders is compared with the reference template engine.
+        ReferenceTemplates.install()
         // A file database (a WAL pool, as in production) when the test needs real concurrency.
         let database = try given ?? TestDatabase.inMemory()
         if let seed { try await seed(database) }

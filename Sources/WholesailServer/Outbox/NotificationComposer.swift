@@ -1,5 +1,4 @@
 import Foundation
-import Mustache
 import WholesailCore
 
 /// Renders notification texts from the embedded templates.
@@ -29,7 +28,7 @@ public struct NotificationComposer: Sendable {
 
     /// Whether an e-mail template exists for the topic (in any language).
     public func hasMail(topic: String) -> Bool {
-        Language.allCases.contains { renderer.library.getTemplate(named: "mail/\(topic).\($0.rawValue)") != nil }
+        Language.allCases.contains { renderer.library.hasTemplate(named: "mail/\(topic).\($0.rawValue)") }
     }
 
     /// The e-mail of `topic` in `language` (or the other language when that one is missing).
@@ -60,7 +59,7 @@ public struct NotificationComposer: Sendable {
     func templateName(_ folder: String, topic: String, language: String) -> String? {
         let preferred = Language(rawValue: language) ?? .ru
         let order = [preferred] + Language.allCases.filter { $0 != preferred }
-        return order.map { "\(folder)/\(topic).\($0.rawValue)" }.first { renderer.library.getTemplate(named: $0) != nil }
+        return order.map { "\(folder)/\(topic).\($0.rawValue)" }.first { renderer.library.hasTemplate(named: $0) }
     }
 
     func values(_ payload: [String: String], recipientName: String) -> [String: Any] {

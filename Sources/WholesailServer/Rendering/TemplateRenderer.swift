@@ -1,20 +1,24 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Mustache
+import Synchronization
 import WholesailResources
 
 /// Renders the embedded Mustache templates. All templates are parsed once at start, so a broken
 /// template fails the start, not the first request that uses it.
 public struct TemplateRenderer: Sendable {
-    let library: MustacheLibrary
+    let library: PageTemplates
     let localizers: [Language: Localizer]
-    /// The translations as nested dictionaries (`nav.search` → `["nav": ["search": …]]`),
-    /// because Mustache reads `{{t.nav.search}}` as a path.
-    let nestedStrings: [Language: FrozenDictionary]
+    /// The translations as nested values (`nav.search` → `["nav": ["search": …]]`), because
+    /// Mustache reads `{{t.nav.search}}` as a path; converted once, not per page.
+    let nestedStrings: [Language: TemplateValue]
+
+    /// Tests compare every page rendered with the reference engine: called with the template's
+    /// name, the page's values (`t` as the converted translations), the language and the HTML.
+    static let renderObserver = Mutex<(@Sendable (String, [String: Any], Language, String) -> Void)?>(nil)
 
     public init() throws {
-        var library = MustacheLibrary()
+        var library = PageTemplates()
         for path in Assets.names(under: "templates/") where path.hasSuffix(".mustache") {
             let name = String(path.dropFirst("templates/".count).dropLast(".mustache".count))
             do {
@@ -25,9 +29,9 @@ public struct TemplateRenderer: Sendable {
         }
         self.library = library
         self.localizers = try Localizer.loadAll()
-        var nested: [Language: FrozenDictionary] = [:]
+        var nested: [Language: TemplateValue] = [:]
         for (language, localizer) in localizers {
-            nested[language] = FrozenDictionary(value: try Self.nest(localizer.strings))
+            nested[language] = TemplateValue.converting(try Self.nest(localizer.strings) as Any)
         }
         self.nestedStrings = nested
     }
@@ -70,7 +74,7 @@ public struct TemplateRenderer: Sendable {
     ) -> HTML {
         var page = Self.droppingEmptyStrings(values)
         let localizer = localizer(context.language)
-        page["t"] = nestedStrings[context.language]?.value ?? [:]
+        page["t"] = nestedStrings[context.language] ?? TemplateValue.object([:])
         page["lang"] = context.language.rawValue
         page["otherLang"] = context.language == .ru ? "en" : "ru"
         page["otherLangName"] = context.language == .ru ? "English" : "Русский"
@@ -109,6 +113,7 @@ public struct TemplateRenderer: Sendable {
         }
         if page["title"] == nil { page["title"] = localizer["site.name"] }
         let html = library.render(page, withTemplate: template) ?? ""
+        if let observe = Self.renderObserver.withLock({ $0 }) { observe(template, page, context.language, html) }
         return HTML(html: html, status: status)
     }
 }
@@ -136,11 +141,6 @@ extension TemplateRenderer {
         default: return value
         }
     }
-}
-
-/// A dictionary of strings and nested dictionaries that is never mutated after it is built.
-struct FrozenDictionary: @unchecked Sendable {
-    let value: [String: Any]
 }
 
 enum TemplateError: Error, CustomStringConvertible {
