@@ -19,7 +19,9 @@ extension BenchCommand {
         @Option(help: "Price types.") var priceTypes = 5
         @Option(help: "Warehouses.") var warehouses = 3
         @Option(help: "Database file (default: a fresh one in a temporary folder, removed afterwards).") var db: String?
-        @Option(help: "Records per write transaction.") var batch = 2_000
+        @Option(help: "Records per write transaction at most.") var batch = 2_000
+        @Option(help: "Milliseconds one import transaction should hold the writer (0: always --batch records).")
+        var transactionMs = 25
 
         func run() async throws {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wholesail-bench-import-\(UUID().uuidString)")
@@ -47,7 +49,7 @@ extension BenchCommand {
 
             let path = db ?? folder.appendingPathComponent("bench.sqlite").path
             let database = try WholesailDatabase.open(at: path)
-            let limits = ImportLimits(batchSize: batch)
+            let limits = ImportLimits(batchSize: batch, transactionTarget: transactionMs > 0 ? .milliseconds(transactionMs) : nil)
             print("rss after setup: \(ProcessMemory.megabytes("VmRSS")) MB")
 
             let search = SearchProbe(database: database)

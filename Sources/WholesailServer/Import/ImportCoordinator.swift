@@ -44,13 +44,17 @@ public struct ImportLimits: Sendable, Equatable {
     public var maxCompressionRatio: Int
     /// `file_limit` announced to 1C: the largest body of one `mode=file` request.
     public var exchangeChunkBytes: Int
-    /// Records per write transaction (see `CatalogImporter.Options.batchSize`).
+    /// Records per write transaction at most (see `CatalogImporter.Options.batchSize`).
     public var batchSize: Int
+    /// How long one import transaction should hold the writer (see
+    /// `CatalogImporter.Options.transactionTarget`); nil: always `batchSize` records.
+    public var transactionTarget: Duration?
 
     public init(
         maxUploadBytes: Int = 2 << 30, maxUnpackedBytes: Int? = nil, maxZipEntries: Int = 20_000, maxCompressionRatio: Int = 200,
-        exchangeChunkBytes: Int = 32 << 20, batchSize: Int = 2_000
+        exchangeChunkBytes: Int = 32 << 20, batchSize: Int = 2_000, transactionTarget: Duration? = .milliseconds(25)
     ) {
+        self.transactionTarget = transactionTarget
         self.maxUploadBytes = maxUploadBytes
         self.maxUnpackedBytes = maxUnpackedBytes ?? max(maxUploadBytes, 1 << 20) * 4
         self.maxZipEntries = maxZipEntries

@@ -52,6 +52,7 @@ public final class ImportPipeline {
         var failures: [String] = []
         let importer = CatalogImporter(database: database, jobId: jobId)
         importer.options.batchSize = limits.batchSize
+        importer.options.transactionTarget = limits.transactionTarget
 
         // 1. Zips become their entries.
         for file in job.files where file.format == ImportFileFormat.zip.rawValue && file.status == "queued" {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 import Testing
 import WholesailCore
 import WholesailServer
@@ -97,5 +98,43 @@ import WholesailTestSupport
         #expect(again.status == "succeeded")
         #expect(try database.pruneImportUploads(.init(days: 14, keepLast: 1), now: later) >= 1)  // the stock file's blob
         #expect(try ImportFixture.count(database, "SELECT count(*) FROM importJobFile WHERE importJobId = ?", [again.id]) == 1)
+    }
+}
+
+@Suite struct ImportTransactionTests {
+    /// Commits that touched the job's progress row: one per batch.
+    static func countingCommits(_ database: WholesailDatabase, _ body: () throws -> ImportJobInfo) throws -> (job: ImportJobInfo, commits: Int) {
+        let commits = Mutex(0)
+        let observation = DatabaseRegionObservation(tracking: Table("importJob"))
+        let cancellable = observation.start(in: database.writer, onError: { _ in }, onChange: { _ in commits.withLock { $0 += 1 } })
+        defer { cancellable.cancel() }
+        let job = try body()
+        return (job, commits.withLock { $0 })
+    }
+
+    @Test("import transactions shrink to the writer's time target and grow back, with the same result; the fsync level comes back")
+    func adaptiveBatches() throws {
+        let generator = CommerceMLGenerator(seed: 3, products: 1_000, propertiesPerProduct: 8)
+        var xml = Data()
+        try generator.writeImport { xml.append($0) }
+        var results: [(commits: Int, products: Int, values: Int)] = []
+        for target in [Duration?.none, .nanoseconds(1), .seconds(60)] {
+            let (database, directory) = try TestDatabase.temporaryFile()
+            _ = directory
+            let level = try database.writer.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+            let (job, commits) = try Self.countingCommits(database) {
+                try ImportFixture.run(database, [("import.xml", xml)], limits: ImportLimits(batchSize: 2_000, transactionTarget: target))
+            }
+            #expect(job.status == "succeeded")
+            #expect(try database.writer.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == level)
+            results.append(
+                (commits, try ImportFixture.count(database, "SELECT count(*) FROM product"), try ImportFixture.count(database, "SELECT count(*) FROM productProperty")))
+        }
+        #expect(results[0].products == 1_000 && results[1].products == 1_000 && results[2].products == 1_000)
+        #expect(results[0].values == results[1].values && results[1].values == results[2].values)
+        // 1,000 products of weight 2: one or two fixed batches; 50-weight batches when every
+        // commit is "too slow"; from 250 doubling to 2,000 when every commit is fast.
+        #expect(results[1].commits >= 30, "\(results.map(\.commits))")
+        #expect(results[0].commits <= 6 && results[2].commits <= 8, "\(results.map(\.commits))")
     }
 }
