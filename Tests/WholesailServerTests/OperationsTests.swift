@@ -45,6 +45,27 @@ import WholesailTestSupport
         }
     }
 
+    @Test("the 1C exchange is limited per address, GET and POST alike, and answers 1C's failure text")
+    func exchangeLimit() async throws {
+        var configuration = WholesailConfiguration(port: 0)
+        configuration.rateLimits.exchange = RateLimitRule(limit: 3, window: 60)
+        let (app, _) = try await TestApp.make(seed: Shop.seed, configuration: configuration)
+        try await app.test(.router) { client in
+            var statuses: [Int] = []
+            for index in 0..<4 {
+                let path = index % 2 == 0 ? "/1c/exchange?type=catalog&mode=checkauth" : "/bitrix/admin/1c_exchange.php?type=catalog&mode=checkauth"
+                statuses.append(try await client.execute(uri: path, method: index == 3 ? .post : .get).status.code)
+            }
+            #expect(statuses.prefix(3).allSatisfy { $0 != 429 }, "\(statuses)")
+            let limited = try await client.execute(uri: "/1c/exchange?type=catalog&mode=init", method: .get)
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[.retryAfter] != nil)
+            #expect(limited.text.hasPrefix("failure\n"))
+            // Pages are not counted against the exchange.
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+        }
+    }
+
     @Test("registration and password reset are limited per address; a proxy's X-Forwarded-For counts only from loopback")
     func formLimits() async throws {
         var configuration = WholesailConfiguration(port: 0)

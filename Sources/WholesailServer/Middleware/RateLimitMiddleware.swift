@@ -16,14 +16,18 @@ public struct RateLimitRule: Sendable, Equatable {
 }
 
 /// The limits on the endpoints worth guessing at or flooding: sign-in (form and token),
-/// registration, password reset and import uploads. Counted per client address; the login
-/// throttle in the database (failures per account and address) still applies beneath.
+/// registration, password reset, import uploads and the 1C exchange. Counted per client
+/// address; the login throttle in the database (failures per account and address) and the
+/// exchange's password throttle still apply beneath.
 public struct RateLimits: Sendable, Equatable {
     public var enabled = true
     public var login = RateLimitRule(limit: 30, window: 60)
     public var registration = RateLimitRule(limit: 10, window: 3600)
     public var passwordReset = RateLimitRule(limit: 10, window: 900)
     public var importUpload = RateLimitRule(limit: 30, window: 60)
+    /// Every request to the 1C exchange (GET and POST): a real exchange asks a few dozen times
+    /// (checkauth, init, 32 MB file chunks, import polled until it stops answering `progress`).
+    public var exchange = RateLimitRule(limit: 1_200, window: 60)
 
     public init() {}
 
@@ -93,8 +97,10 @@ struct RateLimitMiddleware: RouterMiddleware {
     let limiter = RateLimiter()
 
     func rule(for request: Request) -> (String, RateLimitRule)? {
-        guard limits.enabled, request.method == .post else { return nil }
+        guard limits.enabled else { return nil }
         let path = request.uri.path
+        if ExchangeController.paths.contains(path) { return ("exchange", limits.exchange) }
+        guard request.method == .post else { return nil }
         switch path {
         case "/login", "/api/v1/auth/token": return ("login", limits.login)
         case "/register", "/register/resend": return ("register", limits.registration)
@@ -125,6 +131,13 @@ struct RateLimitMiddleware: RouterMiddleware {
         let key = name + " " + Self.clientAddress(request, peer: context.remoteIP)
         if let wait = limiter.hit(key, rule: rule) {
             context.logger.notice("rate limited", metadata: ["limit": .string(name), "request_id": .string(context.requestId)])
+            if name == "exchange" {
+                // 1C shows the text after "failure" to the operator.
+                return Response(
+                    status: .tooManyRequests,
+                    headers: [.contentType: "text/plain; charset=utf-8", .retryAfter: String(wait)],
+                    body: .init(byteBuffer: ByteBuffer(string: "failure\nToo many requests. Try again in \(wait) s.")))
+            }
             throw RateLimited(retryAfter: wait)
         }
         return try await next(request, context)
