@@ -70,6 +70,7 @@ let package = Package(
             name: "WholesailCLI",
             dependencies: [
                 "WholesailServer",
+                "CWholesailAssets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Release builds on Linux are one fully static ELF (glibc, Swift runtime, Foundation+ICU,

@@ -11,4 +11,7 @@ typedef struct {
 unsigned long wholesail_asset_count(void);
 const wholesail_asset *wholesail_asset_at(unsigned long index);
 
+/// glibc's mallopt(M_ARENA_MAX, arenas): 1 on success, 0 otherwise.
+int wholesail_limit_malloc_arenas(int arenas);
+
 #endif
