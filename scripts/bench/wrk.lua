@@ -2,6 +2,7 @@
 --   BENCH_DATA  the Lua file `wholesail bench http-setup` wrote (tokens, product and category ids)
 --   BENCH_MODE  get | cart-add | checkout
 --   BENCH_PATH  for get: the path; "{product}" and "{category}" take a random sampled id
+--   BENCH_THINK_MS  optional pause per connection between requests (see below)
 -- cart-add posts one of 20 products to a buyer's cart; checkout sends a pipelined pair (add a
 -- product, place the cart for pickup), so it counts two requests per order. Both rotate through
 -- the buyers' tokens, each wrk thread through its own half, so one buyer's cart is never used
@@ -52,6 +53,13 @@ function request()
   local p = path:gsub("{product}", function() return tostring(pick(data.products)) end)
   p = p:gsub("{category}", function() return tostring(pick(data.categories)) end)
   return wrk.format("GET", p)
+end
+
+-- BENCH_THINK_MS: each connection waits this long between its requests (a user reading the
+-- page), so the load is N users rather than N requests always in flight.
+local think = tonumber(os.getenv("BENCH_THINK_MS") or "0")
+if think > 0 then
+  function delay() return think end
 end
 
 function done(summary, latency, requests)
