@@ -155,25 +155,36 @@ enum TemplateValue: Sendable {
 
     /// Converts a page's values (strings, numbers, booleans, optionals, dictionaries and arrays
     /// of them, and values already converted).
-    static func converting(_ values: [String: Any]) -> [String: TemplateValue] {
+    /// `droppingEmptyStrings`: leave out the members of dictionaries (at any depth, also in lists
+    /// of dictionaries) whose value is `""`, since a section treats `""` as true (the page
+    /// renderer's convention for "nothing"). Strings in lists of strings are kept.
+    static func converting(_ values: [String: Any], droppingEmptyStrings drop: Bool = false) -> [String: TemplateValue] {
         var members: [String: TemplateValue] = [:]
         members.reserveCapacity(values.count)
-        for (key, value) in values { members[key] = converting(value) }
+        for (key, value) in values {
+            let converted = converting(value, droppingEmptyStrings: drop)
+            if drop, case .text(let text) = converted, text.isEmpty, value is String { continue }
+            members[key] = converted
+        }
         return members
     }
 
-    static func converting(_ value: Any) -> TemplateValue {
+    static func converting(_ value: Any, droppingEmptyStrings drop: Bool = false) -> TemplateValue {
         switch value {
         case let text as String: return .text(text)
         case let flag as Bool: return .flag(flag)
         case let converted as TemplateValue: return converted
-        case let members as [String: Any]: return .object(converting(members))
-        case let members as [String: String]: return .object(members.mapValues { .text($0) })
-        case let list as [[String: Any]]: return .list(list.map { .object(converting($0)) })
-        case let list as [[String: String]]: return .list(list.map { .object($0.mapValues { .text($0) }) })
+        case let members as [String: Any]: return .object(converting(members, droppingEmptyStrings: drop))
+        case let members as [String: String]:
+            var object: [String: TemplateValue] = [:]
+            object.reserveCapacity(members.count)
+            for (key, text) in members where !(drop && text.isEmpty) { object[key] = .text(text) }
+            return .object(object)
+        case let list as [[String: Any]]: return .list(list.map { .object(converting($0, droppingEmptyStrings: drop)) })
+        case let list as [[String: String]]: return .list(list.map { converting($0, droppingEmptyStrings: drop) })
         case let list as [String]: return .list(list.map { .text($0) })
-        case let list as [Any]: return .list(list.map(converting))
-        case let optional as any OptionalTemplateValue: return optional.wrappedTemplateValue.map(converting) ?? .null
+        case let list as [Any]: return .list(list.map { converting($0) })
+        case let optional as any OptionalTemplateValue: return optional.wrappedTemplateValue.map { converting($0) } ?? .null
         case let integer as Int: return .text(String(integer))
         case let integer as Int64: return .text(String(integer))
         default: return .text(String(describing: value))

@@ -72,9 +72,9 @@ public struct TemplateRenderer: Sendable {
         _ template: String, _ values: [String: Any], request: Request, context: WholesailRequestContext,
         status: HTTPResponse.Status = .ok
     ) -> HTML {
-        var page = Self.droppingEmptyStrings(values)
+        // What every page gets on top of its own values (kept even when empty).
+        var page: [String: Any] = [:]
         let localizer = localizer(context.language)
-        page["t"] = nestedStrings[context.language] ?? TemplateValue.object([:])
         page["lang"] = context.language.rawValue
         page["otherLang"] = context.language == .ru ? "en" : "ru"
         page["otherLangName"] = context.language == .ru ? "English" : "Русский"
@@ -111,9 +111,21 @@ public struct TemplateRenderer: Sendable {
                 ] as [String: Any]
             }
         }
-        if page["title"] == nil { page["title"] = localizer["site.name"] }
-        let html = library.render(page, withTemplate: template) ?? ""
-        if let observe = Self.renderObserver.withLock({ $0 }) { observe(template, page, context.language, html) }
+        // One conversion of the page's values, empty strings dropped on the way (see
+        // `droppingEmptyStrings`), then the common values over them.
+        let translations = nestedStrings[context.language] ?? TemplateValue.object([:])
+        var root = TemplateValue.converting(values, droppingEmptyStrings: true)
+        for (key, value) in page { root[key] = TemplateValue.converting(value) }
+        root["t"] = translations
+        if root["title"] == nil { root["title"] = .text(localizer["site.name"]) }
+        let html = library.render(.object(root), withTemplate: template) ?? ""
+        if let observe = Self.renderObserver.withLock({ $0 }) {
+            var reference = Self.droppingEmptyStrings(values)
+            for (key, value) in page { reference[key] = value }
+            reference["t"] = translations
+            if reference["title"] == nil { reference["title"] = localizer["site.name"] }
+            observe(template, reference, context.language, html)
+        }
         return HTML(html: html, status: status)
     }
 }
