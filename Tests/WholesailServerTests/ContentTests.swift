@@ -116,6 +116,8 @@ import WholesailTestSupport
         let (app, database) = try await TestApp.make(seed: ContentTests.seed)
         try await database.writer.write { db in
             try db.execute(sql: "INSERT INTO userGroup (id, code, name) VALUES (1, 'vip', 'Ключевые клиенты')")
+            // The front page's product lists need a price type to read prices from.
+            try db.execute(sql: "INSERT INTO priceType (id, name, currency, rounding, isDefault) VALUES (1, 'Розница', 'RUB', 'minor', 1)")
             try db.execute(sql: "INSERT INTO userGroupMember (userGroupId, userId) SELECT 1, id FROM user WHERE email = 'buyer-a@example.com'")
         }
         try await app.test(.router) { client in

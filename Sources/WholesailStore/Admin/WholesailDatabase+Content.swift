@@ -28,17 +28,25 @@ extension WholesailDatabase {
     /// News newest first: published only (buyers) or all (editors), optionally matching a search
     /// in the title, a page at a time.
     public func newsList(publishedOnly: Bool, search: String = "", page: Int = 1, perPage: Int = 20) async throws -> (items: [NewsItem], total: Int) {
-        try await reader.read { db in
-            let filter = "(:all OR published = 1) AND (:q = '' OR title LIKE :pattern ESCAPE '\\')"
-            let arguments: StatementArguments = [
-                "all": !publishedOnly, "q": search, "pattern": Self.likePattern(search), "limit": perPage, "offset": max(0, page - 1) * perPage,
-            ]
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM news WHERE \(filter)", arguments: arguments) ?? 0
-            let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM news WHERE \(filter) ORDER BY newsDate DESC, id DESC LIMIT :limit OFFSET :offset", arguments: arguments
-            ).map(Self.newsItem)
-            return (items, total)
+        if search.isEmpty {
+            return try await reader.read { db in
+                let arguments: StatementArguments = ["all": !publishedOnly, "limit": perPage, "offset": max(0, page - 1) * perPage]
+                let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM news WHERE :all OR published = 1", arguments: arguments) ?? 0
+                let items = try Row.fetchAll(
+                    db, sql: "SELECT * FROM news WHERE :all OR published = 1 ORDER BY newsDate DESC, id DESC LIMIT :limit OFFSET :offset", arguments: arguments
+                ).map(Self.newsItem)
+                return (items, total)
+            }
         }
+        // A search in titles, case-insensitive in any alphabet (SQLite's LIKE folds ASCII only).
+        let rows = try await reader.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, title, '' AS bodyHtml, newsDate, published FROM news WHERE ? OR published = 1 ORDER BY newsDate DESC, id DESC",
+                arguments: [!publishedOnly]
+            ).map(Self.newsItem)
+        }
+        let found = rows.filter { Self.matches(search, [$0.title]) }
+        return (Self.pageOf(found, page: page, perPage: perPage), found.count)
     }
 
     public func newsItem(id: Int64) async throws -> NewsItem? {

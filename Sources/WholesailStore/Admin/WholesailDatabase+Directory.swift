@@ -239,26 +239,35 @@ extension WholesailDatabase {
     /// Warehouses matching a search (name, address or ERP id) and a region (0: without one),
     /// a page at a time, by name.
     public func directoryWarehouses(search: String, regionId: Int64?, page: Int, perPage: Int) async throws -> DirectoryPage<WarehouseRow> {
-        try await reader.read { db in
-            let pattern = Self.likePattern(search)
-            let filter = """
-                (:q = '' OR w.name LIKE :pattern ESCAPE '\\' OR coalesce(w.address, '') LIKE :pattern ESCAPE '\\' OR coalesce(w.erpId, '') LIKE :pattern ESCAPE '\\')
-                AND (:region IS NULL OR (:region = 0 AND w.regionId IS NULL) OR w.regionId = :region)
-                """
-            let arguments: StatementArguments = ["q": search, "pattern": pattern, "region": regionId, "limit": perPage, "offset": max(0, page - 1) * perPage]
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM warehouse w WHERE \(filter)", arguments: arguments) ?? 0
-            let items = try Row.fetchAll(
+        let rows = try await reader.read { db in
+            try Row.fetchAll(
                 db,
                 sql: """
                     SELECT w.*, r.name AS regionName,
                         (SELECT count(*) FROM stock s WHERE s.warehouseId = w.id AND (s.qtyMilli > 0 OR s.reservedMilli > 0)) AS stocked,
                         (SELECT count(*) FROM customerOrder o WHERE o.warehouseId = w.id) + (SELECT count(*) FROM shipment s WHERE s.warehouseId = w.id) AS orders
                     FROM warehouse w LEFT JOIN region r ON r.id = w.regionId
-                    WHERE \(filter) ORDER BY w.active DESC, w.name, w.id LIMIT :limit OFFSET :offset
-                    """, arguments: arguments
+                    WHERE (:region IS NULL OR (:region = 0 AND w.regionId IS NULL) OR w.regionId = :region)
+                    ORDER BY w.active DESC, w.name, w.id
+                    """, arguments: ["region": regionId]
             ).map(Self.warehouseRow)
-            return DirectoryPage(items: items, total: total)
         }
+        // Warehouses are tens, not thousands: the search runs here, case-insensitive in any
+        // alphabet (SQLite's LIKE folds ASCII only).
+        let found = search.isEmpty ? rows : rows.filter { Self.matches(search, [$0.name, $0.address, $0.erpId ?? ""]) }
+        return DirectoryPage(items: Self.pageOf(found, page: page, perPage: perPage), total: found.count)
+    }
+
+    /// Whether any of the texts contains the search, ignoring case (Cyrillic too) and ё/е.
+    static func matches(_ search: String, _ texts: [String]) -> Bool {
+        let needle = search.lowercased().replacingOccurrences(of: "ё", with: "е")
+        return texts.contains { $0.lowercased().replacingOccurrences(of: "ё", with: "е").contains(needle) }
+    }
+
+    static func pageOf<T>(_ items: [T], page: Int, perPage: Int) -> [T] {
+        let start = max(0, page - 1) * perPage
+        guard start < items.count else { return [] }
+        return Array(items[start..<min(items.count, start + perPage)])
     }
 
     /// One warehouse, for its edit form.
@@ -362,24 +371,18 @@ extension WholesailDatabase {
 
     /// Branches matching a search (name, address, phone, e-mail) and a region (0: without one).
     public func directoryBranches(search: String, regionId: Int64?, page: Int, perPage: Int) async throws -> DirectoryPage<BranchRow> {
-        try await reader.read { db in
-            let filter = """
-                (:q = '' OR b.name LIKE :pattern ESCAPE '\\' OR b.address LIKE :pattern ESCAPE '\\' OR b.phone LIKE :pattern ESCAPE '\\' OR b.email LIKE :pattern ESCAPE '\\')
-                AND (:region IS NULL OR (:region = 0 AND b.regionId IS NULL) OR b.regionId = :region)
-                """
-            let arguments: StatementArguments = [
-                "q": search, "pattern": Self.likePattern(search), "region": regionId, "limit": perPage, "offset": max(0, page - 1) * perPage,
-            ]
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM branch b WHERE \(filter)", arguments: arguments) ?? 0
-            let items = try Row.fetchAll(
+        let rows = try await reader.read { db in
+            try Row.fetchAll(
                 db,
                 sql: """
                     SELECT b.*, r.name AS regionName FROM branch b LEFT JOIN region r ON r.id = b.regionId
-                    WHERE \(filter) ORDER BY b.sortOrder, b.name, b.id LIMIT :limit OFFSET :offset
-                    """, arguments: arguments
+                    WHERE (:region IS NULL OR (:region = 0 AND b.regionId IS NULL) OR b.regionId = :region)
+                    ORDER BY b.sortOrder, b.name, b.id
+                    """, arguments: ["region": regionId]
             ).map(Self.branchRow)
-            return DirectoryPage(items: items, total: total)
         }
+        let found = search.isEmpty ? rows : rows.filter { Self.matches(search, [$0.entry.name, $0.entry.address, $0.entry.phone, $0.entry.email]) }
+        return DirectoryPage(items: Self.pageOf(found, page: page, perPage: perPage), total: found.count)
     }
 
     public func directoryBranch(id: Int64) async throws -> BranchRow? {
