@@ -67,6 +67,23 @@ CREATE TABLE auditLog (
     ip TEXT
 ) STRICT;
 
+CREATE TABLE banner (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    fileId INTEGER NOT NULL REFERENCES file(id) ON DELETE RESTRICT,
+    -- A path on the portal (/catalog/...) or an http(s) address; NULL: not a link.
+    link TEXT CHECK (link IS NULL OR length(link) <= 2000),
+    position TEXT NOT NULL DEFAULT 'home_top' CHECK (position IN ('home_top', 'home_bottom')),
+    -- Inclusive days; NULL: open-ended.
+    startsOn TEXT CHECK (startsOn IS NULL OR startsOn GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    endsOn TEXT CHECK (endsOn IS NULL OR endsOn GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    -- NULL: everyone (visitors too); otherwise only members of the group.
+    userGroupId INTEGER REFERENCES userGroup(id) ON DELETE CASCADE,
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    sortOrder INTEGER NOT NULL DEFAULT 0,
+    updatedAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+) STRICT;
+
 CREATE TABLE blob (
     sha256 TEXT PRIMARY KEY NOT NULL CHECK (length(sha256) = 64),
     size INTEGER NOT NULL CHECK (size >= 0),
@@ -74,6 +91,20 @@ CREATE TABLE blob (
     bytes BLOB NOT NULL,
     createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
 ) STRICT, WITHOUT ROWID;
+
+CREATE TABLE branch (
+    id INTEGER PRIMARY KEY,
+    -- NULL: shown to every buyer (a head office).
+    regionId INTEGER REFERENCES region(id) ON DELETE SET NULL,
+    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    address TEXT NOT NULL DEFAULT '' CHECK (length(address) <= 500),
+    phone TEXT NOT NULL DEFAULT '' CHECK (length(phone) <= 100),
+    email TEXT NOT NULL DEFAULT '' CHECK (length(email) <= 254),
+    hours TEXT NOT NULL DEFAULT '' CHECK (length(hours) <= 300),
+    sortOrder INTEGER NOT NULL DEFAULT 0,
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    updatedAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+) STRICT;
 
 CREATE TABLE brand (
     id INTEGER PRIMARY KEY,
@@ -438,6 +469,18 @@ CREATE TABLE materialGroup (
     PRIMARY KEY (materialId, userGroupId)
 ) STRICT, WITHOUT ROWID;
 
+CREATE TABLE news (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 300),
+    -- The safe HTML subset (HTMLSanitizer), sanitized when saved.
+    bodyHtml TEXT NOT NULL DEFAULT '' CHECK (length(bodyHtml) <= 200000),
+    newsDate TEXT NOT NULL CHECK (newsDate GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    published INTEGER NOT NULL DEFAULT 0 CHECK (published IN (0, 1)),
+    createdBy INTEGER REFERENCES user(id) ON DELETE SET NULL,
+    createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    updatedAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+) STRICT;
+
 CREATE TABLE orderApproval (
     id INTEGER PRIMARY KEY,
     orderId INTEGER NOT NULL REFERENCES customerOrder(id) ON DELETE CASCADE,
@@ -583,6 +626,14 @@ CREATE TABLE permission (
     nameEn TEXT NOT NULL,
     nameRu TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+CREATE TABLE policyVersion (
+    id INTEGER PRIMARY KEY,
+    version TEXT NOT NULL UNIQUE,
+    bodyHtml TEXT NOT NULL CHECK (length(bodyHtml) BETWEEN 1 AND 200000),
+    createdBy INTEGER REFERENCES user(id) ON DELETE SET NULL,
+    createdAt TEXT NOT NULL
+) STRICT;
 
 CREATE TABLE price (
     priceTypeId INTEGER NOT NULL REFERENCES priceType(id) ON DELETE CASCADE,
@@ -831,6 +882,13 @@ CREATE TABLE region (
     name TEXT NOT NULL,
     sortOrder INTEGER NOT NULL DEFAULT 0
 ) STRICT;
+
+CREATE TABLE regionContact (
+    regionId INTEGER NOT NULL REFERENCES region(id) ON DELETE CASCADE,
+    userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    sortOrder INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (regionId, userId)
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE registrationRequest (
     id INTEGER PRIMARY KEY,
@@ -1161,6 +1219,10 @@ CREATE INDEX auditLog_at ON auditLog(at);
 
 CREATE INDEX auditLog_object ON auditLog(objectType, objectId);
 
+CREATE INDEX banner_position ON banner(position, active, sortOrder);
+
+CREATE INDEX branch_region ON branch(regionId);
+
 CREATE INDEX cartLine_product ON cartLine(productId);
 
 CREATE INDEX cartLine_unit ON cartLine(unitId);
@@ -1285,6 +1347,8 @@ CREATE INDEX materialGroup_group ON materialGroup(userGroupId);
 
 CREATE INDEX material_published ON material(published, publishedAt);
 
+CREATE INDEX news_published ON news(published, newsDate DESC, id DESC);
+
 CREATE INDEX orderApproval_approver ON orderApproval(approverUserId, status);
 
 CREATE INDEX orderApproval_counterparty ON orderApproval(counterpartyId, status);
@@ -1404,6 +1468,8 @@ CREATE INDEX quote_counterparty ON quote(counterpartyId, id);
 CREATE INDEX quote_order ON quote(orderId) WHERE orderId IS NOT NULL;
 
 CREATE INDEX quote_status ON quote(status, updatedAt);
+
+CREATE INDEX regionContact_user ON regionContact(userId);
 
 CREATE INDEX registrationRequest_counterparty ON registrationRequest(counterpartyId);
 

@@ -54,6 +54,8 @@ public struct NotificationTopic: Sendable, Equatable {
         .init("order.placed", mail: .payload, sms: true),
         .init("order.placed_for_managers", mail: .staff(permission: "customers.serve")),
         .init("order.status", mail: .payload, sms: true),
+        // A manager changed the lines of the order (quantities, removed or added products).
+        .init("order.changed", mail: .payload),
         // Purchase approvals inside a buyer company: to the named approver, then to the buyer.
         .init("approval.requested", mail: .payload),
         .init("approval.decided", mail: .payload),

@@ -3,7 +3,8 @@ import WholesailCore
 import WholesailStore
 
 /// Finds the personal manager and assistant of a buyer's current company for the page's widget
-/// (name, phone, e-mail, "Ask a question"). Only for pages a buyer reads (GET, not the API, files
+/// (name, phone, e-mail, "Ask a question"); a company without them sees its region's contacts
+/// (`/admin/regions`). Only for pages a buyer reads (GET, not the API, files
 /// or the 1C exchange): one indexed query.
 struct PersonalManagerMiddleware: RouterMiddleware {
     typealias Context = WholesailRequestContext
@@ -20,7 +21,7 @@ struct PersonalManagerMiddleware: RouterMiddleware {
             !principal.memberOf.isEmpty, !principal.isStaff,
             let company = principal.currentCounterpartyId ?? (principal.memberOf.count == 1 ? principal.memberOf.first : nil)
         {
-            context.personalManagers = try await database.personalManagers(counterpartyId: company)
+            context.personalManagers = try await database.buyerContacts(counterpartyId: company)
         }
         return try await next(request, context)
     }

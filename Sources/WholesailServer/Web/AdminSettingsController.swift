@@ -76,6 +76,10 @@ struct AdminSettingsController {
             ("/admin/promotions", "account.admin_promotions_link", "pricing.manage"), ("/admin/import", "account.admin_import_link", "import.run"),
             ("/admin/outbox", "account.admin_outbox_link", "admin.outbox"), ("/admin/backups", "account.admin_backups_link", "admin.backups"),
             ("/admin/audit", "audit.title", "admin.audit"),
+            ("/admin/regions", "directory.regions_title", "admin.settings"), ("/admin/warehouses", "directory.warehouses_title", "admin.settings"),
+            ("/admin/branches", "directory.branches_title", "admin.settings"),
+            ("/editor/news", "news.editor_title", "content.edit"), ("/editor/policy", "policy.editor_title", "content.edit"),
+            ("/editor/banners", "banners.editor_title", "content.edit"),
             ("/staff/team", "team.title", "staff.dashboard"), ("/staff", "staff.home_title", "customers.serve"),
         ]
         return renderer.render(

@@ -31,9 +31,18 @@ struct CatalogPagesController {
         let bestSellers = try await database.taggedProducts("best_seller", limit: 10).filter { !prices.hides($0.id) }.map(prices.priced)
         let format = Formatter(language: context.language)
         let t = renderer.localizer(context.language)
+        // Banners for this visitor today (by user group) and the latest news (ContentController).
+        let banners = try await database.visibleBanners(userId: context.principal?.userId, day: PricingService.today())
+        let bannerItems = { (position: String) in
+            banners.filter { $0.entry.position == position }.map { ["title": $0.entry.title, "image": $0.imageSha256, "link": $0.entry.link] as [String: Any] }
+        }
+        let news = try await database.newsList(publishedOnly: true, page: 1, perPage: 3).items
         return renderer.render(
             "catalog-index",
             [
+                "bannersTop": bannerItems("home_top"), "hasBannersTop": banners.contains { $0.entry.position == "home_top" },
+                "bannersBottom": bannerItems("home_bottom"), "hasBannersBottom": banners.contains { $0.entry.position == "home_bottom" },
+                "news": news.map { ["id": $0.id, "title": $0.title, "date": String($0.date)] as [String: Any] }, "hasNews": !news.isEmpty,
                 "title": t["catalog.front_title"],
                 "topCategories": tree.filter { $0.parentId == nil }.map { node in
                     [

@@ -189,6 +189,9 @@ struct OrderPagesController {
                 "canCancel": order.summary.status.allowsCancel && principal.permissions.contains("orders.place"),
                 "canRepeat": principal.permissions.contains("orders.place") && !principal.isStaff,
                 "isStaff": isStaff && !awaitingApproval,
+                // Staff change the lines while the status allows it (docs/workstation.md).
+                "canEdit": isStaff && order.summary.status.allowsEdit && order.summary.source != "offline",
+                "edited": request.uri.queryParameters["edited"] != nil,
                 "canBill": principal.permissions.contains("documents.view") && order.summary.source != "offline" && !awaitingApproval,
                 "statuses": statuses.map { ["code": $0.code, "name": statusName($0), "selected": $0.id == order.summary.status.id] as [String: Any] },
             ], request: request, context: context)

@@ -22,8 +22,9 @@ public struct RegistrationForm: Sendable, Equatable {
         self.consent = consent
     }
 
-    /// The version of the personal-data consent text shown next to every form (152-FZ).
-    public static let consentVersion = "2026-11"
+    /// The consent version before any policy text was saved on the portal; a consent records the
+    /// version in force (`policyVersion`, `/editor/policy`).
+    public static let consentVersion = PolicyText.builtInVersion
 
     /// Every problem at once, keyed by field, so the form can show them all.
     public func validate() -> ValidationError? {
@@ -68,7 +69,7 @@ extension WholesailDatabase {
                 arguments: [
                     form.companyName.trimmingCharacters(in: .whitespaces), form.inn.trimmingCharacters(in: .whitespaces),
                     form.contactName.trimmingCharacters(in: .whitespaces), form.email.trimmingCharacters(in: .whitespaces),
-                    form.phone.trimmingCharacters(in: .whitespaces), form.comment, at, RegistrationForm.consentVersion, ip, at,
+                    form.phone.trimmingCharacters(in: .whitespaces), form.comment, at, try Self.consentVersion(db), ip, at,
                 ])
             let id = db.lastInsertedRowID
             try Outbox.publish(

@@ -43,7 +43,7 @@ extension WholesailDatabase {
             try db.execute(
                 sql: "INSERT INTO lead (name, phone, email, payload, consentAt, consentVersion, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
-                    form.name.isEmpty ? nil : form.name, form.phone, form.email.isEmpty ? nil : form.email, payload, Self.stamp(now), RegistrationForm.consentVersion,
+                    form.name.isEmpty ? nil : form.name, form.phone, form.email.isEmpty ? nil : form.email, payload, Self.stamp(now), try Self.consentVersion(db),
                     Self.stamp(now),
                 ])
             let id = db.lastInsertedRowID
