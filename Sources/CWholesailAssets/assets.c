@@ -116,396 +116,399 @@ static const unsigned char a37[] = {
 #embed "../../Resources/templates/admin-payments.mustache"
 };
 static const unsigned char a38[] = {
-#embed "../../Resources/templates/admin-pricing-rule.mustache"
+#embed "../../Resources/templates/admin-pricing-assignments.mustache"
 };
 static const unsigned char a39[] = {
-#embed "../../Resources/templates/admin-pricing.mustache"
+#embed "../../Resources/templates/admin-pricing-rule.mustache"
 };
 static const unsigned char a40[] = {
-#embed "../../Resources/templates/admin-promotions.mustache"
+#embed "../../Resources/templates/admin-pricing.mustache"
 };
 static const unsigned char a41[] = {
-#embed "../../Resources/templates/admin-roles.mustache"
+#embed "../../Resources/templates/admin-promotions.mustache"
 };
 static const unsigned char a42[] = {
-#embed "../../Resources/templates/admin-settings.mustache"
+#embed "../../Resources/templates/admin-roles.mustache"
 };
 static const unsigned char a43[] = {
-#embed "../../Resources/templates/admin-user-groups.mustache"
+#embed "../../Resources/templates/admin-settings.mustache"
 };
 static const unsigned char a44[] = {
-#embed "../../Resources/templates/admin-users.mustache"
+#embed "../../Resources/templates/admin-user-groups.mustache"
 };
 static const unsigned char a45[] = {
-#embed "../../Resources/templates/approvals.mustache"
+#embed "../../Resources/templates/admin-users.mustache"
 };
 static const unsigned char a46[] = {
-#embed "../../Resources/templates/cart-guest.mustache"
+#embed "../../Resources/templates/approvals.mustache"
 };
 static const unsigned char a47[] = {
-#embed "../../Resources/templates/cart.mustache"
+#embed "../../Resources/templates/cart-guest.mustache"
 };
 static const unsigned char a48[] = {
-#embed "../../Resources/templates/catalog-favorites.mustache"
+#embed "../../Resources/templates/cart.mustache"
 };
 static const unsigned char a49[] = {
-#embed "../../Resources/templates/catalog-index.mustache"
+#embed "../../Resources/templates/catalog-favorites.mustache"
 };
 static const unsigned char a50[] = {
-#embed "../../Resources/templates/catalog-list.mustache"
+#embed "../../Resources/templates/catalog-index.mustache"
 };
 static const unsigned char a51[] = {
-#embed "../../Resources/templates/catalog-product.mustache"
+#embed "../../Resources/templates/catalog-list.mustache"
 };
 static const unsigned char a52[] = {
-#embed "../../Resources/templates/checkout.mustache"
+#embed "../../Resources/templates/catalog-product.mustache"
 };
 static const unsigned char a53[] = {
-#embed "../../Resources/templates/company-addresses.mustache"
+#embed "../../Resources/templates/checkout.mustache"
 };
 static const unsigned char a54[] = {
-#embed "../../Resources/templates/company-approvals.mustache"
+#embed "../../Resources/templates/company-addresses.mustache"
 };
 static const unsigned char a55[] = {
-#embed "../../Resources/templates/company-change.mustache"
+#embed "../../Resources/templates/company-approvals.mustache"
 };
 static const unsigned char a56[] = {
-#embed "../../Resources/templates/company-users.mustache"
+#embed "../../Resources/templates/company-change.mustache"
 };
 static const unsigned char a57[] = {
-#embed "../../Resources/templates/documents.mustache"
+#embed "../../Resources/templates/company-users.mustache"
 };
 static const unsigned char a58[] = {
-#embed "../../Resources/templates/editor-groups.mustache"
+#embed "../../Resources/templates/documents.mustache"
 };
 static const unsigned char a59[] = {
-#embed "../../Resources/templates/editor-materials.mustache"
+#embed "../../Resources/templates/editor-groups.mustache"
 };
 static const unsigned char a60[] = {
-#embed "../../Resources/templates/editor-product.mustache"
+#embed "../../Resources/templates/editor-materials.mustache"
 };
 static const unsigned char a61[] = {
-#embed "../../Resources/templates/editor-reviews.mustache"
+#embed "../../Resources/templates/editor-product.mustache"
 };
 static const unsigned char a62[] = {
-#embed "../../Resources/templates/error.mustache"
+#embed "../../Resources/templates/editor-reviews.mustache"
 };
 static const unsigned char a63[] = {
-#embed "../../Resources/templates/finance.mustache"
+#embed "../../Resources/templates/error.mustache"
 };
 static const unsigned char a64[] = {
-#embed "../../Resources/templates/layout.mustache"
+#embed "../../Resources/templates/finance.mustache"
 };
 static const unsigned char a65[] = {
-#embed "../../Resources/templates/list.mustache"
+#embed "../../Resources/templates/layout.mustache"
 };
 static const unsigned char a66[] = {
-#embed "../../Resources/templates/lists.mustache"
+#embed "../../Resources/templates/list.mustache"
 };
 static const unsigned char a67[] = {
-#embed "../../Resources/templates/mail/_layout.mustache"
+#embed "../../Resources/templates/lists.mustache"
 };
 static const unsigned char a68[] = {
-#embed "../../Resources/templates/mail/account.acted_as.en.mustache"
+#embed "../../Resources/templates/mail/_layout.mustache"
 };
 static const unsigned char a69[] = {
-#embed "../../Resources/templates/mail/account.acted_as.ru.mustache"
+#embed "../../Resources/templates/mail/account.acted_as.en.mustache"
 };
 static const unsigned char a70[] = {
-#embed "../../Resources/templates/mail/account.created.en.mustache"
+#embed "../../Resources/templates/mail/account.acted_as.ru.mustache"
 };
 static const unsigned char a71[] = {
-#embed "../../Resources/templates/mail/account.created.ru.mustache"
+#embed "../../Resources/templates/mail/account.created.en.mustache"
 };
 static const unsigned char a72[] = {
-#embed "../../Resources/templates/mail/account.disabled.en.mustache"
+#embed "../../Resources/templates/mail/account.created.ru.mustache"
 };
 static const unsigned char a73[] = {
-#embed "../../Resources/templates/mail/account.disabled.ru.mustache"
+#embed "../../Resources/templates/mail/account.disabled.en.mustache"
 };
 static const unsigned char a74[] = {
-#embed "../../Resources/templates/mail/account.enabled.en.mustache"
+#embed "../../Resources/templates/mail/account.disabled.ru.mustache"
 };
 static const unsigned char a75[] = {
-#embed "../../Resources/templates/mail/account.enabled.ru.mustache"
+#embed "../../Resources/templates/mail/account.enabled.en.mustache"
 };
 static const unsigned char a76[] = {
-#embed "../../Resources/templates/mail/account.invited.en.mustache"
+#embed "../../Resources/templates/mail/account.enabled.ru.mustache"
 };
 static const unsigned char a77[] = {
-#embed "../../Resources/templates/mail/account.invited.ru.mustache"
+#embed "../../Resources/templates/mail/account.invited.en.mustache"
 };
 static const unsigned char a78[] = {
-#embed "../../Resources/templates/mail/account.linked.en.mustache"
+#embed "../../Resources/templates/mail/account.invited.ru.mustache"
 };
 static const unsigned char a79[] = {
-#embed "../../Resources/templates/mail/account.linked.ru.mustache"
+#embed "../../Resources/templates/mail/account.linked.en.mustache"
 };
 static const unsigned char a80[] = {
-#embed "../../Resources/templates/mail/account.removed.en.mustache"
+#embed "../../Resources/templates/mail/account.linked.ru.mustache"
 };
 static const unsigned char a81[] = {
-#embed "../../Resources/templates/mail/account.removed.ru.mustache"
+#embed "../../Resources/templates/mail/account.removed.en.mustache"
 };
 static const unsigned char a82[] = {
-#embed "../../Resources/templates/mail/approval.decided.en.mustache"
+#embed "../../Resources/templates/mail/account.removed.ru.mustache"
 };
 static const unsigned char a83[] = {
-#embed "../../Resources/templates/mail/approval.decided.ru.mustache"
+#embed "../../Resources/templates/mail/approval.decided.en.mustache"
 };
 static const unsigned char a84[] = {
-#embed "../../Resources/templates/mail/approval.requested.en.mustache"
+#embed "../../Resources/templates/mail/approval.decided.ru.mustache"
 };
 static const unsigned char a85[] = {
-#embed "../../Resources/templates/mail/approval.requested.ru.mustache"
+#embed "../../Resources/templates/mail/approval.requested.en.mustache"
 };
 static const unsigned char a86[] = {
-#embed "../../Resources/templates/mail/channel.test.en.mustache"
+#embed "../../Resources/templates/mail/approval.requested.ru.mustache"
 };
 static const unsigned char a87[] = {
-#embed "../../Resources/templates/mail/channel.test.ru.mustache"
+#embed "../../Resources/templates/mail/channel.test.en.mustache"
 };
 static const unsigned char a88[] = {
-#embed "../../Resources/templates/mail/counterparty.change_approved.en.mustache"
+#embed "../../Resources/templates/mail/channel.test.ru.mustache"
 };
 static const unsigned char a89[] = {
-#embed "../../Resources/templates/mail/counterparty.change_approved.ru.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_approved.en.mustache"
 };
 static const unsigned char a90[] = {
-#embed "../../Resources/templates/mail/counterparty.change_declined.en.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_approved.ru.mustache"
 };
 static const unsigned char a91[] = {
-#embed "../../Resources/templates/mail/counterparty.change_declined.ru.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_declined.en.mustache"
 };
 static const unsigned char a92[] = {
-#embed "../../Resources/templates/mail/counterparty.change_requested.en.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_declined.ru.mustache"
 };
 static const unsigned char a93[] = {
-#embed "../../Resources/templates/mail/counterparty.change_requested.ru.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_requested.en.mustache"
 };
 static const unsigned char a94[] = {
-#embed "../../Resources/templates/mail/credit.locked.en.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_requested.ru.mustache"
 };
 static const unsigned char a95[] = {
-#embed "../../Resources/templates/mail/credit.locked.ru.mustache"
+#embed "../../Resources/templates/mail/credit.locked.en.mustache"
 };
 static const unsigned char a96[] = {
-#embed "../../Resources/templates/mail/customer.assigned.en.mustache"
+#embed "../../Resources/templates/mail/credit.locked.ru.mustache"
 };
 static const unsigned char a97[] = {
-#embed "../../Resources/templates/mail/customer.assigned.ru.mustache"
+#embed "../../Resources/templates/mail/customer.assigned.en.mustache"
 };
 static const unsigned char a98[] = {
-#embed "../../Resources/templates/mail/document.ready.en.mustache"
+#embed "../../Resources/templates/mail/customer.assigned.ru.mustache"
 };
 static const unsigned char a99[] = {
-#embed "../../Resources/templates/mail/document.ready.ru.mustache"
+#embed "../../Resources/templates/mail/document.ready.en.mustache"
 };
 static const unsigned char a100[] = {
-#embed "../../Resources/templates/mail/lead.created.en.mustache"
+#embed "../../Resources/templates/mail/document.ready.ru.mustache"
 };
 static const unsigned char a101[] = {
-#embed "../../Resources/templates/mail/lead.created.ru.mustache"
+#embed "../../Resources/templates/mail/lead.created.en.mustache"
 };
 static const unsigned char a102[] = {
-#embed "../../Resources/templates/mail/order.placed.en.mustache"
+#embed "../../Resources/templates/mail/lead.created.ru.mustache"
 };
 static const unsigned char a103[] = {
-#embed "../../Resources/templates/mail/order.placed.ru.mustache"
+#embed "../../Resources/templates/mail/order.placed.en.mustache"
 };
 static const unsigned char a104[] = {
-#embed "../../Resources/templates/mail/order.placed_for_managers.en.mustache"
+#embed "../../Resources/templates/mail/order.placed.ru.mustache"
 };
 static const unsigned char a105[] = {
-#embed "../../Resources/templates/mail/order.placed_for_managers.ru.mustache"
+#embed "../../Resources/templates/mail/order.placed_for_managers.en.mustache"
 };
 static const unsigned char a106[] = {
-#embed "../../Resources/templates/mail/order.status.en.mustache"
+#embed "../../Resources/templates/mail/order.placed_for_managers.ru.mustache"
 };
 static const unsigned char a107[] = {
-#embed "../../Resources/templates/mail/order.status.ru.mustache"
+#embed "../../Resources/templates/mail/order.status.en.mustache"
 };
 static const unsigned char a108[] = {
-#embed "../../Resources/templates/mail/password.reset.en.mustache"
+#embed "../../Resources/templates/mail/order.status.ru.mustache"
 };
 static const unsigned char a109[] = {
-#embed "../../Resources/templates/mail/password.reset.ru.mustache"
+#embed "../../Resources/templates/mail/password.reset.en.mustache"
 };
 static const unsigned char a110[] = {
-#embed "../../Resources/templates/mail/question.asked.en.mustache"
+#embed "../../Resources/templates/mail/password.reset.ru.mustache"
 };
 static const unsigned char a111[] = {
-#embed "../../Resources/templates/mail/question.asked.ru.mustache"
+#embed "../../Resources/templates/mail/question.asked.en.mustache"
 };
 static const unsigned char a112[] = {
-#embed "../../Resources/templates/mail/quote.accepted.en.mustache"
+#embed "../../Resources/templates/mail/question.asked.ru.mustache"
 };
 static const unsigned char a113[] = {
-#embed "../../Resources/templates/mail/quote.accepted.ru.mustache"
+#embed "../../Resources/templates/mail/quote.accepted.en.mustache"
 };
 static const unsigned char a114[] = {
-#embed "../../Resources/templates/mail/quote.declined.en.mustache"
+#embed "../../Resources/templates/mail/quote.accepted.ru.mustache"
 };
 static const unsigned char a115[] = {
-#embed "../../Resources/templates/mail/quote.declined.ru.mustache"
+#embed "../../Resources/templates/mail/quote.declined.en.mustache"
 };
 static const unsigned char a116[] = {
-#embed "../../Resources/templates/mail/quote.offered.en.mustache"
+#embed "../../Resources/templates/mail/quote.declined.ru.mustache"
 };
 static const unsigned char a117[] = {
-#embed "../../Resources/templates/mail/quote.offered.ru.mustache"
+#embed "../../Resources/templates/mail/quote.offered.en.mustache"
 };
 static const unsigned char a118[] = {
-#embed "../../Resources/templates/mail/quote.requested.en.mustache"
+#embed "../../Resources/templates/mail/quote.offered.ru.mustache"
 };
 static const unsigned char a119[] = {
-#embed "../../Resources/templates/mail/quote.requested.ru.mustache"
+#embed "../../Resources/templates/mail/quote.requested.en.mustache"
 };
 static const unsigned char a120[] = {
-#embed "../../Resources/templates/mail/reconciliation.ready.en.mustache"
+#embed "../../Resources/templates/mail/quote.requested.ru.mustache"
 };
 static const unsigned char a121[] = {
-#embed "../../Resources/templates/mail/reconciliation.ready.ru.mustache"
+#embed "../../Resources/templates/mail/reconciliation.ready.en.mustache"
 };
 static const unsigned char a122[] = {
-#embed "../../Resources/templates/mail/registration.accepted.en.mustache"
+#embed "../../Resources/templates/mail/reconciliation.ready.ru.mustache"
 };
 static const unsigned char a123[] = {
-#embed "../../Resources/templates/mail/registration.accepted.ru.mustache"
+#embed "../../Resources/templates/mail/registration.accepted.en.mustache"
 };
 static const unsigned char a124[] = {
-#embed "../../Resources/templates/mail/registration.declined.en.mustache"
+#embed "../../Resources/templates/mail/registration.accepted.ru.mustache"
 };
 static const unsigned char a125[] = {
-#embed "../../Resources/templates/mail/registration.declined.ru.mustache"
+#embed "../../Resources/templates/mail/registration.declined.en.mustache"
 };
 static const unsigned char a126[] = {
-#embed "../../Resources/templates/mail/registration.new_for_managers.en.mustache"
+#embed "../../Resources/templates/mail/registration.declined.ru.mustache"
 };
 static const unsigned char a127[] = {
-#embed "../../Resources/templates/mail/registration.new_for_managers.ru.mustache"
+#embed "../../Resources/templates/mail/registration.new_for_managers.en.mustache"
 };
 static const unsigned char a128[] = {
-#embed "../../Resources/templates/mail/registration.received.en.mustache"
+#embed "../../Resources/templates/mail/registration.new_for_managers.ru.mustache"
 };
 static const unsigned char a129[] = {
-#embed "../../Resources/templates/mail/registration.received.ru.mustache"
+#embed "../../Resources/templates/mail/registration.received.en.mustache"
 };
 static const unsigned char a130[] = {
-#embed "../../Resources/templates/mail/shipment.sent.en.mustache"
+#embed "../../Resources/templates/mail/registration.received.ru.mustache"
 };
 static const unsigned char a131[] = {
-#embed "../../Resources/templates/mail/shipment.sent.ru.mustache"
+#embed "../../Resources/templates/mail/shipment.sent.en.mustache"
 };
 static const unsigned char a132[] = {
-#embed "../../Resources/templates/mail/ticket.message.en.mustache"
+#embed "../../Resources/templates/mail/shipment.sent.ru.mustache"
 };
 static const unsigned char a133[] = {
-#embed "../../Resources/templates/mail/ticket.message.ru.mustache"
+#embed "../../Resources/templates/mail/ticket.message.en.mustache"
 };
 static const unsigned char a134[] = {
-#embed "../../Resources/templates/mail/ticket.reply.en.mustache"
+#embed "../../Resources/templates/mail/ticket.message.ru.mustache"
 };
 static const unsigned char a135[] = {
-#embed "../../Resources/templates/mail/ticket.reply.ru.mustache"
+#embed "../../Resources/templates/mail/ticket.reply.en.mustache"
 };
 static const unsigned char a136[] = {
-#embed "../../Resources/templates/materials.mustache"
+#embed "../../Resources/templates/mail/ticket.reply.ru.mustache"
 };
 static const unsigned char a137[] = {
-#embed "../../Resources/templates/order.mustache"
+#embed "../../Resources/templates/materials.mustache"
 };
 static const unsigned char a138[] = {
-#embed "../../Resources/templates/orders.mustache"
+#embed "../../Resources/templates/order.mustache"
 };
 static const unsigned char a139[] = {
-#embed "../../Resources/templates/part-numbers.mustache"
+#embed "../../Resources/templates/orders.mustache"
 };
 static const unsigned char a140[] = {
-#embed "../../Resources/templates/payment-result.mustache"
+#embed "../../Resources/templates/part-numbers.mustache"
 };
 static const unsigned char a141[] = {
-#embed "../../Resources/templates/price-list.mustache"
+#embed "../../Resources/templates/payment-result.mustache"
 };
 static const unsigned char a142[] = {
-#embed "../../Resources/templates/quick-order.mustache"
+#embed "../../Resources/templates/price-list.mustache"
 };
 static const unsigned char a143[] = {
-#embed "../../Resources/templates/quote-new.mustache"
+#embed "../../Resources/templates/quick-order.mustache"
 };
 static const unsigned char a144[] = {
-#embed "../../Resources/templates/quote.mustache"
+#embed "../../Resources/templates/quote-new.mustache"
 };
 static const unsigned char a145[] = {
-#embed "../../Resources/templates/quotes.mustache"
+#embed "../../Resources/templates/quote.mustache"
 };
 static const unsigned char a146[] = {
-#embed "../../Resources/templates/request-new.mustache"
+#embed "../../Resources/templates/quotes.mustache"
 };
 static const unsigned char a147[] = {
-#embed "../../Resources/templates/request.mustache"
+#embed "../../Resources/templates/request-new.mustache"
 };
 static const unsigned char a148[] = {
-#embed "../../Resources/templates/requests.mustache"
+#embed "../../Resources/templates/request.mustache"
 };
 static const unsigned char a149[] = {
-#embed "../../Resources/templates/saved-cart.mustache"
+#embed "../../Resources/templates/requests.mustache"
 };
 static const unsigned char a150[] = {
-#embed "../../Resources/templates/saved-carts.mustache"
+#embed "../../Resources/templates/saved-cart.mustache"
 };
 static const unsigned char a151[] = {
-#embed "../../Resources/templates/sms/channel.test.en.mustache"
+#embed "../../Resources/templates/saved-carts.mustache"
 };
 static const unsigned char a152[] = {
-#embed "../../Resources/templates/sms/channel.test.ru.mustache"
+#embed "../../Resources/templates/sms/channel.test.en.mustache"
 };
 static const unsigned char a153[] = {
-#embed "../../Resources/templates/sms/order.placed.en.mustache"
+#embed "../../Resources/templates/sms/channel.test.ru.mustache"
 };
 static const unsigned char a154[] = {
-#embed "../../Resources/templates/sms/order.placed.ru.mustache"
+#embed "../../Resources/templates/sms/order.placed.en.mustache"
 };
 static const unsigned char a155[] = {
-#embed "../../Resources/templates/sms/order.status.en.mustache"
+#embed "../../Resources/templates/sms/order.placed.ru.mustache"
 };
 static const unsigned char a156[] = {
-#embed "../../Resources/templates/sms/order.status.ru.mustache"
+#embed "../../Resources/templates/sms/order.status.en.mustache"
 };
 static const unsigned char a157[] = {
-#embed "../../Resources/templates/sms/registration.code.en.mustache"
+#embed "../../Resources/templates/sms/order.status.ru.mustache"
 };
 static const unsigned char a158[] = {
-#embed "../../Resources/templates/sms/registration.code.ru.mustache"
+#embed "../../Resources/templates/sms/registration.code.en.mustache"
 };
 static const unsigned char a159[] = {
-#embed "../../Resources/templates/sms/shipment.sent.en.mustache"
+#embed "../../Resources/templates/sms/registration.code.ru.mustache"
 };
 static const unsigned char a160[] = {
-#embed "../../Resources/templates/sms/shipment.sent.ru.mustache"
+#embed "../../Resources/templates/sms/shipment.sent.en.mustache"
 };
 static const unsigned char a161[] = {
-#embed "../../Resources/templates/staff-change-requests.mustache"
+#embed "../../Resources/templates/sms/shipment.sent.ru.mustache"
 };
 static const unsigned char a162[] = {
-#embed "../../Resources/templates/staff-company.mustache"
+#embed "../../Resources/templates/staff-change-requests.mustache"
 };
 static const unsigned char a163[] = {
-#embed "../../Resources/templates/staff-finance.mustache"
+#embed "../../Resources/templates/staff-company.mustache"
 };
 static const unsigned char a164[] = {
-#embed "../../Resources/templates/staff-home.mustache"
+#embed "../../Resources/templates/staff-finance.mustache"
 };
 static const unsigned char a165[] = {
-#embed "../../Resources/templates/staff-quotes.mustache"
+#embed "../../Resources/templates/staff-home.mustache"
 };
 static const unsigned char a166[] = {
-#embed "../../Resources/templates/staff-registrations.mustache"
+#embed "../../Resources/templates/staff-quotes.mustache"
 };
 static const unsigned char a167[] = {
-#embed "../../Resources/templates/staff-team.mustache"
+#embed "../../Resources/templates/staff-registrations.mustache"
 };
 static const unsigned char a168[] = {
+#embed "../../Resources/templates/staff-team.mustache"
+};
+static const unsigned char a169[] = {
 #embed "../../Resources/templates/usual-order.mustache"
 };
 static const wholesail_asset table[] = {
@@ -547,137 +550,138 @@ static const wholesail_asset table[] = {
     {"templates/admin-ordering.mustache", a35, sizeof a35},
     {"templates/admin-outbox.mustache", a36, sizeof a36},
     {"templates/admin-payments.mustache", a37, sizeof a37},
-    {"templates/admin-pricing-rule.mustache", a38, sizeof a38},
-    {"templates/admin-pricing.mustache", a39, sizeof a39},
-    {"templates/admin-promotions.mustache", a40, sizeof a40},
-    {"templates/admin-roles.mustache", a41, sizeof a41},
-    {"templates/admin-settings.mustache", a42, sizeof a42},
-    {"templates/admin-user-groups.mustache", a43, sizeof a43},
-    {"templates/admin-users.mustache", a44, sizeof a44},
-    {"templates/approvals.mustache", a45, sizeof a45},
-    {"templates/cart-guest.mustache", a46, sizeof a46},
-    {"templates/cart.mustache", a47, sizeof a47},
-    {"templates/catalog-favorites.mustache", a48, sizeof a48},
-    {"templates/catalog-index.mustache", a49, sizeof a49},
-    {"templates/catalog-list.mustache", a50, sizeof a50},
-    {"templates/catalog-product.mustache", a51, sizeof a51},
-    {"templates/checkout.mustache", a52, sizeof a52},
-    {"templates/company-addresses.mustache", a53, sizeof a53},
-    {"templates/company-approvals.mustache", a54, sizeof a54},
-    {"templates/company-change.mustache", a55, sizeof a55},
-    {"templates/company-users.mustache", a56, sizeof a56},
-    {"templates/documents.mustache", a57, sizeof a57},
-    {"templates/editor-groups.mustache", a58, sizeof a58},
-    {"templates/editor-materials.mustache", a59, sizeof a59},
-    {"templates/editor-product.mustache", a60, sizeof a60},
-    {"templates/editor-reviews.mustache", a61, sizeof a61},
-    {"templates/error.mustache", a62, sizeof a62},
-    {"templates/finance.mustache", a63, sizeof a63},
-    {"templates/layout.mustache", a64, sizeof a64},
-    {"templates/list.mustache", a65, sizeof a65},
-    {"templates/lists.mustache", a66, sizeof a66},
-    {"templates/mail/_layout.mustache", a67, sizeof a67},
-    {"templates/mail/account.acted_as.en.mustache", a68, sizeof a68},
-    {"templates/mail/account.acted_as.ru.mustache", a69, sizeof a69},
-    {"templates/mail/account.created.en.mustache", a70, sizeof a70},
-    {"templates/mail/account.created.ru.mustache", a71, sizeof a71},
-    {"templates/mail/account.disabled.en.mustache", a72, sizeof a72},
-    {"templates/mail/account.disabled.ru.mustache", a73, sizeof a73},
-    {"templates/mail/account.enabled.en.mustache", a74, sizeof a74},
-    {"templates/mail/account.enabled.ru.mustache", a75, sizeof a75},
-    {"templates/mail/account.invited.en.mustache", a76, sizeof a76},
-    {"templates/mail/account.invited.ru.mustache", a77, sizeof a77},
-    {"templates/mail/account.linked.en.mustache", a78, sizeof a78},
-    {"templates/mail/account.linked.ru.mustache", a79, sizeof a79},
-    {"templates/mail/account.removed.en.mustache", a80, sizeof a80},
-    {"templates/mail/account.removed.ru.mustache", a81, sizeof a81},
-    {"templates/mail/approval.decided.en.mustache", a82, sizeof a82},
-    {"templates/mail/approval.decided.ru.mustache", a83, sizeof a83},
-    {"templates/mail/approval.requested.en.mustache", a84, sizeof a84},
-    {"templates/mail/approval.requested.ru.mustache", a85, sizeof a85},
-    {"templates/mail/channel.test.en.mustache", a86, sizeof a86},
-    {"templates/mail/channel.test.ru.mustache", a87, sizeof a87},
-    {"templates/mail/counterparty.change_approved.en.mustache", a88, sizeof a88},
-    {"templates/mail/counterparty.change_approved.ru.mustache", a89, sizeof a89},
-    {"templates/mail/counterparty.change_declined.en.mustache", a90, sizeof a90},
-    {"templates/mail/counterparty.change_declined.ru.mustache", a91, sizeof a91},
-    {"templates/mail/counterparty.change_requested.en.mustache", a92, sizeof a92},
-    {"templates/mail/counterparty.change_requested.ru.mustache", a93, sizeof a93},
-    {"templates/mail/credit.locked.en.mustache", a94, sizeof a94},
-    {"templates/mail/credit.locked.ru.mustache", a95, sizeof a95},
-    {"templates/mail/customer.assigned.en.mustache", a96, sizeof a96},
-    {"templates/mail/customer.assigned.ru.mustache", a97, sizeof a97},
-    {"templates/mail/document.ready.en.mustache", a98, sizeof a98},
-    {"templates/mail/document.ready.ru.mustache", a99, sizeof a99},
-    {"templates/mail/lead.created.en.mustache", a100, sizeof a100},
-    {"templates/mail/lead.created.ru.mustache", a101, sizeof a101},
-    {"templates/mail/order.placed.en.mustache", a102, sizeof a102},
-    {"templates/mail/order.placed.ru.mustache", a103, sizeof a103},
-    {"templates/mail/order.placed_for_managers.en.mustache", a104, sizeof a104},
-    {"templates/mail/order.placed_for_managers.ru.mustache", a105, sizeof a105},
-    {"templates/mail/order.status.en.mustache", a106, sizeof a106},
-    {"templates/mail/order.status.ru.mustache", a107, sizeof a107},
-    {"templates/mail/password.reset.en.mustache", a108, sizeof a108},
-    {"templates/mail/password.reset.ru.mustache", a109, sizeof a109},
-    {"templates/mail/question.asked.en.mustache", a110, sizeof a110},
-    {"templates/mail/question.asked.ru.mustache", a111, sizeof a111},
-    {"templates/mail/quote.accepted.en.mustache", a112, sizeof a112},
-    {"templates/mail/quote.accepted.ru.mustache", a113, sizeof a113},
-    {"templates/mail/quote.declined.en.mustache", a114, sizeof a114},
-    {"templates/mail/quote.declined.ru.mustache", a115, sizeof a115},
-    {"templates/mail/quote.offered.en.mustache", a116, sizeof a116},
-    {"templates/mail/quote.offered.ru.mustache", a117, sizeof a117},
-    {"templates/mail/quote.requested.en.mustache", a118, sizeof a118},
-    {"templates/mail/quote.requested.ru.mustache", a119, sizeof a119},
-    {"templates/mail/reconciliation.ready.en.mustache", a120, sizeof a120},
-    {"templates/mail/reconciliation.ready.ru.mustache", a121, sizeof a121},
-    {"templates/mail/registration.accepted.en.mustache", a122, sizeof a122},
-    {"templates/mail/registration.accepted.ru.mustache", a123, sizeof a123},
-    {"templates/mail/registration.declined.en.mustache", a124, sizeof a124},
-    {"templates/mail/registration.declined.ru.mustache", a125, sizeof a125},
-    {"templates/mail/registration.new_for_managers.en.mustache", a126, sizeof a126},
-    {"templates/mail/registration.new_for_managers.ru.mustache", a127, sizeof a127},
-    {"templates/mail/registration.received.en.mustache", a128, sizeof a128},
-    {"templates/mail/registration.received.ru.mustache", a129, sizeof a129},
-    {"templates/mail/shipment.sent.en.mustache", a130, sizeof a130},
-    {"templates/mail/shipment.sent.ru.mustache", a131, sizeof a131},
-    {"templates/mail/ticket.message.en.mustache", a132, sizeof a132},
-    {"templates/mail/ticket.message.ru.mustache", a133, sizeof a133},
-    {"templates/mail/ticket.reply.en.mustache", a134, sizeof a134},
-    {"templates/mail/ticket.reply.ru.mustache", a135, sizeof a135},
-    {"templates/materials.mustache", a136, sizeof a136},
-    {"templates/order.mustache", a137, sizeof a137},
-    {"templates/orders.mustache", a138, sizeof a138},
-    {"templates/part-numbers.mustache", a139, sizeof a139},
-    {"templates/payment-result.mustache", a140, sizeof a140},
-    {"templates/price-list.mustache", a141, sizeof a141},
-    {"templates/quick-order.mustache", a142, sizeof a142},
-    {"templates/quote-new.mustache", a143, sizeof a143},
-    {"templates/quote.mustache", a144, sizeof a144},
-    {"templates/quotes.mustache", a145, sizeof a145},
-    {"templates/request-new.mustache", a146, sizeof a146},
-    {"templates/request.mustache", a147, sizeof a147},
-    {"templates/requests.mustache", a148, sizeof a148},
-    {"templates/saved-cart.mustache", a149, sizeof a149},
-    {"templates/saved-carts.mustache", a150, sizeof a150},
-    {"templates/sms/channel.test.en.mustache", a151, sizeof a151},
-    {"templates/sms/channel.test.ru.mustache", a152, sizeof a152},
-    {"templates/sms/order.placed.en.mustache", a153, sizeof a153},
-    {"templates/sms/order.placed.ru.mustache", a154, sizeof a154},
-    {"templates/sms/order.status.en.mustache", a155, sizeof a155},
-    {"templates/sms/order.status.ru.mustache", a156, sizeof a156},
-    {"templates/sms/registration.code.en.mustache", a157, sizeof a157},
-    {"templates/sms/registration.code.ru.mustache", a158, sizeof a158},
-    {"templates/sms/shipment.sent.en.mustache", a159, sizeof a159},
-    {"templates/sms/shipment.sent.ru.mustache", a160, sizeof a160},
-    {"templates/staff-change-requests.mustache", a161, sizeof a161},
-    {"templates/staff-company.mustache", a162, sizeof a162},
-    {"templates/staff-finance.mustache", a163, sizeof a163},
-    {"templates/staff-home.mustache", a164, sizeof a164},
-    {"templates/staff-quotes.mustache", a165, sizeof a165},
-    {"templates/staff-registrations.mustache", a166, sizeof a166},
-    {"templates/staff-team.mustache", a167, sizeof a167},
-    {"templates/usual-order.mustache", a168, sizeof a168},
+    {"templates/admin-pricing-assignments.mustache", a38, sizeof a38},
+    {"templates/admin-pricing-rule.mustache", a39, sizeof a39},
+    {"templates/admin-pricing.mustache", a40, sizeof a40},
+    {"templates/admin-promotions.mustache", a41, sizeof a41},
+    {"templates/admin-roles.mustache", a42, sizeof a42},
+    {"templates/admin-settings.mustache", a43, sizeof a43},
+    {"templates/admin-user-groups.mustache", a44, sizeof a44},
+    {"templates/admin-users.mustache", a45, sizeof a45},
+    {"templates/approvals.mustache", a46, sizeof a46},
+    {"templates/cart-guest.mustache", a47, sizeof a47},
+    {"templates/cart.mustache", a48, sizeof a48},
+    {"templates/catalog-favorites.mustache", a49, sizeof a49},
+    {"templates/catalog-index.mustache", a50, sizeof a50},
+    {"templates/catalog-list.mustache", a51, sizeof a51},
+    {"templates/catalog-product.mustache", a52, sizeof a52},
+    {"templates/checkout.mustache", a53, sizeof a53},
+    {"templates/company-addresses.mustache", a54, sizeof a54},
+    {"templates/company-approvals.mustache", a55, sizeof a55},
+    {"templates/company-change.mustache", a56, sizeof a56},
+    {"templates/company-users.mustache", a57, sizeof a57},
+    {"templates/documents.mustache", a58, sizeof a58},
+    {"templates/editor-groups.mustache", a59, sizeof a59},
+    {"templates/editor-materials.mustache", a60, sizeof a60},
+    {"templates/editor-product.mustache", a61, sizeof a61},
+    {"templates/editor-reviews.mustache", a62, sizeof a62},
+    {"templates/error.mustache", a63, sizeof a63},
+    {"templates/finance.mustache", a64, sizeof a64},
+    {"templates/layout.mustache", a65, sizeof a65},
+    {"templates/list.mustache", a66, sizeof a66},
+    {"templates/lists.mustache", a67, sizeof a67},
+    {"templates/mail/_layout.mustache", a68, sizeof a68},
+    {"templates/mail/account.acted_as.en.mustache", a69, sizeof a69},
+    {"templates/mail/account.acted_as.ru.mustache", a70, sizeof a70},
+    {"templates/mail/account.created.en.mustache", a71, sizeof a71},
+    {"templates/mail/account.created.ru.mustache", a72, sizeof a72},
+    {"templates/mail/account.disabled.en.mustache", a73, sizeof a73},
+    {"templates/mail/account.disabled.ru.mustache", a74, sizeof a74},
+    {"templates/mail/account.enabled.en.mustache", a75, sizeof a75},
+    {"templates/mail/account.enabled.ru.mustache", a76, sizeof a76},
+    {"templates/mail/account.invited.en.mustache", a77, sizeof a77},
+    {"templates/mail/account.invited.ru.mustache", a78, sizeof a78},
+    {"templates/mail/account.linked.en.mustache", a79, sizeof a79},
+    {"templates/mail/account.linked.ru.mustache", a80, sizeof a80},
+    {"templates/mail/account.removed.en.mustache", a81, sizeof a81},
+    {"templates/mail/account.removed.ru.mustache", a82, sizeof a82},
+    {"templates/mail/approval.decided.en.mustache", a83, sizeof a83},
+    {"templates/mail/approval.decided.ru.mustache", a84, sizeof a84},
+    {"templates/mail/approval.requested.en.mustache", a85, sizeof a85},
+    {"templates/mail/approval.requested.ru.mustache", a86, sizeof a86},
+    {"templates/mail/channel.test.en.mustache", a87, sizeof a87},
+    {"templates/mail/channel.test.ru.mustache", a88, sizeof a88},
+    {"templates/mail/counterparty.change_approved.en.mustache", a89, sizeof a89},
+    {"templates/mail/counterparty.change_approved.ru.mustache", a90, sizeof a90},
+    {"templates/mail/counterparty.change_declined.en.mustache", a91, sizeof a91},
+    {"templates/mail/counterparty.change_declined.ru.mustache", a92, sizeof a92},
+    {"templates/mail/counterparty.change_requested.en.mustache", a93, sizeof a93},
+    {"templates/mail/counterparty.change_requested.ru.mustache", a94, sizeof a94},
+    {"templates/mail/credit.locked.en.mustache", a95, sizeof a95},
+    {"templates/mail/credit.locked.ru.mustache", a96, sizeof a96},
+    {"templates/mail/customer.assigned.en.mustache", a97, sizeof a97},
+    {"templates/mail/customer.assigned.ru.mustache", a98, sizeof a98},
+    {"templates/mail/document.ready.en.mustache", a99, sizeof a99},
+    {"templates/mail/document.ready.ru.mustache", a100, sizeof a100},
+    {"templates/mail/lead.created.en.mustache", a101, sizeof a101},
+    {"templates/mail/lead.created.ru.mustache", a102, sizeof a102},
+    {"templates/mail/order.placed.en.mustache", a103, sizeof a103},
+    {"templates/mail/order.placed.ru.mustache", a104, sizeof a104},
+    {"templates/mail/order.placed_for_managers.en.mustache", a105, sizeof a105},
+    {"templates/mail/order.placed_for_managers.ru.mustache", a106, sizeof a106},
+    {"templates/mail/order.status.en.mustache", a107, sizeof a107},
+    {"templates/mail/order.status.ru.mustache", a108, sizeof a108},
+    {"templates/mail/password.reset.en.mustache", a109, sizeof a109},
+    {"templates/mail/password.reset.ru.mustache", a110, sizeof a110},
+    {"templates/mail/question.asked.en.mustache", a111, sizeof a111},
+    {"templates/mail/question.asked.ru.mustache", a112, sizeof a112},
+    {"templates/mail/quote.accepted.en.mustache", a113, sizeof a113},
+    {"templates/mail/quote.accepted.ru.mustache", a114, sizeof a114},
+    {"templates/mail/quote.declined.en.mustache", a115, sizeof a115},
+    {"templates/mail/quote.declined.ru.mustache", a116, sizeof a116},
+    {"templates/mail/quote.offered.en.mustache", a117, sizeof a117},
+    {"templates/mail/quote.offered.ru.mustache", a118, sizeof a118},
+    {"templates/mail/quote.requested.en.mustache", a119, sizeof a119},
+    {"templates/mail/quote.requested.ru.mustache", a120, sizeof a120},
+    {"templates/mail/reconciliation.ready.en.mustache", a121, sizeof a121},
+    {"templates/mail/reconciliation.ready.ru.mustache", a122, sizeof a122},
+    {"templates/mail/registration.accepted.en.mustache", a123, sizeof a123},
+    {"templates/mail/registration.accepted.ru.mustache", a124, sizeof a124},
+    {"templates/mail/registration.declined.en.mustache", a125, sizeof a125},
+    {"templates/mail/registration.declined.ru.mustache", a126, sizeof a126},
+    {"templates/mail/registration.new_for_managers.en.mustache", a127, sizeof a127},
+    {"templates/mail/registration.new_for_managers.ru.mustache", a128, sizeof a128},
+    {"templates/mail/registration.received.en.mustache", a129, sizeof a129},
+    {"templates/mail/registration.received.ru.mustache", a130, sizeof a130},
+    {"templates/mail/shipment.sent.en.mustache", a131, sizeof a131},
+    {"templates/mail/shipment.sent.ru.mustache", a132, sizeof a132},
+    {"templates/mail/ticket.message.en.mustache", a133, sizeof a133},
+    {"templates/mail/ticket.message.ru.mustache", a134, sizeof a134},
+    {"templates/mail/ticket.reply.en.mustache", a135, sizeof a135},
+    {"templates/mail/ticket.reply.ru.mustache", a136, sizeof a136},
+    {"templates/materials.mustache", a137, sizeof a137},
+    {"templates/order.mustache", a138, sizeof a138},
+    {"templates/orders.mustache", a139, sizeof a139},
+    {"templates/part-numbers.mustache", a140, sizeof a140},
+    {"templates/payment-result.mustache", a141, sizeof a141},
+    {"templates/price-list.mustache", a142, sizeof a142},
+    {"templates/quick-order.mustache", a143, sizeof a143},
+    {"templates/quote-new.mustache", a144, sizeof a144},
+    {"templates/quote.mustache", a145, sizeof a145},
+    {"templates/quotes.mustache", a146, sizeof a146},
+    {"templates/request-new.mustache", a147, sizeof a147},
+    {"templates/request.mustache", a148, sizeof a148},
+    {"templates/requests.mustache", a149, sizeof a149},
+    {"templates/saved-cart.mustache", a150, sizeof a150},
+    {"templates/saved-carts.mustache", a151, sizeof a151},
+    {"templates/sms/channel.test.en.mustache", a152, sizeof a152},
+    {"templates/sms/channel.test.ru.mustache", a153, sizeof a153},
+    {"templates/sms/order.placed.en.mustache", a154, sizeof a154},
+    {"templates/sms/order.placed.ru.mustache", a155, sizeof a155},
+    {"templates/sms/order.status.en.mustache", a156, sizeof a156},
+    {"templates/sms/order.status.ru.mustache", a157, sizeof a157},
+    {"templates/sms/registration.code.en.mustache", a158, sizeof a158},
+    {"templates/sms/registration.code.ru.mustache", a159, sizeof a159},
+    {"templates/sms/shipment.sent.en.mustache", a160, sizeof a160},
+    {"templates/sms/shipment.sent.ru.mustache", a161, sizeof a161},
+    {"templates/staff-change-requests.mustache", a162, sizeof a162},
+    {"templates/staff-company.mustache", a163, sizeof a163},
+    {"templates/staff-finance.mustache", a164, sizeof a164},
+    {"templates/staff-home.mustache", a165, sizeof a165},
+    {"templates/staff-quotes.mustache", a166, sizeof a166},
+    {"templates/staff-registrations.mustache", a167, sizeof a167},
+    {"templates/staff-team.mustache", a168, sizeof a168},
+    {"templates/usual-order.mustache", a169, sizeof a169},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

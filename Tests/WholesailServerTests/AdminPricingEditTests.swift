@@ -104,3 +104,120 @@ import WholesailStore
         }
     }
 }
+
+@Suite struct AdminPriceAssignmentsTests {
+    static func count(_ pattern: String, in text: String) throws -> Int {
+        try NSRegularExpression(pattern: pattern).numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text))
+    }
+
+    static func prices(_ database: WholesailDatabase, product: Int64) async throws -> [Int64: String] {
+        try await database.reader.read { db in
+            try Dictionary(
+                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT priceTypeId, amountMinor FROM price WHERE productId = ?", arguments: [product])
+                    .map { ($0["priceTypeId"] as Int64, Money(minorUnits: $0["amountMinor"], currency: "RUB").decimalString) })
+        }
+    }
+
+    @Test("an admin assigns, changes and removes price types per context; the buyer's price follows at once; each change is audited")
+    func assignments() async throws {
+        let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
+        let prices = try await Self.prices(database, product: 1)
+        let (company, agreement) = try await database.reader.read { db in
+            (try String.fetchOne(db, sql: "SELECT name FROM counterparty WHERE id = 1")!, try Int64.fetchOne(db, sql: "SELECT id FROM agreement WHERE counterpartyId = 1")!)
+        }
+        let rows = #"action="/admin/pricing/assignments/\d+/delete""#
+        try await app.test(.router) { client in
+            var (admin, _) = try await Accounts.signIn(client, "admin@wholesail.example", password: "Demo2026-admin")
+            let all = try await admin.get(client, "/admin/pricing/assignments")
+            #expect(all.status == .ok)
+            let demoAssignments = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM priceTypeAssignment") } ?? 0
+            #expect(try Self.count(rows, in: all.text) == demoAssignments)
+            let found = try await admin.get(client, "/admin/pricing/assignments?q=\(company.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+            #expect(try Self.count(rows, in: found.text) == 1, "the search finds the company's own assignment")
+            #expect(try Self.count(rows, in: try await admin.get(client, "/admin/pricing/assignments?q=zzzz").text) == 0)
+
+            // Refused: no context, no price type, a bad priority, the same context twice.
+            #expect(try await admin.post(client, "/admin/pricing/assignments", ["priceTypeId": "3"]).status == .unprocessableContent)
+            #expect(try await admin.post(client, "/admin/pricing/assignments", ["agreementId": "\(agreement)"]).status == .unprocessableContent)
+            let badPriority = try await admin.post(client, "/admin/pricing/assignments", ["agreementId": "\(agreement)", "priceTypeId": "3", "priority": "x"])
+            #expect(badPriority.status == .unprocessableContent)
+            #expect(badPriority.text.contains("Приоритет") || badPriority.text.contains("Priority is"))
+            let twice = try await admin.post(client, "/admin/pricing/assignments", ["counterpartyId": "1", "priceTypeId": "3"])
+            #expect(twice.status == .unprocessableContent)
+            #expect(twice.text.contains("уже есть тип цен") || twice.text.contains("already have a price type"))
+            #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM priceTypeAssignment") } == demoAssignments)
+
+            // The agreement's assignment beats the company's.
+            let petrov = try await PricingPagesTests.token(client, "petrov@elektrosnab.example")
+            #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == prices[2])
+            #expect(try await admin.post(client, "/admin/pricing/assignments", ["agreementId": "\(agreement)", "priceTypeId": "3"]).status == .seeOther)
+            #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == prices[3])
+            let id = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM priceTypeAssignment WHERE agreementId IS NOT NULL") })
+            _ = try await admin.get(client, "/admin/pricing/assignments")
+            let changed = try await admin.post(client, "/admin/pricing/assignments/\(id)", ["priceTypeId": "1", "priority": "5", "return_q": "Д-2026"])
+            #expect(changed.status == .seeOther)
+            #expect(changed.headers[.location] == "/admin/pricing/assignments?saved=1&q=%D0%94-2026")
+            #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == prices[1])
+            #expect(try await admin.post(client, "/admin/pricing/assignments/\(id)", ["priceTypeId": "999"]).status == .unprocessableContent)
+            #expect(try await admin.post(client, "/admin/pricing/assignments/\(id)/delete", [:]).status == .seeOther)
+            #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == prices[2])
+            #expect(try await admin.post(client, "/admin/pricing/assignments/\(id)/delete", [:]).status == .notFound)
+            let audited = try await database.reader.read {
+                try String.fetchAll($0, sql: "SELECT action FROM auditLog WHERE action LIKE 'pricing.assignment_%' ORDER BY id")
+            }
+            #expect(audited == ["pricing.assignment_create", "pricing.assignment_update", "pricing.assignment_delete"])
+
+            var (buyer, _) = try await Accounts.signIn(client, "petrov@elektrosnab.example", password: "Demo2026-buyer")
+            #expect(try await buyer.get(client, "/admin/pricing/assignments").status == .forbidden)
+            #expect(try await buyer.post(client, "/admin/pricing/assignments", ["counterpartyId": "1", "priceTypeId": "1"]).status == .forbidden)
+        }
+    }
+
+    @Test("agreement individual prices: add, find by company and SKU, change, remove; the buyer's price follows; each change is audited")
+    func agreementPrices() async throws {
+        let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
+        let prices = try await Self.prices(database, product: 1)
+        let (sku, agreement) = try await database.reader.read { db in
+            (try String.fetchOne(db, sql: "SELECT sku FROM product WHERE id = 1")!, try Int64.fetchOne(db, sql: "SELECT id FROM agreement WHERE counterpartyId = 1")!)
+        }
+        let rows = #"action="/admin/pricing/agreement-prices/delete""#
+        try await app.test(.router) { client in
+            var (admin, _) = try await Accounts.signIn(client, "admin@wholesail.example", password: "Demo2026-admin")
+            _ = try await admin.get(client, "/admin/pricing/assignments")
+            for bad in [
+                ["priceAgreementId": "\(agreement)", "priceSku": sku, "amount": "-1"], ["priceAgreementId": "\(agreement)", "priceSku": "NO-SUCH", "amount": "10"],
+                ["priceSku": sku, "amount": "10"], ["priceAgreementId": "999999", "priceSku": sku, "amount": "10"],
+            ] {
+                #expect(try await admin.post(client, "/admin/pricing/agreement-prices", bad).status == .unprocessableContent, "\(bad)")
+            }
+            #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM agreementPrice") } == 0)
+
+            let petrov = try await PricingPagesTests.token(client, "petrov@elektrosnab.example")
+            let sidorova = try await PricingPagesTests.token(client, "sidorova@stroymontazh.example")
+            #expect(try await admin.post(client, "/admin/pricing/agreement-prices", ["priceAgreementId": "\(agreement)", "priceSku": sku, "amount": "12,34"]).status == .seeOther)
+            #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == "12.34")
+            #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: sidorova) == prices[3], "another company's agreement is not theirs")
+
+            let bySku = try await admin.get(client, "/admin/pricing/assignments?sku=\(sku.prefix(4))")
+            #expect(try Self.count(rows, in: bySku.text) == 1)
+            #expect(bySku.text.contains(#"value="12.34""#))
+            #expect(try Self.count(rows, in: try await admin.get(client, "/admin/pricing/assignments?sku=ZZZ").text) == 0)
+            let number = try await database.reader.read { try String.fetchOne($0, sql: "SELECT number FROM agreement WHERE id = ?", arguments: [agreement])! }
+            let byNumber = try await admin.get(client, "/admin/pricing/assignments?q=\(number.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+            #expect(try Self.count(rows, in: byNumber.text) == 1)
+
+            #expect(try await admin.post(client, "/admin/pricing/agreement-prices", ["priceAgreementId": "\(agreement)", "priceSku": sku, "amount": "11"]).status == .seeOther)
+            #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == "11.00")
+            #expect(
+                try await admin.post(client, "/admin/pricing/agreement-prices/delete", ["agreementId": "\(agreement)", "productId": "1"]).status == .seeOther)
+            #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == prices[2])
+            #expect(
+                try await admin.post(client, "/admin/pricing/agreement-prices/delete", ["agreementId": "\(agreement)", "productId": "1"]).status == .notFound)
+            let audited = try await database.reader.read {
+                try String.fetchAll($0, sql: "SELECT details FROM auditLog WHERE action LIKE 'pricing.agreement_price_%' ORDER BY id")
+            }
+            #expect(audited.count == 3)
+            #expect(audited.first?.contains("— → 12.34") == true && audited.dropFirst().first?.contains("12.34 → 11.00") == true)
+        }
+    }
+}

@@ -19,6 +19,7 @@ struct AdminPricingController {
         routes.post("/admin/pricing/rules/:rule", .permission("pricing.manage"), use: update)
         routes.post("/admin/pricing/rates", .permission("pricing.manage"), use: setRate)
         routes.get("/api/v1/pricing/explain", .permission("customers.serve"), use: explainAPI)
+        mountAssignments(on: routes)
     }
 
     struct Explanation {
