@@ -106,6 +106,8 @@ import WholesailStore
 }
 
 @Suite struct AdminPriceAssignmentsTests {
+    static let ascii = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+
     static func count(_ pattern: String, in text: String) throws -> Int {
         try NSRegularExpression(pattern: pattern).numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text))
     }
@@ -132,7 +134,7 @@ import WholesailStore
             #expect(all.status == .ok)
             let demoAssignments = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM priceTypeAssignment") } ?? 0
             #expect(try Self.count(rows, in: all.text) == demoAssignments)
-            let found = try await admin.get(client, "/admin/pricing/assignments?q=\(company.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+            let found = try await admin.get(client, "/admin/pricing/assignments?q=\(company.addingPercentEncoding(withAllowedCharacters: Self.ascii)!)")
             #expect(try Self.count(rows, in: found.text) == 1, "the search finds the company's own assignment")
             #expect(try Self.count(rows, in: try await admin.get(client, "/admin/pricing/assignments?q=zzzz").text) == 0)
 
@@ -203,7 +205,7 @@ import WholesailStore
             #expect(bySku.text.contains(#"value="12.34""#))
             #expect(try Self.count(rows, in: try await admin.get(client, "/admin/pricing/assignments?sku=ZZZ").text) == 0)
             let number = try await database.reader.read { try String.fetchOne($0, sql: "SELECT number FROM agreement WHERE id = ?", arguments: [agreement])! }
-            let byNumber = try await admin.get(client, "/admin/pricing/assignments?q=\(number.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+            let byNumber = try await admin.get(client, "/admin/pricing/assignments?q=\(number.addingPercentEncoding(withAllowedCharacters: Self.ascii)!)")
             #expect(try Self.count(rows, in: byNumber.text) == 1)
 
             #expect(try await admin.post(client, "/admin/pricing/agreement-prices", ["priceAgreementId": "\(agreement)", "priceSku": sku, "amount": "11"]).status == .seeOther)

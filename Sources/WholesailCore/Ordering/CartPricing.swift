@@ -8,8 +8,14 @@ public struct CartItem: Sendable, Equatable {
     public var vatRate: ExactDecimal
     /// The product's categories and their ancestors (for promocodes limited to a category).
     public var categories: [Int64]
+    /// The line's unit: an alternative unit may have an explicit price (nil: the base unit's price × factor).
+    public var unitId: Int64?
 
-    public init(productId: Int64, factor: ExactDecimal = ExactDecimal(1), qtyMilli: Int64, vatRate: ExactDecimal = ExactDecimal(20), categories: [Int64] = []) {
+    public init(
+        productId: Int64, factor: ExactDecimal = ExactDecimal(1), qtyMilli: Int64, vatRate: ExactDecimal = ExactDecimal(20), categories: [Int64] = [],
+        unitId: Int64? = nil
+    ) {
+        self.unitId = unitId
         self.productId = productId
         self.factor = factor
         self.qtyMilli = qtyMilli
@@ -160,12 +166,10 @@ public enum CartPricing {
         var lines: [PricedCart.Line] = []
         lines.reserveCapacity(items.count)
         for item in items {
-            let quote = view.quote(productId: item.productId)
+            // The price of one of the line's unit: its own price when it has one, else base × factor.
+            let quote = view.quote(productId: item.productId, unitId: item.unitId, factor: item.factor)
             let currency = view.currency
-            var unitPrice: Int64?
-            if let base = quote?.amountMinor {
-                unitPrice = Money(minorUnits: base, currency: currency).multiplied(by: item.factor).minorUnits
-            }
+            let unitPrice = quote?.amountMinor
             let amount = unitPrice.map {
                 Money(minorUnits: $0, currency: currency).multiplied(by: ExactDecimal(units: item.qtyMilli, scale: 1000)).minorUnits
             } ?? 0

@@ -90,7 +90,7 @@ extension AdminPricingController {
         var target = "/admin/pricing/assignments?saved=1"
         for key in ["q", "sku"] {
             if let value = context.form["return_" + key], !value.isEmpty,
-                let encoded = value.addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+                let encoded = value.addingPercentEncoding(withAllowedCharacters: Self.queryAllowed)
             {
                 target += "&\(key)=\(encoded)"
             }

@@ -22,6 +22,9 @@ struct AdminPricingController {
         mountAssignments(on: routes)
     }
 
+    /// What a query value may carry unescaped (ASCII only: `.alphanumerics` lets Cyrillic through).
+    static let queryAllowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+
     struct Explanation {
         var quote: PriceQuote
         var reference: PriceQuote
@@ -242,7 +245,7 @@ struct AdminPricingController {
         try await pricing.rebuild()
         // Back to the rule with the preview the admin last asked for, now showing the edited rule.
         var target = "/admin/pricing/rules/\(id)?saved=1"
-        if let sku = context.form["previewSku"], !sku.isEmpty, let encoded = sku.addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))) {
+        if let sku = context.form["previewSku"], !sku.isEmpty, let encoded = sku.addingPercentEncoding(withAllowedCharacters: Self.queryAllowed) {
             target += "&sku=\(encoded)"
             if let company = context.form["previewCounterparty"].flatMap({ Int64($0) }) { target += "&counterparty=\(company)" }
         }

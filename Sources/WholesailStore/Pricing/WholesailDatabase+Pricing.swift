@@ -6,7 +6,7 @@ extension WholesailDatabase {
     /// The tables prices are computed from: a commit touching any of them yields a new snapshot.
     static let pricingTables = [
         "product", "productCategory", "category", "productProperty", "priceType", "price", "priceTypeAssignment", "agreementPrice",
-        "priceRule", "priceRuleProduct", "exchangeRate",
+        "priceRule", "priceRuleProduct", "exchangeRate", "productUnit",
     ]
 
     /// Reads everything the price matrix needs, in one read transaction (a consistent snapshot).
@@ -52,6 +52,19 @@ extension WholesailDatabase {
         var basePrices: [Int64: [Int64?]] = [:]
         for (id, slot) in typeSlot { basePrices[id] = vectors[slot] }
         vectors.removeAll()
+        // Explicit prices of alternative units: few, found from the product's units (an index lookup each).
+        var unitPrices: [PricingSnapshot.UnitPriceKey: Int64] = [:]
+        try db.forEachRawRow(
+            db.makeStatement(
+                sql: """
+                    SELECT pr.priceTypeId, pr.productId, pr.unitId, pr.amountMinor FROM productUnit pu
+                    JOIN product p ON p.id = pu.productId AND p.deleted = 0 AND pu.unitId <> p.baseUnitId
+                    JOIN price pr ON pr.productId = pu.productId AND pr.unitId = pu.unitId
+                    """)
+        ) { row in
+            guard !row.isNull(3) else { return }
+            unitPrices[.init(priceTypeId: row.int64(0), productId: row.int64(1), unitId: row.int64(2))] = row.int64(3)
+        }
         let assignments = try Row.fetchAll(db, sql: "SELECT * FROM priceTypeAssignment").map {
             PricingSnapshot.Assignment(
                 id: $0["id"], priceTypeId: $0["priceTypeId"], agreementId: $0["agreementId"], counterpartyId: $0["counterpartyId"],
@@ -92,7 +105,7 @@ extension WholesailDatabase {
         let defaultType = try displayPriceTypeId(db)
         return PricingSnapshot(
             products: products, priceTypes: types, defaultPriceTypeId: defaultType, basePrices: basePrices, assignments: assignments,
-            agreementPrices: agreementPrices, rules: rules, rates: rates)
+            agreementPrices: agreementPrices, rules: rules, rates: rates, unitPrices: unitPrices)
     }
 
     public func pricingSnapshot() async throws -> PricingSnapshot {
