@@ -85,3 +85,60 @@ import WholesailStore
         }
     }
 }
+
+@Suite struct ImportedAgreementPriceTypeTests {
+    @Test("the price type an agreement import sets is the price of buyers ordering under that agreement: card, cart and an order under another agreement")
+    func importedAgreementPriceType() async throws {
+        let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
+        let pricing = try #require(TestApp.pricing(for: database))
+        let prices = try await AdminPriceAssignmentsTests.prices(database, product: 1)
+        let (companyErp, agreementErp, number, sku, warehouse) = try await database.reader.read { db in
+            (
+                try String.fetchOne(db, sql: "SELECT erpId FROM counterparty WHERE id = 1")!,
+                try String.fetchOne(db, sql: "SELECT erpId FROM agreement WHERE counterpartyId = 1 AND isDefault = 1")!,
+                try String.fetchOne(db, sql: "SELECT number FROM agreement WHERE counterpartyId = 1 AND isDefault = 1")!,
+                try String.fetchOne(db, sql: "SELECT sku FROM product WHERE id = 1")!,
+                try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT id FROM warehouse WHERE active = 1 AND isPickupPoint = 1
+                            AND (regionId IS NULL OR regionId = (SELECT regionId FROM counterparty WHERE id = 1)) ORDER BY id LIMIT 1
+                        """)!
+            )
+        }
+        let records = """
+            {"type":"agreement","id":"\(agreementErp)","counterparty":"\(companyErp)","number":"\(number)","date":"2026-01-15","priceType":"pt-large","default":true}
+            {"type":"agreement","id":"\(agreementErp)-retail","counterparty":"\(companyErp)","number":"Р-1","date":"2026-02-01","priceType":"pt-retail"}
+            """
+        try await app.test(.router) { client in
+            let petrov = try await PricingPagesTests.token(client, "petrov@elektrosnab.example")
+            #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == prices[2], "the company's price type before the import")
+
+            let job = try ImportFixture.run(database, [("agreements.jsonl", Data(records.utf8))])
+            #expect(job.status == "succeeded")
+            #expect(job.counts["agreement"] == ImportCounts.Entity(created: 1, updated: 1))
+            try await pricing.rebuild()
+
+            // The default agreement's imported price type beats the company's assignment.
+            #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == prices[3])
+            _ = try await Shop.json(client, .post, "/api/v1/cart/items", token: petrov, body: #"{"sku":"\#(sku)","qty":"1"}"#)
+            let cart = try UnitPriceTests.json(try await Shop.json(client, .get, "/api/v1/cart", token: petrov))
+            let line = try #require((cart["lines"] as? [[String: Any]])?.first)
+            #expect((line["price"] as? [String: Any])?["amount"] as? String == prices[3])
+
+            // An order placed under the other agreement is priced at that agreement's type.
+            let other = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM agreement WHERE erpId = ?", arguments: ["\(agreementErp)-retail"]) })
+            let placed = try await Shop.json(
+                client, .post, "/api/v1/orders", token: petrov,
+                body: #"{"counterparty_id":1,"agreement_id":\#(other),"delivery":"pickup","warehouse_id":\#(warehouse)}"#)
+            #expect(placed.status.code < 300, "\(placed.text.prefix(500))")
+            let order = try #require(try UnitPriceTests.json(placed)["id"] as? Int)
+            let stored = try await database.reader.read { db in
+                try Row.fetchOne(
+                    db, sql: "SELECT o.agreementId, l.priceMinor FROM customerOrder o JOIN orderLine l ON l.orderId = o.id WHERE o.id = ?", arguments: [order])
+            }
+            #expect(stored?["agreementId"] as Int64? == other)
+            #expect(stored.map { Money(minorUnits: $0["priceMinor"], currency: "RUB").decimalString } == prices[1])
+        }
+    }
+}

@@ -50,11 +50,15 @@ struct CartService: Sendable {
         principal: Principal, form: CheckoutForm, version: String?, idempotencyKey: String?, source: String, creditOverride: Bool
     ) async throws -> PlacedOrder {
         let view = try await view(for: principal)
-        // Price in the checkout company's context (it may differ from the cart's).
+        // Price in the checkout company's context (it may differ from the cart's), under the
+        // agreement the order is placed under (its price type and individual prices apply; an
+        // agreement that is not the company's is refused by `placeOrder`).
         var priced = view.priced
         var promocodeId = view.promocodeId
-        if form.counterpartyId != view.cart.counterpartyId {
-            let context = try await database.pricingContext(userId: principal.userId, counterpartyId: form.counterpartyId, day: PricingService.today())
+        let otherAgreement = form.agreementId.map { $0 != view.context.agreementId } ?? false
+        if form.counterpartyId != view.cart.counterpartyId || otherAgreement {
+            var context = try await database.pricingContext(userId: principal.userId, counterpartyId: form.counterpartyId, day: PricingService.today())
+            if let agreement = form.agreementId { context.agreementId = agreement }
             let promocode = try await view.cart.promocode.asyncMap {
                 try await database.cartPromocode(code: $0, counterpartyId: form.counterpartyId, day: context.day)
             } ?? nil
