@@ -32,6 +32,7 @@ extension AdminPricingController {
         let choices = try await database.pricingChoices()
         let assignments = try await database.priceAssignments(search: search)
         let prices = try await database.agreementPriceRows(search: search, sku: sku)
+        let fromErp = try await database.erpPriceTypes(search: search)
         func options(_ list: [(id: Int64, name: String)], _ field: String) -> [[String: Any]] {
             list.map { ["id": $0.id, "name": $0.name, "selected": String($0.id) == values[field]] }
         }
@@ -56,6 +57,8 @@ extension AdminPricingController {
                     ] as [String: Any]
                 },
                 "hasAssignments": !assignments.isEmpty,
+                "erp": fromErp.map { ["kind": t["pricing.erp_" + $0.kind], "whom": $0.whom, "priceType": $0.priceType] },
+                "hasErp": !fromErp.isEmpty,
                 "prices": prices.map { row in
                     [
                         "agreementId": row.agreementId, "agreement": row.agreement, "company": row.company, "productId": row.productId, "sku": row.sku,

@@ -78,6 +78,27 @@ extension WholesailDatabase {
         }
     }
 
+    /// Price types the ERP set on active agreements and on companies (agreement and counterparty
+    /// imports), which the matrix uses below the admin's assignments: (kind, whom, price type).
+    public func erpPriceTypes(search: String = "", limit: Int = 500) async throws -> [(kind: String, whom: String, priceType: String)] {
+        let text = search.trimmingCharacters(in: .whitespaces)
+        return try await reader.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT 'agreement' AS kind, a.number || ' (' || c.name || ')' AS whom, pt.name AS priceType
+                    FROM agreement a JOIN counterparty c ON c.id = a.counterpartyId JOIN priceType pt ON pt.id = a.priceTypeId
+                    WHERE a.active = 1 AND (:text = '' OR a.number LIKE :pattern ESCAPE '\' OR c.name LIKE :pattern ESCAPE '\')
+                    UNION ALL
+                    SELECT 'counterparty', c.name, pt.name FROM counterparty c JOIN priceType pt ON pt.id = c.priceTypeId
+                    WHERE :text = '' OR c.name LIKE :pattern ESCAPE '\'
+                    ORDER BY 2, 1 LIMIT :limit
+                    """,
+                arguments: ["text": text, "pattern": Self.likePattern(text), "limit": limit]
+            ).map { (kind: $0["kind"], whom: $0["whom"], priceType: $0["priceType"]) }
+        }
+    }
+
     static func checkPriority(_ raw: String, into issues: inout [String: ValidationError.FieldIssue]) -> Int {
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
         guard let priority = Int(trimmed.isEmpty ? "0" : trimmed), (-1000...1000).contains(priority) else {
