@@ -95,7 +95,7 @@ extension WholesailDatabase {
                     ORDER BY 2, 1 LIMIT :limit
                     """,
                 arguments: ["text": text, "pattern": Self.likePattern(text), "limit": limit]
-            ).map { (kind: $0["kind"], whom: $0["whom"], priceType: $0["priceType"]) }
+            ).map { (kind: $0["kind"] as String, whom: $0["whom"] as String, priceType: $0["priceType"] as String) }
         }
     }
 
