@@ -299,7 +299,8 @@ public struct PricingContext: Hashable, Sendable {
 
 /// A price as a buyer sees it, with why.
 public struct PriceQuote: Sendable, Equatable {
-    public enum Source: String, Sendable { case base, agreement, fixedRule, percentRule }
+    /// `erp`: the ERP's final price for the cart, asked through the price hook (never in the matrix).
+    public enum Source: String, Sendable { case base, agreement, fixedRule, percentRule, erp }
 
     /// Final amount in minor units of `currency`; nil when there is no price.
     public var amountMinor: Int64?
@@ -375,7 +376,7 @@ public enum PricingMath {
             minor.map { Money(minorUnits: $0, currency: snapshot.displayCurrency).multiplied(by: factor).minorUnits }
         }
         switch quote.source {
-        case .agreement, .fixedRule: return scaled(quote.amountMinor)
+        case .agreement, .fixedRule, .erp: return scaled(quote.amountMinor)
         case .base, .percentRule:
             guard let explicitBase, let typeId = quote.priceTypeId, let type = snapshot.priceTypes[typeId] else { return scaled(quote.amountMinor) }
             return final(baseMinor: explicitBase, amountRule: quote.source == .percentRule ? percentRule : nil, priceType: type, snapshot: snapshot, day: day)

@@ -38,8 +38,9 @@ struct CartService: Sendable {
         if let code = cart.promocode {
             promocode = try await database.cartPromocode(code: code, counterpartyId: cart.counterpartyId, day: context.day)
         }
-        let priced = CartPricing.price(
+        var priced = CartPricing.price(
             cart.lines.map(\.item), matrix: pricing.matrix, context: context, thresholds: try await database.cartThresholds(), promocode: promocode)
+        priced = await pricing.erpHook.detail(priced, record: cart, context: context, promocode: promocode)
         let availability = try await database.availability(productIds: Array(Set(cart.lines.map(\.productId))), regionId: context.regionId)
         return View(cart: cart, priced: priced, context: context, promocodeId: promocode?.id, availability: availability, companies: companies)
     }
@@ -65,6 +66,7 @@ struct CartService: Sendable {
             priced = CartPricing.price(
                 view.cart.lines.map(\.item), matrix: pricing.matrix, context: context, thresholds: try await database.cartThresholds(),
                 promocode: promocode)
+            priced = await pricing.erpHook.detail(priced, record: view.cart, context: context, promocode: promocode)
             promocodeId = promocode?.id
         }
         let placed = try await database.placeOrder(

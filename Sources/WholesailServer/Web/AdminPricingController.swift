@@ -18,6 +18,7 @@ struct AdminPricingController {
         routes.get("/admin/pricing/rules/:rule", .permission("pricing.manage"), use: editPage)
         routes.post("/admin/pricing/rules/:rule", .permission("pricing.manage"), use: update)
         routes.post("/admin/pricing/rates", .permission("pricing.manage"), use: setRate)
+        routes.post("/admin/pricing/erp-hook", .permission("pricing.manage"), use: setHook)
         routes.get("/api/v1/pricing/explain", .permission("customers.serve"), use: explainAPI)
         mountAssignments(on: routes)
     }
@@ -99,6 +100,7 @@ struct AdminPricingController {
                 "rates": try await database.exchangeRates().map { ["currency": $0.currency, "day": $0.day, "rate": $0.rate] },
                 "currencies": try await database.currencies().map { ["code": $0, "selected": $0 == values["currency"]] },
                 "today": PricingService.today(),
+                "hook": try await hookValues(values),
             ], request: request, context: context, status: status)
     }
 
@@ -271,6 +273,29 @@ struct AdminPricingController {
         guard let id = context.parameters.get("rule", as: Int64.self) else { throw HTTPError(.notFound) }
         try await database.setPriceRuleActive(id: id, active: context.form["active"] == "1", actor: principal)
         try await pricing.rebuild()
+        return .redirect(to: "/admin/pricing?saved=1")
+    }
+
+    /// The price hook's form: the submitted values after a refusal, else the stored settings.
+    func hookValues(_ values: [String: String]) async throws -> [String: Any] {
+        let stored = try await database.erpPriceHookSettings()
+        if values["hookTimeout"] != nil {
+            return ["enabled": values["hookEnabled"] == "1", "url": values["hookUrl"] ?? "", "timeout": values["hookTimeout"] ?? ""]
+        }
+        return ["enabled": stored.enabled, "url": stored.url, "timeout": String(stored.timeoutMs)]
+    }
+
+    @Sendable func setHook(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        let principal = try context.requireSignedIn()
+        do {
+            try await database.setERPPriceHookSettings(
+                enabled: context.form["hookEnabled"] == "1", url: context.form["hookUrl"] ?? "", timeoutMs: context.form["hookTimeout"] ?? "",
+                actor: principal)
+        } catch let error as ValidationError {
+            let t = renderer.localizer(context.language)
+            return try await render(request, context: context, errors: t.fieldMessages(error), values: context.echoedForm(limit: 600), status: .unprocessableContent)
+                .response(from: request, context: context)
+        }
         return .redirect(to: "/admin/pricing?saved=1")
     }
 
