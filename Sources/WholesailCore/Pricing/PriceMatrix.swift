@@ -328,18 +328,18 @@ public struct PriceView: Sendable {
     /// one for the quote's price type, else the base unit's price × factor; see `PricingMath.unit`).
     /// A nil unit, or the base unit (factor 1 and no explicit price), is the base unit's quote.
     public func quote(productIndex: Int, unitId: Int64?, factor: ExactDecimal) -> PriceQuote {
-        var quote = quote(productIndex: productIndex)
+        var result = self.quote(productIndex: productIndex)
         let snapshot = matrix.snapshot
         var explicit: Int64?
-        if let unitId, let typeId = quote.priceTypeId, !snapshot.unitPrices.isEmpty {
+        if let unitId, let typeId = result.priceTypeId, !snapshot.unitPrices.isEmpty {
             explicit = snapshot.unitPrices[.init(priceTypeId: typeId, productId: snapshot.products[productIndex].id, unitId: unitId)]
         }
-        if explicit == nil && factor == ExactDecimal(1) { return quote }
+        if explicit == nil && factor == ExactDecimal(1) { return result }
         let rule = vector.amountRule[productIndex]
-        quote.amountMinor = PricingMath.unit(
-            quote, explicitBase: explicit, percentRule: rule >= 0 ? snapshot.rules[Int(rule)].action : nil, snapshot: snapshot, day: vector.day,
+        result.amountMinor = PricingMath.unit(
+            result, explicitBase: explicit, percentRule: rule >= 0 ? snapshot.rules[Int(rule)].action : nil, snapshot: snapshot, day: vector.day,
             factor: factor)
-        return quote
+        return result
     }
 
     public func quote(productId: Int64, unitId: Int64?, factor: ExactDecimal) -> PriceQuote? {

@@ -13,7 +13,7 @@ public final class PricingService: Sendable {
     let database: WholesailDatabase
     let store: PriceMatrixStore
     /// How the ERP price hook is called (tests put a fake here); the hook's own timeout applies on top.
-    private let hookSender = Mutex<any HTTPSender>(AsyncHTTPSender(timeout: .seconds(10)))
+    private let hookSender = Mutex<any HTTPSender>(AsyncHTTPSender())
 
     /// Replaces the sender of the ERP price hook (tests).
     public func useHookSender(_ sender: any HTTPSender) { hookSender.withLock { $0 = sender } }

@@ -112,7 +112,7 @@ extension AdminPricingController {
         form.userGroupId = f["userGroupId"].flatMap { Int64($0) }
         form.priceTypeId = f["priceTypeId"].flatMap { Int64($0) }
         form.priority = f["priority"] ?? "0"
-        return try await afterChange(request, context: context) { try await database.createPriceAssignment(form, actor: principal) }
+        return try await afterChange(request, context: context) { _ = try await database.createPriceAssignment(form, actor: principal) }
     }
 
     @Sendable func updateAssignment(_ request: Request, context: WholesailRequestContext) async throws -> Response {
