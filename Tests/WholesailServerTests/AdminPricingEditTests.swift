@@ -57,7 +57,7 @@ import WholesailStore
                 ["name": "Скидка", "action": "discount", "percent": "10", "skus": "NO-SUCH", "propertyValue": "Нет = такого", "regionId": "999"])
             #expect(unknown.status == .unprocessableContent)
             #expect(unknown.text.contains("NO-SUCH"), "the refused form keeps what was typed")
-            let stored = try await database.reader.read { db in try Row.fetchOne(db, sql: "SELECT name, action, percent FROM priceRule WHERE id = ?", arguments: [ruleId]) }
+            let stored = try database.reader.read { db in try Row.fetchOne(db, sql: "SELECT name, action, percent FROM priceRule WHERE id = ?", arguments: [ruleId]) }
             #expect(stored?["action"] as String? == "discount" && stored?["percent"] as String? == "10" && stored?["name"] as String? == "Скидка")
             #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == discounted)
 
@@ -76,7 +76,7 @@ import WholesailStore
             let second = Money(minorUnits: try await Self.basePrice(database, product: 2, type: 2), currency: "RUB")
                 .multiplied(by: ExactDecimal(parsing: "1.2")!).decimalString
             #expect(try await PricingPagesTests.apiPrice(client, product: 2, token: petrov) == second, "the new SKU is in the list")
-            let row = try #require(try await database.reader.read { db in try Row.fetchOne(db, sql: "SELECT * FROM priceRule WHERE id = ?", arguments: [ruleId]) })
+            let row = try #require(try database.reader.read { db in try Row.fetchOne(db, sql: "SELECT * FROM priceRule WHERE id = ?", arguments: [ruleId]) })
             #expect(row["priority"] as Int == 7 && row["validFrom"] as String? == "2020-01-01" && row["validTo"] as String? == "2099-12-31")
             #expect(row["active"] as Bool, "an edit keeps the rule's state")
             let audit = try #require(

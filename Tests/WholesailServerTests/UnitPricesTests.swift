@@ -133,7 +133,7 @@ import WholesailStore
                 body: #"{"counterparty_id":1,"agreement_id":\#(other),"delivery":"pickup","warehouse_id":\#(warehouse)}"#)
             #expect(placed.status.code < 300, "\(placed.text.prefix(500))")
             let order = try #require(try UnitPriceTests.json(placed)["id"] as? Int)
-            let stored = try await database.reader.read { db in
+            let stored = try database.reader.read { db in
                 try Row.fetchOne(
                     db, sql: "SELECT o.agreementId, l.priceMinor FROM customerOrder o JOIN orderLine l ON l.orderId = o.id WHERE o.id = ?", arguments: [order])
             }

@@ -88,10 +88,10 @@ extension WholesailDatabase {
                 sql: """
                     SELECT 'agreement' AS kind, a.number || ' (' || c.name || ')' AS whom, pt.name AS priceType
                     FROM agreement a JOIN counterparty c ON c.id = a.counterpartyId JOIN priceType pt ON pt.id = a.priceTypeId
-                    WHERE a.active = 1 AND (:text = '' OR a.number LIKE :pattern ESCAPE '\' OR c.name LIKE :pattern ESCAPE '\')
+                    WHERE a.active = 1 AND (:text = '' OR a.number LIKE :pattern ESCAPE '\\' OR c.name LIKE :pattern ESCAPE '\\')
                     UNION ALL
                     SELECT 'counterparty', c.name, pt.name FROM counterparty c JOIN priceType pt ON pt.id = c.priceTypeId
-                    WHERE :text = '' OR c.name LIKE :pattern ESCAPE '\'
+                    WHERE :text = '' OR c.name LIKE :pattern ESCAPE '\\'
                     ORDER BY 2, 1 LIMIT :limit
                     """,
                 arguments: ["text": text, "pattern": Self.likePattern(text), "limit": limit]
