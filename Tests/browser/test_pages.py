@@ -50,6 +50,7 @@ PAGES = [
     ("staff-quotes", "manager", "/staff/quotes?all=1"),
     ("team", "executive", "/staff/team"),
     ("pricing", "admin", "/admin/pricing"),
+    ("pricing-assignments", "admin", "/admin/pricing/assignments"),
     ("admin-settings", "admin", "/admin/settings"),
     ("audit", "admin", "/admin/audit"),
 ]

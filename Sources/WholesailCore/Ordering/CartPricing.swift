@@ -8,8 +8,14 @@ public struct CartItem: Sendable, Equatable {
     public var vatRate: ExactDecimal
     /// The product's categories and their ancestors (for promocodes limited to a category).
     public var categories: [Int64]
+    /// The line's unit: an alternative unit may have an explicit price (nil: the base unit's price × factor).
+    public var unitId: Int64?
 
-    public init(productId: Int64, factor: ExactDecimal = ExactDecimal(1), qtyMilli: Int64, vatRate: ExactDecimal = ExactDecimal(20), categories: [Int64] = []) {
+    public init(
+        productId: Int64, factor: ExactDecimal = ExactDecimal(1), qtyMilli: Int64, vatRate: ExactDecimal = ExactDecimal(20), categories: [Int64] = [],
+        unitId: Int64? = nil
+    ) {
+        self.unitId = unitId
         self.productId = productId
         self.factor = factor
         self.qtyMilli = qtyMilli
@@ -106,6 +112,8 @@ public struct PricedCart: Sendable, Equatable {
     /// The next threshold and how much more the cart needs to reach it.
     public var nextThreshold: (threshold: CartThreshold, missingMinor: Int64)?
     public var promocode: PromocodeOutcome?
+    /// The ERP answered the price hook: its prices replaced the matrix's where it gave one.
+    public var detailedByERP = false
 
     public var totalMinor: Int64 { subtotalMinor - discountMinor }
     /// Every line has a price and is visible: the cart can be ordered.
@@ -116,6 +124,7 @@ public struct PricedCart: Sendable, Equatable {
             && lhs.discountMinor == rhs.discountMinor && lhs.vatMinor == rhs.vatMinor && lhs.priceTypeId == rhs.priceTypeId
             && lhs.appliedThreshold == rhs.appliedThreshold && lhs.nextThreshold?.threshold == rhs.nextThreshold?.threshold
             && lhs.nextThreshold?.missingMinor == rhs.nextThreshold?.missingMinor && lhs.promocode == rhs.promocode
+            && lhs.detailedByERP == rhs.detailedByERP
     }
 }
 
@@ -160,12 +169,10 @@ public enum CartPricing {
         var lines: [PricedCart.Line] = []
         lines.reserveCapacity(items.count)
         for item in items {
-            let quote = view.quote(productId: item.productId)
+            // The price of one of the line's unit: its own price when it has one, else base × factor.
+            let quote = view.quote(productId: item.productId, unitId: item.unitId, factor: item.factor)
             let currency = view.currency
-            var unitPrice: Int64?
-            if let base = quote?.amountMinor {
-                unitPrice = Money(minorUnits: base, currency: currency).multiplied(by: item.factor).minorUnits
-            }
+            let unitPrice = quote?.amountMinor
             let amount = unitPrice.map {
                 Money(minorUnits: $0, currency: currency).multiplied(by: ExactDecimal(units: item.qtyMilli, scale: 1000)).minorUnits
             } ?? 0
@@ -179,6 +186,35 @@ public enum CartPricing {
         return PricedCart(
             lines: lines, currency: view.currency, subtotalMinor: subtotal, discountMinor: 0, vatMinor: Money.sum(lines.map(\.vatMinor)),
             priceTypeId: nil, appliedThreshold: nil, nextThreshold: nil, promocode: nil)
+    }
+
+    /// The cart with the ERP's final unit prices (the price hook's answer, one per line, nil where
+    /// the ERP gave none): those lines cost the ERP's price (source `erp`, no rules), hidden lines
+    /// stay unpriced, amounts and VAT are recomputed, and the promocode is applied again on the
+    /// new amounts. The next threshold is dropped (the ERP's prices decide, not the matrix's).
+    public static func detailed(_ cart: PricedCart, items: [CartItem], unitPrices: [Int64?], promocode: CartPromocode?) -> PricedCart {
+        guard unitPrices.count == cart.lines.count, items.count == cart.lines.count else { return cart }
+        var detailed = cart
+        for index in detailed.lines.indices {
+            detailed.lines[index].discountMinor = 0
+            guard let price = unitPrices[index], price >= 0, !detailed.lines[index].hidden else { continue }
+            let amount = Money(minorUnits: price, currency: cart.currency).multiplied(by: ExactDecimal(units: items[index].qtyMilli, scale: 1000)).minorUnits
+            detailed.lines[index].unitPriceMinor = price
+            detailed.lines[index].amountMinor = amount
+            detailed.lines[index].source = .erp
+            detailed.lines[index].ruleIds = []
+        }
+        for index in detailed.lines.indices {
+            detailed.lines[index].vatMinor = vat(of: detailed.lines[index].amountMinor, rate: items[index].vatRate)
+        }
+        detailed.subtotalMinor = Money.sum(detailed.lines.map(\.amountMinor))
+        detailed.discountMinor = 0
+        detailed.vatMinor = Money.sum(detailed.lines.map(\.vatMinor))
+        detailed.promocode = nil
+        detailed.nextThreshold = nil
+        detailed.detailedByERP = true
+        if let promocode { apply(promocode, to: &detailed, items: items) }
+        return detailed
     }
 
     /// VAT included in an amount: amount × rate / (100 + rate), rounded once.

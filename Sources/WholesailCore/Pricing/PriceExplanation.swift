@@ -48,6 +48,7 @@ public enum PriceExplainer {
     public static func reasons(for quote: PriceQuote, context: PricingContext, snapshot: PricingSnapshot, names: Names) -> [PriceReason] {
         guard !quote.hidden else { return [] }
         guard quote.amountMinor != nil else { return [PriceReason("price.why.no_price")] }
+        if quote.source == .erp { return [PriceReason("price.why.erp")] }
         let agreement = names.agreement.flatMap { $0.id == context.agreementId && context.agreementId != nil ? $0 : nil }
         if quote.source == .agreement {
             if let agreement { return [PriceReason("price.why.agreement_price", ["number": agreement.number, "date": agreement.date])] }

@@ -84,10 +84,15 @@ public final class PriceMatrix: Sendable {
         /// Bit 0: hidden; bit 1: an agreement's individual price.
         let flags: [UInt8]
         let priceTypeId: Int64?
+        /// The banking day the amounts are for (explicit prices of other units are converted on it).
+        let day: String
         /// Whether any product is hidden in this context (most contexts hide nothing).
         let hidesAny: Bool
 
-        init(amounts: [Int64], switchRule: [Int32], amountRule: [Int32], availabilityRule: [Int32], flags: [UInt8], priceTypeId: Int64?) {
+        init(
+            amounts: [Int64], switchRule: [Int32], amountRule: [Int32], availabilityRule: [Int32], flags: [UInt8], priceTypeId: Int64?, day: String
+        ) {
+            self.day = day
             self.amounts = amounts
             self.switchRule = switchRule
             self.amountRule = amountRule
@@ -243,7 +248,7 @@ public final class PriceMatrix: Sendable {
         }
         return PriceVector(
             amounts: amounts, switchRule: switchRule, amountRule: amountRule, availabilityRule: availabilityRule, flags: flags,
-            priceTypeId: key.priceTypeId)
+            priceTypeId: key.priceTypeId, day: key.day)
     }
 
     static func mark(_ target: inout [Int32], _ value: Int32, _ selection: [Int32]?, _ count: Int) {
@@ -316,6 +321,29 @@ public struct PriceView: Sendable {
     /// By product id.
     public func quote(productId: Int64) -> PriceQuote? {
         matrix.index(of: productId).map { quote(productIndex: $0) }
+    }
+
+    /// The price of one `unitId` of a product, a unit holding `factor` base units: the base unit's
+    /// quote with the amount of that unit (an explicit price of the unit when the snapshot has
+    /// one for the quote's price type, else the base unit's price × factor; see `PricingMath.unit`).
+    /// A nil unit, or the base unit (factor 1 and no explicit price), is the base unit's quote.
+    public func quote(productIndex: Int, unitId: Int64?, factor: ExactDecimal) -> PriceQuote {
+        var result = self.quote(productIndex: productIndex)
+        let snapshot = matrix.snapshot
+        var explicit: Int64?
+        if let unitId, let typeId = result.priceTypeId, !snapshot.unitPrices.isEmpty {
+            explicit = snapshot.unitPrices[.init(priceTypeId: typeId, productId: snapshot.products[productIndex].id, unitId: unitId)]
+        }
+        if explicit == nil && factor == ExactDecimal(1) { return result }
+        let rule = vector.amountRule[productIndex]
+        result.amountMinor = PricingMath.unit(
+            result, explicitBase: explicit, percentRule: rule >= 0 ? snapshot.rules[Int(rule)].action : nil, snapshot: snapshot, day: vector.day,
+            factor: factor)
+        return result
+    }
+
+    public func quote(productId: Int64, unitId: Int64?, factor: ExactDecimal) -> PriceQuote? {
+        matrix.index(of: productId).map { quote(productIndex: $0, unitId: unitId, factor: factor) }
     }
 }
 

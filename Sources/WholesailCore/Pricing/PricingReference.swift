@@ -2,7 +2,19 @@
 /// check `PriceMatrix` in property-based tests and to explain a single price to staff.
 public enum PricingReference {
     public static func quote(_ snapshot: PricingSnapshot, context: PricingContext, productIndex: Int) -> PriceQuote {
+        quote(snapshot, context: context, productIndex: productIndex, unitId: nil, factor: ExactDecimal(1))
+    }
+
+    /// The price of one `unitId` holding `factor` base units. An agreement's individual price and
+    /// a fixed-price rule are per base unit: × factor. Otherwise, when the price type has an
+    /// explicit price for this unit, that price is the base (the percentage rule applies to it);
+    /// when not, the base unit's final price × factor.
+    public static func quote(_ snapshot: PricingSnapshot, context: PricingContext, productIndex: Int, unitId: Int64?, factor: ExactDecimal) -> PriceQuote {
         let product = snapshot.products[productIndex]
+        func perUnit(_ minor: Int64?) -> Int64? {
+            guard let minor else { return nil }
+            return Money(minorUnits: minor, currency: snapshot.displayCurrency).multiplied(by: factor).minorUnits
+        }
         // A switch to a price type that does not exist is no rule at all.
         let applicable = snapshot.rules
             .filter { $0.matches(context) && $0.selects(product) }
@@ -26,7 +38,7 @@ public enum PricingReference {
         }
         if let agreement = context.agreementId, let individual = snapshot.agreementPrices[agreement]?[product.id] {
             return PriceQuote(
-                amountMinor: individual, currency: snapshot.displayCurrency, priceTypeId: priceTypeId, hidden: hidden,
+                amountMinor: perUnit(individual), currency: snapshot.displayCurrency, priceTypeId: priceTypeId, hidden: hidden,
                 availability: availability, source: .agreement, ruleIds: ruleIds)
         }
         guard let typeId = priceTypeId, let priceType = snapshot.priceTypes[typeId] else {
@@ -35,7 +47,15 @@ public enum PricingReference {
         let base = snapshot.basePrices[typeId].flatMap { productIndex < $0.count ? $0[productIndex] : nil }
         let amountRule = top(.amount)
         if let amountRule { ruleIds.append(amountRule.id) }
-        let amount = PricingMath.final(baseMinor: base, amountRule: amountRule?.action, priceType: priceType, snapshot: snapshot, day: context.day)
+        var amount: Int64?
+        let explicit = unitId.flatMap { snapshot.unitPrices[.init(priceTypeId: typeId, productId: product.id, unitId: $0)] }
+        if case .fixed? = amountRule?.action {
+            amount = perUnit(PricingMath.final(baseMinor: base, amountRule: amountRule?.action, priceType: priceType, snapshot: snapshot, day: context.day))
+        } else if let explicit {
+            amount = PricingMath.final(baseMinor: explicit, amountRule: amountRule?.action, priceType: priceType, snapshot: snapshot, day: context.day)
+        } else {
+            amount = perUnit(PricingMath.final(baseMinor: base, amountRule: amountRule?.action, priceType: priceType, snapshot: snapshot, day: context.day))
+        }
         let source: PriceQuote.Source
         switch amountRule?.action {
         case .fixed: source = .fixedRule

@@ -170,11 +170,27 @@ public struct PricingSnapshot: Sendable {
         }
     }
 
+    /// An explicit base price of an alternative unit (a box, a pack) of a product.
+    public struct UnitPriceKey: Sendable, Hashable {
+        public var priceTypeId: Int64
+        public var productId: Int64
+        public var unitId: Int64
+        public init(priceTypeId: Int64, productId: Int64, unitId: Int64) {
+            self.priceTypeId = priceTypeId
+            self.productId = productId
+            self.unitId = unitId
+        }
+    }
+
     public var products: [Product]
     public var priceTypes: [Int64: PriceType]
     public var defaultPriceTypeId: Int64?
     /// Base prices per price type, for each product index (nil: no price); the base unit's.
     public var basePrices: [Int64: [Int64?]]
+    /// Base prices of alternative units given explicitly (price type × product × unit), in the
+    /// price type's currency; such a unit costs this price (with the product's percentage rule)
+    /// instead of the base unit's price × the unit's factor. Sparse: most units have none.
+    public var unitPrices: [UnitPriceKey: Int64]
     public var assignments: [Assignment]
     /// Individual prices of agreements: agreement → product id → minor units in the display currency.
     public var agreementPrices: [Int64: [Int64: Int64]]
@@ -186,9 +202,10 @@ public struct PricingSnapshot: Sendable {
     public init(
         products: [Product], priceTypes: [PriceType], defaultPriceTypeId: Int64?, basePrices: [Int64: [Int64?]],
         assignments: [Assignment] = [], agreementPrices: [Int64: [Int64: Int64]] = [:], rules: [Rule] = [],
-        rates: ExchangeRates = ExchangeRates(), displayCurrency: String = "RUB"
+        rates: ExchangeRates = ExchangeRates(), displayCurrency: String = "RUB", unitPrices: [UnitPriceKey: Int64] = [:]
     ) {
         self.products = products
+        self.unitPrices = unitPrices
         self.priceTypes = Dictionary(uniqueKeysWithValues: priceTypes.map { ($0.id, $0) })
         self.defaultPriceTypeId = defaultPriceTypeId
         self.basePrices = basePrices
@@ -282,7 +299,8 @@ public struct PricingContext: Hashable, Sendable {
 
 /// A price as a buyer sees it, with why.
 public struct PriceQuote: Sendable, Equatable {
-    public enum Source: String, Sendable { case base, agreement, fixedRule, percentRule }
+    /// `erp`: the ERP's final price for the cart, asked through the price hook (never in the matrix).
+    public enum Source: String, Sendable { case base, agreement, fixedRule, percentRule, erp }
 
     /// Final amount in minor units of `currency`; nil when there is no price.
     public var amountMinor: Int64?
@@ -345,6 +363,24 @@ public enum PricingMath {
             minor = Money.rounded(numerator: Int128(minor), denominator: Int128(scale)) * scale
         }
         return minor
+    }
+
+    /// The price of one alternative unit holding `factor` base units, from the base unit's quote:
+    /// an agreement's individual price and a fixed-price rule are per base unit (× factor); else
+    /// an explicit base price of the unit under the quote's price type, with the percentage rule
+    /// that made the base unit's price; else the base unit's price × factor. One rounding each.
+    public static func unit(
+        _ quote: PriceQuote, explicitBase: Int64?, percentRule: PricingSnapshot.Action?, snapshot: PricingSnapshot, day: String, factor: ExactDecimal
+    ) -> Int64? {
+        func scaled(_ minor: Int64?) -> Int64? {
+            minor.map { Money(minorUnits: $0, currency: snapshot.displayCurrency).multiplied(by: factor).minorUnits }
+        }
+        switch quote.source {
+        case .agreement, .fixedRule, .erp: return scaled(quote.amountMinor)
+        case .base, .percentRule:
+            guard let explicitBase, let typeId = quote.priceTypeId, let type = snapshot.priceTypes[typeId] else { return scaled(quote.amountMinor) }
+            return final(baseMinor: explicitBase, amountRule: quote.source == .percentRule ? percentRule : nil, priceType: type, snapshot: snapshot, day: day)
+        }
     }
 
     /// `1 ± percent/100` as an exact decimal.

@@ -38,8 +38,9 @@ struct CartService: Sendable {
         if let code = cart.promocode {
             promocode = try await database.cartPromocode(code: code, counterpartyId: cart.counterpartyId, day: context.day)
         }
-        let priced = CartPricing.price(
+        var priced = CartPricing.price(
             cart.lines.map(\.item), matrix: pricing.matrix, context: context, thresholds: try await database.cartThresholds(), promocode: promocode)
+        priced = await pricing.erpHook.detail(priced, record: cart, context: context, promocode: promocode)
         let availability = try await database.availability(productIds: Array(Set(cart.lines.map(\.productId))), regionId: context.regionId)
         return View(cart: cart, priced: priced, context: context, promocodeId: promocode?.id, availability: availability, companies: companies)
     }
@@ -50,17 +51,22 @@ struct CartService: Sendable {
         principal: Principal, form: CheckoutForm, version: String?, idempotencyKey: String?, source: String, creditOverride: Bool
     ) async throws -> PlacedOrder {
         let view = try await view(for: principal)
-        // Price in the checkout company's context (it may differ from the cart's).
+        // Price in the checkout company's context (it may differ from the cart's), under the
+        // agreement the order is placed under (its price type and individual prices apply; an
+        // agreement that is not the company's is refused by `placeOrder`).
         var priced = view.priced
         var promocodeId = view.promocodeId
-        if form.counterpartyId != view.cart.counterpartyId {
-            let context = try await database.pricingContext(userId: principal.userId, counterpartyId: form.counterpartyId, day: PricingService.today())
+        let otherAgreement = form.agreementId.map { $0 != view.context.agreementId } ?? false
+        if form.counterpartyId != view.cart.counterpartyId || otherAgreement {
+            var context = try await database.pricingContext(userId: principal.userId, counterpartyId: form.counterpartyId, day: PricingService.today())
+            if let agreement = form.agreementId { context.agreementId = agreement }
             let promocode = try await view.cart.promocode.asyncMap {
                 try await database.cartPromocode(code: $0, counterpartyId: form.counterpartyId, day: context.day)
             } ?? nil
             priced = CartPricing.price(
                 view.cart.lines.map(\.item), matrix: pricing.matrix, context: context, thresholds: try await database.cartThresholds(),
                 promocode: promocode)
+            priced = await pricing.erpHook.detail(priced, record: view.cart, context: context, promocode: promocode)
             promocodeId = promocode?.id
         }
         let placed = try await database.placeOrder(

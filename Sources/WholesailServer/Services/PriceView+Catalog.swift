@@ -18,15 +18,16 @@ extension PriceView {
         return item
     }
 
-    /// A product card with the buyer's price for every unit (base price × the unit's factor).
+    /// A product card with the buyer's price for every unit: the unit's own price when the price
+    /// type has one, else the base price × the unit's factor (the engine decides, see `PricingMath.unit`).
     func priced(_ card: ProductCard) -> ProductCard {
         var card = card
         card.summary = priced(card.summary)
-        let base = card.summary.priceMinor
+        let hidden = hides(card.summary.id)
         card.units = card.units.map { unit in
             var unit = unit
-            unit.priceMinor = base.flatMap { minor in
-                ExactDecimal(parsing: unit.factor).map { Money(minorUnits: minor, currency: card.summary.currency ?? "RUB").multiplied(by: $0).minorUnits }
+            unit.priceMinor = hidden ? nil : ExactDecimal(parsing: unit.factor).flatMap { factor in
+                quote(productId: card.summary.id, unitId: unit.unitId, factor: factor)?.amountMinor
             }
             return unit
         }

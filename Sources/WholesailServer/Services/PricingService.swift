@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 import WholesailCore
 import WholesailStore
 
@@ -11,6 +12,14 @@ import WholesailStore
 public final class PricingService: Sendable {
     let database: WholesailDatabase
     let store: PriceMatrixStore
+    /// How the ERP price hook is called (tests put a fake here); the hook's own timeout applies on top.
+    private let hookSender = Mutex<any HTTPSender>(AsyncHTTPSender())
+
+    /// Replaces the sender of the ERP price hook (tests).
+    public func useHookSender(_ sender: any HTTPSender) { hookSender.withLock { $0 = sender } }
+
+    /// Individual price detailing by the ERP (see `ERPPriceHook`).
+    var erpHook: ERPPriceHook { ERPPriceHook(database: database, sender: hookSender.withLock { $0 }) }
 
     public init(database: WholesailDatabase) async throws {
         self.database = database

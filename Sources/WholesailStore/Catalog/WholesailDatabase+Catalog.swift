@@ -377,7 +377,9 @@ extension WholesailDatabase {
     {
         try await reader.read { db in
             var arguments: [String: (any DatabaseValueConvertible)?] = arguments.mapValues { $0 }
-            arguments["priceType"] = try Self.displayPriceTypeId(db)
+            // `.some`: assigning a nil Int64? through the subscript would remove the key, and the
+            // statement would miss its argument (500 on the front page of a catalog without prices).
+            arguments["priceType"] = .some(try Self.displayPriceTypeId(db))
             return try ProductSummary.fetchAll(
                 db.cached(
                 """

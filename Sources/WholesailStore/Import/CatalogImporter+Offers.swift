@@ -4,6 +4,17 @@ import GRDBSQLite
 import WholesailCore
 
 extension CatalogImporter {
+    /// The alternative unit (not the base unit) of a product that a price names, when the
+    /// product has that unit; nil for the base unit, an unknown unit or no unit at all. Never
+    /// creates a unit.
+    func alternativeUnit(_ text: String?, of product: ExistingProduct, units: [Int64: [Int64: ExactDecimal]]) -> Int64? {
+        guard let text = text?.importTrimmed, !text.isEmpty, let own = units[product.id], !own.isEmpty else { return nil }
+        var id = cache.unitByCode[text] ?? cache.unitByName[text.lowercased()]
+        if id == nil, let code = Self.internationalCodes[text.uppercased()] { id = cache.unitByCode[code] }
+        guard let id, id != product.baseUnitId, own[id] != nil else { return nil }
+        return id
+    }
+
     struct PriceKey: Hashable {
         var priceType: Int64
         var product: Int64
@@ -72,6 +83,13 @@ extension CatalogImporter {
         while let row = try priceRows.next() {
             prices[PriceKey(priceType: row["priceTypeId"], product: row["productId"], unit: row["unitId"])] = row["amountMinor"]
         }
+        // The alternative units of these products (unit → base units in one), for per-unit prices.
+        var productUnits: [Int64: [Int64: ExactDecimal]] = [:]
+        let unitRows = try Row.fetchCursor(
+            db, sql: "SELECT productId, unitId, factor FROM productUnit WHERE productId IN (SELECT value FROM json_each(?))", arguments: [idList])
+        while let row = try unitRows.next() {
+            if let factor = ExactDecimal(parsing: row["factor"] as String), factor.units > 0 { productUnits[row["productId"], default: [:]][row["unitId"]] = factor }
+        }
         var stock: [StockKey: Int64] = [:]
         let stockRows = try Row.fetchCursor(
             db, sql: "SELECT productId, warehouseId, qtyMilli FROM stock WHERE productId IN (SELECT value FROM json_each(?))", arguments: [idList])
@@ -94,16 +112,38 @@ extension CatalogImporter {
             let offer = entry.offer
             fileName = entry.file
             var changed = false
-            // Prices: one per price type (1C files sometimes repeat a price type in an offer: the last wins).
+            // Prices: one per price type and unit (1C files sometimes repeat a price type in an offer: the last wins).
+            // A price for one of the product's alternative units (a box) is also kept as that unit's own price.
             var seenTypes = Set<String>()
-            var offerPrices: [CommerceML.Price] = []
-            for price in offer.prices.reversed() where seenTypes.insert(price.priceTypeID).inserted { offerPrices.insert(price, at: 0) }
+            var offerPrices: [(price: CommerceML.Price, unit: Int64?)] = []
+            for price in offer.prices.reversed() {
+                let unit = alternativeUnit(price.unit, of: product, units: productUnits)
+                guard seenTypes.insert("\(price.priceTypeID)#\(unit ?? 0)").inserted else { continue }
+                offerPrices.insert((price, unit), at: 0)
+            }
             if offerPrices.count < offer.prices.count {
                 addIssue(
                     line: offer.line, entity: "price", erpId: offer.id.raw, code: "import.duplicate_price",
                     message: "Line \(offer.line): the offer gives a price type more than once; the last price was used.", severity: "warning")
             }
-            for price in offerPrices {
+            // Price types that have a price for the base unit itself in this offer.
+            let baseTyped = Set(offerPrices.filter { $0.unit == nil }.map(\.price.priceTypeID))
+            func writePriceRow(_ type: Int64, _ unit: Int64, _ minor: Int64) throws {
+                let key = PriceKey(priceType: type, product: product.id, unit: unit)
+                if let old = prices[key] {
+                    if old == minor {
+                        counts.add("price", .unchanged)
+                        return
+                    }
+                    counts.add("price", .updated)
+                } else {
+                    counts.add("price", .created)
+                }
+                try Self.run(writePrice, db, [type, product.id, unit, minor], text: now)
+                prices[key] = minor
+                changed = true
+            }
+            for (price, altUnit) in offerPrices {
                 guard let value = price.value, let amount = ExactDecimal.importValue(value) else {
                     counts.add("price", .failed)
                     continue
@@ -126,12 +166,8 @@ extension CatalogImporter {
                         continue
                     }
                     factor = parsed
-                }
-                if factor != ExactDecimal(1) {
-                    warnOnce(
-                        "coefficient", entity: "price", erpId: offer.id.raw, code: "import.pack_price",
-                        message: "Line \(offer.line): prices are given per pack (coefficient \(factor)); they are stored per base unit (price ÷ coefficient).",
-                        line: offer.line)
+                } else if let altUnit, let known = productUnits[product.id]?[altUnit] {
+                    factor = known
                 }
                 if let raw = price.currency, raw != type.currency, let written = isoCode(raw), written != type.currency {
                     warnOnce(
@@ -140,22 +176,22 @@ extension CatalogImporter {
                         line: offer.line)
                 }
                 let scale = Money.scale(of: type.currency)
+                if let altUnit {
+                    // The unit's own price, as given; and the base unit's (÷ factor) unless the offer prices the base unit too.
+                    let own = Money.rounded(numerator: Int128(amount.units) * Int128(scale), denominator: Int128(amount.scale))
+                    try writePriceRow(type.id, altUnit, own)
+                    if baseTyped.contains(price.priceTypeID) { continue }
+                }
+                if factor != ExactDecimal(1) && altUnit == nil {
+                    warnOnce(
+                        "coefficient", entity: "price", erpId: offer.id.raw, code: "import.pack_price",
+                        message: "Line \(offer.line): prices are given per pack (coefficient \(factor)); they are stored per base unit (price ÷ coefficient).",
+                        line: offer.line)
+                }
                 let minor = Money.rounded(
                     numerator: Int128(amount.units) * Int128(scale) * Int128(factor.scale),
                     denominator: Int128(amount.scale) * Int128(factor.units))
-                let key = PriceKey(priceType: type.id, product: product.id, unit: product.baseUnitId)
-                if let old = prices[key] {
-                    if old == minor {
-                        counts.add("price", .unchanged)
-                        continue
-                    }
-                    counts.add("price", .updated)
-                } else {
-                    counts.add("price", .created)
-                }
-                try Self.run(writePrice, db, [type.id, product.id, product.baseUnitId, minor], text: now)
-                prices[key] = minor
-                changed = true
+                try writePriceRow(type.id, product.baseUnitId, minor)
             }
             // Stock.
             func setStock(_ warehouse: Int64, _ raw: String?, reference: String) throws {

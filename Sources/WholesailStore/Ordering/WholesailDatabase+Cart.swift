@@ -23,7 +23,7 @@ public struct CartLineRecord: Sendable, Equatable {
     public var item: CartItem {
         CartItem(
             productId: productId, factor: ExactDecimal(parsing: factor) ?? ExactDecimal(1), qtyMilli: qtyMilli,
-            vatRate: ExactDecimal(parsing: vatRate) ?? ExactDecimal(20), categories: categories)
+            vatRate: ExactDecimal(parsing: vatRate) ?? ExactDecimal(20), categories: categories, unitId: unitId)
     }
 }
 

@@ -6,8 +6,21 @@ extension WholesailDatabase {
     /// The tables prices are computed from: a commit touching any of them yields a new snapshot.
     static let pricingTables = [
         "product", "productCategory", "category", "productProperty", "priceType", "price", "priceTypeAssignment", "agreementPrice",
-        "priceRule", "priceRuleProduct", "exchangeRate",
+        "priceRule", "priceRuleProduct", "exchangeRate", "productUnit",
     ]
+
+    /// What a commit must touch to yield a new snapshot: the pricing tables, and the price types
+    /// the ERP sets on agreements and companies (only those columns: a credit limit changes no price).
+    static var pricingRegions: [any DatabaseRegionConvertible] {
+        pricingTables.map { Table($0) as any DatabaseRegionConvertible } + [
+            Table("agreement").select(Column("priceTypeId"), Column("active"), Column("counterpartyId")),
+            Table("counterparty").select(Column("priceTypeId")),
+        ]
+    }
+
+    /// Assignments from the ERP rank below every assignment made on the admin page for the same
+    /// buyers (admin priorities are -1000…1000).
+    public static let erpAssignmentPriority = -1001
 
     /// Reads everything the price matrix needs, in one read transaction (a consistent snapshot).
     public static func loadPricingSnapshot(_ db: Database) throws -> PricingSnapshot {
@@ -52,10 +65,35 @@ extension WholesailDatabase {
         var basePrices: [Int64: [Int64?]] = [:]
         for (id, slot) in typeSlot { basePrices[id] = vectors[slot] }
         vectors.removeAll()
-        let assignments = try Row.fetchAll(db, sql: "SELECT * FROM priceTypeAssignment").map {
+        // Explicit prices of alternative units: few, found from the product's units (an index lookup each).
+        var unitPrices: [PricingSnapshot.UnitPriceKey: Int64] = [:]
+        try db.forEachRawRow(
+            db.makeStatement(
+                sql: """
+                    SELECT pr.priceTypeId, pr.productId, pr.unitId, pr.amountMinor FROM productUnit pu
+                    JOIN product p ON p.id = pu.productId AND p.deleted = 0 AND pu.unitId <> p.baseUnitId
+                    JOIN price pr ON pr.productId = pu.productId AND pr.unitId = pu.unitId
+                    """)
+        ) { row in
+            guard !row.isNull(3) else { return }
+            unitPrices[.init(priceTypeId: row.int64(0), productId: row.int64(1), unitId: row.int64(2))] = row.int64(3)
+        }
+        var assignments = try Row.fetchAll(db, sql: "SELECT * FROM priceTypeAssignment").map {
             PricingSnapshot.Assignment(
                 id: $0["id"], priceTypeId: $0["priceTypeId"], agreementId: $0["agreementId"], counterpartyId: $0["counterpartyId"],
                 holdingId: $0["holdingId"], userGroupId: $0["userGroupId"], regionId: $0["regionId"], priority: $0["priority"])
+        }
+        // The price type the ERP set on an active agreement (agreement imports) or on a company
+        // (counterparty imports) is an assignment for buyers ordering under that agreement / for
+        // that company, below any the admin made for the same buyers. Ids are negative (−2a, −2c−1)
+        // so that they never meet the table's.
+        for row in try Row.fetchAll(db, sql: "SELECT id, priceTypeId FROM agreement WHERE priceTypeId IS NOT NULL AND active = 1") {
+            let id: Int64 = row["id"]
+            assignments.append(.init(id: -2 * id, priceTypeId: row["priceTypeId"], agreementId: id, priority: erpAssignmentPriority))
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT id, priceTypeId FROM counterparty WHERE priceTypeId IS NOT NULL") {
+            let id: Int64 = row["id"]
+            assignments.append(.init(id: -2 * id - 1, priceTypeId: row["priceTypeId"], counterpartyId: id, priority: erpAssignmentPriority))
         }
         var agreementPrices: [Int64: [Int64: Int64]] = [:]
         for row in try Row.fetchAll(
@@ -92,7 +130,7 @@ extension WholesailDatabase {
         let defaultType = try displayPriceTypeId(db)
         return PricingSnapshot(
             products: products, priceTypes: types, defaultPriceTypeId: defaultType, basePrices: basePrices, assignments: assignments,
-            agreementPrices: agreementPrices, rules: rules, rates: rates)
+            agreementPrices: agreementPrices, rules: rules, rates: rates, unitPrices: unitPrices)
     }
 
     public func pricingSnapshot() async throws -> PricingSnapshot {
@@ -102,7 +140,7 @@ extension WholesailDatabase {
     /// A new snapshot after every commit that touches a pricing table.
     public func pricingSnapshots() -> AsyncValueObservation<PricingSnapshot> {
         ValueObservation
-            .tracking(regions: Self.pricingTables.map { Table($0) }, fetch: { db in try Self.loadPricingSnapshot(db) })
+            .tracking(regions: Self.pricingRegions, fetch: { db in try Self.loadPricingSnapshot(db) })
             .values(in: writer)
     }
 

@@ -7,7 +7,7 @@ extension WholesailDatabase {
     /// matrix sees one change, however many batches an import committed meanwhile.
     public func pricingChanges() -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let observation = DatabaseRegionObservation(tracking: Self.pricingTables.map { Table($0) })
+        let observation = DatabaseRegionObservation(tracking: Self.pricingRegions)
         let cancellable = observation.start(in: writer, onError: { _ in continuation.finish() }, onChange: { _ in continuation.yield() })
         continuation.onTermination = { _ in cancellable.cancel() }
         return stream

@@ -74,7 +74,7 @@ enum RandomWorld {
                     holdingId: rng.chance(15) ? Int64(rng.int(1...2)) : nil, agreementId: rng.chance(10) ? Int64(rng.int(1...3)) : nil,
                     userGroupId: rng.chance(10) ? Int64(rng.int(1...3)) : nil, action: action))
         }
-        let snapshot = PricingSnapshot(
+        var snapshot = PricingSnapshot(
             products: products, priceTypes: types, defaultPriceTypeId: rng.chance(90) ? 1 : nil, basePrices: base,
             assignments: assignments, agreementPrices: agreementPrices, rules: rules, rates: rates)
         let contexts = (0..<8).map { _ in
@@ -82,6 +82,12 @@ enum RandomWorld {
                 counterpartyId: rng.chance(80) ? Int64(rng.int(1...4)) : nil, agreementId: rng.chance(50) ? Int64(rng.int(1...3)) : nil,
                 holdingId: rng.chance(40) ? Int64(rng.int(1...2)) : nil, regionId: rng.chance(70) ? Int64(rng.int(1...3)) : nil,
                 userGroups: rng.chance(30) ? [Int64(rng.int(1...3))] : [], day: rng.pick(["2026-10-30", "2026-11-05", "2026-11-15", "2026-11-25"]))
+        }
+        // Explicit prices of the alternative units (a box 501, a half 502) for some products and types.
+        for type in 1...Int64(typeCount) {
+            for product in products where rng.chance(30) {
+                snapshot.unitPrices[.init(priceTypeId: type, productId: product.id, unitId: rng.pick([501, 502]))] = Int64(rng.int(1...60_000_000))
+            }
         }
         return (snapshot, contexts)
     }
@@ -101,6 +107,15 @@ enum RandomWorld {
                     if actual != expected {
                         Issue.record("seed \(seed) product \(index) context \(context): \(actual) != \(expected)")
                         return
+                    }
+                    for (unit, factor) in [(501, ExactDecimal(12)), (502, ExactDecimal(units: 5, scale: 10)), (503, ExactDecimal(units: 25, scale: 10))] {
+                        let unitId = Int64(unit)
+                        let expected = PricingReference.quote(snapshot, context: context, productIndex: index, unitId: unitId, factor: factor)
+                        let actual = view.quote(productIndex: index, unitId: unitId, factor: factor)
+                        if actual != expected {
+                            Issue.record("seed \(seed) product \(index) unit \(unit) context \(context): \(actual) != \(expected)")
+                            return
+                        }
                     }
                 }
             }
@@ -211,6 +226,50 @@ enum RandomWorld {
         // $5.00 × 95.5 = 477.50 → whole (half away from zero): 478.00
         #expect(price(s, PricingContext(counterpartyId: 1, day: "2026-11-20"), 200) == 478_00)
         #expect(price(s, PricingContext(counterpartyId: 1, day: "2026-10-01"), 100) == nil, "no rate yet, no price")
+    }
+
+    /// The price of one unit 900 (a box of `factor`) of a product, checked against the reference.
+    func boxPrice(_ snapshot: PricingSnapshot, _ context: PricingContext, _ productId: Int64, factor: ExactDecimal = ExactDecimal(10)) -> Int64? {
+        let matrix = PriceMatrix(snapshot)
+        let index = matrix.index(of: productId)!
+        let quote = matrix.view(for: context).quote(productIndex: index, unitId: 900, factor: factor)
+        #expect(quote == PricingReference.quote(snapshot, context: context, productIndex: index, unitId: 900, factor: factor))
+        return quote.amountMinor
+    }
+
+    @Test("an explicit price of an alternative unit replaces base price × factor; percentage rules apply to it; fixed and agreement prices scale")
+    func unitPrices() {
+        var s = Self.snapshot()
+        s.unitPrices = [.init(priceTypeId: 1, productId: 100, unitId: 900): 950_00, .init(priceTypeId: 2, productId: 300, unitId: 900): 95_00]
+        let guest = PricingContext(day: Self.day)
+        #expect(boxPrice(s, guest, 100) == 950_00, "the box's own price, not 10 × 100.00")
+        #expect(boxPrice(s, guest, 200) == 2_500_00, "no box price: base × factor")
+        #expect(boxPrice(s, guest, 300) == nil, "a box price of another price type does not count")
+        #expect(price(s, guest, 100) == 100_00, "the base unit keeps its own price")
+
+        var discounted = Self.snapshot(rules: [Rule(id: 1, categoryId: 10, action: .discount(ExactDecimal(parsing: "10")!))])
+        discounted.unitPrices = s.unitPrices
+        #expect(boxPrice(discounted, guest, 100) == 855_00, "10% off the box price")
+
+        var fixed = Self.snapshot(rules: [Rule(id: 1, productIds: [100], action: .fixed(80_00))])
+        fixed.unitPrices = s.unitPrices
+        #expect(boxPrice(fixed, guest, 100) == 800_00, "a fixed price is per base unit")
+
+        var agreed = Self.snapshot(agreementPrices: [77: [100: 70_00]])
+        agreed.unitPrices = s.unitPrices
+        #expect(boxPrice(agreed, PricingContext(agreementId: 77, day: Self.day), 100) == 700_00, "an individual price is per base unit")
+
+        // A price type switched to by a rule uses its own box price (product 300 has one only there).
+        var switched = Self.snapshot(rules: [Rule(id: 1, counterpartyId: 4, action: .priceType(2))])
+        switched.unitPrices = s.unitPrices
+        #expect(boxPrice(switched, PricingContext(counterpartyId: 4, day: Self.day), 300) == 95_00)
+        #expect(boxPrice(switched, PricingContext(counterpartyId: 4, day: Self.day), 100) == 900_00, "type 2 has no box price for 100: 10 × 90.00")
+
+        // In another currency the box price converts like a base price.
+        let rates = ExchangeRates([("USD", "2026-11-01", ExactDecimal(parsing: "90")!)])
+        var foreign = Self.snapshot(types: [.init(id: 1, currency: "USD")], rates: rates)
+        foreign.unitPrices = [.init(priceTypeId: 1, productId: 100, unitId: 900): 15_50]
+        #expect(boxPrice(foreign, guest, 100) == 1_395_00, "$15.50 × 90")
     }
 
     @Test("many customers share one materialized context")
