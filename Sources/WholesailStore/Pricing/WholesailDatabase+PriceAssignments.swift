@@ -41,12 +41,6 @@ public struct AgreementPriceRow: Sendable, Equatable {
 }
 
 extension WholesailDatabase {
-    /// `%text%` for LIKE, with the wildcards of the text escaped (`\` is the escape character).
-    static func likePattern(_ text: String) -> String {
-        let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-        return "%\(escaped)%"
-    }
-
     /// Assignments whose company, agreement, holding, region, group or price type name contains
     /// `search` (all when empty), the most specific first.
     public func priceAssignments(search: String = "", limit: Int = 500) async throws -> [PriceAssignmentRow] {
