@@ -214,6 +214,7 @@ import WholesailTestSupport
         let link = "https://example.bitrix24.ru/online/sales"
         try await app.test(.router) { client in
             var (buyer, _) = try await Accounts.signIn(client, "buyer-b@example.com", password: Workstation.password)
+            _ = try await buyer.get(client, "/chat")
             #expect(try await buyer.post(client, "/chat", ["body": "Вопрос до Битрикса"]).status == .seeOther)
 
             var (root, _) = try await Accounts.signIn(client, "root@example.com", password: Workstation.password)
