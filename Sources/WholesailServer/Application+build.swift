@@ -108,6 +108,8 @@ func buildRouter(
     router.add(middleware: AuthMiddleware(database: dependencies.database, secureCookies: secureCookies))
     router.add(middleware: CSRFMiddleware(maxFormBytes: 256 * 1024, maxUploadBytes: 10 * 1024 * 1024))
     router.add(middleware: PersonalManagerMiddleware(database: dependencies.database))
+    let chatHub = ChatHub()
+    router.add(middleware: ChatMiddleware(database: dependencies.database, hub: chatHub))
     let hashGate = HashGate(limit: 2)
     let baseURL = configuration.baseURL ?? "\(configuration.servesHTTPS ? "https" : "http")://\(configuration.host):\(configuration.port)"
 
@@ -158,6 +160,7 @@ func buildRouter(
     TeamController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     AdminAuditController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
     PersonalManagerController(database: dependencies.database, renderer: dependencies.renderer).mount(on: routes)
+    ChatController(database: dependencies.database, renderer: dependencies.renderer, hub: chatHub).mount(on: routes)
     AdminSettingsController(
         database: dependencies.database, renderer: dependencies.renderer, settings: dependencies.settings,
         channels: ChannelSummary(configuration: configuration, baseURL: baseURL)

@@ -43,6 +43,10 @@ public struct NotificationTopic: Sendable, Equatable {
         .init("customer.assigned", mail: .payload),
         .init("account.acted_as", mail: .payload, webhooks: false),
         .init("question.asked", mail: .payload),
+        // The chat with the personal manager, to the side that is away: a buyer (one row per
+        // buyer), or the company's assigned managers. At most one per conversation while unread.
+        .init("chat.message", mail: .payload),
+        .init("chat.message_for_staff", mail: .staff(permission: "customers.serve")),
         .init("registration.received", mail: .payload),
         .init("registration.new_for_managers", mail: .staff(permission: "customers.serve")),
         .init("registration.accepted", mail: .payload, webhooks: false),

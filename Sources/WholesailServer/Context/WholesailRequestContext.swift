@@ -27,6 +27,8 @@ public struct WholesailRequestContext: RequestContext {
     public var remoteIP: String?
     /// A buyer's personal manager and assistant, for the pages' widget (see PersonalManagerMiddleware).
     public var personalManagers: [StaffContact] = []
+    /// The chat link and unread count for the page's header (see ChatMiddleware).
+    public var chat: ChatHeader?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

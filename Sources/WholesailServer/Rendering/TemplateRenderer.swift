@@ -100,7 +100,7 @@ public struct TemplateRenderer: Sendable {
             page["canPartNumbers"] = principal.permissions.contains("partnumbers.manage") && !principal.memberOf.isEmpty
             page["canAdmin"] = principal.permissions.contains("admin.settings")
             if !context.personalManagers.isEmpty {
-                page["personalManager"] = [
+                var widget: [String: Any] = [
                     "contacts": context.personalManagers.map { contact in
                         [
                             "role": localizer["role." + contact.role], "name": contact.name, "phone": contact.phone ?? "",
@@ -108,7 +108,14 @@ public struct TemplateRenderer: Sendable {
                         ]
                     },
                     "canAsk": principal.permissions.contains("requests.create"),
-                ] as [String: Any]
+                ]
+                if let chat = context.chat { widget["chat"] = ["href": chat.href, "external": chat.external] as [String: Any] }
+                page["personalManager"] = widget
+            }
+            if let chat = context.chat {
+                var nav: [String: Any] = ["href": chat.href, "external": chat.external]
+                if chat.unread > 0 { nav["unread"] = String(chat.unread) }
+                page["chatNav"] = nav
             }
         }
         // One conversion of the page's values, empty strings dropped on the way (see

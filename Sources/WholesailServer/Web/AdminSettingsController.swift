@@ -119,6 +119,7 @@ struct AdminSettingsController {
                 ],
                 "sections": sections.filter { principal.permissions.contains($0.2) }.map { ["href": $0.0, "name": t[$0.1]] },
                 "sellerSaved": request.uri.queryParameters["seller"] != nil,
+                "chatLink": try await database.chatExternalLink() ?? "",
             ], request: request, context: context, status: status)
     }
 
