@@ -156,6 +156,30 @@ CREATE TABLE category (
     productCount INTEGER NOT NULL DEFAULT 0   -- active products in the subtree, refreshed after imports
 ) STRICT;
 
+CREATE TABLE chatMessage (
+    id INTEGER PRIMARY KEY,
+    counterpartyId INTEGER NOT NULL REFERENCES counterparty(id) ON DELETE CASCADE,
+    authorUserId INTEGER REFERENCES user(id) ON DELETE SET NULL,
+    fromStaff INTEGER NOT NULL CHECK (fromStaff IN (0, 1)),
+    body TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND 4000),
+    createdAt TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+) STRICT;
+
+CREATE TABLE chatNotice (
+    counterpartyId INTEGER NOT NULL REFERENCES counterparty(id) ON DELETE CASCADE,
+    side TEXT NOT NULL CHECK (side IN ('buyer', 'staff')),
+    notifiedAt TEXT NOT NULL,
+    PRIMARY KEY (counterpartyId, side)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE chatRead (
+    counterpartyId INTEGER NOT NULL REFERENCES counterparty(id) ON DELETE CASCADE,
+    userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    lastReadId INTEGER NOT NULL,
+    readAt TEXT NOT NULL,
+    PRIMARY KEY (counterpartyId, userId)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE contentItem (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('news', 'banner', 'page')),
@@ -1240,6 +1264,10 @@ CREATE UNIQUE INDEX cart_working ON cart(userId, ifnull(counterpartyId, 0)) WHER
 CREATE INDEX category_parent ON category(parentId, sortOrder);
 
 CREATE INDEX category_path ON category(path);
+
+CREATE INDEX chatMessage_counterparty ON chatMessage(counterpartyId, id);
+
+CREATE INDEX chatRead_user ON chatRead(userId);
 
 CREATE INDEX contentItem_image ON contentItem(imageFileId);
 
