@@ -24,6 +24,9 @@ PAGES = [
     ("login", "guest", "/login"),
     ("register", "guest", "/register"),
     ("guest-cart", "guest", "/cart"),
+    ("contacts", "guest", "/contacts"),
+    ("news", "guest", "/news"),
+    ("privacy", "guest", "/privacy"),
     ("catalog", "buyer_admin", "/catalog"),
     ("category", "buyer_admin", "first category"),
     ("search", "buyer_admin", "/search?q=кабель"),
@@ -55,6 +58,12 @@ PAGES = [
     ("pricing-assignments", "admin", "/admin/pricing/assignments"),
     ("admin-settings", "admin", "/admin/settings"),
     ("audit", "admin", "/admin/audit"),
+    ("admin-regions", "admin", "/admin/regions"),
+    ("admin-warehouses", "admin", "/admin/warehouses"),
+    ("admin-branches", "admin", "/admin/branches"),
+    ("editor-news", "admin", "/editor/news"),
+    ("editor-banners", "admin", "/editor/banners"),
+    ("editor-policy", "admin", "/editor/policy"),
 ]
 
 

@@ -55,11 +55,13 @@ function request()
   return wrk.format("GET", p)
 end
 
--- BENCH_THINK_MS: each connection waits this long between its requests (a user reading the
--- page), so the load is N users rather than N requests always in flight.
+-- BENCH_THINK_MS: each connection waits about this long between its requests (a user reading
+-- the page), so the load is N users rather than N requests always in flight. The pause is drawn
+-- uniformly from 0 to twice the mean: with a fixed pause all connections would fire in lockstep,
+-- N requests at once every period, which no set of real users does.
 local think = tonumber(os.getenv("BENCH_THINK_MS") or "0")
 if think > 0 then
-  function delay() return think end
+  function delay() return math.random(0, 2 * think) end
 end
 
 function done(summary, latency, requests)

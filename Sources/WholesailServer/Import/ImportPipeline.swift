@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import WholesailCore
 import WholesailStore
 
@@ -180,6 +181,14 @@ public final class ImportPipeline {
         switch error {
         case let error as ExchangeError: (error.code, "\(file): \(error.message)", error.line > 0 ? error.line : nil)
         case let error as any WholesailError: (error.code, "\(file): \(error.message)", nil)
+        case let error as DatabaseError where [.SQLITE_FULL, .SQLITE_IOERR].contains(error.resultCode):
+            // A full (or failing) disk: what the admin must do, then the detail. Batches already
+            // committed stay; the import is idempotent, so running it again completes it.
+            (
+                "import.disk_full",
+                "\(file): the server's disk is full or failing, so the import stopped. Free disk space and run the import again (SQLite: \(String(describing: error).prefix(200))).",
+                nil
+            )
         default: ("import.failed", "\(file): the file could not be imported (\(String(describing: error).prefix(300))).", nil)
         }
     }

@@ -137,4 +137,35 @@ import WholesailTestSupport
         #expect(results[1].commits >= 30, "\(results.map(\.commits))")
         #expect(results[0].commits <= 6 && results[2].commits <= 8, "\(results.map(\.commits))")
     }
+
+    @Test("a full disk stops an import with a message that says so; nothing is corrupted, and the same file completes once there is room")
+    func diskFull() async throws {
+        let (database, directory) = try TestDatabase.temporaryFile()
+        _ = directory
+        let generator = CommerceMLGenerator(seed: 5, products: 2_000, propertiesPerProduct: 8)
+        var xml = Data()
+        try generator.writeImport { xml.append($0) }
+        var uploader = BlobUploader(database: database)
+        try uploader.appendSync(xml)
+        let stored = try uploader.finishSync()
+        // SQLite's page limit answers SQLITE_FULL exactly as a full disk does.
+        try await database.writer.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages + 60)")
+        }
+        let first = try database.createImportJobSync(files: [ImportUpload(fileName: "import.xml", stored: stored)], source: "api", userId: nil)
+        _ = try #require(try database.claimImportJob(id: first))
+        try ImportPipeline(database: database, limits: ImportLimits()).run(jobId: first)
+        #expect(try database.importJobSync(id: first)?.status == "failed")
+        let issues = try await database.importIssues(jobId: first, page: 1, perPage: 10).items
+        #expect(issues.contains { $0.code == "import.disk_full" && $0.message.contains("disk is full") }, "\(issues.map(\.message))")
+        #expect(try await database.writer.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
+        // Room again: the same upload, a new job, the whole catalog.
+        try await database.writer.writeWithoutTransaction { db in _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = 1073741823") }
+        let second = try database.createImportJobSync(files: [ImportUpload(fileName: "import.xml", stored: stored)], source: "api", userId: nil)
+        _ = try #require(try database.claimImportJob(id: second))
+        try ImportPipeline(database: database, limits: ImportLimits()).run(jobId: second)
+        #expect(try database.importJobSync(id: second)?.status == "succeeded")
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM product") == 2_000)
+    }
 }
