@@ -48,6 +48,18 @@ struct AdminDirectoryController {
         var deactivate: Int64?
     }
 
+    /// A list page's search text, region filter and page number, and the query a pager keeps.
+    static func listFilter(_ request: Request) -> (search: String, regionId: Int64?, page: Int, kept: [String: [String]]) {
+        let query = request.uri.queryParameters
+        let search = String((query["q"].map(String.init) ?? "").trimmingCharacters(in: .whitespaces).prefix(200))
+        let regionId = query["region"].flatMap { Int64(String($0)) }
+        let page = max(1, query["page"].flatMap { Int(String($0)) } ?? 1)
+        var kept: [String: [String]] = [:]
+        if !search.isEmpty { kept["q"] = [search] }
+        if let regionId { kept["region"] = [String(regionId)] }
+        return (search, regionId, page, kept)
+    }
+
     func field(_ context: WholesailRequestContext, _ name: String, _ limit: Int = 1000) -> String {
         String((context.form[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(limit + 1))
     }
@@ -158,14 +170,9 @@ struct AdminDirectoryController {
     ) async throws -> HTML {
         let t = renderer.localizer(context.language)
         let query = request.uri.queryParameters
-        let search = String((query["q"].map(String.init) ?? "").trimmingCharacters(in: .whitespaces).prefix(200))
-        let regionFilter = query["region"].flatMap { Int64(String($0)) }
-        let page = max(1, query["page"].flatMap { Int(String($0)) } ?? 1)
+        let (search, regionFilter, page, kept) = Self.listFilter(request)
         let regions = try await database.directoryRegions()
         let list = try await database.directoryWarehouses(search: search, regionId: regionFilter, page: page, perPage: Self.perPage)
-        var kept: [String: [String]] = [:]
-        if !search.isEmpty { kept["q"] = [search] }
-        if let regionFilter { kept["region"] = [String(regionFilter)] }
         let values: [String: String] =
             state.values
             ?? editing.map {
@@ -261,14 +268,9 @@ struct AdminDirectoryController {
     ) async throws -> HTML {
         let t = renderer.localizer(context.language)
         let query = request.uri.queryParameters
-        let search = String((query["q"].map(String.init) ?? "").trimmingCharacters(in: .whitespaces).prefix(200))
-        let regionFilter = query["region"].flatMap { Int64(String($0)) }
-        let page = max(1, query["page"].flatMap { Int(String($0)) } ?? 1)
+        let (search, regionFilter, page, kept) = Self.listFilter(request)
         let regions = try await database.directoryRegions()
         let list = try await database.directoryBranches(search: search, regionId: regionFilter, page: page, perPage: Self.perPage)
-        var kept: [String: [String]] = [:]
-        if !search.isEmpty { kept["q"] = [search] }
-        if let regionFilter { kept["region"] = [String(regionFilter)] }
         let values: [String: String] =
             state.values
             ?? editing.map { b in
