@@ -348,7 +348,7 @@ public final class CatalogImporter {
                 let level = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
                 if level > 1 { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
                 defer { if level > 1 { try? db.execute(sql: "PRAGMA synchronous = \(level)") } }
-                try db.inTransaction {
+                try db.inTransaction(.immediate) {
                     try applyBatch(db, applied: &applied)
                     return .commit
                 }
