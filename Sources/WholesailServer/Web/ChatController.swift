@@ -165,9 +165,7 @@ struct ChatController {
     /// Adds the message, hands it to the open streams, and goes back to the conversation; an
     /// empty or too long message shows the page again with the text kept and the reason.
     func send(_ request: Request, context: WholesailRequestContext, seat: Seat) async throws -> Response {
-        if try await database.chatExternalLink() != nil {
-            throw DomainError(.conflict, code: "chat.external", message: "The chat runs in Bitrix24 Open Lines: use the link on this page.")
-        }
+        try await refuseWhenExternal()
         if seat.principal.impersonatorId != nil, !seat.staff {
             throw DomainError(
                 .forbidden, code: "chat.acting_as", message: "While acting as a buyer you cannot write in their chat: use the staff chat page.")
@@ -213,10 +211,11 @@ struct ChatController {
         var last: Int64
     }
 
-    static func encode(_ value: some Encodable) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)) ?? Data("{}".utf8)
+    /// Sending, polling and the stream answer 409 while the chat runs in Bitrix24 Open Lines.
+    func refuseWhenExternal() async throws {
+        if try await database.chatExternalLink() != nil {
+            throw DomainError(.conflict, code: "chat.external", message: "The chat runs in Bitrix24 Open Lines: use the link on this page.")
+        }
     }
 
     @Sendable func buyerPoll(_ request: Request, context: WholesailRequestContext) async throws -> Response {
@@ -229,18 +228,14 @@ struct ChatController {
 
     /// The fallback for browsers without EventSource: `?after=<id>` → the newer messages (read).
     func poll(_ request: Request, context: WholesailRequestContext, seat: Seat) async throws -> Response {
-        if try await database.chatExternalLink() != nil {
-            throw DomainError(.conflict, code: "chat.external", message: "The chat runs in Bitrix24 Open Lines: use the link on this page.")
-        }
+        try await refuseWhenExternal()
         let after = max(0, request.uri.queryParameters["after"].flatMap { Int64($0) } ?? 0)
         let messages = try await database.chatMessages(counterpartyId: seat.company, after: after, limit: 500)
         if let last = messages.last, seat.principal.impersonatorId == nil {
             try await database.markChatRead(counterpartyId: seat.company, userId: seat.principal.userId, upTo: last.id)
         }
         let body = PollJSON(messages: messages.map { MessageJSON($0, viewer: seat.principal.userId) }, last: messages.last?.id ?? after)
-        return Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(bytes: Self.encode(body))))
+        return try JSONResponse.make(body)
     }
 
     @Sendable func buyerEvents(_ request: Request, context: WholesailRequestContext) async throws -> Response {
@@ -256,9 +251,7 @@ struct ChatController {
     /// as `event: message` with the message's id and JSON. A comment every `heartbeat`; closed
     /// after `streamLifetime` or when the server stops (the browser reconnects on its own).
     func events(_ request: Request, context: WholesailRequestContext, seat: Seat) async throws -> Response {
-        if try await database.chatExternalLink() != nil {
-            throw DomainError(.conflict, code: "chat.external", message: "The chat runs in Bitrix24 Open Lines: use the link on this page.")
-        }
+        try await refuseWhenExternal()
         let given = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) } ?? request.uri.queryParameters["after"].flatMap { Int64($0) }
         var start = given ?? 0
         if given == nil { start = try await database.chatLastMessageId(counterpartyId: seat.company) }
@@ -314,7 +307,7 @@ struct ChatController {
     }
 
     static func event(_ message: ChatMessage, viewer: Int64) -> ByteBuffer {
-        let json = String(decoding: encode(MessageJSON(message, viewer: viewer)), as: UTF8.self)
+        let json = String(decoding: (try? JSONResponse.data(MessageJSON(message, viewer: viewer))) ?? Data("{}".utf8), as: UTF8.self)
         return ByteBuffer(string: "id: \(message.id)\nevent: message\ndata: \(json)\n\n")
     }
 
