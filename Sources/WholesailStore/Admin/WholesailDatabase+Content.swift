@@ -61,19 +61,9 @@ extension WholesailDatabase {
         let body = HTMLSanitizer.sanitize(entry.bodyHtml)
         return try await writer.write { db in
             let at = Self.stamp(now)
-            let id: Int64
-            if let existing = entry.id {
-                try db.execute(
-                    sql: "UPDATE news SET title = ?, bodyHtml = ?, newsDate = ?, published = ?, updatedAt = ? WHERE id = ?",
-                    arguments: [title, body, entry.date, entry.published, at, existing])
-                guard db.changesCount == 1 else { throw Self.notFoundError }
-                id = existing
-            } else {
-                try db.execute(
-                    sql: "INSERT INTO news (title, bodyHtml, newsDate, published, createdBy, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [title, body, entry.date, entry.published, actor.userId, at, at])
-                id = db.lastInsertedRowID
-            }
+            let id = try Self.saveRow(
+                db, table: "news", id: entry.id, columns: ["title", "bodyHtml", "newsDate", "published", "updatedAt"],
+                values: [title, body, entry.date, entry.published, at], insertOnly: [("createdBy", actor.userId), ("createdAt", at)])
             let who = Self.auditActor(actor)
             try Self.audit(
                 db, actor: who.actor, actingAs: who.actingAs, action: entry.id == nil ? "news.create" : "news.update", objectType: "news",

@@ -58,6 +58,32 @@ extension WholesailDatabase {
         "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
     }
 
+    /// An admin form's save: updates row `id` (not found when it is gone) or inserts a new row,
+    /// with the same columns and values; `insertOnly` adds columns a new row alone gets.
+    static func saveRow(
+        _ db: Database, table: String, id: Int64?, columns: [String], values: StatementArguments,
+        insertOnly: [(column: String, value: (any DatabaseValueConvertible)?)] = []
+    ) throws -> Int64 {
+        if let id {
+            try db.execute(
+                sql: "UPDATE \(table) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?", arguments: values + [id])
+            guard db.changesCount == 1 else { throw Self.notFoundError }
+            return id
+        }
+        let all = columns + insertOnly.map(\.column)
+        try db.execute(
+            sql: "INSERT INTO \(table) (\(all.joined(separator: ", "))) VALUES (\(all.map { _ in "?" }.joined(separator: ", ")))",
+            arguments: values + StatementArguments(insertOnly.map(\.value)))
+        return db.lastInsertedRowID
+    }
+
+    /// A form's region, when one is chosen, must exist.
+    static func checkRegionChoice(_ db: Database, _ regionId: Int64?) throws {
+        if let regionId, try Bool.fetchOne(db, sql: "SELECT 1 FROM region WHERE id = ?", arguments: [regionId]) == nil {
+            throw ValidationError(field: "regionId", code: "field.invalid", message: "Choose one of the options.")
+        }
+    }
+
     // MARK: Regions
 
     /// All regions (few: tens), in their order, with their companies, warehouses, branches and
@@ -105,18 +131,8 @@ extension WholesailDatabase {
             {
                 throw ValidationError(field: "erpId", code: "field.taken", message: "Another record already has this value.")
             }
-            let id: Int64
-            if let existing = entry.id {
-                try db.execute(
-                    sql: "UPDATE region SET erpId = ?, name = ?, sortOrder = ? WHERE id = ?",
-                    arguments: [erpId.isEmpty ? nil : erpId, name, entry.sortOrder, existing])
-                guard db.changesCount == 1 else { throw Self.notFoundError }
-                id = existing
-            } else {
-                try db.execute(
-                    sql: "INSERT INTO region (erpId, name, sortOrder) VALUES (?, ?, ?)", arguments: [erpId.isEmpty ? nil : erpId, name, entry.sortOrder])
-                id = db.lastInsertedRowID
-            }
+            let id = try Self.saveRow(
+                db, table: "region", id: entry.id, columns: ["erpId", "name", "sortOrder"], values: [erpId.isEmpty ? nil : erpId, name, entry.sortOrder])
             let who = Self.auditActor(actor)
             try Self.audit(
                 db, actor: who.actor, actingAs: who.actingAs, action: entry.id == nil ? "region.create" : "region.update", objectType: "region",
@@ -300,22 +316,10 @@ extension WholesailDatabase {
         let name = entry.name.trimmingCharacters(in: .whitespacesAndNewlines)
         let address = entry.address.trimmingCharacters(in: .whitespacesAndNewlines)
         return try await writer.write { db in
-            if let region = entry.regionId, try Bool.fetchOne(db, sql: "SELECT 1 FROM region WHERE id = ?", arguments: [region]) == nil {
-                throw ValidationError(field: "regionId", code: "field.invalid", message: "Choose one of the options.")
-            }
-            let values: StatementArguments = [name, address.isEmpty ? nil : address, entry.regionId, entry.isPickupPoint, entry.deliveryDays, entry.active]
-            let id: Int64
-            if let existing = entry.id {
-                try db.execute(
-                    sql: "UPDATE warehouse SET name = ?, address = ?, regionId = ?, isPickupPoint = ?, deliveryDays = ?, active = ? WHERE id = ?",
-                    arguments: values + [existing])
-                guard db.changesCount == 1 else { throw Self.notFoundError }
-                id = existing
-            } else {
-                try db.execute(
-                    sql: "INSERT INTO warehouse (name, address, regionId, isPickupPoint, deliveryDays, active) VALUES (?, ?, ?, ?, ?, ?)", arguments: values)
-                id = db.lastInsertedRowID
-            }
+            try Self.checkRegionChoice(db, entry.regionId)
+            let id = try Self.saveRow(
+                db, table: "warehouse", id: entry.id, columns: ["name", "address", "regionId", "isPickupPoint", "deliveryDays", "active"],
+                values: [name, address.isEmpty ? nil : address, entry.regionId, entry.isPickupPoint, entry.deliveryDays, entry.active])
             let who = Self.auditActor(actor)
             try Self.audit(
                 db, actor: who.actor, actingAs: who.actingAs, action: entry.id == nil ? "warehouse.create" : "warehouse.update", objectType: "warehouse",
@@ -421,26 +425,14 @@ extension WholesailDatabase {
         if let error = entry.validate() { throw error }
         @Sendable func clean(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
         return try await writer.write { db in
-            if let region = entry.regionId, try Bool.fetchOne(db, sql: "SELECT 1 FROM region WHERE id = ?", arguments: [region]) == nil {
-                throw ValidationError(field: "regionId", code: "field.invalid", message: "Choose one of the options.")
-            }
-            let values: StatementArguments = [
-                entry.regionId, clean(entry.name), clean(entry.address), clean(entry.phone), clean(entry.email), clean(entry.hours), entry.sortOrder,
-                entry.active, Self.stamp(now),
-            ]
-            let id: Int64
-            if let existing = entry.id {
-                try db.execute(
-                    sql: "UPDATE branch SET regionId = ?, name = ?, address = ?, phone = ?, email = ?, hours = ?, sortOrder = ?, active = ?, updatedAt = ? WHERE id = ?",
-                    arguments: values + [existing])
-                guard db.changesCount == 1 else { throw Self.notFoundError }
-                id = existing
-            } else {
-                try db.execute(
-                    sql: "INSERT INTO branch (regionId, name, address, phone, email, hours, sortOrder, active, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments: values)
-                id = db.lastInsertedRowID
-            }
+            try Self.checkRegionChoice(db, entry.regionId)
+            let id = try Self.saveRow(
+                db, table: "branch", id: entry.id,
+                columns: ["regionId", "name", "address", "phone", "email", "hours", "sortOrder", "active", "updatedAt"],
+                values: [
+                    entry.regionId, clean(entry.name), clean(entry.address), clean(entry.phone), clean(entry.email), clean(entry.hours), entry.sortOrder,
+                    entry.active, Self.stamp(now),
+                ])
             let who = Self.auditActor(actor)
             try Self.audit(
                 db, actor: who.actor, actingAs: who.actingAs, action: entry.id == nil ? "branch.create" : "branch.update", objectType: "branch",
