@@ -36,6 +36,11 @@ public struct WholesailDatabase: Sendable {
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration(readOnly: readOnly))
+            if !readOnly {
+                // GRDB turns the writer to `synchronous = NORMAL` when it enables WAL, after
+                // `prepareDatabase` ran: without this, commits were never synced to disk.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            }
             return try WholesailDatabase(pool)
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")

@@ -121,12 +121,14 @@ import WholesailTestSupport
         for target in [Duration?.none, .nanoseconds(1), .seconds(60)] {
             let (database, directory) = try TestDatabase.temporaryFile()
             _ = directory
-            let level = try database.writer.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+            // The writer connection's level (readers never commit): FULL, and FULL again afterwards.
+            let level = try database.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+            #expect(level == 2)
             let (job, commits) = try Self.countingCommits(database) {
                 try ImportFixture.run(database, [("import.xml", xml)], limits: ImportLimits(batchSize: 2_000, transactionTarget: target))
             }
             #expect(job.status == "succeeded")
-            #expect(try database.writer.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == level)
+            #expect(try database.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == level)
             results.append(
                 (commits, try ImportFixture.count(database, "SELECT count(*) FROM product"), try ImportFixture.count(database, "SELECT count(*) FROM productProperty")))
         }
