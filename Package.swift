@@ -55,6 +55,7 @@ let package = Package(
                 "WholesailCore",
                 "WholesailStore",
                 "WholesailResources",
+                "CWholesailAssets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

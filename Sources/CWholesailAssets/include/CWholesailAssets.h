@@ -13,5 +13,6 @@ const wholesail_asset *wholesail_asset_at(unsigned long index);
 
 /// glibc's mallopt(M_ARENA_MAX, arenas): 1 on success, 0 otherwise.
 int wholesail_limit_malloc_arenas(int arenas);
+int wholesail_lower_thread_priority(int nice);
 
 #endif

@@ -1,3 +1,4 @@
+import CWholesailAssets
 import Foundation
 import Synchronization
 
@@ -49,17 +50,29 @@ public struct ImportLimits: Sendable, Equatable {
     /// How long one import transaction should hold the writer (see
     /// `CatalogImporter.Options.transactionTarget`); nil: always `batchSize` records.
     public var transactionTarget: Duration?
+    /// The nice value of the import's own threads (the server's runner and every parser): Linux
+    /// then gives requests the CPU first when both want it, and the import whatever is left.
+    /// 0 runs them like request threads.
+    public var threadNice: Int32
 
     public init(
         maxUploadBytes: Int = 2 << 30, maxUnpackedBytes: Int? = nil, maxZipEntries: Int = 20_000, maxCompressionRatio: Int = 200,
-        exchangeChunkBytes: Int = 32 << 20, batchSize: Int = 2_000, transactionTarget: Duration? = .milliseconds(25)
+        exchangeChunkBytes: Int = 32 << 20, batchSize: Int = 2_000, transactionTarget: Duration? = .milliseconds(25), threadNice: Int32 = 10
     ) {
         self.transactionTarget = transactionTarget
+        self.threadNice = threadNice
         self.maxUploadBytes = maxUploadBytes
         self.maxUnpackedBytes = maxUnpackedBytes ?? max(maxUploadBytes, 1 << 20) * 4
         self.maxZipEntries = maxZipEntries
         self.maxCompressionRatio = maxCompressionRatio
         self.exchangeChunkBytes = exchangeChunkBytes
         self.batchSize = batchSize
+    }
+}
+
+extension ImportLimits {
+    /// Lowers the calling thread to `threadNice`; call it only on a thread the import owns.
+    func lowerThreadPriority() {
+        if threadNice > 0 { _ = wholesail_lower_thread_priority(threadNice) }
     }
 }

@@ -267,8 +267,10 @@ public final class ImportPipeline {
         let pump = RecordPump()
         let done = DispatchSemaphore(value: 0)
         let work = UncheckedBox(source)
+        let limits = self.limits
         let producer = Thread {
             defer { done.signal() }
+            limits.lowerThreadPriority()
             var chunk: [CommerceML.Record] = []
             chunk.reserveCapacity(RecordPump.chunkSize)
             do {

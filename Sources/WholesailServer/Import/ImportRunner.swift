@@ -74,6 +74,7 @@ public struct ImportRunner: Service {
         defer { coordinator.end() }
         let finished: Bool = try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
+                limits.lowerThreadPriority()
                 do {
                     let pipeline = ImportPipeline(database: database, limits: limits, isCancelled: { stop.isSet })
                     continuation.resume(returning: try pipeline.run(jobId: jobId))
