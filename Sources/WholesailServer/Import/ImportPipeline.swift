@@ -268,14 +268,20 @@ public final class ImportPipeline {
         let done = DispatchSemaphore(value: 0)
         let work = UncheckedBox(source)
         let limits = self.limits
+        // Products are prepared (content hash, description, package files) on this thread too.
+        let prepare = UncheckedBox(importer.preparer)
         let producer = Thread {
             defer { done.signal() }
             limits.lowerThreadPriority()
-            var chunk: [CommerceML.Record] = []
+            var chunk: [RecordPump.Item] = []
             chunk.reserveCapacity(RecordPump.chunkSize)
             do {
                 while let record = try work.value() {
-                    chunk.append(record)
+                    if case .product(let product) = record {
+                        chunk.append(RecordPump.Item(record: record, prepared: prepare.value(product)))
+                    } else {
+                        chunk.append(RecordPump.Item(record: record, prepared: nil))
+                    }
                     if chunk.count == RecordPump.chunkSize {
                         guard pump.put(chunk) else { return }
                         chunk.removeAll(keepingCapacity: true)
@@ -298,7 +304,7 @@ public final class ImportPipeline {
         }
         var count = 0
         while let chunk = try timed({ try pump.take() }) {
-            for record in chunk { try importer.consume(record) }
+            for item in chunk { try importer.consume(item.record, prepared: item.prepared) }
             count += chunk.count
             if count >= 1024 {
                 count = 0
@@ -313,14 +319,20 @@ final class RecordPump: @unchecked Sendable {
     static let chunkSize = 256
     static let capacity = 8
 
+    /// A parsed record, with what the parser's thread prepared for it.
+    struct Item {
+        var record: CommerceML.Record
+        var prepared: CatalogImporter.PreparedProduct?
+    }
+
     private let condition = NSCondition()
-    private var chunks: [[CommerceML.Record]] = []
+    private var chunks: [[Item]] = []
     private var finished = false
     private var failure: (any Error)?
     private var cancelled = false
 
     /// Waits for room; false when the consumer gave up.
-    func put(_ chunk: [CommerceML.Record]) -> Bool {
+    func put(_ chunk: [Item]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while chunks.count >= Self.capacity && !cancelled { condition.wait() }
@@ -339,7 +351,7 @@ final class RecordPump: @unchecked Sendable {
     }
 
     /// The next chunk; nil at the end; the parser's error when it failed.
-    func take() throws -> [CommerceML.Record]? {
+    func take() throws -> [Item]? {
         condition.lock()
         defer { condition.unlock() }
         while chunks.isEmpty && !finished { condition.wait() }

@@ -60,7 +60,7 @@ extension CatalogImporter {
             db, skus: pendingProducts.compactMap { $0.product.id.isEmpty || $0.keying == .flexible ? $0.product.article : nil })
         let writer = try ProductWriter(db)
         let now = WholesailDatabase.stamp(Date())
-        for (product, file, keying, _) in pendingProducts {
+        for (product, file, keying, _, prepared) in pendingProducts {
             fileName = file
             let existing: ExistingProduct?
             if !product.id.isEmpty {
@@ -72,7 +72,7 @@ extension CatalogImporter {
                 counts.add("product", .failed)
                 continue
             }
-            if let written = try applyProduct(db, product, existing: existing, keying: keying, writer: writer, now: now) {
+            if let written = try applyProduct(db, product, prepared: prepared, existing: existing, keying: keying, writer: writer, now: now) {
                 if let erpId = written.erpId { byErp[erpId] = written }
                 bySku[written.sku.lowercased()] = written
                 if let erpId = written.erpId, !product.isDeleted { try writer.seen(CommerceML.ItemID(erpId).productID) }
@@ -82,8 +82,33 @@ extension CatalogImporter {
         try db.notifyChanges(in: Table("productProperty"))
     }
 
+    /// What a product's row needs that the database does not decide: its package files, content
+    /// hash, description and VAT. The parser's thread works it out (`preparer`) while the writer
+    /// applies the previous batch, so the writer's time goes to SQL.
+    public struct PreparedProduct: @unchecked Sendable {
+        let images: [Attachment?]
+        let files: [(Attachment?, String?)]
+        let hash: String
+        let description: String
+        let vat: String
+    }
+
+    /// Prepares products on another thread. It reads only the job's package-file lookup, which
+    /// stays the same for the whole job: set `options` before asking for it.
+    public var preparer: (CommerceML.Product) -> PreparedProduct {
+        let options = self.options
+        return { product in Self.prepare(product, options: options) }
+    }
+
+    static func prepare(_ product: CommerceML.Product, options: Options) -> PreparedProduct {
+        let attachments = attachmentsOf(product, options: options)
+        return PreparedProduct(
+            images: attachments.images, files: attachments.files, hash: contentHash(product, images: attachments.images, files: attachments.files),
+            description: descriptionHTML(product), vat: vatRate(product.taxRates))
+    }
+
     /// Images and files of a product resolved to stored blobs (nil: not in the package).
-    func attachmentsOf(_ product: CommerceML.Product) -> (images: [Attachment?], files: [(Attachment?, String?)]) {
+    static func attachmentsOf(_ product: CommerceML.Product, options: Options) -> (images: [Attachment?], files: [(Attachment?, String?)]) {
         guard options.hasAttachments else { return (product.images.map { _ in nil }, product.files.map { (nil, $0.caption) }) }
         let images = product.images.map { path in ImportFiles.normalizedPath(path).flatMap { options.attachments($0) } }
         let files = product.files.map { file in (ImportFiles.normalizedPath(file.path).flatMap { options.attachments($0) }, file.caption) }
@@ -142,10 +167,12 @@ extension CatalogImporter {
     /// One product: skipped when its hash is unchanged, else written with its categories,
     /// properties, units and images. Returns the row as it now is (nil when refused).
     func applyProduct(
-        _ db: Database, _ product: CommerceML.Product, existing: ExistingProduct?, keying: Keying, writer: ProductWriter, now: String
+        _ db: Database, _ product: CommerceML.Product, prepared: PreparedProduct?, existing: ExistingProduct?, keying: Keying, writer: ProductWriter,
+        now: String
     ) throws -> ExistingProduct? {
-        let attachments = attachmentsOf(product)
-        let hash = Self.contentHash(product, images: attachments.images, files: attachments.files)
+        let prepared = prepared ?? Self.prepare(product, options: options)
+        let attachments = (images: prepared.images, files: prepared.files)
+        let hash = prepared.hash
         let active = !product.isDeleted
         if var existing, existing.hash == hash {
             if existing.active != active {
@@ -188,8 +215,8 @@ extension CatalogImporter {
                 line: product.line, entity: "product", erpId: erpId, code: "import.sku_taken",
                 message: "Line \(product.line): the SKU \"\(desiredSku)\" belongs to another product; this one got \"\(sku)\".", severity: "warning")
         }
-        let description = Self.descriptionHTML(product)
-        let vat = Self.vatRate(product.taxRates)
+        let description = prepared.description
+        let vat = prepared.vat
         let weight = (product.weight ?? product.requisites.value(named: "Вес")).flatMap(ExactDecimal.importValue).flatMap {
             $0.scaled(to: 1000, rounding: true)
         }.flatMap { $0 >= 0 ? $0 : nil }

@@ -95,7 +95,7 @@ public final class CatalogImporter {
     var pendingWarehouses: [CommerceML.Warehouse] = []
     var pendingGroups: [CommerceML.Group] = []
     var pendingProperties: [CommerceML.Property] = []
-    var pendingProducts: [(product: CommerceML.Product, file: String, keying: Keying, full: Bool)] = []
+    var pendingProducts: [(product: CommerceML.Product, file: String, keying: Keying, full: Bool, prepared: PreparedProduct?)] = []
     var pendingOffers: [(offer: CommerceML.Offer, file: String, keying: Keying, full: Bool)] = []
     var pendingCounterparties: [(counterparty: CommerceML.Counterparty, file: String)] = []
     var pendingDocuments: [(document: CommerceML.Document, file: String)] = []
@@ -206,8 +206,9 @@ public final class CatalogImporter {
         missingImages = 0
     }
 
-    /// Takes one record; writes a batch when enough have gathered.
-    public func consume(_ record: CommerceML.Record) throws {
+    /// Takes one record; writes a batch when enough have gathered. `prepared`: the product
+    /// record's `preparer` result when another thread worked it out already.
+    public func consume(_ record: CommerceML.Record, prepared: PreparedProduct? = nil) throws {
         switch record {
         case .header:
             return
@@ -242,7 +243,7 @@ public final class CatalogImporter {
         case .product(let value):
             lastEntity = "product"
             let full = section?.kind == .catalog && section?.containsOnlyChanges == false
-            pendingProducts.append((value, fileName, keying, full))
+            pendingProducts.append((value, fileName, keying, full, prepared))
             pendingWeight += 1 + value.propertyValues.count / 8
         case .offer(let value):
             lastEntity = "offer"
