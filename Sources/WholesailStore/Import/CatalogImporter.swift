@@ -333,6 +333,8 @@ public final class CatalogImporter {
             && pendingDocuments.isEmpty && pendingAccountingDocuments.isEmpty && pendingSettlements.isEmpty
             && pendingAgreements.isEmpty && pendingCreditLines.isEmpty && pendingSchedules.isEmpty
         guard !empty else { return }
+        let catalogOnly = pendingCounterparties.isEmpty && pendingDocuments.isEmpty && pendingAccountingDocuments.isEmpty
+            && pendingSettlements.isEmpty && pendingAgreements.isEmpty && pendingCreditLines.isEmpty && pendingSchedules.isEmpty
         let savedCounts = counts
         let savedTouched = touchedCategories
         let savedChanged = catalogChanged
@@ -349,6 +351,15 @@ public final class CatalogImporter {
                 let level = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
                 if level > 1 { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
                 defer { if level > 1 { try? db.execute(sql: "PRAGMA synchronous = \(level)") } }
+                // A batch of catalog records only (products, offers, their classifier) skips the
+                // foreign-key lookups: it refers only to rows it resolved or created itself, and it
+                // deletes only rows nothing refers to (a product's categories, properties, units,
+                // images), so no cascade is missed. That is three index lookups less per property
+                // value (3 million in a 100,000-product load). Tests run `foreign_key_check` after
+                // every import. Anything else (documents, counterparties, credit) keeps the checks.
+                let checkKeys = !catalogOnly
+                if !checkKeys { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
+                defer { if !checkKeys { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
                 try db.inTransaction(.immediate) {
                     try applyBatch(db, applied: &applied)
                     return .commit

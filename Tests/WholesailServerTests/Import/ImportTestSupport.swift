@@ -36,6 +36,9 @@ enum ImportFixture {
         let jobId = try database.createImportJobSync(files: uploads, source: "cli", userId: nil)
         _ = try #require(try database.claimImportJob(id: jobId))
         try ImportPipeline(database: database, limits: limits).run(jobId: jobId)
+        // Catalog batches write without foreign-key lookups: every reference must still hold.
+        let broken = try database.reader.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }
+        #expect(broken.isEmpty, "foreign keys broken by the import: \(broken.prefix(5))")
         return try #require(try database.importJobSync(id: jobId))
     }
 
