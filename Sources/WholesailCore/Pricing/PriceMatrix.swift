@@ -174,8 +174,15 @@ public final class PriceMatrix: Sendable {
         }
         if let cached { return PriceView(matrix: self, vector: cached) }
         let vector = materialize(key)
+        keep(vector, for: key)
+        return PriceView(matrix: self, vector: vector)
+    }
+
+    private func keep(_ vector: PriceVector, for key: EffectiveContext) {
         cache.withLock { storage in
-            if storage.vectors.count >= maxVectors, let oldest = storage.lastUse.min(by: { $0.value < $1.value })?.key {
+            if storage.vectors[key] == nil, storage.vectors.count >= maxVectors,
+                let oldest = storage.lastUse.min(by: { $0.value < $1.value })?.key
+            {
                 storage.vectors[oldest] = nil
                 storage.lastUse[oldest] = nil
             }
@@ -183,7 +190,18 @@ public final class PriceMatrix: Sendable {
             storage.vectors[key] = vector
             storage.lastUse[key] = storage.clock
         }
-        return PriceView(matrix: self, vector: vector)
+    }
+
+    /// Materializes the contexts `previous` served most recently (at most `limit`, the most
+    /// recent last so it stays warmest), so the first requests after a rebuild do not pay for
+    /// them. Only when the rules are the same (a price, stock or catalog upload): a context's key
+    /// holds positions in the rule list.
+    public func warm(from previous: PriceMatrix, limit: Int = 16) {
+        guard previous !== self, previous.snapshot.rules == snapshot.rules else { return }
+        let keys = previous.cache.withLock { storage in
+            storage.lastUse.sorted { $0.value > $1.value }.prefix(min(limit, maxVectors)).map(\.key)
+        }
+        for key in keys.reversed() { keep(materialize(key), for: key) }
     }
 
     /// How many effective contexts are materialized (for metrics and tests).

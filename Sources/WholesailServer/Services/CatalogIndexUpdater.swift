@@ -35,13 +35,14 @@ struct CatalogIndexUpdater: Service {
         let behind = database.catalogIndex.isBehind
         let start = ContinuousClock.now
         do {
+            let database = self.database
             if behind.catalog {
-                let index = try await database.rebuildCatalogIndex()
+                let index = try await BackgroundThread.run("wholesail-catalog-index") { try database.rebuildCatalogIndexSync() }
                 logger.info(
                     "catalog index built",
                     metadata: ["products": "\(index.productCount)", "ms": "\((ContinuousClock.now - start).milliseconds)"])
             } else if behind.stock {
-                try await database.rebuildCatalogStock()
+                try await BackgroundThread.run("wholesail-catalog-stock") { try database.rebuildCatalogStockSync() }
                 logger.debug("catalog stock sets rebuilt", metadata: ["ms": "\((ContinuousClock.now - start).milliseconds)"])
             }
         } catch {

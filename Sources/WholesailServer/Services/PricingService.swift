@@ -48,9 +48,18 @@ public final class PricingService: Sendable {
 
     public var matrix: PriceMatrix { store.matrix }
 
-    /// Rebuilds now (after a write that must be visible to the next request at once).
+    /// Rebuilds now (after a write that must be visible to the next request at once), on a
+    /// low-priority thread of its own; the buyers' contexts the old matrix served most recently
+    /// are materialized before the swap, so no request pays for them.
     public func rebuild() async throws {
-        store.replace(with: PriceMatrix(try await database.pricingSnapshot(), reusing: store.matrix))
+        let database = self.database
+        let previous = store.matrix
+        let matrix = try await BackgroundThread.run("wholesail-price-matrix") {
+            let next = PriceMatrix(try database.pricingSnapshotSync(), reusing: previous)
+            next.warm(from: previous)
+            return next
+        }
+        store.replace(with: matrix)
     }
 }
 

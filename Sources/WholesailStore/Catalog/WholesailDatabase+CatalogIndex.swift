@@ -44,11 +44,31 @@ extension WholesailDatabase {
         return index
     }
 
+    /// The same on the calling thread (the server's upkeep runs it on a low-priority thread).
+    @discardableResult
+    public func rebuildCatalogIndexSync() throws -> CatalogIndex {
+        let generations = catalogIndex.generations
+        let (index, stock) = try reader.read { db in
+            let index = try Self.loadCatalogIndex(db, generation: generations.catalog)
+            return (index, try Self.loadCatalogStock(db, index: index, generation: generations.stock))
+        }
+        catalogIndex.install(index, stock: stock)
+        return index
+    }
+
     /// Rebuilds the stock sets (after orders, offers, warehouse changes) against the current index.
     public func rebuildCatalogStock() async throws {
         guard let index = catalogIndex.catalog else { return }
         let generation = catalogIndex.generations.stock
         let stock = try await reader.read { db in try Self.loadCatalogStock(db, index: index, generation: generation) }
+        catalogIndex.install(stock)
+    }
+
+    /// The same on the calling thread.
+    public func rebuildCatalogStockSync() throws {
+        guard let index = catalogIndex.catalog else { return }
+        let generation = catalogIndex.generations.stock
+        let stock = try reader.read { db in try Self.loadCatalogStock(db, index: index, generation: generation) }
         catalogIndex.install(stock)
     }
 

@@ -137,6 +137,11 @@ extension WholesailDatabase {
         try await reader.read { db in try Self.loadPricingSnapshot(db) }
     }
 
+    /// The same on the calling thread (the server's upkeep runs it on a low-priority thread).
+    public func pricingSnapshotSync() throws -> PricingSnapshot {
+        try reader.read { db in try Self.loadPricingSnapshot(db) }
+    }
+
     /// A new snapshot after every commit that touches a pricing table.
     public func pricingSnapshots() -> AsyncValueObservation<PricingSnapshot> {
         ValueObservation

@@ -282,6 +282,31 @@ enum RandomWorld {
         #expect(matrix.materializedContexts == 2)
     }
 
+    @Test("a rebuild with the same rules materializes the contexts buyers used, with the new prices; other rules start cold")
+    func warm() {
+        let rules = [Rule(id: 1, regionId: 1, action: .markup(ExactDecimal(parsing: "10")!))]
+        let old = PriceMatrix(Self.snapshot(rules: rules))
+        let north = PricingContext(counterpartyId: 1, regionId: 1, day: Self.day)
+        let south = PricingContext(counterpartyId: 2, regionId: 2, day: Self.day)
+        #expect(old.view(for: north).quote(productId: 100)?.amountMinor == 110_00)
+        _ = old.view(for: south)
+        var cheaper = Self.snapshot(rules: rules)
+        cheaper.basePrices[1] = [50_00, 200_00, nil]
+        let new = PriceMatrix(cheaper, reusing: old)
+        #expect(new.materializedContexts == 0)
+        new.warm(from: old)
+        #expect(new.materializedContexts == 2)
+        #expect(new.view(for: north).quote(productId: 100)?.amountMinor == 55_00)
+        #expect(new.view(for: south).quote(productId: 100)?.amountMinor == 50_00)
+        #expect(new.materializedContexts == 2, "served from the warmed vectors")
+        let limited = PriceMatrix(cheaper, reusing: old)
+        limited.warm(from: old, limit: 1)
+        #expect(limited.materializedContexts == 1)
+        let otherRules = PriceMatrix(Self.snapshot(rules: rules + [Rule(id: 2, brandId: 8, action: .markup(ExactDecimal(parsing: "1")!))]), reusing: old)
+        otherRules.warm(from: old)
+        #expect(otherRules.materializedContexts == 0)
+    }
+
     @Test("readers during a swap see all old or all new prices, never a mix")
     func swap() async {
         func world(_ price: Int64) -> PriceMatrix {

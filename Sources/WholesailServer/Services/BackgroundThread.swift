@@ -1,0 +1,25 @@
+import Foundation
+
+/// Runs long, CPU-bound upkeep (the catalog index, the price matrix) on a thread of its own at a
+/// lower priority, like the import's threads: requests get the CPU first, and the async executor
+/// that serves them (one thread per core) is never occupied for a second by a rebuild.
+enum BackgroundThread {
+    /// The nice value of upkeep threads (see `ImportLimits.threadNice`).
+    static let nice: Int32 = 10
+
+    static func run<T: Sendable>(_ name: String, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                ImportLimits(threadNice: nice).lowerThreadPriority()
+                do {
+                    continuation.resume(returning: try work())
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = name
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+}
