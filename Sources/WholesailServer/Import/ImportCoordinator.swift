@@ -50,9 +50,10 @@ public struct ImportLimits: Sendable, Equatable {
     /// How long one import transaction should hold the writer (see
     /// `CatalogImporter.Options.transactionTarget`); nil: always `batchSize` records.
     public var transactionTarget: Duration?
-    /// The nice value of the import's own threads (the server's runner and every parser): Linux
-    /// then gives requests the CPU first when both want it, and the import whatever is left.
-    /// 0 runs them like request threads.
+    /// The nice value of the import's parser threads (and of the server's other upkeep: see
+    /// `BackgroundThread`): Linux then gives requests the CPU first when both want it. The
+    /// thread that writes the batches keeps the normal priority (it holds the one writer).
+    /// 0 runs the parsers like request threads.
     public var threadNice: Int32
 
     public init(

@@ -73,8 +73,10 @@ public struct ImportRunner: Service {
         coordinator.begin()
         defer { coordinator.end() }
         let finished: Bool = try await withCheckedThrowingContinuation { continuation in
+            // This thread applies the batches while holding the database's one writer: it keeps
+            // the normal priority, or a cart or an order waiting for the writer would wait
+            // behind a batch the scheduler keeps postponing. The parser's thread is lowered.
             let thread = Thread {
-                limits.lowerThreadPriority()
                 do {
                     let pipeline = ImportPipeline(database: database, limits: limits, isCancelled: { stop.isSet })
                     continuation.resume(returning: try pipeline.run(jobId: jobId))
