@@ -46,6 +46,10 @@ public final class CatalogImporter {
         /// when it took less than half, so an order placed during a large import waits for one
         /// short transaction, not a 2,000-record one. Nil: always `batchSize`.
         public var transactionTarget: Duration? = .milliseconds(25)
+        /// The target while other writes (carts, orders, sign-ins) come between the batches —
+        /// seen within the last `interactiveWindow`: each of them waits for at most one batch.
+        public var interactiveTransactionTarget: Duration = .milliseconds(10)
+        public var interactiveWindow: Duration = .seconds(2)
         /// Row issues stored per job; more are counted, not stored.
         public var maxIssues = 10_000
         /// Finds a package file by its relative path.
@@ -156,6 +160,10 @@ public final class CatalogImporter {
     public internal(set) var timings = Timings()
     /// The batch weight limit learned from the commits so far (nil: not yet).
     private var adaptiveLimit: Int?
+    /// The writer connection's count of changed rows when the last batch committed, and when
+    /// another write was last seen between two batches (see `currentTarget`).
+    private var changesAfterBatch: Int?
+    private var lastForeignWrite: ContinuousClock.Instant?
 
     /// Categories whose product sets changed (for incremental counts).
     var touchedCategories = Set<Int64>()
@@ -360,10 +368,14 @@ public final class CatalogImporter {
                 let checkKeys = !catalogOnly
                 if !checkKeys { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
                 defer { if !checkKeys { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
+                // Rows changed since our last commit were changed by someone else: people are
+                // writing, so the batches get shorter for a while.
+                if let changesAfterBatch, db.totalChangesCount != changesAfterBatch { lastForeignWrite = .now }
                 try db.inTransaction(.immediate) {
                     try applyBatch(db, applied: &applied)
                     return .commit
                 }
+                changesAfterBatch = db.totalChangesCount
             }
             let took = ContinuousClock.now - begin
             timings.commits += ContinuousClock.now - applied
@@ -417,8 +429,16 @@ public final class CatalogImporter {
         return min(adaptiveLimit ?? 250, options.batchSize)
     }
 
+    /// How long a batch should hold the writer now: `transactionTarget`, or the interactive
+    /// target while other writes are coming in.
+    var currentTarget: Duration? {
+        guard let target = options.transactionTarget else { return nil }
+        guard let lastForeignWrite, ContinuousClock.now - lastForeignWrite < options.interactiveWindow else { return target }
+        return min(target, options.interactiveTransactionTarget)
+    }
+
     private func adaptBatch(took: Duration, weight: Int) {
-        guard let target = options.transactionTarget, weight >= batchLimit else { return }  // a file's short last batch says nothing
+        guard let target = currentTarget, weight >= batchLimit else { return }  // a file's short last batch says nothing
         let limit = batchLimit
         if took > target {
             adaptiveLimit = max(50, limit / 2)

@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 import WholesailCore
 import WholesailServer
-import WholesailStore
+@testable import WholesailStore
 import WholesailTestSupport
 
 /// A job survives a restart: what a stopped process left `running` runs again from its stored
@@ -46,6 +46,45 @@ import WholesailTestSupport
         #expect(try Self.schema(database) == pristine)
         #expect(try ImportFixture.count(database, "SELECT count(*) FROM setting WHERE key LIKE 'import.deferred.%'") == 0)
         try await database.writer.write { db in try db.execute(sql: "INSERT INTO productFts(productFts, rank) VALUES ('integrity-check', 1)") }
+    }
+
+    @Test("batches keep the quiet target until another write comes between two of them, then shorten to the interactive one")
+    func interactiveTarget() throws {
+        let (database, directory) = try TestDatabase.temporaryFile()
+        _ = directory
+        let generator = CommerceMLGenerator(seed: 5, products: 400, propertiesPerProduct: 4)
+        var xml = Data()
+        try generator.writeImport { xml.append($0) }
+        var uploader = BlobUploader(database: database)
+        try uploader.appendSync(xml)
+        let jobId = try database.createImportJobSync(files: [ImportUpload(fileName: "import.xml", stored: try uploader.finishSync())], source: "api", userId: nil)
+        _ = try #require(try database.claimImportJob(id: jobId))
+        var options = CatalogImporter.Options()
+        options.batchSize = 50
+        options.transactionTarget = .seconds(10)
+        options.interactiveTransactionTarget = .milliseconds(10)
+        options.interactiveWindow = .seconds(60)
+        let importer = CatalogImporter(database: database, jobId: jobId, options: options)
+        var targets: [Duration?] = []
+        var batches = 0
+        importer.options.onProgress = { [unowned importer] _, _ in
+            batches += 1
+            targets.append(importer.currentTarget)
+            // A buyer's write between the third and the fourth batch.
+            if batches == 3 {
+                try? database.writer.write { db in try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('buyer.write', 'x')") }
+            }
+        }
+        try importer.beginJob()
+        importer.beginFile("import.xml", keying: .erpId)
+        let reader = CommerceMLReader(data: xml)
+        while let record = try reader.next() { try importer.consume(record) }
+        try importer.endFile()
+        try importer.finishJob(deactivateMissing: false)
+        #expect(batches > 5)
+        #expect(targets.prefix(3).allSatisfy { $0 == .seconds(10) })
+        #expect(targets.dropFirst(3).allSatisfy { $0 == .milliseconds(10) })
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM product") == 400)
     }
 
     @Test("a shutdown stops a job between batches and puts it back in the queue")
