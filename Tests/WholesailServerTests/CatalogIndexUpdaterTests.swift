@@ -61,6 +61,9 @@ import WholesailTestSupport
         // While an import writes, the previous index keeps answering.
         imports.begin()
         try await database.writer.write { db in try db.execute(sql: "UPDATE product SET active = 1 WHERE id = 5") }
+        // The service sees the change once it is done with what it was doing (the rebuilds run
+        // on a low-priority thread, slow on a busy machine); until then listings use plain SQL.
+        try await Self.waitUntil { database.catalogIndex.acceptsStale }
         try await Task.sleep(for: .milliseconds(300))
         #expect(database.catalogIndex.catalog === second)
         #expect(try await database.listProducts(ProductListQuery(perPage: 10)).total == 4)

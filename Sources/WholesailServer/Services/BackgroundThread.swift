@@ -4,8 +4,11 @@ import Foundation
 /// lower priority, like the import's threads: requests get the CPU first, and the async executor
 /// that serves them (one thread per core) is never occupied for a second by a rebuild.
 enum BackgroundThread {
-    /// The nice value of upkeep threads (see `ImportLimits.threadNice`).
-    static let nice: Int32 = 10
+    /// The nice value of upkeep threads: milder than the import's parsers (10), because while
+    /// the catalog index is rebuilt outside an import, listings fall back to plain SQL, and a
+    /// rebuild starved by a saturated server would keep them there (nice 5 still gets about a
+    /// quarter of a core against a busy request thread).
+    static let nice: Int32 = 5
 
     static func run<T: Sendable>(_ name: String, _ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in

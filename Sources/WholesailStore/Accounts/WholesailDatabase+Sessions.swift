@@ -86,11 +86,11 @@ extension WholesailDatabase {
         let since = Self.stamp(now.addingTimeInterval(-throttle.window))
         let account = try await reader.read { db -> (throttled: Bool, user: (id: Int64, hash: String?, status: String)?) in
             let byAccount = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM loginAttempt WHERE email = ? AND succeeded = 0 AND at >= ?", arguments: [email, since]) ?? 0
+                db.cached("SELECT count(*) FROM loginAttempt WHERE email = ? AND succeeded = 0 AND at >= ?"), arguments: [email, since]) ?? 0
             let byAddress = try ip.map {
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM loginAttempt WHERE ip = ? AND succeeded = 0 AND at >= ?", arguments: [$0, since]) ?? 0
+                try Int.fetchOne(db.cached("SELECT count(*) FROM loginAttempt WHERE ip = ? AND succeeded = 0 AND at >= ?"), arguments: [$0, since]) ?? 0
             } ?? 0
-            let user = try Row.fetchOne(db, sql: "SELECT id, passwordHash, status FROM user WHERE email = ?", arguments: [email]).map {
+            let user = try Row.fetchOne(db.cached("SELECT id, passwordHash, status FROM user WHERE email = ?"), arguments: [email]).map {
                 (id: $0["id"] as Int64, hash: $0["passwordHash"] as String?, status: $0["status"] as String)
             }
             return (byAccount >= throttle.perAccount || byAddress >= throttle.perAddress, user)
@@ -98,12 +98,8 @@ extension WholesailDatabase {
         let at = Self.stamp(now)
         func record(_ succeeded: Bool, userId: Int64?, action: String) async throws {
             try await writer.write { db in
-                try db.execute(
-                    sql: "INSERT INTO loginAttempt (email, ip, succeeded, at) VALUES (?, ?, ?, ?)",
-                    arguments: [String(email.prefix(254)), ip, succeeded, at])
-                try db.execute(
-                    sql: "INSERT INTO auditLog (at, actorUserId, action, objectType, objectId, ip) VALUES (?, ?, ?, 'user', ?, ?)",
-                    arguments: [at, userId, action, userId.map(String.init) ?? String(email.prefix(254)), ip])
+                try db.cached("INSERT INTO loginAttempt (email, ip, succeeded, at) VALUES (?, ?, ?, ?)").execute(arguments: [String(email.prefix(254)), ip, succeeded, at])
+                try db.cached("INSERT INTO auditLog (at, actorUserId, action, objectType, objectId, ip) VALUES (?, ?, ?, 'user', ?, ?)").execute(arguments: [at, userId, action, userId.map(String.init) ?? String(email.prefix(254)), ip])
             }
         }
         if account.throttled {
@@ -132,8 +128,8 @@ extension WholesailDatabase {
         // The upgrade path: a hash made with weaker parameters is replaced now that the password is known.
         let upgraded = hasher.needsRehash(user.hash ?? "") ? hasher.hash(password) : nil
         try await writer.write { db in
-            try db.execute(sql: "UPDATE user SET lastLoginAt = ? WHERE id = ?", arguments: [at, userId])
-            if let upgraded { try db.execute(sql: "UPDATE user SET passwordHash = ? WHERE id = ?", arguments: [upgraded, userId]) }
+            try db.cached("UPDATE user SET lastLoginAt = ? WHERE id = ?").execute(arguments: [at, userId])
+            if let upgraded { try db.cached("UPDATE user SET passwordHash = ? WHERE id = ?").execute(arguments: [upgraded, userId]) }
         }
         return userId
     }
@@ -149,19 +145,16 @@ extension WholesailDatabase {
         let csrf = Crypto.randomToken(bytes: 24)
         try await writer.write { db in
             let counterparty = try Int64.fetchOne(
-                db,
-                sql: """
+                db.cached("""
                     SELECT coalesce(
                         (SELECT defaultCounterpartyId FROM user u WHERE u.id = :user
                             AND EXISTS (SELECT 1 FROM userCounterparty uc WHERE uc.userId = u.id AND uc.counterpartyId = u.defaultCounterpartyId)),
                         (SELECT min(counterpartyId) FROM userCounterparty WHERE userId = :user))
-                    """, arguments: ["user": userId])
-            try db.execute(
-                sql: """
+                    """), arguments: ["user": userId])
+            try db.cached("""
                     INSERT INTO session (tokenHash, userId, currentCounterpartyId, csrfToken, createdAt, lastSeenAt, expiresAt, ip, userAgent)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
+                    """).execute(arguments: [
                     Self.tokenHash(token), userId, counterparty, csrf, Self.stamp(now), Self.stamp(now),
                     Self.stamp(now.addingTimeInterval(policy.absolute)), ip, userAgent.map { String($0.prefix(300)) },
                 ])
@@ -176,11 +169,10 @@ extension WholesailDatabase {
         let hash = Self.tokenHash(token)
         let found = try await reader.read { db -> (info: SessionInfo, lastSeen: String, expires: String, active: Bool)? in
             try Row.fetchOne(
-                db,
-                sql: """
+                db.cached("""
                     SELECT s.id, s.userId, s.actingAsUserId, s.currentCounterpartyId, s.csrfToken, s.lastSeenAt, s.expiresAt, u.status
                     FROM session s JOIN user u ON u.id = s.userId WHERE s.tokenHash = ?
-                    """, arguments: [hash]
+                    """), arguments: [hash]
             ).map { row in
                 (
                     SessionInfo(
@@ -196,12 +188,12 @@ extension WholesailDatabase {
         let expires = found.expires
         let nowStamp = Self.stamp(now)
         if expires <= nowStamp || lastSeen <= Self.stamp(now.addingTimeInterval(-policy.idle)) || !found.active {
-            try await writer.write { db in try db.execute(sql: "DELETE FROM session WHERE id = ?", arguments: [id]) }
+            try await writer.write { db in try db.cached("DELETE FROM session WHERE id = ?").execute(arguments: [id]) }
             return nil
         }
         if lastSeen <= Self.stamp(now.addingTimeInterval(-policy.touchEvery)) {
             try await writer.write { db in
-                try db.execute(sql: "UPDATE session SET lastSeenAt = ? WHERE id = ?", arguments: [nowStamp, id])
+                try db.cached("UPDATE session SET lastSeenAt = ? WHERE id = ?").execute(arguments: [nowStamp, id])
             }
         }
         return found.info
@@ -209,23 +201,23 @@ extension WholesailDatabase {
 
     public func deleteSession(token: String) async throws {
         try await writer.write { db in
-            try db.execute(sql: "DELETE FROM session WHERE tokenHash = ?", arguments: [Self.tokenHash(token)])
+            try db.cached("DELETE FROM session WHERE tokenHash = ?").execute(arguments: [Self.tokenHash(token)])
         }
     }
 
     /// Ends every session of a user (logout everywhere, password change, account disabled).
     public func deleteAllSessions(userId: Int64) async throws {
-        try await writer.write { db in try db.execute(sql: "DELETE FROM session WHERE userId = ?", arguments: [userId]) }
+        try await writer.write { db in try db.cached("DELETE FROM session WHERE userId = ?").execute(arguments: [userId]) }
     }
 
     /// Switches the counterparty a session orders for; only one the acting user belongs to.
     public func switchCounterparty(sessionId: Int64, userId: Int64, to counterpartyId: Int64) async throws {
         try await writer.write { db in
             guard try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM userCounterparty WHERE userId = ? AND counterpartyId = ?)",
+                db.cached("SELECT EXISTS (SELECT 1 FROM userCounterparty WHERE userId = ? AND counterpartyId = ?)"),
                 arguments: [userId, counterpartyId]) == true
             else { throw DomainError(.notFound, code: "not_found", message: "The page or item was not found.") }
-            try db.execute(sql: "UPDATE session SET currentCounterpartyId = ? WHERE id = ?", arguments: [counterpartyId, sessionId])
+            try db.cached("UPDATE session SET currentCounterpartyId = ? WHERE id = ?").execute(arguments: [counterpartyId, sessionId])
         }
     }
 
@@ -233,32 +225,30 @@ extension WholesailDatabase {
     /// buyer admin denied them), the companies they work for and those they serve as staff.
     public func principal(userId: Int64, currentCounterpartyId: Int64? = nil, impersonatorId: Int64? = nil) async throws -> Principal? {
         try await reader.read { db in
-            guard let user = try Row.fetchOne(db, sql: "SELECT email, fullName, status, defaultCounterpartyId FROM user WHERE id = ?", arguments: [userId]),
+            guard let user = try Row.fetchOne(db.cached("SELECT email, fullName, status, defaultCounterpartyId FROM user WHERE id = ?"), arguments: [userId]),
                 user["status"] as String == "active"
             else { return nil }
             // Without a session's choice (API tokens), the user's default company is the current one.
             let currentCounterpartyId = currentCounterpartyId ?? (user["defaultCounterpartyId"] as Int64?)
             let roles = try Set(String.fetchAll(
-                db, sql: "SELECT r.code FROM userRole ur JOIN role r ON r.id = ur.roleId WHERE ur.userId = ?", arguments: [userId]))
+                db.cached("SELECT r.code FROM userRole ur JOIN role r ON r.id = ur.roleId WHERE ur.userId = ?"), arguments: [userId]))
             var permissions = try Set(String.fetchAll(
-                db,
-                sql: "SELECT DISTINCT rp.permissionCode FROM userRole ur JOIN rolePermission rp ON rp.roleId = ur.roleId WHERE ur.userId = ?",
+                db.cached("SELECT DISTINCT rp.permissionCode FROM userRole ur JOIN rolePermission rp ON rp.roleId = ur.roleId WHERE ur.userId = ?"),
                 arguments: [userId]))
             let memberships = try Row.fetchAll(
-                db, sql: "SELECT counterpartyId, deniedPermissions FROM userCounterparty WHERE userId = ?", arguments: [userId])
+                db.cached("SELECT counterpartyId, deniedPermissions FROM userCounterparty WHERE userId = ?"), arguments: [userId])
             let memberOf = Set(memberships.map { $0["counterpartyId"] as Int64 })
             if let current = currentCounterpartyId, let membership = memberships.first(where: { $0["counterpartyId"] as Int64 == current }) {
                 let denied = (membership["deniedPermissions"] as String).split(separator: ",").map(String.init)
                 permissions.subtract(denied)
             }
             let serves = try Set(Int64.fetchAll(
-                db,
-                sql: """
+                db.cached("""
                     SELECT counterpartyId FROM managerAssignment WHERE userId = :user AND counterpartyId IS NOT NULL
                     UNION SELECT c.id FROM managerAssignment m JOIN counterparty c ON c.holdingId = m.holdingId WHERE m.userId = :user
-                    """, arguments: ["user": userId]))
+                    """), arguments: ["user": userId]))
             let current = currentCounterpartyId.flatMap { memberOf.contains($0) ? $0 : nil }
-            let groups = try Set(Int64.fetchAll(db, sql: "SELECT userGroupId FROM userGroupMember WHERE userId = ?", arguments: [userId]))
+            let groups = try Set(Int64.fetchAll(db.cached("SELECT userGroupId FROM userGroupMember WHERE userId = ?"), arguments: [userId]))
             return Principal(
                 userId: userId, email: user["email"], fullName: user["fullName"], roles: roles, permissions: permissions,
                 memberOf: memberOf, serves: serves, currentCounterpartyId: current, impersonatorId: impersonatorId, userGroups: groups)
@@ -272,12 +262,8 @@ extension WholesailDatabase {
         let token = "wst_" + Crypto.randomToken()
         let expires = Self.stamp(now.addingTimeInterval(lifetime))
         try await writer.write { db in
-            try db.execute(
-                sql: "INSERT INTO apiToken (tokenHash, userId, name, scope, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [Self.tokenHash(token), userId, String(name.prefix(100)), scope, Self.stamp(now), expires])
-            try db.execute(
-                sql: "INSERT INTO auditLog (at, actorUserId, action, objectType, objectId) VALUES (?, ?, 'auth.token_issued', 'user', ?)",
-                arguments: [Self.stamp(now), userId, String(userId)])
+            try db.cached("INSERT INTO apiToken (tokenHash, userId, name, scope, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?, ?)").execute(arguments: [Self.tokenHash(token), userId, String(name.prefix(100)), scope, Self.stamp(now), expires])
+            try db.cached("INSERT INTO auditLog (at, actorUserId, action, objectType, objectId) VALUES (?, ?, 'auth.token_issued', 'user', ?)").execute(arguments: [Self.stamp(now), userId, String(userId)])
         }
         return (token, expires)
     }
@@ -288,20 +274,17 @@ extension WholesailDatabase {
         let nowStamp = Self.stamp(now)
         return try await reader.read { db in
             try Row.fetchOne(
-                db,
-                sql: """
+                db.cached("""
                     SELECT t.userId, t.scope FROM apiToken t JOIN user u ON u.id = t.userId
                     WHERE t.tokenHash = ? AND t.revokedAt IS NULL AND (t.expiresAt IS NULL OR t.expiresAt > ?) AND u.status = 'active'
-                    """, arguments: [Self.tokenHash(token), nowStamp]
+                    """), arguments: [Self.tokenHash(token), nowStamp]
             ).map { ($0["userId"], $0["scope"]) }
         }
     }
 
     public func revokeAPIToken(token: String, now: Date = Date()) async throws {
         try await writer.write { db in
-            try db.execute(
-                sql: "UPDATE apiToken SET revokedAt = ? WHERE tokenHash = ? AND revokedAt IS NULL",
-                arguments: [Self.stamp(now), Self.tokenHash(token)])
+            try db.cached("UPDATE apiToken SET revokedAt = ? WHERE tokenHash = ? AND revokedAt IS NULL").execute(arguments: [Self.stamp(now), Self.tokenHash(token)])
         }
     }
 
@@ -309,8 +292,7 @@ extension WholesailDatabase {
     public func memberships(userId: Int64) async throws -> [(id: Int64, name: String, inn: String?)] {
         try await reader.read { db in
             try Row.fetchAll(
-                db,
-                sql: "SELECT c.id, c.name, c.inn FROM userCounterparty uc JOIN counterparty c ON c.id = uc.counterpartyId WHERE uc.userId = ? ORDER BY c.name",
+                db.cached("SELECT c.id, c.name, c.inn FROM userCounterparty uc JOIN counterparty c ON c.id = uc.counterpartyId WHERE uc.userId = ? ORDER BY c.name"),
                 arguments: [userId]
             ).map { ($0["id"], $0["name"], $0["inn"]) }
         }

@@ -633,6 +633,9 @@ public final class CatalogIndexHolder: Sendable {
 
     public func setAcceptStale(_ accept: Bool) { state.withLock { $0.acceptStale = accept } }
 
+    /// Whether a listing may answer from an index that is behind (while an import writes).
+    public var acceptsStale: Bool { state.withLock { $0.acceptStale } }
+
     func bump(catalog: Bool, stock: Bool) {
         state.withLock { state in
             if catalog { state.catalogGeneration &+= 1 }

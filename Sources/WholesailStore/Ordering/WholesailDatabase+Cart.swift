@@ -63,8 +63,8 @@ extension WholesailDatabase {
     /// The user's working cart (empty when they have none yet).
     public func workingCart(userId: Int64) async throws -> CartRecord {
         try await reader.read { db in
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM cart WHERE userId = ? AND name IS NULL", arguments: [userId]) else {
-                let counterparty = try Int64.fetchOne(db, sql: "SELECT defaultCounterpartyId FROM user WHERE id = ?", arguments: [userId])
+            guard let id = try Int64.fetchOne(db.cached("SELECT id FROM cart WHERE userId = ? AND name IS NULL"), arguments: [userId]) else {
+                let counterparty = try Int64.fetchOne(db.cached("SELECT defaultCounterpartyId FROM user WHERE id = ?"), arguments: [userId])
                 return CartRecord(id: nil, name: nil, counterpartyId: counterparty, promocode: nil, updatedAt: nil, lines: [])
             }
             return try Self.loadCart(db, id: id)
@@ -74,7 +74,7 @@ extension WholesailDatabase {
     /// A saved cart of the user, or nil (also for another user's cart).
     public func savedCart(userId: Int64, id: Int64) async throws -> CartRecord? {
         try await reader.read { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM cart WHERE id = ? AND userId = ? AND name IS NOT NULL", arguments: [id, userId]) == true
+            guard try Bool.fetchOne(db.cached("SELECT 1 FROM cart WHERE id = ? AND userId = ? AND name IS NOT NULL"), arguments: [id, userId]) == true
             else { return nil }
             return try Self.loadCart(db, id: id)
         }
@@ -82,8 +82,7 @@ extension WholesailDatabase {
 
     static func loadCart(_ db: Database, id: Int64) throws -> CartRecord {
         let head = try Row.fetchOne(
-            db,
-            sql: "SELECT c.name, c.counterpartyId, c.updatedAt, p.code FROM cart c LEFT JOIN promocode p ON p.id = c.promocodeId WHERE c.id = ?",
+            db.cached("SELECT c.name, c.counterpartyId, c.updatedAt, p.code FROM cart c LEFT JOIN promocode p ON p.id = c.promocodeId WHERE c.id = ?"),
             arguments: [id])
         return CartRecord(
             id: id, name: head?["name"], counterpartyId: head?["counterpartyId"], promocode: head?["code"], updatedAt: head?["updatedAt"],
@@ -93,9 +92,9 @@ extension WholesailDatabase {
     /// The lines of a cart (`cartLine`/`cartId`) or of anything kept like one (`quoteLine`/`quoteId`),
     /// with their products, units and quantity rules, in the order they were added.
     static func lines(_ db: Database, table: String, owner: String, id: Int64) throws -> [CartLineRecord] {
+        // `table` and `owner` are one of a few fixed pairs: one compiled statement each.
         let rows = try Row.fetchAll(
-            db,
-            sql: """
+            db.cached("""
                 SELECT l.id, l.productId, l.unitId, l.qtyMilli, p.sku, p.name, p.vatRate, p.active, p.deleted, u.name AS unit,
                     p.baseUnitId, p.minQtyMilli, p.stepQtyMilli, pu.factor, pu.minQtyMilli AS unitMin, pu.stepQtyMilli AS unitStep,
                     (SELECT b.blobSha256 FROM file b WHERE b.id = p.mainImageFileId) AS image,
@@ -103,7 +102,7 @@ extension WholesailDatabase {
                 FROM \(table) l JOIN product p ON p.id = l.productId JOIN unit u ON u.id = l.unitId
                 LEFT JOIN productUnit pu ON pu.productId = l.productId AND pu.unitId = l.unitId
                 WHERE l.\(owner) = ? ORDER BY l.id
-                """,
+                """),
             arguments: [id])
         let parents = try categoryParents(db)
         return rows.map { row -> CartLineRecord in
@@ -122,7 +121,7 @@ extension WholesailDatabase {
 
     static func categoryParents(_ db: Database) throws -> [Int64: Int64] {
         var parents: [Int64: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, parentId FROM category WHERE parentId IS NOT NULL") {
+        for row in try Row.fetchAll(db.cached("SELECT id, parentId FROM category WHERE parentId IS NOT NULL")) {
             parents[row["id"]] = row["parentId"]
         }
         return parents
@@ -143,21 +142,20 @@ extension WholesailDatabase {
 
     /// The id of the user's working cart, made on first use with their default company.
     static func ensureWorkingCart(_ db: Database, userId: Int64) throws -> Int64 {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM cart WHERE userId = ? AND name IS NULL", arguments: [userId]) { return id }
-        try db.execute(
-            sql: "INSERT INTO cart (userId, counterpartyId) SELECT id, defaultCounterpartyId FROM user WHERE id = ?", arguments: [userId])
+        if let id = try Int64.fetchOne(db.cached("SELECT id FROM cart WHERE userId = ? AND name IS NULL"), arguments: [userId]) { return id }
+        try db.cached("INSERT INTO cart (userId, counterpartyId) SELECT id, defaultCounterpartyId FROM user WHERE id = ?").execute(arguments: [userId])
         return db.lastInsertedRowID
     }
 
     static func touch(_ db: Database, cart id: Int64) throws {
-        try db.execute(sql: "UPDATE cart SET updatedAt = ? WHERE id = ?", arguments: [stamp(Date()), id])
+        try db.cached("UPDATE cart SET updatedAt = ? WHERE id = ?").execute(arguments: [stamp(Date()), id])
     }
 
     /// The product and unit a line may use, with the unit's quantity rule; throws a clear error
     /// for a product that is not sold or a unit it is not sold in.
     static func orderableUnit(_ db: Database, productId: Int64, unitId: Int64?) throws -> (unitId: Int64, unit: String, rule: Quantity.Rule) {
         guard let product = try Row.fetchOne(
-            db, sql: "SELECT sku, active, deleted, baseUnitId, minQtyMilli, stepQtyMilli FROM product WHERE id = ?", arguments: [productId])
+            db.cached("SELECT sku, active, deleted, baseUnitId, minQtyMilli, stepQtyMilli FROM product WHERE id = ?"), arguments: [productId])
         else {
             throw DomainError(.notFound, code: "cart.product_not_found", message: "The product was not found.")
         }
@@ -169,12 +167,11 @@ extension WholesailDatabase {
         let base: Int64 = product["baseUnitId"]
         let chosen = unitId ?? base
         if chosen == base {
-            let name = try String.fetchOne(db, sql: "SELECT name FROM unit WHERE id = ?", arguments: [base]) ?? ""
+            let name = try String.fetchOne(db.cached("SELECT name FROM unit WHERE id = ?"), arguments: [base]) ?? ""
             return (base, name, Quantity.Rule(minMilli: product["minQtyMilli"], stepMilli: product["stepQtyMilli"]))
         }
         guard let unit = try Row.fetchOne(
-            db,
-            sql: "SELECT u.name, pu.minQtyMilli, pu.stepQtyMilli FROM productUnit pu JOIN unit u ON u.id = pu.unitId WHERE pu.productId = ? AND pu.unitId = ?",
+            db.cached("SELECT u.name, pu.minQtyMilli, pu.stepQtyMilli FROM productUnit pu JOIN unit u ON u.id = pu.unitId WHERE pu.productId = ? AND pu.unitId = ?"),
             arguments: [productId, chosen])
         else {
             throw DomainError(.invalid, code: "cart.unit_unknown", message: "This product is not sold in that unit.")
@@ -199,14 +196,14 @@ extension WholesailDatabase {
             var results: [DomainError?] = []
             results.reserveCapacity(items.count)
             for item in items {
-                try db.execute(sql: "SAVEPOINT item")
+                try db.cached("SAVEPOINT item").execute()
                 do {
                     _ = try Self.addLine(db, cartId: cartId, productId: item.productId, unitId: item.unitId, qtyMilli: item.qtyMilli, mode: .add)
-                    try db.execute(sql: "RELEASE item")
+                    try db.cached("RELEASE item").execute()
                     results.append(nil)
                 } catch let error as DomainError {
-                    try db.execute(sql: "ROLLBACK TO item")
-                    try db.execute(sql: "RELEASE item")
+                    try db.cached("ROLLBACK TO item").execute()
+                    try db.cached("RELEASE item").execute()
                     results.append(error)
                 }
             }
@@ -217,22 +214,20 @@ extension WholesailDatabase {
     static func addLine(_ db: Database, cartId: Int64, productId: Int64, unitId: Int64?, qtyMilli: Int64?, mode: CartQuantityMode) throws -> Int64 {
         let unit = try orderableUnit(db, productId: productId, unitId: unitId)
         let existing = try Row.fetchOne(
-            db, sql: "SELECT id, qtyMilli FROM cartLine WHERE cartId = ? AND productId = ? AND unitId = ?",
+            db.cached("SELECT id, qtyMilli FROM cartLine WHERE cartId = ? AND productId = ? AND unitId = ?"),
             arguments: [cartId, productId, unit.unitId])
         let requested = qtyMilli ?? unit.rule.roundedUp(0)
         let total = mode == .add ? requested + (existing?["qtyMilli"] ?? 0) : requested
         try Quantity.validate(total, rule: unit.rule, unit: unit.unit)
         if let existing {
-            try db.execute(sql: "UPDATE cartLine SET qtyMilli = ? WHERE id = ?", arguments: [total, existing["id"] as Int64])
+            try db.cached("UPDATE cartLine SET qtyMilli = ? WHERE id = ?").execute(arguments: [total, existing["id"] as Int64])
         } else {
-            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM cartLine WHERE cartId = ?", arguments: [cartId]) ?? 0
+            let count = try Int.fetchOne(db.cached("SELECT count(*) FROM cartLine WHERE cartId = ?"), arguments: [cartId]) ?? 0
             guard count < maxCartLines else {
                 throw DomainError(.invalid, code: "cart.too_many_lines", message: "A cart holds at most \(maxCartLines) lines.",
                                   values: ["max": String(maxCartLines)])
             }
-            try db.execute(
-                sql: "INSERT INTO cartLine (cartId, productId, unitId, qtyMilli, addedAt) VALUES (?, ?, ?, ?, ?)",
-                arguments: [cartId, productId, unit.unitId, total, stamp(Date())])
+            try db.cached("INSERT INTO cartLine (cartId, productId, unitId, qtyMilli, addedAt) VALUES (?, ?, ?, ?, ?)").execute(arguments: [cartId, productId, unit.unitId, total, stamp(Date())])
         }
         try touch(db, cart: cartId)
         return total
@@ -242,13 +237,12 @@ extension WholesailDatabase {
     public func updateCartLine(userId: Int64, lineId: Int64, qtyMilli: Int64, unitId: Int64? = nil) async throws {
         try await writer.write { db in
             guard let line = try Row.fetchOne(
-                db,
-                sql: "SELECT l.id, l.cartId, l.productId, l.unitId FROM cartLine l JOIN cart c ON c.id = l.cartId WHERE l.id = ? AND c.userId = ? AND c.name IS NULL",
+                db.cached("SELECT l.id, l.cartId, l.productId, l.unitId FROM cartLine l JOIN cart c ON c.id = l.cartId WHERE l.id = ? AND c.userId = ? AND c.name IS NULL"),
                 arguments: [lineId, userId])
             else { throw DomainError(.notFound, code: "cart.line_not_found", message: "This line is no longer in the cart.") }
             let cartId: Int64 = line["cartId"]
             if qtyMilli == 0 {
-                try db.execute(sql: "DELETE FROM cartLine WHERE id = ?", arguments: [lineId])
+                try db.cached("DELETE FROM cartLine WHERE id = ?").execute(arguments: [lineId])
             } else {
                 let newUnit = unitId ?? line["unitId"]
                 let unit = try Self.orderableUnit(db, productId: line["productId"], unitId: newUnit)
@@ -256,16 +250,16 @@ extension WholesailDatabase {
                 if newUnit != line["unitId"] {
                     // Another line with the same product in the new unit absorbs this one.
                     if let other = try Int64.fetchOne(
-                        db, sql: "SELECT id FROM cartLine WHERE cartId = ? AND productId = ? AND unitId = ?",
+                        db.cached("SELECT id FROM cartLine WHERE cartId = ? AND productId = ? AND unitId = ?"),
                         arguments: [cartId, line["productId"] as Int64, newUnit])
                     {
-                        try db.execute(sql: "DELETE FROM cartLine WHERE id = ?", arguments: [lineId])
-                        try db.execute(sql: "UPDATE cartLine SET qtyMilli = ? WHERE id = ?", arguments: [qtyMilli, other])
+                        try db.cached("DELETE FROM cartLine WHERE id = ?").execute(arguments: [lineId])
+                        try db.cached("UPDATE cartLine SET qtyMilli = ? WHERE id = ?").execute(arguments: [qtyMilli, other])
                         try Self.touch(db, cart: cartId)
                         return
                     }
                 }
-                try db.execute(sql: "UPDATE cartLine SET qtyMilli = ?, unitId = ? WHERE id = ?", arguments: [qtyMilli, newUnit, lineId])
+                try db.cached("UPDATE cartLine SET qtyMilli = ?, unitId = ? WHERE id = ?").execute(arguments: [qtyMilli, newUnit, lineId])
             }
             try Self.touch(db, cart: cartId)
         }
@@ -274,9 +268,8 @@ extension WholesailDatabase {
     /// Empties the working cart (lines and promocode).
     public func clearCart(userId: Int64) async throws {
         try await writer.write { db in
-            try db.execute(
-                sql: "DELETE FROM cartLine WHERE cartId IN (SELECT id FROM cart WHERE userId = ? AND name IS NULL)", arguments: [userId])
-            try db.execute(sql: "UPDATE cart SET promocodeId = NULL, updatedAt = ? WHERE userId = ? AND name IS NULL", arguments: [Self.stamp(Date()), userId])
+            try db.cached("DELETE FROM cartLine WHERE cartId IN (SELECT id FROM cart WHERE userId = ? AND name IS NULL)").execute(arguments: [userId])
+            try db.cached("UPDATE cart SET promocodeId = NULL, updatedAt = ? WHERE userId = ? AND name IS NULL").execute(arguments: [Self.stamp(Date()), userId])
         }
     }
 
@@ -284,10 +277,10 @@ extension WholesailDatabase {
     public func setCartCounterparty(userId: Int64, counterpartyId: Int64) async throws {
         try await writer.write { db in
             guard try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM userCounterparty WHERE userId = ? AND counterpartyId = ?", arguments: [userId, counterpartyId]) == true
+                db.cached("SELECT 1 FROM userCounterparty WHERE userId = ? AND counterpartyId = ?"), arguments: [userId, counterpartyId]) == true
             else { throw DomainError(.notFound, code: "cart.counterparty_not_yours", message: "You do not order for this company.") }
             let cartId = try Self.ensureWorkingCart(db, userId: userId)
-            try db.execute(sql: "UPDATE cart SET counterpartyId = ?, updatedAt = ? WHERE id = ?", arguments: [counterpartyId, Self.stamp(Date()), cartId])
+            try db.cached("UPDATE cart SET counterpartyId = ?, updatedAt = ? WHERE id = ?").execute(arguments: [counterpartyId, Self.stamp(Date()), cartId])
         }
     }
 
@@ -300,20 +293,20 @@ extension WholesailDatabase {
             var promocodeId: Int64?
             if !trimmed.isEmpty {
                 guard trimmed.count <= 64,
-                    let id = try Int64.fetchOne(db, sql: "SELECT id FROM promocode WHERE code = ? AND active = 1", arguments: [trimmed])
+                    let id = try Int64.fetchOne(db.cached("SELECT id FROM promocode WHERE code = ? AND active = 1"), arguments: [trimmed])
                 else {
                     throw DomainError(.invalid, code: "promocode.unknown", message: "There is no such promocode.")
                 }
                 promocodeId = id
             }
-            try db.execute(sql: "UPDATE cart SET promocodeId = ?, updatedAt = ? WHERE id = ?", arguments: [promocodeId, Self.stamp(Date()), cartId])
+            try db.cached("UPDATE cart SET promocodeId = ?, updatedAt = ? WHERE id = ?").execute(arguments: [promocodeId, Self.stamp(Date()), cartId])
         }
     }
 
     /// Cart thresholds in force.
     public func cartThresholds() async throws -> [CartThreshold] {
         try await reader.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, fromPriceTypeId, minTotalMinor, priceTypeId FROM cartThreshold WHERE active = 1").map {
+            try Row.fetchAll(db.cached("SELECT id, fromPriceTypeId, minTotalMinor, priceTypeId FROM cartThreshold WHERE active = 1")).map {
                 CartThreshold(id: $0["id"], fromPriceTypeId: $0["fromPriceTypeId"], minTotalMinor: $0["minTotalMinor"], priceTypeId: $0["priceTypeId"])
             }
         }
@@ -325,7 +318,7 @@ extension WholesailDatabase {
     }
 
     static func promocode(_ db: Database, code: String, counterpartyId: Int64?, day: String) throws -> CartPromocode? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM promocode WHERE code = ?", arguments: [code]) else { return nil }
+        guard let row = try Row.fetchOne(db.cached("SELECT * FROM promocode WHERE code = ?"), arguments: [code]) else { return nil }
         let discount: CartPromocode.Discount
         if row["kind"] == "percent" {
             discount = .percent(ExactDecimal(parsing: row["percent"] ?? "0") ?? ExactDecimal(0))
@@ -368,22 +361,18 @@ extension WholesailDatabase {
         guard !trimmed.isEmpty else { throw ValidationError(field: "name", code: "field.required", message: "This field is required.") }
         guard trimmed.count <= 100 else { throw ValidationError(field: "name", code: "field.too_long", message: "This is too long.") }
         return try await writer.write { db in
-            guard let working = try Int64.fetchOne(db, sql: "SELECT id FROM cart WHERE userId = ? AND name IS NULL", arguments: [userId]),
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM cartLine WHERE cartId = ?", arguments: [working]) ?? 0 > 0
+            guard let working = try Int64.fetchOne(db.cached("SELECT id FROM cart WHERE userId = ? AND name IS NULL"), arguments: [userId]),
+                try Int.fetchOne(db.cached("SELECT count(*) FROM cartLine WHERE cartId = ?"), arguments: [working]) ?? 0 > 0
             else { throw DomainError(.invalid, code: "cart.empty", message: "The cart is empty.") }
-            try db.execute(sql: "DELETE FROM cart WHERE userId = ? AND name = ?", arguments: [userId, trimmed])
-            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM cart WHERE userId = ? AND name IS NOT NULL", arguments: [userId]) ?? 0
+            try db.cached("DELETE FROM cart WHERE userId = ? AND name = ?").execute(arguments: [userId, trimmed])
+            let count = try Int.fetchOne(db.cached("SELECT count(*) FROM cart WHERE userId = ? AND name IS NOT NULL"), arguments: [userId]) ?? 0
             guard count < 200 else {
                 throw DomainError(.invalid, code: "cart.too_many_saved", message: "You have too many saved carts; delete some first.")
             }
             let now = Self.stamp(Date())
-            try db.execute(
-                sql: "INSERT INTO cart (userId, counterpartyId, name, createdAt, updatedAt) SELECT userId, counterpartyId, ?, ?, ? FROM cart WHERE id = ?",
-                arguments: [trimmed, now, now, working])
+            try db.cached("INSERT INTO cart (userId, counterpartyId, name, createdAt, updatedAt) SELECT userId, counterpartyId, ?, ?, ? FROM cart WHERE id = ?").execute(arguments: [trimmed, now, now, working])
             let saved = db.lastInsertedRowID
-            try db.execute(
-                sql: "INSERT INTO cartLine (cartId, productId, unitId, qtyMilli, comment, addedAt) SELECT ?, productId, unitId, qtyMilli, comment, addedAt FROM cartLine WHERE cartId = ?",
-                arguments: [saved, working])
+            try db.cached("INSERT INTO cartLine (cartId, productId, unitId, qtyMilli, comment, addedAt) SELECT ?, productId, unitId, qtyMilli, comment, addedAt FROM cartLine WHERE cartId = ?").execute(arguments: [saved, working])
             return saved
         }
     }
@@ -391,11 +380,10 @@ extension WholesailDatabase {
     public func savedCarts(userId: Int64) async throws -> [SavedCartSummary] {
         try await reader.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
+                db.cached("""
                     SELECT c.id, c.name, c.updatedAt, (SELECT count(*) FROM cartLine l WHERE l.cartId = c.id) AS lineCount
                     FROM cart c WHERE c.userId = ? AND c.name IS NOT NULL ORDER BY c.updatedAt DESC, c.id DESC
-                    """,
+                    """),
                 arguments: [userId]
             ).map { SavedCartSummary(id: $0["id"], name: $0["name"], lineCount: $0["lineCount"], updatedAt: $0["updatedAt"]) }
         }
@@ -406,12 +394,12 @@ extension WholesailDatabase {
     @discardableResult
     public func loadSavedCart(userId: Int64, id: Int64, replace: Bool) async throws -> [String] {
         try await writer.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM cart WHERE id = ? AND userId = ? AND name IS NOT NULL", arguments: [id, userId]) == true
+            guard try Bool.fetchOne(db.cached("SELECT 1 FROM cart WHERE id = ? AND userId = ? AND name IS NOT NULL"), arguments: [id, userId]) == true
             else { throw DomainError(.notFound, code: "cart.saved_not_found", message: "The saved cart was not found.") }
             let working = try Self.ensureWorkingCart(db, userId: userId)
-            if replace { try db.execute(sql: "DELETE FROM cartLine WHERE cartId = ?", arguments: [working]) }
+            if replace { try db.cached("DELETE FROM cartLine WHERE cartId = ?").execute(arguments: [working]) }
             return try Self.copyLines(db, from: try Row.fetchAll(
-                db, sql: "SELECT l.productId, l.unitId, l.qtyMilli, p.sku FROM cartLine l JOIN product p ON p.id = l.productId WHERE l.cartId = ? ORDER BY l.id",
+                db.cached("SELECT l.productId, l.unitId, l.qtyMilli, p.sku FROM cartLine l JOIN product p ON p.id = l.productId WHERE l.cartId = ? ORDER BY l.id"),
                 arguments: [id]), into: working)
         }
     }
@@ -421,13 +409,13 @@ extension WholesailDatabase {
         var skipped: [String] = []
         for row in rows {
             guard let productId: Int64 = row["productId"] else { continue }
-            try db.execute(sql: "SAVEPOINT copyline")
+            try db.cached("SAVEPOINT copyline").execute()
             do {
                 _ = try addLine(db, cartId: cartId, productId: productId, unitId: row["unitId"], qtyMilli: row["qtyMilli"], mode: .add)
-                try db.execute(sql: "RELEASE copyline")
+                try db.cached("RELEASE copyline").execute()
             } catch is DomainError {
-                try db.execute(sql: "ROLLBACK TO copyline")
-                try db.execute(sql: "RELEASE copyline")
+                try db.cached("ROLLBACK TO copyline").execute()
+                try db.cached("RELEASE copyline").execute()
                 skipped.append(row["sku"] ?? String(productId))
             }
         }
@@ -436,7 +424,7 @@ extension WholesailDatabase {
 
     public func deleteSavedCart(userId: Int64, id: Int64) async throws {
         try await writer.write { db in
-            try db.execute(sql: "DELETE FROM cart WHERE id = ? AND userId = ? AND name IS NOT NULL", arguments: [id, userId])
+            try db.cached("DELETE FROM cart WHERE id = ? AND userId = ? AND name IS NOT NULL").execute(arguments: [id, userId])
             guard db.changesCount == 1 else {
                 throw DomainError(.notFound, code: "cart.saved_not_found", message: "The saved cart was not found.")
             }

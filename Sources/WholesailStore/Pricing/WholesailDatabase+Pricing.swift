@@ -26,7 +26,7 @@ extension WholesailDatabase {
     public static func loadPricingSnapshot(_ db: Database) throws -> PricingSnapshot {
         // Categories with their ancestors, from the materialized paths.
         var ancestors: [Int64: [Int64]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, path FROM category") {
+        for row in try Row.fetchAll(db.cached("SELECT id, path FROM category")) {
             let path: String = row["path"]
             ancestors[row["id"]] = path.split(separator: "/").compactMap { Int64($0) }
         }
@@ -46,7 +46,7 @@ extension WholesailDatabase {
             guard let index = positions.position(of: row.int64(0)) else { return }
             products[index].propertyValues.append(row.int64(1))
         }
-        let types = try Row.fetchAll(db, sql: "SELECT id, currency, rounding FROM priceType").map {
+        let types = try Row.fetchAll(db.cached("SELECT id, currency, rounding FROM priceType")).map {
             PricingSnapshot.PriceType(id: $0["id"], currency: $0["currency"], rounding: PricingSnapshot.Rounding(rawValue: $0["rounding"]) ?? .minor)
         }
         var typeSlot: [Int64: Int] = [:]
@@ -78,7 +78,7 @@ extension WholesailDatabase {
             guard !row.isNull(3) else { return }
             unitPrices[.init(priceTypeId: row.int64(0), productId: row.int64(1), unitId: row.int64(2))] = row.int64(3)
         }
-        var assignments = try Row.fetchAll(db, sql: "SELECT * FROM priceTypeAssignment").map {
+        var assignments = try Row.fetchAll(db.cached("SELECT * FROM priceTypeAssignment")).map {
             PricingSnapshot.Assignment(
                 id: $0["id"], priceTypeId: $0["priceTypeId"], agreementId: $0["agreementId"], counterpartyId: $0["counterpartyId"],
                 holdingId: $0["holdingId"], userGroupId: $0["userGroupId"], regionId: $0["regionId"], priority: $0["priority"])
@@ -87,25 +87,25 @@ extension WholesailDatabase {
         // (counterparty imports) is an assignment for buyers ordering under that agreement / for
         // that company, below any the admin made for the same buyers. Ids are negative (−2a, −2c−1)
         // so that they never meet the table's.
-        for row in try Row.fetchAll(db, sql: "SELECT id, priceTypeId FROM agreement WHERE priceTypeId IS NOT NULL AND active = 1") {
+        for row in try Row.fetchAll(db.cached("SELECT id, priceTypeId FROM agreement WHERE priceTypeId IS NOT NULL AND active = 1")) {
             let id: Int64 = row["id"]
             assignments.append(.init(id: -2 * id, priceTypeId: row["priceTypeId"], agreementId: id, priority: erpAssignmentPriority))
         }
-        for row in try Row.fetchAll(db, sql: "SELECT id, priceTypeId FROM counterparty WHERE priceTypeId IS NOT NULL") {
+        for row in try Row.fetchAll(db.cached("SELECT id, priceTypeId FROM counterparty WHERE priceTypeId IS NOT NULL")) {
             let id: Int64 = row["id"]
             assignments.append(.init(id: -2 * id - 1, priceTypeId: row["priceTypeId"], counterpartyId: id, priority: erpAssignmentPriority))
         }
         var agreementPrices: [Int64: [Int64: Int64]] = [:]
         for row in try Row.fetchAll(
-            db, sql: "SELECT ap.agreementId, ap.productId, ap.amountMinor FROM agreementPrice ap JOIN product p ON p.id = ap.productId AND ap.unitId = p.baseUnitId")
+            db.cached("SELECT ap.agreementId, ap.productId, ap.amountMinor FROM agreementPrice ap JOIN product p ON p.id = ap.productId AND ap.unitId = p.baseUnitId"))
         {
             agreementPrices[row["agreementId"], default: [:]][row["productId"]] = row["amountMinor"]
         }
         var lists: [Int64: Set<Int64>] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT priceRuleId, productId FROM priceRuleProduct") {
+        for row in try Row.fetchAll(db.cached("SELECT priceRuleId, productId FROM priceRuleProduct")) {
             lists[row["priceRuleId"], default: []].insert(row["productId"])
         }
-        let rules = try Row.fetchAll(db, sql: "SELECT * FROM priceRule WHERE active = 1").compactMap { row -> PricingSnapshot.Rule? in
+        let rules = try Row.fetchAll(db.cached("SELECT * FROM priceRule WHERE active = 1")).compactMap { row -> PricingSnapshot.Rule? in
             let id: Int64 = row["id"]
             let action: PricingSnapshot.Action
             switch row["action"] as String {
@@ -124,7 +124,7 @@ extension WholesailDatabase {
                 userGroupId: row["userGroupId"], action: action)
         }
         let rates = ExchangeRates(
-            try Row.fetchAll(db, sql: "SELECT currency, day, rate FROM exchangeRate").compactMap { row in
+            try Row.fetchAll(db.cached("SELECT currency, day, rate FROM exchangeRate")).compactMap { row in
                 ExactDecimal(parsing: row["rate"]).map { (currency: row["currency"] as String, day: row["day"] as String, rate: $0) }
             })
         let defaultType = try displayPriceTypeId(db)
@@ -154,12 +154,12 @@ extension WholesailDatabase {
     public func pricingContext(userId: Int64?, counterpartyId: Int64?, day: String) async throws -> PricingContext {
         guard let counterpartyId else { return PricingContext(day: day) }
         return try await reader.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT holdingId, regionId FROM counterparty WHERE id = ?", arguments: [counterpartyId])
+            let row = try Row.fetchOne(db.cached("SELECT holdingId, regionId FROM counterparty WHERE id = ?"), arguments: [counterpartyId])
             let agreement = try Int64.fetchOne(
-                db, sql: "SELECT id FROM agreement WHERE counterpartyId = ? AND active = 1 ORDER BY isDefault DESC, id LIMIT 1",
+                db.cached("SELECT id FROM agreement WHERE counterpartyId = ? AND active = 1 ORDER BY isDefault DESC, id LIMIT 1"),
                 arguments: [counterpartyId])
             let groups = try userId.map {
-                try Int64.fetchAll(db, sql: "SELECT userGroupId FROM userGroupMember WHERE userId = ?", arguments: [$0])
+                try Int64.fetchAll(db.cached("SELECT userGroupId FROM userGroupMember WHERE userId = ?"), arguments: [$0])
             } ?? []
             return PricingContext(
                 counterpartyId: counterpartyId, agreementId: agreement, holdingId: row?["holdingId"], regionId: row?["regionId"],

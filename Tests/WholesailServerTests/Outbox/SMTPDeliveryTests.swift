@@ -161,8 +161,10 @@ struct SMTPDeliveryTests {
         } catch let error as DeliveryError {
             #expect(!error.permanent)
         }
-        // Refused at once; the bound is loose because a loaded CI machine schedules slowly.
-        #expect(ContinuousClock.now - start < .seconds(60))
+        // Refused at once (5 ms alone); the bound is loose because in the whole suite on two cores
+        // this task waits for a thread behind ~460 others (72 s was seen once). What it rules out
+        // is waiting for a channel timeout (300 s) or hanging.
+        #expect(ContinuousClock.now - start < .seconds(150))
     }
 
     @Test("a server that accepts the connection and never answers costs the reply timeout, then a temporary failure")
