@@ -48,16 +48,22 @@ import WholesailTestSupport
         try await database.writer.write { db in try db.execute(sql: "INSERT INTO productFts(productFts, rank) VALUES ('integrity-check', 1)") }
     }
 
-    @Test("batches keep the quiet target until another write comes between two of them, then shorten to the interactive one")
-    func interactiveTarget() throws {
-        let (database, directory) = try TestDatabase.temporaryFile()
-        _ = directory
-        let generator = CommerceMLGenerator(seed: 5, products: 400, propertiesPerProduct: 4)
+    /// A generated `import.xml` (seed 5), and the same stored in the blob store as an upload.
+    static func storedCatalog(_ database: WholesailDatabase, products: Int, properties: Int) throws -> (xml: Data, stored: StoredUpload) {
+        let generator = CommerceMLGenerator(seed: 5, products: products, propertiesPerProduct: properties)
         var xml = Data()
         try generator.writeImport { xml.append($0) }
         var uploader = BlobUploader(database: database)
         try uploader.appendSync(xml)
-        let jobId = try database.createImportJobSync(files: [ImportUpload(fileName: "import.xml", stored: try uploader.finishSync())], source: "api", userId: nil)
+        return (xml, try uploader.finishSync())
+    }
+
+    @Test("batches keep the quiet target until another write comes between two of them, then shorten to the interactive one")
+    func interactiveTarget() throws {
+        let (database, directory) = try TestDatabase.temporaryFile()
+        _ = directory
+        let (xml, stored) = try Self.storedCatalog(database, products: 400, properties: 4)
+        let jobId = try database.createImportJobSync(files: [ImportUpload(fileName: "import.xml", stored: stored)], source: "api", userId: nil)
         _ = try #require(try database.claimImportJob(id: jobId))
         var options = CatalogImporter.Options()
         options.batchSize = 50
@@ -183,12 +189,7 @@ import WholesailTestSupport
     func diskFull() async throws {
         let (database, directory) = try TestDatabase.temporaryFile()
         _ = directory
-        let generator = CommerceMLGenerator(seed: 5, products: 2_000, propertiesPerProduct: 8)
-        var xml = Data()
-        try generator.writeImport { xml.append($0) }
-        var uploader = BlobUploader(database: database)
-        try uploader.appendSync(xml)
-        let stored = try uploader.finishSync()
+        let (_, stored) = try ImportRecoveryTests.storedCatalog(database, products: 2_000, properties: 8)
         // SQLite's page limit answers SQLITE_FULL exactly as a full disk does.
         try await database.writer.writeWithoutTransaction { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
