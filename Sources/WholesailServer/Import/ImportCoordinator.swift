@@ -1,4 +1,3 @@
-import CWholesailAssets
 import Foundation
 import Synchronization
 
@@ -73,7 +72,5 @@ public struct ImportLimits: Sendable, Equatable {
 
 extension ImportLimits {
     /// Lowers the calling thread to `threadNice`; call it only on a thread the import owns.
-    func lowerThreadPriority() {
-        if threadNice > 0 { _ = wholesail_lower_thread_priority(threadNice) }
-    }
+    func lowerThreadPriority() { WholesailServer.lowerThreadPriority(to: threadNice) }
 }

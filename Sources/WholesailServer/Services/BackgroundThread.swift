@@ -1,3 +1,4 @@
+import CWholesailAssets
 import Foundation
 
 /// Runs long, CPU-bound upkeep (the catalog index, the price matrix) on a thread of its own at a
@@ -13,7 +14,7 @@ enum BackgroundThread {
     static func run<T: Sendable>(_ name: String, _ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
-                ImportLimits(threadNice: nice).lowerThreadPriority()
+                lowerThreadPriority(to: nice)
                 do {
                     continuation.resume(returning: try work())
                 } catch {
@@ -25,4 +26,10 @@ enum BackgroundThread {
             thread.start()
         }
     }
+}
+
+/// Lowers the calling thread's priority to `nice` (Linux keeps one per thread); 0 or less does
+/// nothing. Call it only on a thread that is yours for good: it cannot be raised back.
+func lowerThreadPriority(to nice: Int32) {
+    if nice > 0 { _ = wholesail_lower_thread_priority(nice) }
 }
