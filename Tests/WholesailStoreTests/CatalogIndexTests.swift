@@ -215,7 +215,7 @@ import WholesailTestSupport
         }
         #expect(database.catalogIndex.isBehind == (false, true))
         #expect(!(try await database.listProducts(inStock)).items.contains { $0.id == sold })
-        try await database.rebuildCatalogStock()
+        try database.rebuildCatalogStockSync()
         #expect(database.catalogIndex.isBehind == (false, false))
         #expect(!(try await database.listProducts(inStock)).items.contains { $0.id == sold })
         #expect(ids.count > 100)

@@ -72,21 +72,11 @@ public struct ImportRunner: Service {
         let start = ContinuousClock.now
         coordinator.begin()
         defer { coordinator.end() }
-        let finished: Bool = try await withCheckedThrowingContinuation { continuation in
-            // This thread applies the batches while holding the database's one writer: it keeps
-            // the normal priority, or a cart or an order waiting for the writer would wait
-            // behind a batch the scheduler keeps postponing. The parser's thread is lowered.
-            let thread = Thread {
-                do {
-                    let pipeline = ImportPipeline(database: database, limits: limits, isCancelled: { stop.isSet })
-                    continuation.resume(returning: try pipeline.run(jobId: jobId))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-            thread.name = "wholesail-import-\(jobId)"
-            thread.stackSize = 8 << 20
-            thread.start()
+        // This thread applies the batches while holding the database's one writer: it keeps the
+        // normal priority (nice 0), or a cart or an order waiting for the writer would wait behind
+        // a batch the scheduler keeps postponing. The parser's thread is lowered.
+        let finished = try await BackgroundThread.run("wholesail-import-\(jobId)", nice: 0) {
+            try ImportPipeline(database: database, limits: limits, isCancelled: { stop.isSet }).run(jobId: jobId)
         }
         let job = try await database.importJob(id: jobId)
         let elapsed = ContinuousClock.now - start

@@ -11,7 +11,9 @@ enum BackgroundThread {
     /// quarter of a core against a busy request thread).
     static let nice: Int32 = 5
 
-    static func run<T: Sendable>(_ name: String, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs `work` on a new thread named `name` at `nice` (0: the normal priority) and returns
+    /// its result; the awaiting task holds no executor thread meanwhile.
+    static func run<T: Sendable>(_ name: String, nice: Int32 = nice, _ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 lowerThreadPriority(to: nice)

@@ -36,40 +36,35 @@ extension WholesailDatabase {
     @discardableResult
     public func rebuildCatalogIndex() async throws -> CatalogIndex {
         let generations = catalogIndex.generations
-        let (index, stock) = try await reader.read { db in
-            let index = try Self.loadCatalogIndex(db, generation: generations.catalog)
-            return (index, try Self.loadCatalogStock(db, index: index, generation: generations.stock))
-        }
-        catalogIndex.install(index, stock: stock)
-        return index
+        return installCatalogIndex(try await reader.read { db in try Self.loadCatalogIndexAndStock(db, generations: generations) })
     }
 
     /// The same on the calling thread (the server's upkeep runs it on a low-priority thread).
     @discardableResult
     public func rebuildCatalogIndexSync() throws -> CatalogIndex {
         let generations = catalogIndex.generations
-        let (index, stock) = try reader.read { db in
-            let index = try Self.loadCatalogIndex(db, generation: generations.catalog)
-            return (index, try Self.loadCatalogStock(db, index: index, generation: generations.stock))
-        }
-        catalogIndex.install(index, stock: stock)
-        return index
+        return installCatalogIndex(try reader.read { db in try Self.loadCatalogIndexAndStock(db, generations: generations) })
     }
 
-    /// Rebuilds the stock sets (after orders, offers, warehouse changes) against the current index.
-    public func rebuildCatalogStock() async throws {
-        guard let index = catalogIndex.catalog else { return }
-        let generation = catalogIndex.generations.stock
-        let stock = try await reader.read { db in try Self.loadCatalogStock(db, index: index, generation: generation) }
-        catalogIndex.install(stock)
-    }
-
-    /// The same on the calling thread.
+    /// Rebuilds the stock sets (after orders, offers, warehouse changes) against the current
+    /// index, on the calling thread.
     public func rebuildCatalogStockSync() throws {
         guard let index = catalogIndex.catalog else { return }
         let generation = catalogIndex.generations.stock
         let stock = try reader.read { db in try Self.loadCatalogStock(db, index: index, generation: generation) }
         catalogIndex.install(stock)
+    }
+
+    private func installCatalogIndex(_ built: (index: CatalogIndex, stock: CatalogStockIndex)) -> CatalogIndex {
+        catalogIndex.install(built.index, stock: built.stock)
+        return built.index
+    }
+
+    static func loadCatalogIndexAndStock(
+        _ db: Database, generations: (catalog: UInt64, stock: UInt64)
+    ) throws -> (index: CatalogIndex, stock: CatalogStockIndex) {
+        let index = try loadCatalogIndex(db, generation: generations.catalog)
+        return (index, try loadCatalogStock(db, index: index, generation: generations.stock))
     }
 
     static func loadCatalogIndex(_ db: Database, generation: UInt64) throws -> CatalogIndex {

@@ -336,13 +336,13 @@ public final class CatalogImporter {
     // MARK: Batches
 
     func flush() throws {
-        let empty = pendingUnits.isEmpty && pendingPriceTypes.isEmpty && pendingWarehouses.isEmpty && pendingGroups.isEmpty
-            && pendingProperties.isEmpty && pendingProducts.isEmpty && pendingOffers.isEmpty && pendingCounterparties.isEmpty
-            && pendingDocuments.isEmpty && pendingAccountingDocuments.isEmpty && pendingSettlements.isEmpty
-            && pendingAgreements.isEmpty && pendingCreditLines.isEmpty && pendingSchedules.isEmpty
-        guard !empty else { return }
+        // Batches of catalog records only (products, offers, their classifier) may skip the
+        // foreign-key lookups (below).
         let catalogOnly = pendingCounterparties.isEmpty && pendingDocuments.isEmpty && pendingAccountingDocuments.isEmpty
             && pendingSettlements.isEmpty && pendingAgreements.isEmpty && pendingCreditLines.isEmpty && pendingSchedules.isEmpty
+        let empty = catalogOnly && pendingUnits.isEmpty && pendingPriceTypes.isEmpty && pendingWarehouses.isEmpty && pendingGroups.isEmpty
+            && pendingProperties.isEmpty && pendingProducts.isEmpty && pendingOffers.isEmpty
+        guard !empty else { return }
         let savedCounts = counts
         let savedTouched = touchedCategories
         let savedChanged = catalogChanged
@@ -365,9 +365,8 @@ public final class CatalogImporter {
                 // images), so no cascade is missed. That is three index lookups less per property
                 // value (3 million in a 100,000-product load). Tests run `foreign_key_check` after
                 // every import. Anything else (documents, counterparties, credit) keeps the checks.
-                let checkKeys = !catalogOnly
-                if !checkKeys { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
-                defer { if !checkKeys { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
+                if catalogOnly { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
+                defer { if catalogOnly { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
                 // Rows changed since our last commit were changed by someone else: people are
                 // writing, so the batches get shorter for a while.
                 if let changesAfterBatch, db.totalChangesCount != changesAfterBatch { lastForeignWrite = .now }
