@@ -28,5 +28,23 @@ public struct WholesailDependencies: Sendable {
         self.metrics = metrics ?? PrometheusCollectorRegistry()
         self.imports = ImportCoordinator(limits: importLimits)
         self.settings = PortalSettingsCache(database: database)
+        Self.recordWaits(of: database, into: self.metrics)
+    }
+
+    /// `wholesail_db_wait_seconds{connection="reader"|"writer"}`: how long requests and jobs
+    /// waited for a connection of the pool (a reader wait: every reader busy; a writer wait: an
+    /// import batch, a backup or another write holding the one writer).
+    static func recordWaits(of database: WholesailDatabase, into registry: PrometheusCollectorRegistry) {
+        let buckets: [Duration] = [
+            .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(1000), .seconds(5),
+        ]
+        let descriptor = MetricNameDescriptor(
+            namespace: "wholesail", subsystem: "db", metricName: "wait", unitName: "seconds",
+            helpText: "Time from asking for a database connection to running on it")
+        let histograms = Dictionary(uniqueKeysWithValues: DatabaseWaits.Connection.allCases.map { connection in
+            (connection, registry.makeDurationHistogram(descriptor: descriptor, labels: [("connection", connection.rawValue)], buckets: buckets))
+        })
+        database.waits.observe { connection, wait in histograms[connection]?.record(wait) }
     }
 }

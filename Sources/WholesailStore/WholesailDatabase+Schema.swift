@@ -27,7 +27,7 @@ extension WholesailDatabase {
     /// at the repository root holds and what `wholesail schema` prints. FTS5 shadow tables and
     /// SQLite's and GRDB's own tables are left out.
     public func schemaSQL() throws -> String {
-        try reader.read { db in try Self.schemaSQL(db) }
+        try read { db in try Self.schemaSQL(db) }
     }
 
     static func schemaSQL(_ db: Database) throws -> String {
@@ -57,6 +57,6 @@ extension WholesailDatabase {
 
     /// The identifiers of the migrations applied to this database.
     public func appliedMigrations() throws -> [String] {
-        try reader.read { db in try Self.migrator.appliedIdentifiers(db).sorted() }
+        try read { db in try Self.migrator.appliedIdentifiers(db).sorted() }
     }
 }

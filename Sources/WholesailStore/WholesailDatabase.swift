@@ -12,6 +12,8 @@ public struct WholesailDatabase: Sendable {
     public let writer: any DatabaseWriter
     /// The catalog's listings in memory, once a server (or a benchmark) builds them.
     public let catalogIndex = CatalogIndexHolder()
+    /// Time spent waiting for a connection, for `/metrics`.
+    public let waits = DatabaseWaits()
 
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer

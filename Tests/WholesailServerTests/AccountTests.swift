@@ -77,14 +77,14 @@ enum Accounts {
 
     /// Two companies, a buyer in each, a disabled buyer, an admin.
     static func seed(_ database: WholesailDatabase) async throws {
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO counterparty (erpId, name) VALUES ('cp-a', 'ООО «Альфа»'), ('cp-b', 'ООО «Бета»')")
         }
         try await database.addUser(email: "a@example.com", password: password, role: "buyer", counterpartyErpId: "cp-a", fullName: "Анна Альфа", hasher: .fastForTests)
         try await database.addUser(email: "b@example.com", password: password, role: "buyer", counterpartyErpId: "cp-b", fullName: "Борис Бета", hasher: .fastForTests)
         try await database.addUser(email: "off@example.com", password: password, role: "buyer", counterpartyErpId: "cp-a", hasher: .fastForTests)
         try await database.addUser(email: "admin@example.com", password: password, role: "admin", counterpartyErpId: nil, hasher: .fastForTests)
-        try await database.writer.write { db in try db.execute(sql: "UPDATE user SET status = 'disabled' WHERE email = 'off@example.com'") }
+        try await database.write { db in try db.execute(sql: "UPDATE user SET status = 'disabled' WHERE email = 'off@example.com'") }
     }
 
     static func signIn(_ client: some TestClientProtocol, _ email: String, password: String = password) async throws -> (Browser, TestResponse) {
@@ -131,9 +131,9 @@ enum Accounts {
                 body: ByteBuffer(string: "companyName=X&inn=7700000000&contactName=Y&email=y%40example.com&phone=%2B79000000000&consent=yes"))
             #expect(none.status == .forbidden)
         }
-        let stored = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM registrationRequest") }
+        let stored = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM registrationRequest") }
         #expect(stored == 0)
-        let sessions = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM session") }
+        let sessions = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM session") }
         #expect(sessions == 0)
     }
 
@@ -165,7 +165,7 @@ enum Accounts {
             let (_, unknown) = try await Accounts.signIn(client, "nobody@example.com", password: "whatever1")
             #expect(unknown.status == .unauthorized, "an unknown address answers like a wrong password")
         }
-        let audited = try await database.reader.read {
+        let audited = try await database.read {
             try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action IN ('auth.login_failed', 'auth.login_throttled')")
         }
         #expect(audited == 7)
@@ -178,7 +178,7 @@ enum Accounts {
             let (_, refused) = try await Accounts.signIn(client, "off@example.com")
             #expect(refused.status == .forbidden)
             var (browser, _) = try await Accounts.signIn(client, "a@example.com")
-            try await database.writer.write { db in try db.execute(sql: "UPDATE user SET status = 'disabled' WHERE email = 'a@example.com'") }
+            try await database.write { db in try db.execute(sql: "UPDATE user SET status = 'disabled' WHERE email = 'a@example.com'") }
             #expect(try await browser.get(client, "/account").status == .seeOther)
         }
     }
@@ -238,13 +238,13 @@ enum Accounts {
                 ["companyName": "ООО «Гамма»", "inn": "7701234567", "contactName": "Галина", "email": "g@example.com", "phone": "+7 900 123-45-67", "consent": "yes"])
             #expect(good.status == .ok)
         }
-        let stored = try await database.reader.read { db in
+        let stored = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT companyName, consentAt, consentVersion FROM registrationRequest").map { ($0["companyName"] as String, $0["consentVersion"] as String) }
         }
         #expect(stored.count == 1)
         #expect(stored.first?.0 == "ООО «Гамма»")
         #expect(stored.first?.1 == RegistrationForm.consentVersion)
-        let mails = try await database.reader.read { try String.fetchAll($0, sql: "SELECT topic FROM outbox ORDER BY id") }
+        let mails = try await database.read { try String.fetchAll($0, sql: "SELECT topic FROM outbox ORDER BY id") }
         #expect(mails == ["registration.received", "registration.new_for_managers"])
     }
 
@@ -258,7 +258,7 @@ enum Accounts {
             let known = try await browser.post(client, "/password/forgot", ["email": "a@example.com"])
             #expect(unknown.status == .ok && known.status == .ok)
             #expect(unknown.text == known.text.replacingOccurrences(of: browser.csrf, with: browser.csrf))
-            let payload = try #require(try await database.reader.read { try String.fetchOne($0, sql: "SELECT payload FROM outbox WHERE topic = 'password.reset'") })
+            let payload = try #require(try await database.read { try String.fetchOne($0, sql: "SELECT payload FROM outbox WHERE topic = 'password.reset'") })
             let link = try #require((try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: String])?["link"])
             let path = String(link[link.range(of: "/password/reset/")!.lowerBound...])
             #expect(try await browser.get(client, path).status == .ok)

@@ -11,7 +11,7 @@ import WholesailStore
 @Suite struct AdminPricingEditTests {
     static func basePrice(_ database: WholesailDatabase, product: Int64, type: Int64) async throws -> Int64 {
         try #require(
-            try await database.reader.read {
+            try await database.read {
                 try Int64.fetchOne($0, sql: "SELECT amountMinor FROM price WHERE productId = ? AND priceTypeId = ?", arguments: [product, type])
             })
     }
@@ -19,8 +19,8 @@ import WholesailStore
     @Test("an admin edits every field of a rule with the create checks; prices, the preview and the audit follow")
     func editRule() async throws {
         let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
-        let sku = try #require(try await database.reader.read { try String.fetchOne($0, sql: "SELECT sku FROM product WHERE id = 1") })
-        let otherSku = try #require(try await database.reader.read { try String.fetchOne($0, sql: "SELECT sku FROM product WHERE id = 2") })
+        let sku = try #require(try await database.read { try String.fetchOne($0, sql: "SELECT sku FROM product WHERE id = 1") })
+        let otherSku = try #require(try await database.read { try String.fetchOne($0, sql: "SELECT sku FROM product WHERE id = 2") })
         let wholesale = try await Self.basePrice(database, product: 1, type: 2)
         try await app.test(.router) { client in
             var (admin, _) = try await Accounts.signIn(client, "admin@wholesail.example", password: "Demo2026-admin")
@@ -29,7 +29,7 @@ import WholesailStore
                 client, "/admin/pricing/rules",
                 ["name": "Скидка", "priority": "3", "counterpartyId": "1", "action": "discount", "percent": "10", "skus": sku])
             #expect(created.status == .seeOther)
-            let ruleId = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM priceRule") })
+            let ruleId = try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM priceRule") })
             let petrov = try await PricingPagesTests.token(client, "petrov@elektrosnab.example")
             let discounted = Money(minorUnits: wholesale, currency: "RUB").multiplied(by: ExactDecimal(parsing: "0.9")!).decimalString
             #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == discounted)
@@ -57,7 +57,7 @@ import WholesailStore
                 ["name": "Скидка", "action": "discount", "percent": "10", "skus": "NO-SUCH", "propertyValue": "Нет = такого", "regionId": "999"])
             #expect(unknown.status == .unprocessableContent)
             #expect(unknown.text.contains("NO-SUCH"), "the refused form keeps what was typed")
-            let stored = try database.reader.read { db in try Row.fetchOne(db, sql: "SELECT name, action, percent FROM priceRule WHERE id = ?", arguments: [ruleId]) }
+            let stored = try database.read { db in try Row.fetchOne(db, sql: "SELECT name, action, percent FROM priceRule WHERE id = ?", arguments: [ruleId]) }
             #expect(stored?["action"] as String? == "discount" && stored?["percent"] as String? == "10" && stored?["name"] as String? == "Скидка")
             #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == discounted)
 
@@ -76,11 +76,11 @@ import WholesailStore
             let second = Money(minorUnits: try await Self.basePrice(database, product: 2, type: 2), currency: "RUB")
                 .multiplied(by: ExactDecimal(parsing: "1.2")!).decimalString
             #expect(try await PricingPagesTests.apiPrice(client, product: 2, token: petrov) == second, "the new SKU is in the list")
-            let row = try #require(try database.reader.read { db in try Row.fetchOne(db, sql: "SELECT * FROM priceRule WHERE id = ?", arguments: [ruleId]) })
+            let row = try #require(try database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM priceRule WHERE id = ?", arguments: [ruleId]) })
             #expect(row["priority"] as Int == 7 && row["validFrom"] as String? == "2020-01-01" && row["validTo"] as String? == "2099-12-31")
             #expect(row["active"] as Bool, "an edit keeps the rule's state")
             let audit = try #require(
-                try await database.reader.read { try String.fetchOne($0, sql: "SELECT details FROM auditLog WHERE action = 'pricing.rule_update'") })
+                try await database.read { try String.fetchOne($0, sql: "SELECT details FROM auditLog WHERE action = 'pricing.rule_update'") })
             #expect(audit.contains("discount → markup") && audit.contains("\"products\":\"1 → 2\""))
 
             // The preview after the redirect shows the edited rule making the price.
@@ -113,7 +113,7 @@ import WholesailStore
     }
 
     static func prices(_ database: WholesailDatabase, product: Int64) async throws -> [Int64: String] {
-        try await database.reader.read { db in
+        try await database.read { db in
             try Dictionary(
                 uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT priceTypeId, amountMinor FROM price WHERE productId = ?", arguments: [product])
                     .map { ($0["priceTypeId"] as Int64, Money(minorUnits: $0["amountMinor"], currency: "RUB").decimalString) })
@@ -124,7 +124,7 @@ import WholesailStore
     func assignments() async throws {
         let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
         let prices = try await Self.prices(database, product: 1)
-        let (company, agreement) = try await database.reader.read { db in
+        let (company, agreement) = try await database.read { db in
             (try String.fetchOne(db, sql: "SELECT name FROM counterparty WHERE id = 1")!, try Int64.fetchOne(db, sql: "SELECT id FROM agreement WHERE counterpartyId = 1")!)
         }
         let rows = #"action="/admin/pricing/assignments/\d+/delete""#
@@ -132,7 +132,7 @@ import WholesailStore
             var (admin, _) = try await Accounts.signIn(client, "admin@wholesail.example", password: "Demo2026-admin")
             let all = try await admin.get(client, "/admin/pricing/assignments")
             #expect(all.status == .ok)
-            let demoAssignments = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM priceTypeAssignment") } ?? 0
+            let demoAssignments = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM priceTypeAssignment") } ?? 0
             #expect(try Self.count(rows, in: all.text) == demoAssignments)
             let found = try await admin.get(client, "/admin/pricing/assignments?q=\(company.addingPercentEncoding(withAllowedCharacters: Self.ascii)!)")
             #expect(try Self.count(rows, in: found.text) == 1, "the search finds the company's own assignment")
@@ -147,14 +147,14 @@ import WholesailStore
             let twice = try await admin.post(client, "/admin/pricing/assignments", ["counterpartyId": "1", "priceTypeId": "3"])
             #expect(twice.status == .unprocessableContent)
             #expect(twice.text.contains("уже есть тип цен") || twice.text.contains("already have a price type"))
-            #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM priceTypeAssignment") } == demoAssignments)
+            #expect(try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM priceTypeAssignment") } == demoAssignments)
 
             // The agreement's assignment beats the company's.
             let petrov = try await PricingPagesTests.token(client, "petrov@elektrosnab.example")
             #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == prices[2])
             #expect(try await admin.post(client, "/admin/pricing/assignments", ["agreementId": "\(agreement)", "priceTypeId": "3"]).status == .seeOther)
             #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == prices[3])
-            let id = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM priceTypeAssignment WHERE agreementId IS NOT NULL") })
+            let id = try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM priceTypeAssignment WHERE agreementId IS NOT NULL") })
             _ = try await admin.get(client, "/admin/pricing/assignments")
             let changed = try await admin.post(client, "/admin/pricing/assignments/\(id)", ["priceTypeId": "1", "priority": "5", "return_q": "Д-2026"])
             #expect(changed.status == .seeOther)
@@ -164,7 +164,7 @@ import WholesailStore
             #expect(try await admin.post(client, "/admin/pricing/assignments/\(id)/delete", [:]).status == .seeOther)
             #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == prices[2])
             #expect(try await admin.post(client, "/admin/pricing/assignments/\(id)/delete", [:]).status == .notFound)
-            let audited = try await database.reader.read {
+            let audited = try await database.read {
                 try String.fetchAll($0, sql: "SELECT action FROM auditLog WHERE action LIKE 'pricing.assignment_%' ORDER BY id")
             }
             #expect(audited == ["pricing.assignment_create", "pricing.assignment_update", "pricing.assignment_delete"])
@@ -179,7 +179,7 @@ import WholesailStore
     func agreementPrices() async throws {
         let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
         let prices = try await Self.prices(database, product: 1)
-        let (sku, agreement) = try await database.reader.read { db in
+        let (sku, agreement) = try await database.read { db in
             (try String.fetchOne(db, sql: "SELECT sku FROM product WHERE id = 1")!, try Int64.fetchOne(db, sql: "SELECT id FROM agreement WHERE counterpartyId = 1")!)
         }
         let rows = #"action="/admin/pricing/agreement-prices/delete""#
@@ -192,7 +192,7 @@ import WholesailStore
             ] {
                 #expect(try await admin.post(client, "/admin/pricing/agreement-prices", bad).status == .unprocessableContent, "\(bad)")
             }
-            #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM agreementPrice") } == 0)
+            #expect(try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM agreementPrice") } == 0)
 
             let petrov = try await PricingPagesTests.token(client, "petrov@elektrosnab.example")
             let sidorova = try await PricingPagesTests.token(client, "sidorova@stroymontazh.example")
@@ -204,7 +204,7 @@ import WholesailStore
             #expect(try Self.count(rows, in: bySku.text) == 1)
             #expect(bySku.text.contains(#"value="12.34""#))
             #expect(try Self.count(rows, in: try await admin.get(client, "/admin/pricing/assignments?sku=ZZZ").text) == 0)
-            let number = try await database.reader.read { try String.fetchOne($0, sql: "SELECT number FROM agreement WHERE id = ?", arguments: [agreement])! }
+            let number = try await database.read { try String.fetchOne($0, sql: "SELECT number FROM agreement WHERE id = ?", arguments: [agreement])! }
             let byNumber = try await admin.get(client, "/admin/pricing/assignments?q=\(number.addingPercentEncoding(withAllowedCharacters: Self.ascii)!)")
             #expect(try Self.count(rows, in: byNumber.text) == 1)
 
@@ -215,7 +215,7 @@ import WholesailStore
             #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == prices[2])
             #expect(
                 try await admin.post(client, "/admin/pricing/agreement-prices/delete", ["agreementId": "\(agreement)", "productId": "1"]).status == .notFound)
-            let audited = try await database.reader.read {
+            let audited = try await database.read {
                 try String.fetchAll($0, sql: "SELECT details FROM auditLog WHERE action LIKE 'pricing.agreement_price_%' ORDER BY id")
             }
             #expect(audited.count == 3)

@@ -115,11 +115,11 @@ import WholesailStore
         let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 600_000))
         let (app, database) = try await TestApp.make()
         let key = try await database.storeBlob(png)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO file (blobSha256, fileName, kind) VALUES (?, 'photo.png', 'image')", arguments: [key])
         }
         let secret = try await database.storeBlob(Data("%PDF-1.4 invoice of company A".utf8))
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO file (blobSha256, fileName, kind) VALUES (?, 'invoice.pdf', 'document')", arguments: [secret])
         }
         try await app.test(.router) { client in

@@ -19,7 +19,7 @@ enum ApprovalShop {
         { database in
             try await OrderingFixture.seed(database, extraBuyers: extra)
             let hash = PasswordHasher.fastForTests.hash(password)
-            try await database.writer.write { db in
+            try await database.write { db in
                 try db.execute(sql: "UPDATE user SET passwordHash = ?", arguments: [hash])
                 try db.execute(sql: "INSERT INTO userRole (userId, roleId) SELECT u.id, r.id FROM user u, role r WHERE u.id >= 100 AND r.code = 'buyer'")
             }
@@ -29,7 +29,7 @@ enum ApprovalShop {
             try await database.addUser(email: "stranger@example.com", password: password, role: "buyer", counterpartyErpId: "cp-1", hasher: .fastForTests)
             try await database.addUser(email: "boss@example.com", password: password, role: "buyer_admin", counterpartyErpId: "cp-1", hasher: .fastForTests)
             try await database.addUser(email: "chief@example.com", password: password, role: "buyer", counterpartyErpId: "cp-1", hasher: .fastForTests)
-            try await database.writer.write { db in
+            try await database.write { db in
                 try db.execute(sql: "INSERT INTO managerAssignment (userId, counterpartyId) VALUES (?, 2)", arguments: [manager])
                 try db.execute(sql: "UPDATE user SET fullName = 'Главный Закупщик' WHERE email = 'chief@example.com'")
             }
@@ -37,15 +37,15 @@ enum ApprovalShop {
     }
 
     static func userId(_ database: WholesailDatabase, _ email: String) async throws -> Int64 {
-        try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = ?", arguments: [email]) })
+        try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = ?", arguments: [email]) })
     }
 
     static func count(_ database: WholesailDatabase, _ sql: String, _ arguments: StatementArguments = []) async throws -> Int {
-        try await database.reader.read { try Int.fetchOne($0, sql: sql, arguments: arguments) ?? 0 }
+        try await database.read { try Int.fetchOne($0, sql: sql, arguments: arguments) ?? 0 }
     }
 
     static func status(_ database: WholesailDatabase, order: Int64) async throws -> String? {
-        try await database.reader.read {
+        try await database.read {
             try String.fetchOne($0, sql: "SELECT s.code FROM customerOrder o JOIN orderStatus s ON s.id = o.statusId WHERE o.id = ?", arguments: [order])
         }
     }
@@ -229,7 +229,7 @@ struct ApprovalsTests {
         }
         #expect(try await ApprovalShop.count(database, "SELECT count(*) FROM auditLog WHERE action = 'order.decline'") == 1)
         // An approver who loses the right no longer holds orders up; the admin's page flags the rule.
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE userCounterparty SET deniedPermissions = 'orders.approve' WHERE userId = ?", arguments: [chief])
         }
         let rules = try await database.approvalSettings(counterpartyId: 1, today: PricingService.today()).rules
@@ -295,7 +295,7 @@ struct ApprovalsTests {
             #expect(statuses.filter { $0.0 == .created }.count == 2)
             #expect(statuses.filter { $0.0 == .unprocessableContent && $0.1 == "budget.exceeded" }.count == 4)
         }
-        let spent = try await database.reader.read {
+        let spent = try await database.read {
             try Int64.fetchOne($0, sql: "SELECT sum(totalMinor) FROM customerOrder WHERE costCentre = 'Склад'") ?? 0
         }
         #expect(spent == 90_000)
@@ -308,7 +308,7 @@ struct ApprovalsTests {
     func usualOrder() async throws {
         let (app, database) = try await TestApp.make(seed: ApprovalShop.seed(extra: 0))
         let today = try #require(DayNumber.ordinal(PricingService.today()))
-        try await database.writer.write { db in
+        try await database.write { db in
             // CAB-1 every 30 days: 10 pcs, a box of 10, 12 pcs (due today); WIRE-3 twice only; a cancelled LAMP-2 order.
             let history: [(day: Int, product: Int64, unit: Int64, factor: String, qty: Int64, status: String)] = [
                 (-90, 1, 1, "1", 10_000, "completed"), (-60, 1, 3, "10", 1_000, "completed"), (-30, 1, 1, "1", 12_000, "shipped"),

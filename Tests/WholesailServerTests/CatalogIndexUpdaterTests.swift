@@ -26,7 +26,7 @@ import WholesailTestSupport
     @Test("builds at start, rebuilds after a change, the stock sets alone after a stock change, and waits for imports")
     func followsCommits() async throws {
         let database = try TestDatabase.inMemory()
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO unit (id, code, name, fullName) VALUES (1, '796', 'шт', 'штука')")
             try db.execute(sql: "INSERT INTO warehouse (id, name) VALUES (1, 'Main')")
             for id in 1...5 {
@@ -43,12 +43,12 @@ import WholesailTestSupport
         try await Self.waitUntil { database.catalogIndex.catalog?.productCount == 5 }
         let first = try #require(database.catalogIndex.catalog)
 
-        try await database.writer.write { db in try db.execute(sql: "UPDATE product SET active = 0 WHERE id = 5") }
+        try await database.write { db in try db.execute(sql: "UPDATE product SET active = 0 WHERE id = 5") }
         try await Self.waitUntil { database.catalogIndex.catalog?.productCount == 4 && database.catalogIndex.isBehind == (false, false) }
         let second = try #require(database.catalogIndex.catalog)
         #expect(second !== first)
 
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE stock SET reservedMilli = qtyMilli WHERE productId = 1")
             try db.notifyChanges(in: Table("stock"))
         }
@@ -60,7 +60,7 @@ import WholesailTestSupport
 
         // While an import writes, the previous index keeps answering.
         imports.begin()
-        try await database.writer.write { db in try db.execute(sql: "UPDATE product SET active = 1 WHERE id = 5") }
+        try await database.write { db in try db.execute(sql: "UPDATE product SET active = 1 WHERE id = 5") }
         // The service sees the change once it is done with what it was doing (the rebuilds run
         // on a low-priority thread, slow on a busy machine); until then listings use plain SQL.
         try await Self.waitUntil { database.catalogIndex.acceptsStale }

@@ -118,7 +118,7 @@ import WholesailStore
             let property = try #require(section["property_id"] as? Int)
             for value in values {
                 let id = try #require(value["id"] as? Int)
-                let expected = try await database.reader.read { db in
+                let expected = try await database.read { db in
                     try Int.fetchOne(db, sql: """
                         SELECT count(*) FROM productProperty pp JOIN product p ON p.id = pp.productId
                         WHERE pp.propertyId = ? AND pp.valueId = ? AND p.active = 1 AND p.id IN (
@@ -166,7 +166,7 @@ import WholesailStore
     @Test("an exact SKU or article comes first in search")
     func skuFirst() async throws {
         let (app, database) = try await TestApp.make(seed: CatalogPagesTests.demo)
-        let product = try #require(try await database.reader.read { db in
+        let product = try #require(try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT sku, article FROM product WHERE id = 300").map { ($0["sku"] as String, $0["article"] as String) }
         })
         try await app.test(.router) { client in
@@ -227,7 +227,7 @@ import WholesailStore
             let card = try await client.execute(uri: "/product/7", method: .get, headers: [.acceptLanguage: "ru"])
             #expect(card.text.contains("ровная изоляция"))
             #expect(card.text.contains("Средняя оценка 4 из 5"))
-            let category = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT categoryId FROM productCategory WHERE productId = 7") })
+            let category = try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT categoryId FROM productCategory WHERE productId = 7") })
             let sorted = try await client.execute(uri: "/api/v1/products?category=\(category)&sort=rating&per_page=1&facets=0", method: .get)
             #expect((try sorted.json()["items"] as? [[String: Any]])?.first?["id"] as? Int == 7)
         }
@@ -240,7 +240,7 @@ import WholesailStore
     @Test("an editor uploads photos and spin frames, assigns one document to several products, sets related products")
     func editing() async throws {
         let (app, database) = try await TestApp.make(seed: CatalogPagesTests.demo)
-        let other = try #require(try await database.reader.read { try String.fetchOne($0, sql: "SELECT sku FROM product WHERE id = 9") })
+        let other = try #require(try await database.read { try String.fetchOne($0, sql: "SELECT sku FROM product WHERE id = 9") })
         try await app.test(.router) { client in
             var (editor, _) = try await Accounts.signIn(client, "editor@wholesail.example", password: "Demo2026-editor")
             #expect(try await editor.get(client, "/editor/products/8").status == .ok)
@@ -268,7 +268,7 @@ import WholesailStore
         let media = try await database.productMedia(productId: 8)
         #expect(media.images.filter { $0.kind == "spin" }.map(\.sortOrder) == [0, 1, 2])
         #expect(media.related.map(\.sku) == [other])
-        let documents = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM file WHERE title = 'Инструкция по монтажу'") }
+        let documents = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM file WHERE title = 'Инструкция по монтажу'") }
         #expect(documents == 1)
     }
 }
@@ -278,7 +278,7 @@ import WholesailStore
     func deliveryTerm() async throws {
         let (app, database) = try await TestApp.make(seed: CatalogPagesTests.demo)
         // Энергия Плюс buys in region 2, served by warehouse 3 only.
-        let product = try #require(try await database.reader.read { db in
+        let product = try #require(try await database.read { db in
             try Int64.fetchOne(db, sql: """
                 SELECT p.id FROM product p WHERE NOT EXISTS (SELECT 1 FROM stock WHERE productId = p.id AND warehouseId = 3)
                 AND EXISTS (SELECT 1 FROM stock WHERE productId = p.id AND warehouseId = 1 AND qtyMilli > 0) ORDER BY p.id LIMIT 1

@@ -17,7 +17,7 @@ import WholesailTestSupport
 /// serves nothing; director@ is an executive.
 @Suite struct ChatTests {
     static func messages(_ database: WholesailDatabase) async throws -> [(company: Int64, staff: Bool, body: String)] {
-        try await database.reader.read { db in
+        try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT counterpartyId, fromStaff, body FROM chatMessage ORDER BY id").map {
                 ($0["counterpartyId"], $0["fromStaff"], $0["body"])
             }

@@ -102,7 +102,7 @@ import WholesailTestSupport
             #expect(registered.status == .ok || registered.status == .seeOther)
         }
         let versions = try await database.policyVersions().map(\.version)
-        let stored = try await database.reader.read { try String.fetchOne($0, sql: "SELECT consentVersion FROM registrationRequest WHERE email = 'g@example.com'") }
+        let stored = try await database.read { try String.fetchOne($0, sql: "SELECT consentVersion FROM registrationRequest WHERE email = 'g@example.com'") }
         #expect(stored == versions.first && versions.count == 2)
         #expect(try await Workstation.audit(database, "policy.save").count == 2)
     }
@@ -114,7 +114,7 @@ import WholesailTestSupport
     @Test("banners: an uploaded image, link, days and user group decide who sees which banner on the front page")
     func banners() async throws {
         let (app, database) = try await TestApp.make(seed: ContentTests.seed)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO userGroup (id, code, name) VALUES (1, 'vip', 'Ключевые клиенты')")
             // The front page's product lists need a price type to read prices from.
             try db.execute(sql: "INSERT INTO priceType (id, name, currency, rounding, isDefault) VALUES (1, 'Розница', 'RUB', 'minor', 1)")

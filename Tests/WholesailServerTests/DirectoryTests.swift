@@ -15,7 +15,7 @@ import WholesailTestSupport
 @Suite struct DirectoryTests {
     static func seed(_ database: WholesailDatabase) async throws {
         try await Workstation.seed(database)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO region (id, erpId, name, sortOrder) VALUES (1, 'reg-msk', 'Москва', 1), (2, 'reg-spb', 'Санкт-Петербург', 2)")
             try db.execute(sql: "UPDATE counterparty SET regionId = 1 WHERE id = 1")
             try db.execute(sql: "UPDATE counterparty SET regionId = 2 WHERE id = 2")
@@ -46,7 +46,7 @@ import WholesailTestSupport
 
             let created = try await admin.post(client, "/admin/regions", ["name": "Казань", "erpId": "reg-kzn", "sortOrder": "3"])
             #expect(created.status == .seeOther)
-            let kazan = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM region WHERE erpId = 'reg-kzn'") })
+            let kazan = try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM region WHERE erpId = 'reg-kzn'") })
             #expect(try await admin.post(client, "/admin/regions/\(kazan)", ["name": "Казань и Татарстан", "erpId": "reg-kzn", "sortOrder": "3"]).status == .seeOther)
 
             // Moscow has a company: refused, with the reason, in Russian too.
@@ -107,7 +107,7 @@ import WholesailTestSupport
     @Test("warehouses: search and filter, edit keeps the ERP id the import matches by, delete refused with stock or orders and deactivation offered")
     func warehouses() async throws {
         let (app, database) = try await TestApp.make(seed: Self.seed)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO warehouse (id, erpId, regionId, name, address) VALUES
@@ -201,7 +201,7 @@ import WholesailTestSupport
             let open = try await visitor.get(client, "/contacts")
             #expect(open.status == .ok && open.text.contains("Петербургский филиал") && open.text.contains("Московский офис"))
 
-            let petersburg = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM branch WHERE name = 'Петербургский филиал'") })
+            let petersburg = try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM branch WHERE name = 'Петербургский филиал'") })
             #expect(try await admin.get(client, "/admin/branches/\(petersburg)").text.contains("+7 812 100-00-02"))
             #expect(try await admin.post(client, "/admin/branches/\(petersburg)/delete", [:]).status == .seeOther)
             #expect(try await admin.post(client, "/admin/branches/\(petersburg)/delete", [:]).status == .notFound)

@@ -60,7 +60,7 @@ struct DocumentsPagesTests {
     @Test("finance shows debt, limit and overdue from settlements; the price list has the buyer's own prices")
     func financeAndPriceList() async throws {
         let (app, database) = try await TestApp.make(seed: Shop.seed)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO settlement (counterpartyId, date, dueDate, amountMinor, description) VALUES (2, '2026-01-10', '2026-01-20', 30000, 'Реализация 1')")
             // A plain buyer does not see the company's finances; the buyer admin does.
             try db.execute(sql: "UPDATE userRole SET roleId = (SELECT id FROM role WHERE code = 'buyer_admin') WHERE userId = 2")
@@ -92,7 +92,7 @@ struct WorkstationTests {
         let (app, database) = try await TestApp.make(seed: Shop.seed)
         try await database.addToCart(userId: 2, productId: 1, qtyMilli: 1000)
         let order = try await OrderingFixture.place(database, userId: 2, counterpartyId: 2)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE counterparty SET inn = '7700000002' WHERE id = 2")
             try db.execute(sql: """
                 INSERT INTO registrationRequest (companyName, inn, contactName, email, phone, consentAt, consentVersion, createdAt)

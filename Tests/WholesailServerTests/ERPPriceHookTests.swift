@@ -28,7 +28,7 @@ final class SlowHTTPSender: HTTPSender, Sendable {
         let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
         let pricing = try #require(TestApp.pricing(for: database))
         let prices = try await AdminPriceAssignmentsTests.prices(database, product: 1)
-        let (sku, companyErp, warehouse) = try await database.reader.read { db in
+        let (sku, companyErp, warehouse) = try await database.read { db in
             (
                 try String.fetchOne(db, sql: "SELECT sku FROM product WHERE id = 1")!, try String.fetchOne(db, sql: "SELECT erpId FROM counterparty WHERE id = 1")!,
                 try Int64.fetchOne(
@@ -79,10 +79,10 @@ final class SlowHTTPSender: HTTPSender, Sendable {
                 client, .post, "/api/v1/orders", token: petrov, body: #"{"counterparty_id":1,"delivery":"pickup","warehouse_id":\#(warehouse)}"#)
             #expect(placed.status.code < 300, "\(placed.text.prefix(500))")
             let order = try #require(try UnitPriceTests.json(placed)["id"] as? Int)
-            let line = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT priceMinor FROM orderLine WHERE orderId = ?", arguments: [order]) }
+            let line = try await database.read { try Int64.fetchOne($0, sql: "SELECT priceMinor FROM orderLine WHERE orderId = ?", arguments: [order]) }
             #expect(line == 99_90)
 
-            let audit = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'pricing.erp_hook_set'") }
+            let audit = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'pricing.erp_hook_set'") }
             #expect(audit == 1)
         }
     }

@@ -19,7 +19,7 @@ struct MaterialsTests {
     static func seed(_ database: WholesailDatabase) async throws {
         try await Shop.seed(database)
         try await database.addUser(email: "editor@example.com", password: Shop.password, role: "editor", counterpartyErpId: nil, hasher: .fastForTests)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO userGroup (id, code, name) VALUES (1, 'dealers', 'Дилеры'), (2, 'vip', 'VIP')")
             try db.execute(sql: "INSERT INTO userGroupMember (userGroupId, userId) VALUES (1, 1)")
         }
@@ -44,7 +44,7 @@ struct MaterialsTests {
             response = try await editor.postFile(
                 client, "/editor/materials", ["title": "Черновик", "audience": "all"], file: ("file", "draft.pdf", Self.leaflet))
             #expect(response.status == .seeOther)
-            let ids = try await database.reader.read { db in
+            let ids = try await database.read { db in
                 try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, title FROM material").map { ($0["title"] as String, $0["id"] as Int64) })
             }
             let dealers = try #require(ids["Каталог для дилеров"])
@@ -91,7 +91,7 @@ struct MaterialsTests {
             // Buyers cannot edit.
             #expect(try await dealer.post(client, "/editor/materials/\(draft)/publish", [:]).status == .forbidden)
         }
-        let audit = try await database.reader.read { try String.fetchAll($0, sql: "SELECT action FROM auditLog WHERE action LIKE 'material.%' ORDER BY id") }
+        let audit = try await database.read { try String.fetchAll($0, sql: "SELECT action FROM auditLog WHERE action LIKE 'material.%' ORDER BY id") }
         #expect(audit.filter { $0 == "material.add" }.count == 3)
         #expect(audit.contains("material.unpublish") && audit.contains("material.delete") && audit.contains("material.edit"))
     }
@@ -109,7 +109,7 @@ struct MaterialsTests {
             #expect(html.text.contains("Выберите хотя бы одну группу"))
             #expect(html.text.contains("PDF, изображение"))
         }
-        #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM material") } == 0)
+        #expect(try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM material") } == 0)
     }
 
     @Test("an admin creates a group and adds members by e-mail; unknown addresses are refused")
@@ -120,7 +120,7 @@ struct MaterialsTests {
             #expect(try await admin.get(client, "/admin/user-groups").status == .ok)
             #expect(try await admin.post(client, "/admin/user-groups", ["code": "partners", "name": "Партнёры"]).status == .seeOther)
             #expect(try await admin.post(client, "/admin/user-groups", ["code": "partners", "name": "Ещё"]).status == .unprocessableContent)
-            let id = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM userGroup WHERE code = 'partners'") })
+            let id = try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM userGroup WHERE code = 'partners'") })
             let bad = try await admin.post(client, "/admin/user-groups/\(id)/members", ["emails": "buyer2@example.com\nnobody@example.com"])
             #expect(bad.status == .unprocessableContent)
             #expect(try await admin.post(client, "/admin/user-groups/\(id)/members", ["emails": "BUYER2@example.com"]).status == .seeOther)
@@ -129,7 +129,7 @@ struct MaterialsTests {
             var (editor, _) = try await Accounts.signIn(client, "editor@example.com", password: Shop.password)
             #expect(try await editor.get(client, "/admin/user-groups").status == .forbidden)
         }
-        let members = try await database.reader.read { db in
+        let members = try await database.read { db in
             try String.fetchAll(db, sql: "SELECT u.email FROM userGroupMember m JOIN user u ON u.id = m.userId JOIN userGroup g ON g.id = m.userGroupId WHERE g.code = 'partners'")
         }
         #expect(members == ["buyer2@example.com"])

@@ -94,7 +94,7 @@ import WholesailTestSupport
             }
             #expect(resets.last == 429)
         }
-        #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM registrationRequest WHERE email LIKE 't%@example.com'") } == 2)
+        #expect(try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM registrationRequest WHERE email LIKE 't%@example.com'") } == 2)
         // The address a loopback proxy forwards is the one counted; a remote peer cannot pick one.
         let request = Request(
             head: HTTPRequest(method: .post, scheme: "http", authority: "x", path: "/login", headerFields: [HTTPField.Name("X-Forwarded-For")!: "198.51.100.7, 203.0.113.9"]),
@@ -133,6 +133,33 @@ import WholesailTestSupport
             let metrics = try await client.execute(uri: "/metrics", method: .get).text
             #expect(metrics.contains("wholesail_import_last_succeeded 1"))
             #expect(metrics.contains(#"wholesail_import_jobs{status="running"} 0"#))
+        }
+    }
+
+    @Test("/metrics counts the waits for a connection: a write held up behind another shows its wait")
+    func databaseWaits() async throws {
+        let (app, database) = try await TestApp.make(seed: Shop.seed)
+        try await app.test(.router) { client in
+            _ = try await client.execute(uri: "/login", method: .get)
+            // Another thread holds the writer for 150 ms; a write asked for meanwhile waits.
+            let holding = DispatchSemaphore(value: 0)
+            let holder = Thread {
+                try? database.writeWithoutTransaction { _ in
+                    holding.signal()
+                    Thread.sleep(forTimeInterval: 0.15)
+                }
+            }
+            holder.start()
+            holding.wait()
+            try await database.write { db in try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('waited', '1')") }
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            func value(_ series: String) -> Double? {
+                metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+            }
+            let writerWaits = try #require(value(#"wholesail_db_wait_seconds_sum{connection="writer"}"#), "\(metrics)")
+            #expect(writerWaits >= 0.1)
+            #expect((value(#"wholesail_db_wait_seconds_count{connection="writer"}"#) ?? 0) >= 2)
+            #expect((value(#"wholesail_db_wait_seconds_count{connection="reader"}"#) ?? 0) >= 1)
         }
     }
 

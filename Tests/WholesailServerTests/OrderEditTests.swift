@@ -15,31 +15,31 @@ import WholesailTestSupport
     /// Company 2 («Бета», retail prices, served by manager@) orders 10 lamps and 2 cables with
     /// stock reserved for three days; the order was already handed to the ERP.
     static func placeOrder(_ database: WholesailDatabase) async throws -> Int64 {
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('orders.reservation_days', '3')")
         }
         try await database.addToCart(userId: 2, productId: 2, qtyMilli: 10_000)
         try await database.addToCart(userId: 2, productId: 1, qtyMilli: 2_000)
         let placed = try await OrderingFixture.place(database, userId: 2, counterpartyId: 2)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE customerOrder SET exportedAt = updatedAt WHERE id = ?", arguments: [placed.id])
         }
         return placed.id
     }
 
     static func version(_ database: WholesailDatabase, _ orderId: Int64) async throws -> String {
-        try #require(try await database.reader.read { try String.fetchOne($0, sql: "SELECT updatedAt FROM customerOrder WHERE id = ?", arguments: [orderId]) })
+        try #require(try await database.read { try String.fetchOne($0, sql: "SELECT updatedAt FROM customerOrder WHERE id = ?", arguments: [orderId]) })
     }
 
     static func lineId(_ database: WholesailDatabase, _ orderId: Int64, sku: String) async throws -> Int64 {
         try #require(
-            try await database.reader.read {
+            try await database.read {
                 try Int64.fetchOne($0, sql: "SELECT id FROM orderLine WHERE orderId = ? AND sku = ?", arguments: [orderId, sku])
             })
     }
 
     static func reserved(_ database: WholesailDatabase, product: Int64) async throws -> Int64 {
-        try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT sum(reservedMilli) FROM stock WHERE productId = ?", arguments: [product]) ?? 0 }
+        try await database.read { try Int64.fetchOne($0, sql: "SELECT sum(reservedMilli) FROM stock WHERE productId = ?", arguments: [product]) ?? 0 }
     }
 
     @Test("a manager changes a quantity, removes a line and adds a product by code: re-priced with the buyer's prices, stock reserved again, audited, the buyer e-mailed, sent to the ERP again")
@@ -77,7 +77,7 @@ import WholesailTestSupport
             #expect(saved.headers[.location] == "/orders/\(orderId)?edited=1")
         }
         // Retail prices of company 2: 15 × 20.00 + 2.5 × 50.50 = 426.25.
-        let lines = try await database.reader.read { db in
+        let lines = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT sku, qtyMilli, priceMinor, amountMinor, lineNo FROM orderLine WHERE orderId = ? ORDER BY lineNo", arguments: [orderId])
                 .map { ($0["sku"] as String, $0["qtyMilli"] as Int64, $0["priceMinor"] as Int64, $0["amountMinor"] as Int64, $0["lineNo"] as Int) }
         }

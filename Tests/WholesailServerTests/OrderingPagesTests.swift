@@ -17,7 +17,7 @@ enum Shop {
     static func seed(_ database: WholesailDatabase) async throws {
         try await OrderingFixture.seed(database)
         let hash = PasswordHasher.fastForTests.hash(password)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE user SET passwordHash = ?", arguments: [hash])
         }
         let manager = try await database.addUser(
@@ -25,7 +25,7 @@ enum Shop {
         try await database.addUser(email: "root@example.com", password: password, role: "admin", counterpartyErpId: nil, hasher: .fastForTests)
         try await database.addUser(
             email: "stranger@example.com", password: password, role: "buyer", counterpartyErpId: "cp-1", hasher: .fastForTests)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO managerAssignment (userId, counterpartyId) VALUES (?, 2)", arguments: [manager])
         }
     }
@@ -92,7 +92,7 @@ struct OrderingPagesTests {
             // The same form submitted twice places one order.
             let again = try await browser.post(client, "/checkout", fields)
             #expect(again.headers[.location] == location)
-            #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customerOrder") } == 1)
+            #expect(try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customerOrder") } == 1)
 
             let page = try await browser.get(client, String(location.split(separator: "?")[0]))
             #expect(page.status == .ok)
@@ -170,7 +170,7 @@ struct OrderingPagesTests {
             #expect(response.status == .unprocessableContent)
             response = try await guest.post(client, "/lead", ["phone": "+7 900 123-45-67", "email": "guest@example.com", "skus": "CAB-1:10", "consent": "1"])
             #expect(response.headers[.location] == "/cart?lead=1")
-            #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM lead") } == 1)
+            #expect(try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM lead") } == 1)
 
             var (browser, _) = try await Accounts.signIn(client, "buyer1@example.com", password: Shop.password)
             _ = try await browser.get(client, "/cart")
@@ -240,7 +240,7 @@ struct OrderingPagesTests {
             _ = try await Shop.json(client, .post, "/api/v1/cart/items", token: other, body: #"{"sku":"CAB-1"}"#)
             response = try await Shop.json(client, .post, "/api/v1/orders", token: other, body: #"{"counterparty_id":1,"delivery":"pickup","warehouse_id":1}"#)
             #expect(response.status == .notFound)
-            #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customerOrder") } == 1)
+            #expect(try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customerOrder") } == 1)
 
             response = try await Shop.json(client, .post, "/api/v1/orders/\(id)/repeat", token: token)
             #expect(response.status == .ok)
@@ -331,7 +331,7 @@ struct RequestsPagesTests {
             let detail = try #require(try await database.ticket(id: ticketId))
             #expect(detail.summary.status == "answered")
             #expect(detail.messages.map(\.authorIsStaff) == [false, true])
-            #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox WHERE topic LIKE 'ticket.%'") } == 2)
+            #expect(try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox WHERE topic LIKE 'ticket.%'") } == 2)
 
             var (stranger, _) = try await Accounts.signIn(client, "stranger@example.com", password: Shop.password)
             let list = try await stranger.get(client, "/requests")

@@ -24,7 +24,7 @@ struct PartNumbersTests {
     @Test("edited and imported; quick order, upload and search take them for that company only; orders and documents show both")
     func ownNumbers() async throws {
         let (app, database) = try await TestApp.make(seed: PartNumberShop.seed)
-        let strangerId = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'stranger@example.com'")! }
+        let strangerId = try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'stranger@example.com'")! }
         try await app.test(.router) { client in
             var (boss, _) = try await Accounts.signIn(client, "boss1@example.com", password: Shop.password)
             let page = try await boss.get(client, "/company/part-numbers")
@@ -104,7 +104,7 @@ struct PartNumbersTests {
                 #expect(text.contains("(CAB-1; ваш арт. ALFA-100)"), "the bill prints both numbers")
             }
             // Shipped: the waybill and the invoice print both numbers too.
-            let shipmentId = try await database.writer.write { db -> Int64 in
+            let shipmentId = try await database.write { db -> Int64 in
                 try db.execute(sql: "INSERT INTO shipment (orderId, number, status, shippedAt) VALUES (?, 'S-1', 'shipped', '2026-11-20 10:00:00.000')", arguments: [orderId])
                 let id = db.lastInsertedRowID
                 try db.execute(sql: "INSERT INTO shipmentLine (shipmentId, orderLineId, qtyMilli) SELECT ?, id, qtyMilli FROM orderLine WHERE orderId = ?", arguments: [id, orderId])
@@ -125,7 +125,7 @@ struct PartNumbersTests {
         }
         let numbers = try await database.partNumbers(counterpartyId: 1).map { "\($0.number)=\($0.sku)" }
         #expect(numbers == ["ALFA-100=CAB-1", "ALFA-300=WIRE-3", "АЛЬФА-200=LAMP-2"])
-        let audit = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'partnumber.save'") }
+        let audit = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'partnumber.save'") }
         #expect(audit == 3)
     }
 }

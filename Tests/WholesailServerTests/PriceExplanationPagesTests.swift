@@ -22,7 +22,7 @@ import WholesailStore
     func agreementPrice() async throws {
         let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
         let pricing = try #require(TestApp.pricing(for: database))
-        try await database.writer.write { db in
+        try await database.write { db in
             let agreement = try #require(try Int64.fetchOne(db, sql: "SELECT id FROM agreement WHERE number = ?", arguments: [Self.electrosnabAgreement]))
             let unit = try #require(try Int64.fetchOne(db, sql: "SELECT baseUnitId FROM product WHERE id = 1"))
             try db.execute(
@@ -61,14 +61,14 @@ import WholesailStore
     func discountRule() async throws {
         let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
         let pricing = try #require(TestApp.pricing(for: database))
-        let ruleId = try await database.writer.write { db in
+        let ruleId = try await database.write { db in
             try db.execute(
                 sql: "INSERT INTO priceRule (name, priority, counterpartyId, action, percent, validTo) VALUES ('Секретное правило СМ', 5, 2, 'discount', '7.5', '2099-12-31')")
             let id = db.lastInsertedRowID
             try db.execute(sql: "INSERT INTO priceRuleProduct (priceRuleId, productId) VALUES (?, 2)", arguments: [id])
             return id
         }
-        let everyone = try await database.writer.write { db in
+        let everyone = try await database.write { db in
             try db.execute(sql: "INSERT INTO priceRule (name, action, percent) VALUES ('Общая скидка на товар 3', 'discount', '5')")
             let id = db.lastInsertedRowID
             try db.execute(sql: "INSERT INTO priceRuleProduct (priceRuleId, productId) VALUES (?, 3)", arguments: [id])
@@ -107,13 +107,13 @@ import WholesailStore
     @Test("the cart names a threshold's price type and the promocode in the totals")
     func cartReasons() async throws {
         let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
-        try await database.writer.write { db in
+        try await database.write { db in
             let wholesale = try #require(try String.fetchOne(db, sql: "SELECT name FROM priceType WHERE id = 3"))
             #expect(!wholesale.isEmpty)
             try db.execute(sql: "INSERT INTO cartThreshold (fromPriceTypeId, minTotalMinor, priceTypeId) VALUES (2, 1, 3)")
             try db.execute(sql: "INSERT INTO promocode (code, kind, percent) VALUES ('EXPLAIN10', 'percent', '10')")
         }
-        let largeWholesale = try await database.reader.read { try String.fetchOne($0, sql: "SELECT name FROM priceType WHERE id = 3") } ?? ""
+        let largeWholesale = try await database.read { try String.fetchOne($0, sql: "SELECT name FROM priceType WHERE id = 3") } ?? ""
         try await app.test(.router) { client in
             var (petrov, _) = try await Accounts.signIn(client, "petrov@elektrosnab.example", password: "Demo2026-buyer")
             _ = try await petrov.get(client, "/product/1")

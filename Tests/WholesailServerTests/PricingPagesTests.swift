@@ -33,7 +33,7 @@ import WholesailStore
         let (app, database) = try await TestApp.make(seed: Self.demo)
         let pricing = try #require(TestApp.pricing(for: database))
         let product: Int64 = 1
-        let prices = try await database.reader.read { db in
+        let prices = try await database.read { db in
             try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT priceTypeId, amountMinor FROM price WHERE productId = ?", arguments: [product])
                 .map { ($0["priceTypeId"] as Int64, Money(minorUnits: $0["amountMinor"], currency: "RUB").decimalString) })
         }
@@ -45,7 +45,7 @@ import WholesailStore
             #expect(try await Self.apiPrice(client, product: product, token: sidorova) == prices[3], "the holding buys at large wholesale")
 
             // Raise everything by 10% for the Moscow region (ЭлектроСнаб is there; Энергия Плюс is not).
-            try await database.writer.write { db in
+            try await database.write { db in
                 try db.execute(sql: "INSERT INTO priceRule (name, priority, regionId, action, percent) VALUES ('Москва +10%', 5, 1, 'markup', '10')")
             }
             try await pricing.rebuild()
@@ -53,7 +53,7 @@ import WholesailStore
             #expect(try await Self.apiPrice(client, product: product, token: petrov) == raised)
 
             // Hide the product from the holding: its buyers get 404, others still see it.
-            try await database.writer.write { db in
+            try await database.write { db in
                 try db.execute(sql: "INSERT INTO priceRule (name, holdingId, action) VALUES ('Скрыть', 1, 'hide')")
                 try db.execute(sql: "INSERT INTO priceRuleProduct (priceRuleId, productId) VALUES (last_insert_rowid(), ?)", arguments: [product])
             }
@@ -70,13 +70,13 @@ import WholesailStore
         let pricing = try #require(TestApp.pricing(for: database))
         let cable = try #require(try await database.categoryTree().first { $0.name == "Силовой кабель" })
         // Make the most expensive cable the cheapest for ЭлектроСнаб only.
-        let dearest = try #require(try await database.reader.read { db in
+        let dearest = try #require(try await database.read { db in
             try Int64.fetchOne(db, sql: """
                 SELECT p.id FROM product p JOIN productCategory pc ON pc.productId = p.id JOIN price pr ON pr.productId = p.id AND pr.priceTypeId = 2
                 WHERE pc.categoryId = ? ORDER BY pr.amountMinor DESC LIMIT 1
                 """, arguments: [cable.id])
         })
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO priceRule (name, counterpartyId, action, amountMinor) VALUES ('Спеццена', 1, 'fixed', 1)")
             try db.execute(sql: "INSERT INTO priceRuleProduct (priceRuleId, productId) VALUES (last_insert_rowid(), ?)", arguments: [dearest])
         }
@@ -100,8 +100,8 @@ import WholesailStore
     @Test("an admin creates a rule in the page, the buyer's price changes, the explanation names the rule; disabling restores")
     func adminRules() async throws {
         let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
-        let product = try #require(try await database.reader.read { try String.fetchOne($0, sql: "SELECT sku FROM product WHERE id = 1") })
-        let before = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT amountMinor FROM price WHERE productId = 1 AND priceTypeId = 2") }
+        let product = try #require(try await database.read { try String.fetchOne($0, sql: "SELECT sku FROM product WHERE id = 1") })
+        let before = try await database.read { try Int64.fetchOne($0, sql: "SELECT amountMinor FROM price WHERE productId = 1 AND priceTypeId = 2") }
         try await app.test(.router) { client in
             var (admin, _) = try await Accounts.signIn(client, "admin@wholesail.example", password: "Demo2026-admin")
             #expect(try await admin.get(client, "/admin/pricing").status == .ok)
@@ -111,7 +111,7 @@ import WholesailStore
             #expect(bad.text.contains("Укажите процент") || bad.text.contains("percentage"))
             let unknown = try await admin.post(client, "/admin/pricing/rules", ["name": "Список", "action": "discount", "percent": "5", "skus": "NO-SUCH"])
             #expect(unknown.status == .unprocessableContent)
-            let rules = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM priceRule") }
+            let rules = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM priceRule") }
             #expect(rules == 0, "refused rules leave nothing")
             let good = try await admin.post(
                 client, "/admin/pricing/rules", ["name": "Скидка ЭлектроСнабу", "priority": "3", "counterpartyId": "1", "action": "discount", "percent": "10", "skus": product])
@@ -128,7 +128,7 @@ import WholesailStore
             #expect(api.status == .ok)
             #expect((try api.json()["rules"] as? [Int])?.count == 1)
             #expect(try await client.execute(uri: "/api/v1/pricing/explain?sku=\(product)", method: .get, headers: [.authorization: "Bearer \(petrov)"]).status == .forbidden)
-            let ruleId = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM priceRule") })
+            let ruleId = try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM priceRule") })
             #expect(try await admin.post(client, "/admin/pricing/rules/\(ruleId)/active", ["active": "0"]).status == .seeOther)
             #expect(try await PricingPagesTests.apiPrice(client, product: 1, token: petrov) == Money(minorUnits: before!, currency: "RUB").decimalString)
             var (buyer, _) = try await Accounts.signIn(client, "petrov@elektrosnab.example", password: "Demo2026-buyer")

@@ -101,7 +101,7 @@ struct QuotesTests {
             // Accepted once only.
             #expect(try await buyer.post(client, "/quotes/\(id)/accept", ["delivery": "pickup", "warehouseId": "1"]).status == .conflict)
         }
-        let state = try await database.reader.read { db in
+        let state = try await database.read { db in
             (
                 status: try String.fetchOne(db, sql: "SELECT status FROM quote")!,
                 orderId: try Int64.fetchOne(db, sql: "SELECT orderId FROM quote")!,
@@ -153,7 +153,7 @@ struct QuotesTests {
             // The buyer may not use the manager's form.
             #expect(try await buyer.post(client, "/staff/quotes/\(id)/offer", offer).status == .forbidden)
         }
-        let status = try await database.reader.read { try String.fetchOne($0, sql: "SELECT status FROM quote") }
+        let status = try await database.read { try String.fetchOne($0, sql: "SELECT status FROM quote") }
         #expect(status == "requested")
     }
 
@@ -165,7 +165,7 @@ struct QuotesTests {
             let id = try await QuoteShop.request(client, &buyer, database: database)
             var (manager, _) = try await Accounts.signIn(client, "manager@example.com", password: Shop.password)
             try await QuoteShop.offer(client, &manager, database: database, quote: id)
-            try await database.writer.write { try $0.execute(sql: "UPDATE quote SET validUntil = '2026-01-10'") }
+            try await database.write { try $0.execute(sql: "UPDATE quote SET validUntil = '2026-01-10'") }
 
             let page = try await buyer.get(client, "/quotes/\(id)?lang=en")
             #expect(page.text.contains("expired"))
@@ -173,7 +173,7 @@ struct QuotesTests {
             let refused = try await buyer.post(client, "/quotes/\(id)/accept", ["delivery": "pickup", "warehouseId": "1"])
             #expect(refused.status == .unprocessableContent)
             #expect(refused.text.contains("expired"))
-            #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customerOrder") } == 0)
+            #expect(try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customerOrder") } == 0)
 
             // The buyer asks for other prices; the manager renews the offer; now it can be accepted.
             let lines = try #require(try await database.quote(id: id, today: QuoteShop.day(0))).lines
@@ -186,7 +186,7 @@ struct QuotesTests {
             #expect(staffPage.text.contains("принято"))
             #expect(staffPage.text.contains("Продлите, пожалуйста"))
         }
-        let rounds = try await database.reader.read { try String.fetchAll($0, sql: "SELECT action FROM quoteRound ORDER BY id") }
+        let rounds = try await database.read { try String.fetchAll($0, sql: "SELECT action FROM quoteRound ORDER BY id") }
         #expect(rounds == ["request", "offer", "counter", "offer", "accept"])
         // Each step keeps its own prices: the target asked first, the first offer, the new target.
         let detail = try #require(try await database.quote(id: 1, today: QuoteShop.day(0)))
@@ -208,7 +208,7 @@ struct QuotesTests {
                 client, "/staff/quotes/\(id)/offer", ["price_\(lines[0].id)": "1", "price_\(lines[1].id)": "1", "validUntil": QuoteShop.day(3)])
             #expect(again.status == .conflict)
         }
-        let topics = try await database.reader.read { try String.fetchAll($0, sql: "SELECT topic FROM outbox WHERE topic LIKE 'quote.%' ORDER BY id") }
+        let topics = try await database.read { try String.fetchAll($0, sql: "SELECT topic FROM outbox WHERE topic LIKE 'quote.%' ORDER BY id") }
         #expect(topics == ["quote.requested", "quote.offered", "quote.declined"])
     }
 

@@ -21,7 +21,7 @@ struct ShoppingListsTests {
     @Test("a list for chosen colleagues: others of the company and other companies get 404; shared with the company, a colleague adds and orders from it")
     func sharing() async throws {
         let (app, database) = try await TestApp.make(seed: Shop.seed)
-        let strangerId = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'stranger@example.com'")! }
+        let strangerId = try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'stranger@example.com'")! }
         try await app.test(.router) { client in
             var (owner, _) = try await Accounts.signIn(client, "buyer1@example.com", password: Shop.password)
             let page = try await owner.get(client, "/lists")
@@ -70,7 +70,7 @@ struct ShoppingListsTests {
             #expect(!(try await colleague.get(client, "/account/carts").text.contains("Объект на Ленина")))
             #expect(try await owner.post(client, "/lists/\(id)/delete", [:]).status == .seeOther)
         }
-        let audit = try await database.reader.read { try String.fetchAll($0, sql: "SELECT action FROM auditLog WHERE action LIKE 'list.%' ORDER BY id") }
+        let audit = try await database.read { try String.fetchAll($0, sql: "SELECT action FROM auditLog WHERE action LIKE 'list.%' ORDER BY id") }
         #expect(audit == ["list.create", "list.update", "list.update", "list.delete"])
     }
 

@@ -21,7 +21,7 @@ enum Workstation {
             email: "director@example.com", password: password, role: "executive", counterpartyErpId: nil, fullName: "Орлов Алексей", hasher: .fastForTests)
         try await database.addUser(
             email: "manager2@example.com", password: password, role: "manager", counterpartyErpId: nil, fullName: "Яковлева Ирина", hasher: .fastForTests)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE user SET fullName = 'Волкова Марина' WHERE email = 'manager@example.com'")
             try db.execute(sql: "UPDATE counterparty SET inn = '7700000001' WHERE id = 1")
             try db.execute(sql: "UPDATE counterparty SET inn = '7700000002' WHERE id = 2")
@@ -29,12 +29,12 @@ enum Workstation {
     }
 
     static func id(_ database: WholesailDatabase, _ email: String) async throws -> Int64 {
-        try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = ?", arguments: [email]) })
+        try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = ?", arguments: [email]) })
     }
 
     /// The outbox rows of a topic, oldest first, with their payloads.
     static func outbox(_ database: WholesailDatabase, _ topic: String) async throws -> [[String: String]] {
-        try await database.reader.read { db in
+        try await database.read { db in
             try String.fetchAll(db, sql: "SELECT payload FROM outbox WHERE topic = ? AND kind = 'email' ORDER BY id", arguments: [topic]).map {
                 try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] ?? [:]
             }
@@ -43,7 +43,7 @@ enum Workstation {
 
     /// The audit rows of an action by someone (the seed's own rows have no actor): (actor, object id, details).
     static func audit(_ database: WholesailDatabase, _ action: String) async throws -> [(actor: Int64?, object: String?, details: String?)] {
-        try await database.reader.read { db in
+        try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT actorUserId, objectId, details FROM auditLog WHERE action = ? AND actorUserId IS NOT NULL ORDER BY id", arguments: [action]).map {
                 ($0["actorUserId"], $0["objectId"], $0["details"])
             }
@@ -51,7 +51,7 @@ enum Workstation {
     }
 
     static func count(_ database: WholesailDatabase, _ sql: String) async throws -> Int {
-        try await database.reader.read { try Int.fetchOne($0, sql: sql) ?? 0 }
+        try await database.read { try Int.fetchOne($0, sql: sql) ?? 0 }
     }
 }
 
@@ -97,7 +97,7 @@ enum Workstation {
             #expect(audit.first?.actor == manager)
             #expect(audit.first?.object == String(newUser))
             #expect(audit.first?.details?.contains(#""counterparty":"2""#) == true)
-            let role = try await database.reader.read { db in
+            let role = try await database.read { db in
                 try String.fetchOne(db, sql: "SELECT r.code FROM userRole ur JOIN role r ON r.id = ur.roleId WHERE ur.userId = ?", arguments: [newUser])
             }
             #expect(role == "buyer_admin")
@@ -226,7 +226,7 @@ enum Workstation {
         #expect(mails.map { $0["to"] } == ["denis@beta.example"])
         #expect(mails.first?["reason"] == "Уже есть учётная запись")
         #expect(try await Workstation.audit(database, "registration.decline").map(\.object) == [String(ours)])
-        let statuses = try await database.reader.read { try String.fetchAll($0, sql: "SELECT status FROM registrationRequest ORDER BY id") }
+        let statuses = try await database.read { try String.fetchAll($0, sql: "SELECT status FROM registrationRequest ORDER BY id") }
         #expect(statuses == ["declined", "pending"])
     }
 
@@ -329,7 +329,7 @@ enum Workstation {
         let (app, database) = try await TestApp.make(seed: Workstation.seed)
         let manager = try await Workstation.id(database, "manager@example.com")
         let buyerB = try await Workstation.id(database, "buyer-b@example.com")
-        try await database.writer.write { db in
+        try await database.write { db in
             // Company B (the manager's): B-1 (2,00) plus two more, one cancelled; company A has A-1 only.
             try db.execute(sql: """
                 INSERT INTO customerOrder (number, sellerOrganizationId, counterpartyId, statusId, subtotalMinor, totalMinor, placedAt) VALUES
@@ -417,7 +417,7 @@ enum Workstation {
         let assistant = try await database.addUser(
             email: "assistant@example.com", password: Workstation.password, role: "assistant", counterpartyErpId: nil, fullName: "Никитин Павел",
             hasher: .fastForTests)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO managerAssignment (userId, counterpartyId, role) VALUES (?, 2, 'assistant')", arguments: [assistant])
             try db.execute(sql: "UPDATE user SET phone = '+7 495 100-00-04' WHERE id = ?", arguments: [assistant])
             try db.execute(sql: "UPDATE user SET fullName = 'Борис Бетов' WHERE email = 'buyer-b@example.com'")
@@ -442,7 +442,7 @@ enum Workstation {
             var (manager, _) = try await Accounts.signIn(client, "manager@example.com", password: Workstation.password)
             #expect(!(try await manager.get(client, "/catalog")).text.contains("personal-manager"))
         }
-        let row = try await database.reader.read { db in
+        let row = try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT subject, assignedTo, counterpartyId FROM ticket WHERE subject LIKE 'Когда придут%'")
                 .map { (subject: $0["subject"] as String, assignedTo: $0["assignedTo"] as Int64?, counterpartyId: $0["counterpartyId"] as Int64) }
         }
@@ -462,7 +462,7 @@ enum Workstation {
     @Test("the admin closes registration, picks the default language and the credit policy, edits the seller's details; audited; others may not")
     func settings() async throws {
         let (app, database) = try await TestApp.make(seed: Workstation.seed)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO settlement (counterpartyId, date, dueDate, amountMinor, description) VALUES (2, '2026-01-10', '2026-01-20', 30000, 'Реализация')")
         }
         #expect(try await database.creditState(counterpartyId: 2, today: "2026-11-30").refusal(orderMinor: 100)?.code == "order.credit_overdue")
@@ -514,7 +514,7 @@ enum Workstation {
     func auditLog() async throws {
         let (app, database) = try await TestApp.make(seed: Workstation.seed)
         let manager = try await Workstation.id(database, "manager@example.com")
-        try await database.writer.write { db in
+        try await database.write { db in
             for index in 0..<120 {
                 try db.execute(
                     sql: "INSERT INTO auditLog (at, actorUserId, action, objectType, objectId) VALUES (?, ?, 'order.credit_override', 'customerOrder', ?)",

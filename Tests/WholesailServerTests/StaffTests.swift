@@ -20,7 +20,7 @@ import WholesailTestSupport
     @Test("a manager accepts a request into a company he serves; the applicant gets a set-password link")
     func accept() async throws {
         let (app, database) = try await TestApp.make(seed: TwoCompanies.seed)
-        try await database.writer.write { db in try db.execute(sql: "UPDATE counterparty SET inn = '7711111111' WHERE id = 2") }
+        try await database.write { db in try db.execute(sql: "UPDATE counterparty SET inn = '7711111111' WHERE id = 2") }
         let request = try await Self.submit(database, inn: "7711111111", email: "denis@example.com")
         let other = try await Self.submit(database, inn: "7722222222", email: "other@example.com")
         try await app.test(.router) { client in
@@ -39,7 +39,7 @@ import WholesailTestSupport
             var (buyer, _) = try await Accounts.signIn(client, "buyer-a@example.com", password: TwoCompanies.password)
             #expect(try await buyer.get(client, "/staff/registrations").status == .forbidden)
         }
-        let user = try await database.reader.read { db in
+        let user = try await database.read { db in
             try Row.fetchOne(db, sql: """
                 SELECT uc.counterpartyId, r.code FROM user u JOIN userCounterparty uc ON uc.userId = u.id JOIN userRole ur ON ur.userId = u.id
                 JOIN role r ON r.id = ur.roleId WHERE u.email = 'denis@example.com'
@@ -47,9 +47,9 @@ import WholesailTestSupport
         }
         #expect(user?.0 == 2)
         #expect(user?.1 == "buyer", "company B already has users, so the newcomer is a buyer")
-        let topics = try await database.reader.read { try String.fetchAll($0, sql: "SELECT topic FROM outbox WHERE topic IN ('registration.accepted', 'registration.declined') ORDER BY id") }
+        let topics = try await database.read { try String.fetchAll($0, sql: "SELECT topic FROM outbox WHERE topic IN ('registration.accepted', 'registration.declined') ORDER BY id") }
         #expect(topics == ["registration.accepted", "registration.declined"])
-        let statuses = try await database.reader.read { try String.fetchAll($0, sql: "SELECT status FROM registrationRequest ORDER BY id") }
+        let statuses = try await database.read { try String.fetchAll($0, sql: "SELECT status FROM registrationRequest ORDER BY id") }
         #expect(statuses == ["accepted", "declined"])
     }
 
@@ -62,13 +62,13 @@ import WholesailTestSupport
             _ = try await admin.get(client, "/staff/registrations")
             #expect(try await admin.post(client, "/staff/registrations/\(request)/accept", ["counterparty": "new"]).status == .seeOther)
         }
-        let role = try await database.reader.read { db in
+        let role = try await database.read { db in
             try String.fetchOne(db, sql: """
                 SELECT r.code FROM user u JOIN userRole ur ON ur.userId = u.id JOIN role r ON r.id = ur.roleId WHERE u.email = 'new@example.com'
                 """)
         }
         #expect(role == "buyer_admin")
-        let company = try await database.reader.read { try String.fetchOne($0, sql: "SELECT name FROM counterparty WHERE inn = '7733333333'") }
+        let company = try await database.read { try String.fetchOne($0, sql: "SELECT name FROM counterparty WHERE inn = '7733333333'") }
         #expect(company == "ООО «Дельта»")
     }
 
@@ -120,7 +120,7 @@ import WholesailTestSupport
             var (root, _) = try await Accounts.signIn(client, "root@example.com", password: TwoCompanies.password)
             let list = try await root.get(client, "/staff/change-requests")
             #expect(list.text.contains("Москва, ул. Новая, 1"))
-            let newest = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT max(id) FROM counterpartyChangeRequest") })
+            let newest = try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT max(id) FROM counterpartyChangeRequest") })
             let document = try await root.get(client, "/staff/change-requests/\(newest)/document")
             #expect(document.status == .ok)
             #expect(document.headers[.contentType] == "application/pdf")
@@ -134,7 +134,7 @@ import WholesailTestSupport
         let company = try await database.counterpartyCard(id: 1)
         #expect(company?.kpp == "770201001")
         #expect(company?.legalAddress == "Москва, ул. Новая, 1")
-        let stored = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM counterpartyChangeRequest") }
+        let stored = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM counterpartyChangeRequest") }
         #expect(stored == 2, "the fixture's and the good one; refused uploads left nothing")
     }
 }
@@ -143,7 +143,7 @@ import WholesailTestSupport
     @Test("an admin composes a custom role, grants it, and its rights apply; built-in roles stay fixed")
     func customRoles() async throws {
         let (app, database) = try await TestApp.make(seed: TwoCompanies.seed)
-        let buyerB = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'buyer-b@example.com'") })
+        let buyerB = try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'buyer-b@example.com'") })
         try await app.test(.router) { client in
             var (admin, _) = try await Accounts.signIn(client, "root@example.com", password: TwoCompanies.password)
             #expect(try await admin.get(client, "/admin/roles").status == .ok)
@@ -181,7 +181,7 @@ import WholesailTestSupport
         let principal = try #require(try await database.principal(userId: buyerA, currentCounterpartyId: 1))
         #expect(!principal.permissions.contains("orders.place"))
         #expect(principal.permissions.contains("documents.view"))
-        let audited = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'user.rights'") }
+        let audited = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'user.rights'") }
         #expect(audited == 1)
     }
 }

@@ -19,7 +19,7 @@ enum TwoCompanies {
     }
 
     static func seed(_ database: WholesailDatabase) async throws {
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO counterparty (id, erpId, name) VALUES (1, 'cp-a', 'ООО «Альфа»'), (2, 'cp-b', 'ООО «Бета»')")
             try db.execute(sql: "INSERT INTO sellerOrganization (id, name, inn) VALUES (1, 'ООО «Поставщик»', '7700000001')")
             try db.execute(sql: "INSERT INTO deliveryAddress (id, counterpartyId, address) VALUES (1, 1, 'Москва, ул. Альфа, 1'), (2, 2, 'Москва, ул. Бета, 2')")
@@ -44,7 +44,7 @@ enum TwoCompanies {
         let manager = try await database.addUser(
             email: "manager@example.com", password: password, role: "manager", counterpartyErpId: nil, hasher: .fastForTests)
         try await database.addUser(email: "root@example.com", password: password, role: "admin", counterpartyErpId: nil, hasher: .fastForTests)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO managerAssignment (userId, counterpartyId) VALUES (?, 2)", arguments: [manager])
             let sha = try WholesailDatabase.storeBlob(db, Data("%PDF-1.4 extract".utf8))
             try db.execute(sql: "INSERT INTO file (id, blobSha256, fileName, kind) VALUES (100, ?, 'extract.pdf', 'document')", arguments: [sha])
@@ -87,7 +87,7 @@ enum TwoCompanies {
 
     /// The id of company A's object of each kind.
     static func companyAObjects(_ database: WholesailDatabase) async throws -> [OwnedObjectKind: Int64] {
-        let buyerA = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'buyer-a@example.com'") }
+        let buyerA = try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'buyer-a@example.com'") }
         var ids: [OwnedObjectKind: Int64] = [
             .counterparty: 1, .deliveryAddress: 1, .customerOrder: 1, .document: 1, .counterpartyChangeRequest: 1, .ticket: 1, .shipment: 1,
             .quote: 1, .shoppingList: 1, .partNumber: 1,
@@ -213,7 +213,7 @@ enum TwoCompanies {
             var (buyer, _) = try await Accounts.signIn(client, "buyer-a@example.com", password: TwoCompanies.password)
             #expect(try await buyer.get(client, "/company/users").status == .forbidden)
         }
-        let created = try await database.reader.read { db in
+        let created = try await database.read { db in
             try Row.fetchOne(db, sql: """
                 SELECT uc.counterpartyId, r.code FROM user u JOIN userCounterparty uc ON uc.userId = u.id
                 JOIN userRole ur ON ur.userId = u.id JOIN role r ON r.id = ur.roleId WHERE u.email = 'vera@example.com'
@@ -221,7 +221,7 @@ enum TwoCompanies {
         }
         #expect(created?.0 == 1)
         #expect(created?.1 == "buyer")
-        let users = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM user") }
+        let users = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM user") }
         #expect(users == 7)
     }
 
@@ -238,7 +238,7 @@ enum TwoCompanies {
             #expect(response.status == .seeOther)
             #expect(try await colleague.get(client, "/account").status == .seeOther, "redirected to sign in")
         }
-        let audited = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'user.disable'") }
+        let audited = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'user.disable'") }
         #expect(audited == 1)
     }
 
@@ -256,14 +256,14 @@ enum TwoCompanies {
             #expect(good.status == .seeOther)
             #expect(try await browser.post(client, "/company/addresses/1/delete", [:]).status == .seeOther)
         }
-        let left = try await database.reader.read { try String.fetchAll($0, sql: "SELECT address FROM deliveryAddress WHERE counterpartyId = 1") }
+        let left = try await database.read { try String.fetchAll($0, sql: "SELECT address FROM deliveryAddress WHERE counterpartyId = 1") }
         #expect(left == ["Тверь, Складская 5"])
     }
 
     @Test("a manager logs in as a customer's user: banner, audit with both identities, and back")
     func actAs() async throws {
         let (app, database) = try await TestApp.make(seed: TwoCompanies.seed)
-        let ids = try await database.reader.read { db in
+        let ids = try await database.read { db in
             (
                 buyerB: try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE email = 'buyer-b@example.com'")!,
                 buyerA: try Int64.fetchOne(db, sql: "SELECT id FROM user WHERE email = 'buyer-a@example.com'")!,
@@ -287,7 +287,7 @@ enum TwoCompanies {
             #expect(back.text.contains("manager@example.com"))
             #expect(!back.text.contains("class=\"acting\""))
         }
-        let audit = try await database.reader.read { db in
+        let audit = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT action, actorUserId, actingAsUserId FROM auditLog WHERE action LIKE 'auth.act_as%' ORDER BY id")
                 .map { ($0["action"] as String, $0["actorUserId"] as Int64, $0["actingAsUserId"] as Int64) }
         }
@@ -304,7 +304,7 @@ extension TenantIsolationTests {
         let published = routes.filter { if case .audience = $0.access { true } else { false } }
         #expect(!published.isEmpty, "the matrix covers the audience routes")
         // A material for a group that buyer A belongs to, and an unpublished one for everyone.
-        let (forGroup, draft) = try await database.writer.write { db -> (Int64, Int64) in
+        let (forGroup, draft) = try await database.write { db -> (Int64, Int64) in
             try db.execute(sql: "INSERT INTO userGroup (id, code, name) VALUES (1, 'dealers', 'Дилеры')")
             try db.execute(sql: "INSERT INTO userGroupMember (userGroupId, userId) SELECT 1, id FROM user WHERE email = 'buyer-a@example.com'")
             try db.execute(sql: "INSERT INTO material (title, fileId, audience, published) VALUES ('Для дилеров', 100, 'groups', 1), ('Черновик', 100, 'all', 0)")

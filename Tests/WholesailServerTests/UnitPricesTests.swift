@@ -18,7 +18,7 @@ import WholesailStore
         let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
         let pricing = try #require(TestApp.pricing(for: database))
         // A demo product without pack units gets a box of 20 (the catalog side).
-        let (productId, erpId, sku, boxUnit) = try await database.writer.write { db -> (Int64, String, String, Int64) in
+        let (productId, erpId, sku, boxUnit) = try await database.write { db -> (Int64, String, String, Int64) in
             let row = try #require(
                 try Row.fetchOne(
                     db, sql: """
@@ -41,7 +41,7 @@ import WholesailStore
             """
         let job = try ImportFixture.run(database, [("offers.xml", Data(offers.utf8))])
         #expect(job.status == "succeeded")
-        let stored = try await database.reader.read { db in
+        let stored = try await database.read { db in
             try Dictionary(
                 uniqueKeysWithValues: Row.fetchAll(
                     db, sql: "SELECT pr.unitId, pr.amountMinor FROM price pr JOIN priceType t ON t.id = pr.priceTypeId WHERE t.erpId = 'pt-wholesale' AND pr.productId = ?",
@@ -52,7 +52,7 @@ import WholesailStore
         #expect(stored.count == 2 && stored.values.contains(15_00), "the piece keeps its own price, not 280 ÷ 20")
         // A second upload of the same file changes nothing.
         let again = try ImportFixture.run(database, [("offers.xml", Data(offers.utf8))])
-        #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM price WHERE productId = ?", arguments: [productId]) } == 4, "three base prices and the box")
+        #expect(try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM price WHERE productId = ?", arguments: [productId]) } == 4, "three base prices and the box")
         #expect(again.status == "succeeded")
         try await pricing.rebuild()
 
@@ -75,7 +75,7 @@ import WholesailStore
             #expect((line["amount"] as? [String: Any])?["amount"] as? String == "560.00")
 
             // A 10% discount rule for the company applies to the box price too.
-            try await database.writer.write { db in
+            try await database.write { db in
                 try db.execute(sql: "INSERT INTO priceRule (name, counterpartyId, action, percent) VALUES ('−10%', 1, 'discount', '10')")
             }
             try await pricing.rebuild()
@@ -92,7 +92,7 @@ import WholesailStore
         let (app, database) = try await TestApp.make(seed: PricingPagesTests.demo)
         let pricing = try #require(TestApp.pricing(for: database))
         let prices = try await AdminPriceAssignmentsTests.prices(database, product: 1)
-        let (companyErp, agreementErp, number, sku, warehouse) = try await database.reader.read { db in
+        let (companyErp, agreementErp, number, sku, warehouse) = try await database.read { db in
             (
                 try String.fetchOne(db, sql: "SELECT erpId FROM counterparty WHERE id = 1")!,
                 try String.fetchOne(db, sql: "SELECT erpId FROM agreement WHERE counterpartyId = 1 AND isDefault = 1")!,
@@ -127,13 +127,13 @@ import WholesailStore
             #expect((line["price"] as? [String: Any])?["amount"] as? String == prices[3])
 
             // An order placed under the other agreement is priced at that agreement's type.
-            let other = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM agreement WHERE erpId = ?", arguments: ["\(agreementErp)-retail"]) })
+            let other = try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM agreement WHERE erpId = ?", arguments: ["\(agreementErp)-retail"]) })
             let placed = try await Shop.json(
                 client, .post, "/api/v1/orders", token: petrov,
                 body: #"{"counterparty_id":1,"agreement_id":\#(other),"delivery":"pickup","warehouse_id":\#(warehouse)}"#)
             #expect(placed.status.code < 300, "\(placed.text.prefix(500))")
             let order = try #require(try UnitPriceTests.json(placed)["id"] as? Int)
-            let stored = try database.reader.read { db in
+            let stored = try database.read { db in
                 try Row.fetchOne(
                     db, sql: "SELECT o.agreementId, l.priceMinor FROM customerOrder o JOIN orderLine l ON l.orderId = o.id WHERE o.id = ?", arguments: [order])
             }

@@ -15,7 +15,7 @@ enum VariantShop {
     static func seed(_ database: WholesailDatabase) async throws {
         try await Shop.seed(database)
         try await VariantFixture.addVariants(database)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: """
                 INSERT INTO priceRule (id, name, action) VALUES (50, 'Скрыть S чёрный', 'hide');
                 INSERT INTO priceRuleProduct (priceRuleId, productId) VALUES (50, 14);

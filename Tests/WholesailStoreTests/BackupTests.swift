@@ -12,7 +12,7 @@ import WholesailTestSupport
         // A writer keeps writing while the backup runs.
         let writer = Task {
             for index in 0..<200 {
-                try await database.writer.write { db in
+                try await database.write { db in
                     try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, 'x')", arguments: ["k\(index)"])
                 }
             }
@@ -30,7 +30,7 @@ import WholesailTestSupport
     @Test("restore refuses a file that is not a sound Wholesail database, and changes nothing")
     func refusesBadFiles() async throws {
         let (database, folder) = try TestDatabase.temporaryFile()
-        try await database.writer.write { db in try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('keep', 'me')") }
+        try await database.write { db in try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('keep', 'me')") }
         let live = folder.path("wholesail.sqlite")
 
         let garbage = folder.path("garbage.sqlite")
@@ -49,7 +49,7 @@ import WholesailTestSupport
         #expect(throws: BackupError.unreadable(folder.path("absent.sqlite"))) {
             try WholesailDatabase.restore(from: folder.path("absent.sqlite"), to: live)
         }
-        let kept = try await database.reader.read { try String.fetchOne($0, sql: "SELECT value FROM setting WHERE key = 'keep'") }
+        let kept = try await database.read { try String.fetchOne($0, sql: "SELECT value FROM setting WHERE key = 'keep'") }
         #expect(kept == "me")
     }
 
@@ -76,7 +76,7 @@ import WholesailTestSupport
     func backupsUnderWriteLoad() async throws {
         let (database, folder) = try TestDatabase.temporaryFile()
         // Multi-row transactions: a header row and its lines, committed together.
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "CREATE TABLE loadHeader (id INTEGER PRIMARY KEY, lines INTEGER NOT NULL)")
             try db.execute(sql: "CREATE TABLE loadLine (headerId INTEGER NOT NULL, n INTEGER NOT NULL)")
             try db.execute(sql: "CREATE INDEX loadLine_header ON loadLine(headerId)")
@@ -87,7 +87,7 @@ import WholesailTestSupport
             var slowest = 0.0
             while !stop.isSet {
                 let started = Date()
-                try await database.writer.write { db in
+                try await database.write { db in
                     let lines = Int.random(in: 1...20)
                     try db.execute(sql: "INSERT INTO loadHeader (lines) VALUES (?)", arguments: [lines])
                     let id = db.lastInsertedRowID
@@ -138,7 +138,7 @@ import WholesailTestSupport
     func refusesTruncatedAndForeign() async throws {
         let (database, folder) = try TestDatabase.temporaryFile()
         try await database.storeBlob(Data(repeating: 7, count: 200_000))
-        try await database.writer.write { db in try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('keep', 'me')") }
+        try await database.write { db in try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('keep', 'me')") }
         let good = folder.path("good.sqlite")
         try database.backup(to: good)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: good))

@@ -34,7 +34,7 @@ import WholesailTestSupport
         let first = try await database.storeBlob(data)
         let second = try await database.storeBlob(data, contentType: "text/csv")
         #expect(first == second)
-        let count = try await database.reader.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM blob") }
+        let count = try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM blob") }
         #expect(count == 1)
         #expect(try await database.blobInfo(sha256: first)?.contentType == "text/plain; charset=utf-8", "the first type stays")
     }

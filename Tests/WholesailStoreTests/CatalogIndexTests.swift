@@ -19,7 +19,7 @@ import WholesailTestSupport
     /// Fills a database with a random catalog; answers the product ids.
     @discardableResult
     static func randomCatalog(_ database: WholesailDatabase, seed: UInt64, products: Int) async throws -> [Int64] {
-        return try await database.writer.write { db in
+        return try await database.write { db in
             var rng = SeededGenerator(seed: seed)
             try db.execute(sql: "INSERT INTO unit (id, code, name, fullName) VALUES (1, '796', 'шт', 'штука')")
             try db.execute(sql: "INSERT INTO region (id, name) VALUES (1, 'North'), (2, 'South')")
@@ -139,7 +139,7 @@ import WholesailTestSupport
         let reference = try WholesailDatabase(database.writer)  // a second handle: no index, plain SQL
         try await database.rebuildCatalogIndex()
         #expect(database.catalogIndex.catalog?.terms != nil)
-        let categories = try await database.reader.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM category") ?? 0 }
+        let categories = try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM category") ?? 0 }
         var rng = SeededGenerator(seed: UInt64(seed) &+ 1000)
         // The buyer's price: a function of the id, with some products unpriced.
         let price: @Sendable (Int64) -> Int64? = { id in id % 11 == 0 ? nil : (id * 7_919) % 20_000 }
@@ -193,7 +193,7 @@ import WholesailTestSupport
         let all = ProductListQuery(perPage: 1_000)
         let before = try await database.listProducts(all)
         let victim = try #require(before.items.first?.id)
-        try await database.writer.write { db in try db.execute(sql: "UPDATE product SET active = 0 WHERE id = ?", arguments: [victim]) }
+        try await database.write { db in try db.execute(sql: "UPDATE product SET active = 0 WHERE id = ?", arguments: [victim]) }
         #expect(database.catalogIndex.isBehind.catalog)
         let during = try await database.listProducts(all)
         #expect(!during.items.contains { $0.id == victim })
@@ -209,7 +209,7 @@ import WholesailTestSupport
         inStock.inStock = true
         let stocked = try await database.listProducts(inStock)
         let sold = try #require(stocked.items.first?.id)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE stock SET reservedMilli = qtyMilli WHERE productId = ?", arguments: [sold])
             try db.notifyChanges(in: Table("stock"))
         }

@@ -10,7 +10,7 @@ import WholesailTestSupport
     @Test("a database file is opened in WAL mode, and its writer syncs every commit (synchronous = FULL)")
     func writerSyncsCommits() throws {
         let (database, directory) = try TestDatabase.temporaryFile()
-        let (mode, level) = try database.writer.writeWithoutTransaction { db in
+        let (mode, level) = try database.writeWithoutTransaction { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
         }
         #expect(mode == "wal")

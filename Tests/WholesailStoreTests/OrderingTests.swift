@@ -62,7 +62,7 @@ struct OrderingTests {
     @Test("a cart threshold switches the price type, and the next one is announced")
     func thresholds() async throws {
         let database = try await shop()
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO cartThreshold (fromPriceTypeId, minTotalMinor, priceTypeId) VALUES (2, 100000, 3)")
         }
         try await database.addToCart(userId: 1, productId: 1, qtyMilli: 10000)
@@ -81,7 +81,7 @@ struct OrderingTests {
     @Test("promocodes: percent on a category, fixed spread exactly, limits and dates explained")
     func promocodes() async throws {
         let database = try await shop()
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: """
                 INSERT INTO promocode (code, kind, percent, categoryId) VALUES ('CABLE10', 'percent', '10', 2);
                 INSERT INTO promocode (code, kind, amountMinor, minTotalMinor) VALUES ('MINUS100', 'fixed', 10000, 50000);
@@ -125,7 +125,7 @@ struct OrderingTests {
         #expect(detail.summary.status.code == "new")
         #expect(detail.events.map(\.kind) == ["placed"])
         #expect(try await database.workingCart(userId: 1).lines.isEmpty)
-        let topics = try await database.reader.read { try String.fetchAll($0, sql: "SELECT topic FROM outbox") }
+        let topics = try await database.read { try String.fetchAll($0, sql: "SELECT topic FROM outbox") }
         #expect(topics.contains("order.placed"))
 
         // An empty cart cannot be ordered; a failed attempt does not use up a number.
@@ -147,7 +147,7 @@ struct OrderingTests {
         let again = try await database.placeOrder(request)
         #expect(again.id == first.id)
         #expect(again.repeated)
-        #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customerOrder") } == 1)
+        #expect(try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customerOrder") } == 1)
 
         try await database.addToCart(userId: 1, productId: 1, qtyMilli: 1000)
         let seen = try await OrderingFixture.priced(database, userId: 1)
@@ -161,7 +161,7 @@ struct OrderingTests {
         } catch let error as DomainError {
             #expect(error.code == "cart.changed")
         }
-        #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customerOrder") } == 1)
+        #expect(try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM customerOrder") } == 1)
     }
 
     @Test("ordering for a company the user does not belong to, or with another company's address, is refused")
@@ -186,7 +186,7 @@ struct OrderingTests {
     @Test("credit lock: limit and overdue debt refuse the order; a manager's override places it and is audited")
     func creditLock() async throws {
         let database = try await shop()
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO settlement (counterpartyId, date, dueDate, amountMinor) VALUES (2, '2026-10-01', '2026-12-31', 95000)")
         }
         try await database.addToCart(userId: 2, productId: 1, qtyMilli: 1000)   // 100.00 at retail: 950 + 100 > 1000
@@ -197,7 +197,7 @@ struct OrderingTests {
             #expect(error.code == "order.credit_limit")
             #expect(error.values["limit"] == "1000.00")
         }
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO settlement (counterpartyId, date, amountMinor) VALUES (2, '2026-11-01', -95000)")
             try db.execute(sql: "INSERT INTO settlement (counterpartyId, date, dueDate, amountMinor) VALUES (2, '2026-11-02', '2026-11-10', 500)")
         }
@@ -206,7 +206,7 @@ struct OrderingTests {
         #expect(state.overdueMinor == 500)
         await #expect(throws: DomainError.self) { try await OrderingFixture.place(database, userId: 2, counterpartyId: 2) }
         let placed = try await OrderingFixture.place(database, userId: 2, counterpartyId: 2, creditOverride: true)
-        let audit = try await database.reader.read {
+        let audit = try await database.read {
             try String.fetchOne($0, sql: "SELECT action FROM auditLog WHERE objectId = ?", arguments: [String(placed.id)])
         }
         #expect(audit == "order.credit_override")
@@ -236,7 +236,7 @@ struct OrderingTests {
             }
             try await group.waitForAll()
         }
-        let (stock, reserved, orders, numbers) = try await database.reader.read { db in
+        let (stock, reserved, orders, numbers) = try await database.read { db in
             (
                 try Row.fetchAll(db, sql: "SELECT qtyMilli, reservedMilli FROM stock WHERE productId = 1").map { ($0[0] as Int64, $0[1] as Int64) },
                 try Int64.fetchOne(db, sql: "SELECT sum(qtyMilli) FROM reservation WHERE releasedAt IS NULL") ?? 0,
@@ -285,7 +285,7 @@ struct OrderingTests {
         try await database.addToCart(userId: 1, productId: 2, qtyMilli: 20000)
         let order = try await OrderingFixture.place(database, userId: 1)
         func reserved() async throws -> Int64 {
-            try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT reservedMilli FROM stock WHERE productId = 2 AND warehouseId = 1") ?? -1 }
+            try await database.read { try Int64.fetchOne($0, sql: "SELECT reservedMilli FROM stock WHERE productId = 2 AND warehouseId = 1") ?? -1 }
         }
         #expect(try await reserved() == 20000)
         try await database.cancelOrder(orderId: order.id, actor: 1)
@@ -315,7 +315,7 @@ struct OrderingTests {
         #expect(try await database.workingCart(userId: 1).lines.map(\.qtyMilli) == [2000, 5000])
 
         let order = try await OrderingFixture.place(database, userId: 1)
-        try await database.writer.write { db in try db.execute(sql: "UPDATE product SET active = 0 WHERE id = 2") }
+        try await database.write { db in try db.execute(sql: "UPDATE product SET active = 0 WHERE id = 2") }
         let skipped = try await database.repeatOrder(orderId: order.id, userId: 1)
         #expect(skipped == ["LAMP-2"])
         #expect(try await database.workingCart(userId: 1).lines.map(\.sku) == ["CAB-1"])

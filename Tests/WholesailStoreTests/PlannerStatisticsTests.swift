@@ -18,13 +18,13 @@ import WholesailTestSupport
         """
 
     static func plan(_ database: WholesailDatabase, _ sql: String) async throws -> String {
-        try await database.reader.read { db in
+        try await database.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }.joined(separator: "\n")
         }
     }
 
     static func hasStatistics(_ database: WholesailDatabase) async throws -> Bool {
-        try await database.reader.read { db in
+        try await database.read { db in
             try db.tableExists("sqlite_stat1") && (Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_stat1") ?? 0) > 0
         }
     }
@@ -54,10 +54,10 @@ import WholesailTestSupport
         _ = directory
         #expect(try await !Self.hasStatistics(database))
         try database.ensurePlannerStatistics()
-        #expect(try await database.reader.read { db in try db.tableExists("sqlite_stat1") })
-        try await database.writer.write { db in try db.execute(sql: "DELETE FROM sqlite_stat1") }
+        #expect(try await database.read { db in try db.tableExists("sqlite_stat1") })
+        try await database.write { db in try db.execute(sql: "DELETE FROM sqlite_stat1") }
         try database.ensurePlannerStatistics()  // the table is there: nothing to do
-        #expect(try await database.reader.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_stat1") } == 0)
+        #expect(try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_stat1") } == 0)
         try database.refreshPlannerStatistics()
         #expect(try await Self.hasStatistics(database))
     }

@@ -16,7 +16,7 @@ import WholesailTestSupport
     @Test("the schema passes SQLite's own checks and covers the whole domain")
     func wholeDomain() async throws {
         let database = try TestDatabase.inMemory()
-        let tables = try await database.reader.read { db in
+        let tables = try await database.read { db in
             #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
             #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
             return try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'table'"))
@@ -35,7 +35,7 @@ import WholesailTestSupport
     @Test("constraints refuse nonsense: negative money, zero quantities, unknown statuses, orphans")
     func constraints() async throws {
         let database = try TestDatabase.inMemory()
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO unit (code, name, fullName) VALUES ('796', 'шт', 'Штука')")
             try db.execute(sql: "INSERT INTO product (sku, name, baseUnitId) VALUES ('A-1', 'Кабель', 1)")
             try db.execute(sql: "INSERT INTO priceType (name, currency) VALUES ('Опт', 'RUB')")
@@ -51,7 +51,7 @@ import WholesailTestSupport
         ]
         for sql in refused {
             await #expect(throws: DatabaseError.self, "\(sql)") {
-                try await database.writer.write { db in try db.execute(sql: sql) }
+                try await database.write { db in try db.execute(sql: sql) }
             }
         }
     }
@@ -59,7 +59,7 @@ import WholesailTestSupport
     @Test("search text is indexed: Cyrillic prefix, ё folded to е, case-insensitive")
     func fullText() async throws {
         let database = try TestDatabase.inMemory()
-        let found = try await database.writer.write { db -> [String: [Int64]] in
+        let found = try await database.write { db -> [String: [Int64]] in
             try db.execute(sql: "INSERT INTO unit (code, name, fullName) VALUES ('796', 'шт', 'Штука')")
             try db.execute(sql: "INSERT INTO product (sku, name, baseUnitId, searchText) VALUES ('K-1', 'Кабель ВВГнг 3х2,5', 1, 'кабель ввгнг 3х2,5 k-1')")
             try db.execute(sql: "INSERT INTO product (sku, name, baseUnitId, searchText) VALUES ('E-1', 'Ёлка', 1, 'елка e-1')")

@@ -10,7 +10,7 @@ import WholesailTestSupport
 
     /// A digest of every row of every table, column by column.
     static func digest(_ database: WholesailDatabase) async throws -> String {
-        try await database.reader.read { db in
+        try await database.read { db in
             let tables = try String.fetchAll(
                 db, sql: "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'productFts%' ORDER BY name")
             var hasher = SHA256Hasher()
@@ -39,7 +39,7 @@ import WholesailTestSupport
     func demoContents() async throws {
         let database = try TestDatabase.inMemory()
         let logins = try await DemoSeeder.ensureSeeded(database, hasher: .fastForTests, now: Self.now)
-        let counts = try await database.reader.read { db in
+        let counts = try await database.read { db in
             try Dictionary(uniqueKeysWithValues: [
                 "sellerOrganization", "region", "warehouse", "category", "product", "priceType", "holding", "counterparty",
                 "customerOrder", "productProperty", "productDocument", "productImage", "user",
@@ -58,7 +58,7 @@ import WholesailTestSupport
         #expect(counts["productImage"] == 601)
         // Every role has a login, and buyers of at least two companies.
         #expect(Set(logins.map(\.role)) == ["admin", "executive", "manager", "assistant", "editor", "buyer_admin", "buyer"])
-        let buyerCompanies = try await database.reader.read { db in
+        let buyerCompanies = try await database.read { db in
             try Int.fetchOne(db, sql: """
                 SELECT count(DISTINCT uc.counterpartyId) FROM userCounterparty uc JOIN userRole ur ON ur.userId = uc.userId
                 JOIN role r ON r.id = ur.roleId WHERE r.code = 'buyer'
@@ -66,14 +66,14 @@ import WholesailTestSupport
         }
         #expect((buyerCompanies ?? 0) >= 2)
         // Every company of the four has orders, online and offline among them; the holding's both entities too.
-        let orders: [Row] = try database.reader.read { db in
+        let orders: [Row] = try database.read { db in
             try Row.fetchAll(db, sql: "SELECT counterpartyId, group_concat(DISTINCT source) AS sources FROM customerOrder GROUP BY counterpartyId")
         }
         #expect(orders.count == 5)
         #expect(orders.contains { ($0["sources"] as String).contains("offline") })
         #expect(orders.contains { ($0["sources"] as String).contains("online") })
         // Passwords verify.
-        let hash = try await database.reader.read { db in
+        let hash = try await database.read { db in
             try String.fetchOne(db, sql: "SELECT passwordHash FROM user WHERE email = ?", arguments: [logins[0].email])
         }
         #expect(PasswordHasher.verify(logins[0].password, against: try #require(hash)))
@@ -95,7 +95,7 @@ import WholesailTestSupport
         let database = try TestDatabase.inMemory()
         let written = try await SyntheticCatalog.seed(database, options: .init(products: 2_500, seed: 7, propertiesPerProduct: 5, distinctProperties: 100, batchSize: 1_000))
         #expect(written == 2_500)
-        let facts = try await database.reader.read { db in
+        let facts = try await database.read { db in
             (
                 products: try Int.fetchOne(db, sql: "SELECT count(*) FROM product") ?? 0,
                 prices: try Int.fetchOne(db, sql: "SELECT count(*) FROM price") ?? 0,

@@ -8,7 +8,7 @@ import WholesailTestSupport
 @Suite struct UserTests {
     func database() async throws -> WholesailDatabase {
         let database = try TestDatabase.inMemory()
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO counterparty (erpId, name) VALUES ('cp-1', 'ООО «Ромашка»')")
         }
         return database
@@ -19,7 +19,7 @@ import WholesailTestSupport
         let database = try await database()
         let id = try await database.addUser(
             email: "buyer@example.com", password: "correct horse", role: "buyer", counterpartyErpId: "cp-1", hasher: .fastForTests)
-        let found: Row? = try database.reader.read { db in
+        let found: Row? = try database.read { db in
             try Row.fetchOne(db, sql: """
                 SELECT u.passwordHash, r.code, uc.counterpartyId FROM user u JOIN userRole ur ON ur.userId = u.id
                 JOIN role r ON r.id = ur.roleId JOIN userCounterparty uc ON uc.userId = u.id WHERE u.id = ?
@@ -48,7 +48,7 @@ import WholesailTestSupport
             #expect(error.code == code)
             #expect(!error.message.isEmpty)
         }
-        #expect(try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM user") } == 1)
+        #expect(try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM user") } == 1)
     }
 }
 
@@ -59,7 +59,7 @@ import WholesailTestSupport
         try await database.addUser(email: "a@example.com", password: "long enough", role: "admin", counterpartyErpId: nil, hasher: PasswordHasher(logN: 4, r: 8, p: 1))
         let stronger = PasswordHasher(logN: 6, r: 8, p: 1)
         let id = try await database.verifyLogin(email: "a@example.com", password: "long enough", ip: nil, hasher: stronger)
-        let hash = try #require(try await database.reader.read { try String.fetchOne($0, sql: "SELECT passwordHash FROM user WHERE id = ?", arguments: [id]) })
+        let hash = try #require(try await database.read { try String.fetchOne($0, sql: "SELECT passwordHash FROM user WHERE id = ?", arguments: [id]) })
         #expect(hash.hasPrefix("$scrypt$ln=6,"))
         #expect(PasswordHasher.verify("long enough", against: hash))
         await #expect(throws: AuthError.invalidCredentials) {

@@ -14,7 +14,7 @@ import WholesailStore
 /// User 1 orders for both companies, user 2 for company 2 only.
 public enum OrderingFixture {
     public static func seed(_ database: WholesailDatabase, extraBuyers: Int = 0) async throws {
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: """
                 INSERT INTO unit (id, code, name, fullName) VALUES (1, '796', 'шт', 'Штука'), (2, '006', 'м', 'Метр'), (3, '778', 'упак', 'Упаковка');
                 INSERT INTO sellerOrganization (id, name, inn, orderPrefix) VALUES (1, 'ООО «Поставщик»', '7700000001', 'T');

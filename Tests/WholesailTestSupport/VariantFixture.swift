@@ -26,7 +26,7 @@ public enum VariantFixture {
 
     /// The variant product alone, on a database that already holds `OrderingFixture`.
     public static func addVariants(_ database: WholesailDatabase) async throws {
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: """
                 INSERT INTO property (id, erpId, name, kind, sortOrder) VALUES
                     (10, 'characteristic:размер', 'Размер', 'enum', 10), (11, 'characteristic:цвет', 'Цвет', 'enum', 11),

@@ -24,7 +24,7 @@ extension BenchCommand {
             let db = try WholesailDatabase.open(at: database.resolvedPath)
             let (users, company, warehouse) = try await BenchCommand.Ordering.prepare(db, buyers: buyers)
             let generator = CommerceMLGenerator(seed: generatorSeed, products: 0, propertiesPerProduct: 0)
-            let facts = try await db.writer.write { db -> (products: [Int64], skus: [String], categories: [Int64], admin: Int64, linked: Int) in
+            let facts = try await db.write { db -> (products: [Int64], skus: [String], categories: [Int64], admin: Int64, linked: Int) in
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO userRole (userId, roleId) SELECT u.id, r.id FROM user u, role r WHERE u.email LIKE 'bench-buyer-%@example.com' AND r.code = 'buyer'")
                 // Every run starts with empty carts: the products are sampled anew each time, and

@@ -23,7 +23,7 @@ extension BenchCommand {
             let db = try WholesailDatabase.open(at: database.resolvedPath)
             let setupStart = ContinuousClock.now
             let (userIds, companyId, warehouseId) = try await Self.prepare(db, buyers: max(buyers, 1) + 1)
-            let products = try await db.reader.read { db in
+            let products = try await db.read { db in
                 try Row.fetchAll(
                     db, sql: "SELECT p.id, p.sku FROM product p WHERE p.active = 1 AND EXISTS (SELECT 1 FROM price WHERE productId = p.id) ORDER BY random() LIMIT 20000"
                 ).map { (id: $0["id"] as Int64, sku: $0["sku"] as String) }
@@ -102,7 +102,7 @@ extension BenchCommand {
 
         /// A seller, a company in the first warehouse's region with no credit limit, and buyers.
         static func prepare(_ db: WholesailDatabase, buyers: Int) async throws -> (users: [Int64], company: Int64, warehouse: Int64) {
-            try await db.writer.write { db in
+            try await db.write { db in
                 if try Int64.fetchOne(db, sql: "SELECT id FROM sellerOrganization LIMIT 1") == nil {
                     try db.execute(sql: "INSERT INTO sellerOrganization (name, inn, orderPrefix) VALUES ('ООО «Бенчмарк»', '7700000000', 'BN')")
                 }

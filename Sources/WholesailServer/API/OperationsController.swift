@@ -18,7 +18,7 @@ struct OperationsController {
     @Sendable func health(_ request: Request, context: WholesailRequestContext) async throws -> Response {
         let problem: String?
         do {
-            let applied = try await database.reader.read { db in
+            let applied = try await database.read { db in
                 try WholesailDatabase.migrator.appliedIdentifiers(db)
             }
             let missing = Set(WholesailDatabase.migrationNames).subtracting(applied)

@@ -29,7 +29,7 @@ struct AdminChannelsController {
     @Sendable func subscribersCSV(_ request: Request, context: WholesailRequestContext) async throws -> Response {
         let principal = try context.requireSignedIn()
         let subscribers = try await database.mailingSubscribers()
-        try await database.writer.write { db in
+        try await database.write { db in
             try WholesailDatabase.audit(
                 db, actor: principal.impersonatorId ?? principal.userId, action: "subscribers.export", objectType: "subscribers",
                 details: ["count": String(subscribers.count)])
@@ -204,7 +204,7 @@ struct AdminChannelsController {
             return try await render(request, context: context, state: state, status: .unprocessableContent).response(from: request, context: context)
         }
         let outcome = await channels.sendTest(kind: kind, to: recipient, language: context.language.rawValue)
-        try await database.writer.write { db in
+        try await database.write { db in
             try WholesailDatabase.audit(
                 db, actor: principal.userId, action: "channels.test", objectType: "channel", objectId: kind,
                 details: ["to": recipient, "result": (try? outcome.get()) != nil ? "sent" : "failed"])

@@ -38,7 +38,7 @@ struct AdminDeliveryController {
     func render(_ request: Request, context: WholesailRequestContext, state: PageState, status: HTTPResponse.Status) async throws -> HTML {
         let t = renderer.localizer(context.language)
         let format = Formatter(language: context.language, localizer: t)
-        let regions = try await database.reader.read { db in
+        let regions = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT id, name FROM region ORDER BY sortOrder, name").map { (id: $0["id"] as Int64, name: $0["name"] as String) }
         }
         let names = Dictionary(regions.map { ($0.id, $0.name) }, uniquingKeysWith: { $1 })
@@ -187,7 +187,7 @@ struct AdminDeliveryController {
         state.quoteValues = context.echoedForm(limit: 200)
         let regionId = form["region"].flatMap { Int64($0) }
         let regionName = try await regionId.asyncMap { id in
-            try await database.reader.read { try String.fetchOne($0, sql: "SELECT name FROM region WHERE id = ?", arguments: [id]) }
+            try await database.read { try String.fetchOne($0, sql: "SELECT name FROM region WHERE id = ?", arguments: [id]) }
         } ?? nil
         guard let weight = Self.thousandths(form["weight"]) ?? nil, weight >= 0, let volume = Self.thousandths(form["volume"]),
             let value = Self.minor(form["value"])

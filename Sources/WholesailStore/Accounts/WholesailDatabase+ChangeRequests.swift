@@ -52,7 +52,7 @@ extension WholesailDatabase {
         if !issues.isEmpty { throw ValidationError(fields: issues) }
         let changesJSON = String(decoding: try JSONSerialization.data(withJSONObject: changes, options: [.sortedKeys]), as: UTF8.self)
         let safeName = String(fileName.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "\\", with: "_").prefix(200))
-        return try await writer.write { db in
+        return try await write { db in
             let sha = try Self.storeBlob(db, file)
             try db.execute(
                 sql: "INSERT INTO file (blobSha256, fileName, kind, createdAt) VALUES (?, ?, 'document', ?)",
@@ -74,7 +74,7 @@ extension WholesailDatabase {
 
     /// Pending change requests of the given companies (nil: all).
     public func changeRequests(counterparties: Set<Int64>?) async throws -> [ChangeRequest] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -95,7 +95,7 @@ extension WholesailDatabase {
 
     /// The attached document of a change request: its blob key, name and type.
     public func changeRequestDocument(id: Int64) async throws -> (sha256: String, fileName: String)? {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchOne(
                 db, sql: "SELECT f.blobSha256, f.fileName FROM counterpartyChangeRequest r JOIN file f ON f.id = r.fileId WHERE r.id = ?",
                 arguments: [id]
@@ -105,7 +105,7 @@ extension WholesailDatabase {
 
     /// Approves (applying the changes to the counterparty) or declines a pending request.
     public func decideChangeRequest(id: Int64, approve: Bool, comment: String, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT counterpartyId, changes, requestedBy FROM counterpartyChangeRequest WHERE id = ? AND status = 'pending'", arguments: [id])
             else { throw DomainError(.conflict, code: "change_request.not_pending", message: "This request was already handled.") }

@@ -56,7 +56,7 @@ extension WholesailDatabase {
         counterpartyId: Int64, authorUserId: Int64, fromStaff: Bool, body: String, online: Set<Int64>, now: Date = Date()
     ) async throws -> ChatMessage {
         let text = try Self.validatedChatMessage(body)
-        return try await writer.write { db in
+        return try await write { db in
             let at = Self.stamp(now)
             try db.execute(
                 sql: "INSERT INTO chatMessage (counterpartyId, authorUserId, fromStaff, body, createdAt) VALUES (?, ?, ?, ?, ?)",
@@ -163,7 +163,7 @@ extension WholesailDatabase {
     /// Messages of a company's conversation, oldest first: those after `after` (at most `limit`),
     /// or, with `after` nil, the latest `limit` before `before` (the whole history, page by page).
     public func chatMessages(counterpartyId: Int64, after: Int64? = nil, before: Int64? = nil, limit: Int = 200) async throws -> [ChatMessage] {
-        try await reader.read { db in
+        try await read { db in
             if let after {
                 return try Self.chatMessages(
                     db, sql: "m.counterpartyId = ? AND m.id > ?", arguments: [counterpartyId, after], limit: limit)
@@ -176,7 +176,7 @@ extension WholesailDatabase {
 
     /// The newest message id of a company's conversation (0 when it is empty).
     public func chatLastMessageId(counterpartyId: Int64) async throws -> Int64 {
-        try await reader.read { db in
+        try await read { db in
             try Int64.fetchOne(db, sql: "SELECT max(id) FROM chatMessage WHERE counterpartyId = ?", arguments: [counterpartyId]) ?? 0
         }
     }
@@ -184,7 +184,7 @@ extension WholesailDatabase {
     /// Marks a company's conversation read by a user up to a message (never backwards).
     public func markChatRead(counterpartyId: Int64, userId: Int64, upTo messageId: Int64, now: Date = Date()) async throws {
         guard messageId > 0 else { return }
-        try await writer.write { db in
+        try await write { db in
             try Self.markChatRead(db, counterpartyId: counterpartyId, userId: userId, upTo: messageId, at: Self.stamp(now))
         }
     }
@@ -202,7 +202,7 @@ extension WholesailDatabase {
     /// A buyer's unread messages: the staff's messages of their company's conversation they have
     /// not read.
     public func chatUnreadForBuyer(counterpartyId: Int64, userId: Int64) async throws -> Int {
-        try await reader.read { db in
+        try await read { db in
             try Int.fetchOne(
                 db,
                 sql: """
@@ -222,7 +222,7 @@ extension WholesailDatabase {
     /// A staff member's unread messages: the buyers' messages they have not read, in the
     /// conversations of the companies assigned to them.
     public func chatUnreadForStaff(userId: Int64) async throws -> Int {
-        try await reader.read { db in
+        try await read { db in
             try Int.fetchOne(
                 db,
                 sql: """
@@ -241,7 +241,7 @@ extension WholesailDatabase {
     public func chatConversations(staffUserId: Int64, all: Bool, query: String, page: Int, perPage: Int) async throws -> (
         rows: [ChatConversationRow], total: Int
     ) {
-        try await reader.read { db in
+        try await read { db in
             let companies = all ? "SELECT DISTINCT counterpartyId FROM chatMessage UNION \(Self.assignedCompaniesSQL)" : Self.assignedCompaniesSQL
             var filter = ""
             var arguments: [String: (any DatabaseValueConvertible)?] = ["user": staffUserId]
@@ -284,12 +284,12 @@ extension WholesailDatabase {
 
     /// The company's name, for the staff's conversation page.
     public func chatCompanyName(counterpartyId: Int64) async throws -> String {
-        try await reader.read { db in try Self.counterpartyName(db, id: counterpartyId) }
+        try await read { db in try Self.counterpartyName(db, id: counterpartyId) }
     }
 
     /// The Bitrix24 Open Lines widget link that replaces the built-in chat, if the admin set one.
     public func chatExternalLink() async throws -> String? {
-        try await reader.read { db in
+        try await read { db in
             try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [Self.chatExternalLinkKey]).flatMap { $0.isEmpty ? nil : $0 }
         }
     }
@@ -306,7 +306,7 @@ extension WholesailDatabase {
                 throw ValidationError(field: "openLinesUrl", code: "chat.bad_link", message: "Enter the widget's address, starting with https://.")
             }
         }
-        try await writer.write { db in
+        try await write { db in
             let at = Self.stamp(now)
             try db.execute(
                 sql: """

@@ -72,7 +72,7 @@ extension WholesailDatabase {
 
     /// The users of a counterparty, for its buyer admin and its managers.
     public func companyUsers(counterpartyId: Int64) async throws -> [CompanyUser] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -110,7 +110,7 @@ extension WholesailDatabase {
         if !(8...1024).contains(password.count) { fields["password"] = .init(code: "accounts.weak_password", message: AccountsError.weakPassword.message) }
         if !fields.isEmpty { throw ValidationError(fields: fields) }
         let hash = hasher.hash(password)
-        return try await writer.write { db in
+        return try await write { db in
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE email = ?)", arguments: [email]) == true {
                 throw ValidationError(field: "email", code: "accounts.duplicate_email", message: AccountsError.duplicateEmail(email).message)
             }
@@ -133,7 +133,7 @@ extension WholesailDatabase {
     /// Enables or disables a user (a buyer admin's colleague); disabling ends their sessions.
     /// Staff accounts and oneself cannot be changed this way. Audited; the user gets an e-mail.
     public func setUserStatus(userId: Int64, active: Bool, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try Self.changeUserStatus(db, userId: userId, active: active, actor: actor, counterpartyId: nil, now: now)
         }
     }
@@ -141,7 +141,7 @@ extension WholesailDatabase {
     // MARK: Addresses
 
     public func deliveryAddresses(counterpartyId: Int64) async throws -> [DeliveryAddress] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM deliveryAddress WHERE counterpartyId = ? ORDER BY isDefault DESC, address", arguments: [counterpartyId]
             ).map { row in
@@ -155,7 +155,7 @@ extension WholesailDatabase {
     @discardableResult
     public func addDeliveryAddress(counterpartyId: Int64, _ form: AddressForm, actor: Principal) async throws -> Int64 {
         if let error = form.validate() { throw error }
-        return try await writer.write { db in
+        return try await write { db in
             func optional(_ text: String) -> String? {
                 let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
                 return trimmed.isEmpty ? nil : trimmed
@@ -179,7 +179,7 @@ extension WholesailDatabase {
     }
 
     public func deleteDeliveryAddress(id: Int64, actor: Principal) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM deliveryAddress WHERE id = ?", arguments: [id])
             try Self.audit(
                 db, actor: actor.impersonatorId ?? actor.userId, actingAs: actor.impersonatorId == nil ? nil : actor.userId,
@@ -193,7 +193,7 @@ extension WholesailDatabase {
     /// their own session; audited with both identities, and the user gets an e-mail saying who
     /// did (`account.acted_as`). Staff accounts cannot be impersonated.
     public func startActingAs(sessionId: Int64, staff: Principal, target userId: Int64, ip: String?, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             let targetIsStaff = try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM userRole ur JOIN role r ON r.id = ur.roleId WHERE ur.userId = ? AND r.isStaff = 1)",
                 arguments: [userId]) ?? false
@@ -224,7 +224,7 @@ extension WholesailDatabase {
 
     /// Returns the session to the staff member's own identity.
     public func stopActingAs(sessionId: Int64, staffUserId: Int64, actingAs: Int64, ip: String?, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE session SET actingAsUserId = NULL, currentCounterpartyId = NULL WHERE id = ?", arguments: [sessionId])
             try Self.audit(db, actor: staffUserId, actingAs: actingAs, action: "auth.act_as_stop", objectType: "user", objectId: String(actingAs), ip: ip, now: now)
         }
@@ -232,7 +232,7 @@ extension WholesailDatabase {
 
     /// The counterparty card: what its own users and its managers see.
     public func counterpartyCard(id: Int64) async throws -> CounterpartyCard? {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchOne(
                 db,
                 sql: """
@@ -271,7 +271,7 @@ public struct CounterpartyCard: Sendable, Equatable {
 extension WholesailDatabase {
     /// A user's own editable details.
     public func userProfile(id: Int64) async throws -> (fullName: String, phone: String, locale: String)? {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT fullName, phone, locale FROM user WHERE id = ?", arguments: [id])
                 .map { (fullName: $0["fullName"] as String, phone: ($0["phone"] as String?) ?? "", locale: $0["locale"] as String) }
         }
@@ -281,7 +281,7 @@ extension WholesailDatabase {
     public func recordAudit(
         actor: Int64?, actingAs: Int64? = nil, action: String, objectType: String? = nil, objectId: String? = nil, ip: String? = nil
     ) async throws {
-        try await writer.write { db in
+        try await write { db in
             try Self.audit(db, actor: actor, actingAs: actingAs, action: action, objectType: objectType, objectId: objectId, ip: ip)
         }
     }

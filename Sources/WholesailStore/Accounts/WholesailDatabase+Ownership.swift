@@ -6,7 +6,7 @@ extension WholesailDatabase {
     /// The counterparties an object belongs to, or nil when there is no such object.
     /// (A user may belong to several; staff users belong to none.)
     public func owners(of kind: OwnedObjectKind, id: Int64) async throws -> Set<Int64>? {
-        try await reader.read { db in
+        try await read { db in
             let sql: String
             switch kind {
             case .counterparty: sql = "SELECT id FROM counterparty WHERE id = ?"

@@ -15,7 +15,7 @@ extension WholesailDatabase {
     /// The company's personal manager and assistant (active staff), an assignment to the company
     /// itself before one to its holding; at most one of each role.
     public func personalManagers(counterpartyId: Int64) async throws -> [StaffContact] {
-        try await reader.read { db in try Self.personalManagers(db, counterpartyId: counterpartyId) }
+        try await read { db in try Self.personalManagers(db, counterpartyId: counterpartyId) }
     }
 
     static func personalManagers(_ db: Database, counterpartyId: Int64) throws -> [StaffContact] {
@@ -45,7 +45,7 @@ extension WholesailDatabase {
         let text = question.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw ValidationError(field: "question", code: "field.required", message: "This field is required.") }
         guard text.count <= 5000 else { throw ValidationError(field: "question", code: "field.too_long", message: "This is too long.") }
-        return try await writer.write { db in
+        return try await write { db in
             let contacts = try Self.personalManagers(db, counterpartyId: counterpartyId)
             let assignee = contacts.first { $0.role == "assistant" } ?? contacts.first
             let firstLine = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text

@@ -46,7 +46,7 @@ extension WholesailDatabase {
     /// Sends the first code for a request just submitted; returns the page's token.
     public func startPhoneConfirmation(requestId: Int64, language: String, now: Date = Date()) async throws -> String {
         let token = Crypto.randomToken()
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE registrationRequest SET phoneConfirmToken = ? WHERE id = ? AND phoneVerifiedAt IS NULL",
                 arguments: [Crypto.sha256Hex(Data(token.utf8)), requestId])
@@ -58,7 +58,7 @@ extension WholesailDatabase {
 
     /// A new code for the page's request (the old one stops working).
     public func resendPhoneCode(token: String, language: String, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             let row = try Self.confirmationRow(db, token: token)
             if let sent = (row["phoneCodeSentAt"] as String?).flatMap(Self.date(fromStamp:)),
                 now.timeIntervalSince(sent) < Self.phoneCodeInterval
@@ -76,7 +76,7 @@ extension WholesailDatabase {
     public func confirmPhone(token: String, code: String, now: Date = Date()) async throws -> Bool {
         // The outcome is written even when the code is wrong (the tries count), so the error is
         // thrown after the transaction commits.
-        let outcome: PhoneCodeError? = try await writer.write { db in
+        let outcome: PhoneCodeError? = try await write { db in
             let row = try Self.confirmationRow(db, token: token)
             let id: Int64 = row["id"]
             if (row["phoneVerifiedAt"] as String?) != nil { return nil }
@@ -101,7 +101,7 @@ extension WholesailDatabase {
 
     /// When the phone of a request was confirmed, if it was.
     public func phoneVerifiedAt(requestId: Int64) async throws -> String? {
-        try await reader.read { db in
+        try await read { db in
             try String.fetchOne(db, sql: "SELECT phoneVerifiedAt FROM registrationRequest WHERE id = ?", arguments: [requestId])
         }
     }

@@ -56,7 +56,7 @@ extension WholesailDatabase {
     @discardableResult
     public func submitRegistration(_ form: RegistrationForm, ip: String?, now: Date = Date()) async throws -> Int64 {
         if let error = form.validate() { throw error }
-        return try await writer.write { db in
+        return try await write { db in
             guard try Self.portalSettings(db).registrationOpen else {
                 throw DomainError(.forbidden, code: "registration.closed", message: "Registration on the portal is closed. Please contact the distributor.")
             }
@@ -89,7 +89,7 @@ extension WholesailDatabase {
     /// answers the same either way.
     public func startPasswordReset(email: String, baseURL: String, now: Date = Date()) async throws {
         let token = Crypto.randomToken()
-        try await writer.write { db in
+        try await write { db in
             guard let userId = try Int64.fetchOne(
                 db, sql: "SELECT id FROM user WHERE email = ? AND status = 'active'", arguments: [email.trimmingCharacters(in: .whitespaces)])
             else { return }
@@ -109,7 +109,7 @@ extension WholesailDatabase {
 
     /// Whether a reset token is valid now (for showing the form).
     public func passwordResetIsValid(token: String, now: Date = Date()) async throws -> Bool {
-        try await reader.read { db in
+        try await read { db in
             try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM passwordReset WHERE tokenHash = ? AND usedAt IS NULL AND expiresAt > ?)",
                 arguments: [Self.tokenHash(token), Self.stamp(now)]) ?? false
@@ -123,7 +123,7 @@ extension WholesailDatabase {
             throw ValidationError(field: "password", code: "accounts.weak_password", message: AccountsError.weakPassword.message)
         }
         let hash = hasher.hash(newPassword)
-        try await writer.write { db in
+        try await write { db in
             let at = Self.stamp(now)
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT id, userId FROM passwordReset WHERE tokenHash = ? AND usedAt IS NULL AND expiresAt > ?",
@@ -162,7 +162,7 @@ public struct RegistrationRequest: Sendable, Equatable {
 
 extension WholesailDatabase {
     public func registrationRequests(status: String = "pending") async throws -> [RegistrationRequest] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -188,7 +188,7 @@ extension WholesailDatabase {
         id: Int64, counterpartyId: Int64?, actor: Principal, baseURL: String, now: Date = Date()
     ) async throws -> Int64 {
         let token = Crypto.randomToken()
-        return try await writer.write { db in
+        return try await write { db in
             guard let request = try Row.fetchOne(db, sql: "SELECT * FROM registrationRequest WHERE id = ? AND status = 'pending'", arguments: [id])
             else { throw DomainError(.conflict, code: "registration.not_pending", message: "This request was already handled.") }
             let email: String = request["email"]
@@ -236,7 +236,7 @@ extension WholesailDatabase {
         guard !reason.isEmpty, reason.count <= 1000 else {
             throw ValidationError(field: "reason", code: "field.required", message: "Say why the request is declined.")
         }
-        try await writer.write { db in
+        try await write { db in
             guard let email = try String.fetchOne(db, sql: "SELECT email FROM registrationRequest WHERE id = ? AND status = 'pending'", arguments: [id])
             else { throw DomainError(.conflict, code: "registration.not_pending", message: "This request was already handled.") }
             let at = Self.stamp(now)
@@ -260,7 +260,7 @@ extension WholesailDatabase {
         }
         if !["ru", "en"].contains(locale) { fields["locale"] = .init(code: "field.required", message: "This field is required.") }
         if !fields.isEmpty { throw ValidationError(fields: fields) }
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE user SET fullName = ?, phone = ?, locale = ?, smsOptIn = coalesce(?, smsOptIn) WHERE id = ?",
                 arguments: [fullName.trimmingCharacters(in: .whitespaces), phone.isEmpty ? nil : phone, locale, smsOptIn.map { $0 ? 1 : 0 }, userId])

@@ -26,7 +26,7 @@ public enum NarrowableRights {
 
 extension WholesailDatabase {
     public func roles() async throws -> [RoleInfo] {
-        try await reader.read { db in
+        try await read { db in
             let grants = try Row.fetchAll(db, sql: "SELECT roleId, permissionCode FROM rolePermission")
             var byRole: [Int64: Set<String>] = [:]
             for grant in grants { byRole[grant["roleId"], default: []].insert(grant["permissionCode"]) }
@@ -39,7 +39,7 @@ extension WholesailDatabase {
     }
 
     public func permissions() async throws -> [PermissionInfo] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM permission ORDER BY section, code").map {
                 PermissionInfo(code: $0["code"], section: $0["section"], nameEn: $0["nameEn"], nameRu: $0["nameRu"])
             }
@@ -59,7 +59,7 @@ extension WholesailDatabase {
             if value.count > 100 { issues[field] = .init(code: "field.too_long", message: "This is too long.") }
         }
         if !issues.isEmpty { throw ValidationError(fields: issues) }
-        return try await writer.write { db in
+        return try await write { db in
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM role WHERE code = ?)", arguments: [code]) == true {
                 throw ValidationError(field: "code", code: "roles.duplicate", message: "A role with this code already exists.")
             }
@@ -75,7 +75,7 @@ extension WholesailDatabase {
 
     /// Replaces the permissions of a custom role (built-in roles are fixed).
     public func setRolePermissions(roleId: Int64, permissions: Set<String>, actor: Principal) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let builtIn = try Bool.fetchOne(db, sql: "SELECT isBuiltIn FROM role WHERE id = ?", arguments: [roleId]) else {
                 throw DomainError.notFound("role")
             }
@@ -100,7 +100,7 @@ extension WholesailDatabase {
     /// Sets a user's roles (an admin's act); ends their sessions so the new rights apply at once.
     public func setUserRoles(userId: Int64, roles: Set<String>, actor: Principal) async throws {
         guard !roles.isEmpty else { throw ValidationError(field: "roles", code: "roles.none", message: "Choose at least one role.") }
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE id = ?)", arguments: [userId]) == true else {
                 throw DomainError.notFound("user")
             }
@@ -121,7 +121,7 @@ extension WholesailDatabase {
     /// A buyer admin narrows a colleague's rights within one company.
     public func setDeniedPermissions(userId: Int64, counterpartyId: Int64, denied: Set<String>, actor: Principal) async throws {
         let allowed = Set(NarrowableRights.codes)
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM userCounterparty WHERE userId = ? AND counterpartyId = ?)", arguments: [userId, counterpartyId]) == true
             else { throw DomainError(.notFound, code: "not_found", message: "The page or item was not found.") }
@@ -139,7 +139,7 @@ extension WholesailDatabase {
 
     /// The rights a buyer admin took from a user in a company.
     public func deniedPermissions(userId: Int64, counterpartyId: Int64) async throws -> Set<String> {
-        try await reader.read { db in
+        try await read { db in
             let text = try String.fetchOne(
                 db, sql: "SELECT deniedPermissions FROM userCounterparty WHERE userId = ? AND counterpartyId = ?", arguments: [userId, counterpartyId]) ?? ""
             return Set(text.split(separator: ",").map(String.init))
@@ -149,7 +149,7 @@ extension WholesailDatabase {
     /// Users found by e-mail or name, for the admin's users page.
     public func findUsers(matching text: String, limit: Int = 50) async throws -> [CompanyUser] {
         let pattern = "%" + text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
-        return try await reader.read { db in
+        return try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """

@@ -84,7 +84,7 @@ extension WholesailDatabase {
     ) async throws -> Int64 {
         let email = rawEmail.trimmingCharacters(in: .whitespaces)
         let since = Self.stamp(now.addingTimeInterval(-throttle.window))
-        let account = try await reader.read { db -> (throttled: Bool, user: (id: Int64, hash: String?, status: String)?) in
+        let account = try await read { db -> (throttled: Bool, user: (id: Int64, hash: String?, status: String)?) in
             let byAccount = try Int.fetchOne(
                 db.cached("SELECT count(*) FROM loginAttempt WHERE email = ? AND succeeded = 0 AND at >= ?"), arguments: [email, since]) ?? 0
             let byAddress = try ip.map {
@@ -97,7 +97,7 @@ extension WholesailDatabase {
         }
         let at = Self.stamp(now)
         func record(_ succeeded: Bool, userId: Int64?, action: String) async throws {
-            try await writer.write { db in
+            try await write { db in
                 try db.cached("INSERT INTO loginAttempt (email, ip, succeeded, at) VALUES (?, ?, ?, ?)").execute(arguments: [String(email.prefix(254)), ip, succeeded, at])
                 try db.cached("INSERT INTO auditLog (at, actorUserId, action, objectType, objectId, ip) VALUES (?, ?, ?, 'user', ?, ?)").execute(arguments: [at, userId, action, userId.map(String.init) ?? String(email.prefix(254)), ip])
             }
@@ -127,7 +127,7 @@ extension WholesailDatabase {
         try await record(true, userId: userId, action: "auth.login")
         // The upgrade path: a hash made with weaker parameters is replaced now that the password is known.
         let upgraded = hasher.needsRehash(user.hash ?? "") ? hasher.hash(password) : nil
-        try await writer.write { db in
+        try await write { db in
             try db.cached("UPDATE user SET lastLoginAt = ? WHERE id = ?").execute(arguments: [at, userId])
             if let upgraded { try db.cached("UPDATE user SET passwordHash = ? WHERE id = ?").execute(arguments: [upgraded, userId]) }
         }
@@ -143,7 +143,7 @@ extension WholesailDatabase {
     ) async throws -> (token: String, csrf: String) {
         let token = Crypto.randomToken()
         let csrf = Crypto.randomToken(bytes: 24)
-        try await writer.write { db in
+        try await write { db in
             let counterparty = try Int64.fetchOne(
                 db.cached("""
                     SELECT coalesce(
@@ -167,7 +167,7 @@ extension WholesailDatabase {
     public func session(token: String, now: Date = Date(), policy: SessionPolicy = SessionPolicy()) async throws -> SessionInfo? {
         guard !token.isEmpty, token.count <= 100 else { return nil }
         let hash = Self.tokenHash(token)
-        let found = try await reader.read { db -> (info: SessionInfo, lastSeen: String, expires: String, active: Bool)? in
+        let found = try await read { db -> (info: SessionInfo, lastSeen: String, expires: String, active: Bool)? in
             try Row.fetchOne(
                 db.cached("""
                     SELECT s.id, s.userId, s.actingAsUserId, s.currentCounterpartyId, s.csrfToken, s.lastSeenAt, s.expiresAt, u.status
@@ -188,11 +188,11 @@ extension WholesailDatabase {
         let expires = found.expires
         let nowStamp = Self.stamp(now)
         if expires <= nowStamp || lastSeen <= Self.stamp(now.addingTimeInterval(-policy.idle)) || !found.active {
-            try await writer.write { db in try db.cached("DELETE FROM session WHERE id = ?").execute(arguments: [id]) }
+            try await write { db in try db.cached("DELETE FROM session WHERE id = ?").execute(arguments: [id]) }
             return nil
         }
         if lastSeen <= Self.stamp(now.addingTimeInterval(-policy.touchEvery)) {
-            try await writer.write { db in
+            try await write { db in
                 try db.cached("UPDATE session SET lastSeenAt = ? WHERE id = ?").execute(arguments: [nowStamp, id])
             }
         }
@@ -200,19 +200,19 @@ extension WholesailDatabase {
     }
 
     public func deleteSession(token: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.cached("DELETE FROM session WHERE tokenHash = ?").execute(arguments: [Self.tokenHash(token)])
         }
     }
 
     /// Ends every session of a user (logout everywhere, password change, account disabled).
     public func deleteAllSessions(userId: Int64) async throws {
-        try await writer.write { db in try db.cached("DELETE FROM session WHERE userId = ?").execute(arguments: [userId]) }
+        try await write { db in try db.cached("DELETE FROM session WHERE userId = ?").execute(arguments: [userId]) }
     }
 
     /// Switches the counterparty a session orders for; only one the acting user belongs to.
     public func switchCounterparty(sessionId: Int64, userId: Int64, to counterpartyId: Int64) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(
                 db.cached("SELECT EXISTS (SELECT 1 FROM userCounterparty WHERE userId = ? AND counterpartyId = ?)"),
                 arguments: [userId, counterpartyId]) == true
@@ -224,7 +224,7 @@ extension WholesailDatabase {
     /// Everything the access policy needs about a user: roles, permissions (narrowed by what a
     /// buyer admin denied them), the companies they work for and those they serve as staff.
     public func principal(userId: Int64, currentCounterpartyId: Int64? = nil, impersonatorId: Int64? = nil) async throws -> Principal? {
-        try await reader.read { db in
+        try await read { db in
             guard let user = try Row.fetchOne(db.cached("SELECT email, fullName, status, defaultCounterpartyId FROM user WHERE id = ?"), arguments: [userId]),
                 user["status"] as String == "active"
             else { return nil }
@@ -261,7 +261,7 @@ extension WholesailDatabase {
     {
         let token = "wst_" + Crypto.randomToken()
         let expires = Self.stamp(now.addingTimeInterval(lifetime))
-        try await writer.write { db in
+        try await write { db in
             try db.cached("INSERT INTO apiToken (tokenHash, userId, name, scope, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?, ?)").execute(arguments: [Self.tokenHash(token), userId, String(name.prefix(100)), scope, Self.stamp(now), expires])
             try db.cached("INSERT INTO auditLog (at, actorUserId, action, objectType, objectId) VALUES (?, ?, 'auth.token_issued', 'user', ?)").execute(arguments: [Self.stamp(now), userId, String(userId)])
         }
@@ -272,7 +272,7 @@ extension WholesailDatabase {
     public func apiTokenUser(token: String, now: Date = Date()) async throws -> (userId: Int64, scope: String)? {
         guard token.hasPrefix("wst_"), token.count <= 100 else { return nil }
         let nowStamp = Self.stamp(now)
-        return try await reader.read { db in
+        return try await read { db in
             try Row.fetchOne(
                 db.cached("""
                     SELECT t.userId, t.scope FROM apiToken t JOIN user u ON u.id = t.userId
@@ -283,14 +283,14 @@ extension WholesailDatabase {
     }
 
     public func revokeAPIToken(token: String, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.cached("UPDATE apiToken SET revokedAt = ? WHERE tokenHash = ? AND revokedAt IS NULL").execute(arguments: [Self.stamp(now), Self.tokenHash(token)])
         }
     }
 
     /// The counterparties a user may pick as current, with names.
     public func memberships(userId: Int64) async throws -> [(id: Int64, name: String, inn: String?)] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db.cached("SELECT c.id, c.name, c.inn FROM userCounterparty uc JOIN counterparty c ON c.id = uc.counterpartyId WHERE uc.userId = ? ORDER BY c.name"),
                 arguments: [userId]
@@ -302,7 +302,7 @@ extension WholesailDatabase {
 extension WholesailDatabase {
     /// Display names of roles by code, in the given language (`ru` or `en`).
     public func roleNames(codes: Set<String>, russian: Bool) async throws -> [String] {
-        try await reader.read { db in
+        try await read { db in
             try String.fetchAll(
                 db,
                 sql: "SELECT \(russian ? "nameRu" : "nameEn") FROM role WHERE code IN (SELECT value FROM json_each(?)) ORDER BY id",

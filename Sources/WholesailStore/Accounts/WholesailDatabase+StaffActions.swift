@@ -95,7 +95,7 @@ extension WholesailDatabase {
         counterpartyId: Int64, _ form: CompanyUserForm, actor: Principal, baseURL: String, now: Date = Date()
     ) async throws -> Int64 {
         if let error = form.validate() { throw error }
-        return try await writer.write { db in
+        return try await write { db in
             let company = try Self.counterpartyName(db, id: counterpartyId)
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE email = ?)", arguments: [form.email]) == true {
                 throw ValidationError(field: "email", code: "accounts.duplicate_email", message: AccountsError.duplicateEmail(form.email).message)
@@ -123,7 +123,7 @@ extension WholesailDatabase {
     /// (`account.invited`, 7 days), else a password reset link (`password.reset`, one hour).
     /// Earlier unused links stop working. Disabled users get nothing: enable them first.
     public func resendInvitation(userId: Int64, counterpartyId: Int64, actor: Principal, baseURL: String, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             let user = try Self.requireMember(db, userId: userId, counterpartyId: counterpartyId)
             guard user.status == "active" else {
                 throw DomainError(.conflict, code: "accounts.not_active", message: "This account is disabled; enable it first.")
@@ -159,7 +159,7 @@ extension WholesailDatabase {
         guard EmailAddress.isValid(email) else {
             throw ValidationError(field: "linkEmail", code: "field.bad_email", message: "Enter a valid e-mail address.")
         }
-        return try await writer.write { db in
+        return try await write { db in
             let company = try Self.counterpartyName(db, id: counterpartyId)
             guard let row = try Row.fetchOne(db, sql: "SELECT id, email, fullName, defaultCounterpartyId FROM user WHERE email = ?", arguments: [email]) else {
                 throw ValidationError(field: "linkEmail", code: "accounts.unknown_email", message: "There is no account with this e-mail.")
@@ -193,7 +193,7 @@ extension WholesailDatabase {
     /// Enables or disables a user of a company; the user is told (`account.enabled` /
     /// `account.disabled`). See `setUserStatus`.
     public func setCompanyUserStatus(userId: Int64, counterpartyId: Int64, active: Bool, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             _ = try Self.requireMember(db, userId: userId, counterpartyId: counterpartyId)
             try Self.changeUserStatus(db, userId: userId, active: active, actor: actor, counterpartyId: counterpartyId, now: now)
         }
@@ -230,7 +230,7 @@ extension WholesailDatabase {
     /// Removes a user from a company (the account stays, with its other companies): their
     /// sessions stop working for it, and the user is told (`account.removed`). Audited.
     public func removeCompanyUser(userId: Int64, counterpartyId: Int64, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             let user = try Self.requireMember(db, userId: userId, counterpartyId: counterpartyId)
             let company = try Self.counterpartyName(db, id: counterpartyId)
             try db.execute(sql: "DELETE FROM userCounterparty WHERE userId = ? AND counterpartyId = ?", arguments: [userId, counterpartyId])
@@ -257,7 +257,7 @@ extension WholesailDatabase {
     /// Whether a pending registration request names the tax id of this company (the requests a
     /// company's page lists and may decide).
     public func registrationMatches(requestId: Int64, counterpartyId: Int64) async throws -> Bool {
-        try await reader.read { db in
+        try await read { db in
             try Bool.fetchOne(
                 db,
                 sql: """

@@ -66,7 +66,7 @@ extension WholesailDatabase {
     /// Staff who serve assigned customers: holders of `customers.serve` without
     /// `customers.serve_all` (managers, assistants, custom roles), and anyone with an assignment.
     public func staffMembers(includeDisabled: Bool = false) async throws -> [StaffMember] {
-        try await reader.read { db in try Self.staffMembers(db, includeDisabled: includeDisabled) }
+        try await read { db in try Self.staffMembers(db, includeDisabled: includeDisabled) }
     }
 
     static func staffMembers(_ db: Database, includeDisabled: Bool) throws -> [StaffMember] {
@@ -93,7 +93,7 @@ extension WholesailDatabase {
 
     /// Who serves a company, directly and through its holding.
     public func companyAssignment(counterpartyId: Int64) async throws -> CompanyAssignment {
-        try await reader.read { db in
+        try await read { db in
             let entries = try Row.fetchAll(
                 db,
                 sql: """
@@ -116,7 +116,7 @@ extension WholesailDatabase {
     /// assignments of those roles; holding assignments stay. Each newly assigned person gets an
     /// e-mail (`customer.assigned`). One transaction; audited with the before and after.
     public func assignCustomer(counterpartyId: Int64, managerId: Int64?, assistantId: Int64?, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             let company = try Self.counterpartyName(db, id: counterpartyId)
             let eligible = Set(try Self.staffMembers(db, includeDisabled: false).map(\.id))
             var fields: [String: ValidationError.FieldIssue] = [:]
@@ -166,7 +166,7 @@ extension WholesailDatabase {
     /// e-mail. One transaction; audited. Returns how many assignments moved.
     @discardableResult
     public func moveCustomers(from: Int64, to: Int64, actor: Principal, now: Date = Date()) async throws -> Int {
-        try await writer.write { db in
+        try await write { db in
             let eligible = Set(try Self.staffMembers(db, includeDisabled: true).map(\.id))
             let active = Set(try Self.staffMembers(db, includeDisabled: false).map(\.id))
             var fields: [String: ValidationError.FieldIssue] = [:]
@@ -203,7 +203,7 @@ extension WholesailDatabase {
 
     /// The companies a staff member serves (for the executive's filter of the home page).
     public func servedCompanyIds(userId: Int64) async throws -> Set<Int64> {
-        try await reader.read { db in
+        try await read { db in
             try Set(Int64.fetchAll(db, sql: "SELECT counterpartyId FROM (\(Self.servedCompaniesSQL)) WHERE userId = ?", arguments: [userId]))
         }
     }
@@ -213,7 +213,7 @@ extension WholesailDatabase {
     /// customers, requests assigned and the time to the first staff reply.
     public func teamFigures(from: String, to: String) async throws -> TeamFigures {
         let end = Self.dayAfter(to)
-        return try await reader.read { db in
+        return try await read { db in
             let members = try Self.staffMembers(db, includeDisabled: false)
             let notCancelled = "st.code <> 'cancelled'"
             var customers: [Int64: Int] = [:]

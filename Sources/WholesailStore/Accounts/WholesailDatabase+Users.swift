@@ -67,7 +67,7 @@ extension WholesailDatabase {
         guard EmailAddress.isValid(email) else { throw AccountsError.invalidEmail(email) }
         guard (8...1024).contains(password.count) else { throw AccountsError.weakPassword }
         let hash = hasher.hash(password)
-        return try await writer.write { db in
+        return try await write { db in
             guard let roleRow = try Row.fetchOne(db, sql: "SELECT id, isStaff FROM role WHERE code = ?", arguments: [role]) else {
                 throw AccountsError.unknownRole(role)
             }

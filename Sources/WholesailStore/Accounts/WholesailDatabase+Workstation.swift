@@ -43,7 +43,7 @@ extension WholesailDatabase {
 
     /// How many companies `servedCompanies` would list without paging.
     public func servedCompanyCount(ids: Set<Int64>?, search: String = "") async throws -> Int {
-        try await reader.read { db in
+        try await read { db in
             let filter = Self.servedCompanyFilter(ids: ids, search: search)
             return try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM counterparty c LEFT JOIN holding h ON h.id = c.holdingId \(filter.sql)",
@@ -54,7 +54,7 @@ extension WholesailDatabase {
     /// The companies a manager serves (all for nil), optionally searched (name, holding, tax id),
     /// with debt, last order, active orders and open requests, in one query; a page of them.
     public func servedCompanies(ids: Set<Int64>?, search: String = "", limit: Int = 500, offset: Int = 0) async throws -> [ServedCompany] {
-        try await reader.read { db in
+        try await read { db in
             let filter = Self.servedCompanyFilter(ids: ids, search: search)
             var arguments = filter.arguments
             arguments["limit"] = limit

@@ -36,7 +36,7 @@ public struct AuditEntry: Sendable, Equatable {
 extension WholesailDatabase {
     /// The audit log, newest first, filtered and paged; with the total for the pager.
     public func auditEntries(_ filter: AuditFilter) async throws -> (items: [AuditEntry], total: Int) {
-        try await reader.read { db in
+        try await read { db in
             var conditions: [String] = []
             var arguments: [String: (any DatabaseValueConvertible)?] = [:]
             func escapeLike(_ text: String) -> String {

@@ -29,7 +29,7 @@ extension WholesailDatabase {
     /// in the title, a page at a time.
     public func newsList(publishedOnly: Bool, search: String = "", page: Int = 1, perPage: Int = 20) async throws -> (items: [NewsItem], total: Int) {
         if search.isEmpty {
-            return try await reader.read { db in
+            return try await read { db in
                 let arguments: StatementArguments = ["all": !publishedOnly, "limit": perPage, "offset": max(0, page - 1) * perPage]
                 let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM news WHERE :all OR published = 1", arguments: arguments) ?? 0
                 let items = try Row.fetchAll(
@@ -39,7 +39,7 @@ extension WholesailDatabase {
             }
         }
         // A search in titles, case-insensitive in any alphabet (SQLite's LIKE folds ASCII only).
-        let rows = try await reader.read { db in
+        let rows = try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT id, title, '' AS bodyHtml, newsDate, published FROM news WHERE ? OR published = 1 ORDER BY newsDate DESC, id DESC",
                 arguments: [!publishedOnly]
@@ -50,7 +50,7 @@ extension WholesailDatabase {
     }
 
     public func newsItem(id: Int64) async throws -> NewsItem? {
-        try await reader.read { db in try Row.fetchOne(db, sql: "SELECT * FROM news WHERE id = ?", arguments: [id]).map(Self.newsItem) }
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM news WHERE id = ?", arguments: [id]).map(Self.newsItem) }
     }
 
     /// Creates or updates a news item; the body is sanitized to the safe HTML subset. Audited.
@@ -59,7 +59,7 @@ extension WholesailDatabase {
         if let error = entry.validate() { throw error }
         let title = entry.title.trimmingCharacters(in: .whitespacesAndNewlines)
         let body = HTMLSanitizer.sanitize(entry.bodyHtml)
-        return try await writer.write { db in
+        return try await write { db in
             let at = Self.stamp(now)
             let id = try Self.saveRow(
                 db, table: "news", id: entry.id, columns: ["title", "bodyHtml", "newsDate", "published", "updatedAt"],
@@ -73,7 +73,7 @@ extension WholesailDatabase {
     }
 
     public func deleteNews(id: Int64, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let title = try String.fetchOne(db, sql: "SELECT title FROM news WHERE id = ?", arguments: [id]) else { throw Self.notFoundError }
             try db.execute(sql: "DELETE FROM news WHERE id = ?", arguments: [id])
             let who = Self.auditActor(actor)
@@ -85,7 +85,7 @@ extension WholesailDatabase {
 
     /// The version in force: the newest saved one (nil before any was saved: the built-in text).
     public func currentPolicy() async throws -> PolicyVersion? {
-        try await reader.read { db in try Self.currentPolicy(db) }
+        try await read { db in try Self.currentPolicy(db) }
     }
 
     static func currentPolicy(_ db: Database) throws -> PolicyVersion? {
@@ -101,7 +101,7 @@ extension WholesailDatabase {
 
     /// Every saved version, newest first.
     public func policyVersions() async throws -> [PolicyVersion] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT version, bodyHtml, createdAt FROM policyVersion ORDER BY id DESC").map {
                 PolicyVersion(version: $0["version"], bodyHtml: $0["bodyHtml"], createdAt: $0["createdAt"])
             }
@@ -109,7 +109,7 @@ extension WholesailDatabase {
     }
 
     public func policyVersion(_ version: String) async throws -> PolicyVersion? {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT version, bodyHtml, createdAt FROM policyVersion WHERE version = ?", arguments: [version]).map {
                 PolicyVersion(version: $0["version"], bodyHtml: $0["bodyHtml"], createdAt: $0["createdAt"])
             }
@@ -125,7 +125,7 @@ extension WholesailDatabase {
         guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ValidationError(field: "body", code: "field.required", message: "This field is required.")
         }
-        return try await writer.write { db in
+        return try await write { db in
             let at = Self.stamp(now)
             let day = String(at.prefix(10))
             let sameDay = try Int.fetchOne(db, sql: "SELECT count(*) FROM policyVersion WHERE version = ? OR version LIKE ?", arguments: [day, day + ".%"]) ?? 0
@@ -165,19 +165,19 @@ extension WholesailDatabase {
 
     /// Every banner (editors), by position and order.
     public func banners() async throws -> [BannerRow] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: Self.bannerSelect + " ORDER BY b.position, b.sortOrder, b.id").map(Self.bannerRow)
         }
     }
 
     public func banner(id: Int64) async throws -> BannerRow? {
-        try await reader.read { db in try Row.fetchOne(db, sql: Self.bannerSelect + " WHERE b.id = ?", arguments: [id]).map(Self.bannerRow) }
+        try await read { db in try Row.fetchOne(db, sql: Self.bannerSelect + " WHERE b.id = ?", arguments: [id]).map(Self.bannerRow) }
     }
 
     /// The banners a person sees on the front page today: active, within their days, and for
     /// everyone or for one of the person's user groups (`userId` nil: a visitor).
     public func visibleBanners(userId: Int64?, day: String) async throws -> [BannerRow] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: Self.bannerSelect + """
@@ -204,7 +204,7 @@ extension WholesailDatabase {
         }
         if !problems.isEmpty { throw ValidationError(fields: problems) }
         let title = entry.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        return try await writer.write { db in
+        return try await write { db in
             if let group = entry.userGroupId, try Bool.fetchOne(db, sql: "SELECT 1 FROM userGroup WHERE id = ?", arguments: [group]) == nil {
                 throw ValidationError(field: "userGroupId", code: "field.invalid", message: "Choose one of the options.")
             }
@@ -246,7 +246,7 @@ extension WholesailDatabase {
     }
 
     public func deleteBanner(id: Int64, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let title = try String.fetchOne(db, sql: "SELECT title FROM banner WHERE id = ?", arguments: [id]) else { throw Self.notFoundError }
             try db.execute(sql: "DELETE FROM banner WHERE id = ?", arguments: [id])
             let who = Self.auditActor(actor)

@@ -89,7 +89,7 @@ extension WholesailDatabase {
     /// All regions (few: tens), in their order, with their companies, warehouses, branches and
     /// contacts counted.
     public func directoryRegions() async throws -> [RegionRow] {
-        try await reader.read { db in
+        try await read { db in
             let contacts = try Row.fetchAll(
                 db,
                 sql: """
@@ -125,7 +125,7 @@ extension WholesailDatabase {
         if let error = entry.validate() { throw error }
         let name = entry.name.trimmingCharacters(in: .whitespacesAndNewlines)
         let erpId = entry.erpId.trimmingCharacters(in: .whitespacesAndNewlines)
-        return try await writer.write { db in
+        return try await write { db in
             if !erpId.isEmpty,
                 try Int64.fetchOne(db, sql: "SELECT id FROM region WHERE erpId = ? AND id IS NOT ?", arguments: [erpId, entry.id]) != nil
             {
@@ -145,7 +145,7 @@ extension WholesailDatabase {
     /// warehouses, branches, price rules, price type assignments or delivery tariffs name it:
     /// deleting it would silently drop those rules or move those companies out of their region.
     public func deleteRegion(id: Int64, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let name = try String.fetchOne(db, sql: "SELECT name FROM region WHERE id = ?", arguments: [id]) else { throw Self.notFoundError }
             let uses = try Row.fetchOne(
                 db,
@@ -177,7 +177,7 @@ extension WholesailDatabase {
 
     /// Active staff who serve customers: who may be named a region's contact.
     public func staffCandidates() async throws -> [StaffCandidate] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -196,7 +196,7 @@ extension WholesailDatabase {
 
     /// Names a staff member (who serves customers) a region's contact. Audited.
     public func addRegionContact(regionId: Int64, userId: Int64, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM region WHERE id = ?", arguments: [regionId]) != nil else { throw Self.notFoundError }
             let isStaff = try Bool.fetchOne(
                 db,
@@ -221,7 +221,7 @@ extension WholesailDatabase {
 
     /// Removes a region's contact. Audited.
     public func removeRegionContact(regionId: Int64, userId: Int64, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM regionContact WHERE regionId = ? AND userId = ?", arguments: [regionId, userId])
             guard db.changesCount == 1 else { throw Self.notFoundError }
             let who = Self.auditActor(actor)
@@ -234,7 +234,7 @@ extension WholesailDatabase {
     /// Who a buyer's company contacts: its personal manager and assistant, else the contacts of
     /// its region (shown with the role `region`).
     public func buyerContacts(counterpartyId: Int64) async throws -> [StaffContact] {
-        try await reader.read { db in
+        try await read { db in
             let personal = try Self.personalManagers(db, counterpartyId: counterpartyId)
             if !personal.isEmpty { return personal }
             return try Row.fetchAll(
@@ -255,7 +255,7 @@ extension WholesailDatabase {
     /// Warehouses matching a search (name, address or ERP id) and a region (0: without one),
     /// a page at a time, by name.
     public func directoryWarehouses(search: String, regionId: Int64?, page: Int, perPage: Int) async throws -> DirectoryPage<WarehouseRow> {
-        let rows = try await reader.read { db in
+        let rows = try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -288,7 +288,7 @@ extension WholesailDatabase {
 
     /// One warehouse, for its edit form.
     public func directoryWarehouse(id: Int64) async throws -> WarehouseRow? {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchOne(
                 db,
                 sql: """
@@ -315,7 +315,7 @@ extension WholesailDatabase {
         if let error = entry.validate() { throw error }
         let name = entry.name.trimmingCharacters(in: .whitespacesAndNewlines)
         let address = entry.address.trimmingCharacters(in: .whitespacesAndNewlines)
-        return try await writer.write { db in
+        return try await write { db in
             try Self.checkRegionChoice(db, entry.regionId)
             let id = try Self.saveRow(
                 db, table: "warehouse", id: entry.id, columns: ["name", "address", "regionId", "isPickupPoint", "deliveryDays", "active"],
@@ -334,7 +334,7 @@ extension WholesailDatabase {
 
     /// Turns a warehouse off (no longer offered for pickup nor counted in stock) or on again. Audited.
     public func setWarehouseActive(id: Int64, active: Bool, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE warehouse SET active = ? WHERE id = ?", arguments: [active, id])
             guard db.changesCount == 1 else { throw Self.notFoundError }
             let who = Self.auditActor(actor)
@@ -348,7 +348,7 @@ extension WholesailDatabase {
     /// otherwise refuses (`warehouse.in_use`): deactivating it is the way out. Empty stock rows
     /// go with it. Audited.
     public func deleteWarehouse(id: Int64, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let name = try String.fetchOne(db, sql: "SELECT name FROM warehouse WHERE id = ?", arguments: [id]) else { throw Self.notFoundError }
             let uses = try Row.fetchOne(
                 db,
@@ -375,7 +375,7 @@ extension WholesailDatabase {
 
     /// Branches matching a search (name, address, phone, e-mail) and a region (0: without one).
     public func directoryBranches(search: String, regionId: Int64?, page: Int, perPage: Int) async throws -> DirectoryPage<BranchRow> {
-        let rows = try await reader.read { db in
+        let rows = try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -390,7 +390,7 @@ extension WholesailDatabase {
     }
 
     public func directoryBranch(id: Int64) async throws -> BranchRow? {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT b.*, r.name AS regionName FROM branch b LEFT JOIN region r ON r.id = b.regionId WHERE b.id = ?", arguments: [id])
                 .map(Self.branchRow)
         }
@@ -407,7 +407,7 @@ extension WholesailDatabase {
     /// The active branches a buyer of a region sees: those of the region and those without one
     /// (a head office); `nil` (a visitor, staff): every active branch.
     public func visibleBranches(regionId: Int64?, everyRegion: Bool) async throws -> [BranchRow] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -424,7 +424,7 @@ extension WholesailDatabase {
     public func saveBranch(_ entry: BranchEntry, actor: Principal, now: Date = Date()) async throws -> Int64 {
         if let error = entry.validate() { throw error }
         @Sendable func clean(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
-        return try await writer.write { db in
+        return try await write { db in
             try Self.checkRegionChoice(db, entry.regionId)
             let id = try Self.saveRow(
                 db, table: "branch", id: entry.id,
@@ -443,7 +443,7 @@ extension WholesailDatabase {
 
     /// Deletes a branch (nothing refers to one). Audited.
     public func deleteBranch(id: Int64, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let name = try String.fetchOne(db, sql: "SELECT name FROM branch WHERE id = ?", arguments: [id]) else { throw Self.notFoundError }
             try db.execute(sql: "DELETE FROM branch WHERE id = ?", arguments: [id])
             let who = Self.auditActor(actor)

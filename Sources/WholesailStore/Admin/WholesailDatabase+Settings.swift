@@ -5,7 +5,7 @@ import WholesailCore
 extension WholesailDatabase {
     /// The portal-wide settings (defaults for missing rows).
     public func portalSettings() async throws -> PortalSettings {
-        try await reader.read { db in try Self.portalSettings(db) }
+        try await read { db in try Self.portalSettings(db) }
     }
 
     static func portalSettings(_ db: Database) throws -> PortalSettings {
@@ -22,7 +22,7 @@ extension WholesailDatabase {
         guard ["ru", "en"].contains(settings.defaultLanguage) else {
             throw ValidationError(field: "defaultLanguage", code: "field.required", message: "This field is required.")
         }
-        try await writer.write { db in
+        try await write { db in
             let at = Self.stamp(now)
             for (key, value) in settings.rows.sorted(by: { $0.key < $1.key }) {
                 try db.execute(
@@ -39,7 +39,7 @@ extension WholesailDatabase {
 
     /// The seller organizations (the distributor's legal entities printed on bills).
     public func sellerOrganizations() async throws -> [SellerDetails] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM sellerOrganization WHERE active = 1 ORDER BY id").map { row in
                 SellerDetails(
                     id: row["id"], name: row["name"], inn: row["inn"], kpp: row["kpp"] ?? "", ogrn: row["ogrn"] ?? "", address: row["address"] ?? "",
@@ -54,7 +54,7 @@ extension WholesailDatabase {
     /// order numbers are already issued with it). Audited.
     public func saveSellerDetails(_ details: SellerDetails, actor: Principal, now: Date = Date()) async throws {
         if let error = details.validate() { throw error }
-        try await writer.write { db in
+        try await write { db in
             func optional(_ text: String) -> String? {
                 let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
                 return trimmed.isEmpty ? nil : trimmed

@@ -120,7 +120,7 @@ public struct Facet: Sendable, Equatable {
 extension WholesailDatabase {
     /// The whole category tree, parents before children, siblings in their order.
     public func categoryTree() async throws -> [CategoryNode] {
-        try await reader.read { db in
+        try await read { db in
             try CategoryNode.fetchAll(
                 db.cached(
                 """
@@ -131,7 +131,7 @@ extension WholesailDatabase {
     }
 
     public func category(id: Int64) async throws -> CategoryNode? {
-        try await reader.read { db in
+        try await read { db in
             try CategoryNode.fetchOne(
                 db.cached("SELECT id, parentId, name, depth, productCount FROM category WHERE id = ? AND active = 1"),
                 arguments: [id])
@@ -167,7 +167,7 @@ extension WholesailDatabase {
         {
             return listed
         }
-        return try await reader.read { db in
+        return try await read { db in
             let priceType = try Self.displayPriceTypeId(db)
             // With a search, the full-text index drives the query (CROSS JOIN fixes the loop order in
             // SQLite): otherwise the planner may walk every product and run the MATCH once per row.
@@ -285,7 +285,7 @@ extension WholesailDatabase {
         _ query: ProductListQuery, index: CatalogIndex, stock: CatalogStockIndex?, price: (@Sendable (Int64) -> Int64?)?,
         isHidden: (@Sendable (Int64) -> Bool)?
     ) async throws -> (items: [ProductSummary], total: Int, facets: [Facet])? {
-        try await reader.read { db in
+        try await read { db in
             var matches: [Int64]?
             var matchPositions: [UInt32]?
             var raw: String?
@@ -375,7 +375,7 @@ extension WholesailDatabase {
     func summaries(source: String, condition: String, order: String, arguments: [String: (any DatabaseValueConvertible & Sendable)?]) async throws
         -> [ProductSummary]
     {
-        try await reader.read { db in
+        try await read { db in
             var arguments: [String: (any DatabaseValueConvertible)?] = arguments.mapValues { $0 }
             // `.some`: assigning a nil Int64? through the subscript would remove the key, and the
             // statement would miss its argument (500 on the front page of a catalog without prices).
@@ -399,7 +399,7 @@ extension WholesailDatabase {
 
     /// The full card of an active product, or nil.
     public func productCard(id: Int64) async throws -> ProductCard? {
-        try await reader.read { db in
+        try await read { db in
             let priceType = try Self.displayPriceTypeId(db)
             guard
                 let summary = try ProductSummary.fetchOne(
@@ -541,14 +541,14 @@ extension WholesailDatabase {
     }
 
     public func isFavorite(userId: Int64, productId: Int64) async throws -> Bool {
-        try await reader.read { db in
+        try await read { db in
             try Bool.fetchOne(db.cached("SELECT EXISTS (SELECT 1 FROM favorite WHERE userId = ? AND productId = ?)"), arguments: [userId, productId]) ?? false
         }
     }
 
     /// Adds or removes a favorite; unknown products are refused.
     public func setFavorite(userId: Int64, productId: Int64, on: Bool) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db.cached("SELECT EXISTS (SELECT 1 FROM product WHERE id = ? AND deleted = 0)"), arguments: [productId]) == true else {
                 throw DomainError(.notFound, code: "catalog.product_not_found", message: "The product was not found.")
             }
@@ -572,7 +572,7 @@ extension WholesailDatabase {
     /// Availability of products for a region (nil region: every warehouse counts as local).
     public func availability(productIds: [Int64], regionId: Int64?) async throws -> [Int64: RegionalAvailability] {
         guard !productIds.isEmpty else { return [:] }
-        return try await reader.read { db in
+        return try await read { db in
             let rows = try Row.fetchAll(
                 db.cached(
                 """
@@ -599,7 +599,7 @@ extension WholesailDatabase {
     public func unitChoices(productIds: [Int64]) async throws -> [Int64: [(id: Int64, name: String)]] {
         let ids = Array(Set(productIds))
         guard !ids.isEmpty else { return [:] }
-        return try await reader.read { db in
+        return try await read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """

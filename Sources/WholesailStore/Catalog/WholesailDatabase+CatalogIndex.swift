@@ -36,14 +36,14 @@ extension WholesailDatabase {
     @discardableResult
     public func rebuildCatalogIndex() async throws -> CatalogIndex {
         let generations = catalogIndex.generations
-        return installCatalogIndex(try await reader.read { db in try Self.loadCatalogIndexAndStock(db, generations: generations) })
+        return installCatalogIndex(try await read { db in try Self.loadCatalogIndexAndStock(db, generations: generations) })
     }
 
     /// The same on the calling thread (the server's upkeep runs it on a low-priority thread).
     @discardableResult
     public func rebuildCatalogIndexSync() throws -> CatalogIndex {
         let generations = catalogIndex.generations
-        return installCatalogIndex(try reader.read { db in try Self.loadCatalogIndexAndStock(db, generations: generations) })
+        return installCatalogIndex(try read { db in try Self.loadCatalogIndexAndStock(db, generations: generations) })
     }
 
     /// Rebuilds the stock sets (after orders, offers, warehouse changes) against the current
@@ -51,7 +51,7 @@ extension WholesailDatabase {
     public func rebuildCatalogStockSync() throws {
         guard let index = catalogIndex.catalog else { return }
         let generation = catalogIndex.generations.stock
-        let stock = try reader.read { db in try Self.loadCatalogStock(db, index: index, generation: generation) }
+        let stock = try read { db in try Self.loadCatalogStock(db, index: index, generation: generation) }
         catalogIndex.install(stock)
     }
 

@@ -36,7 +36,7 @@ public enum EditingRules {
 
 extension WholesailDatabase {
     public func productMedia(productId: Int64) async throws -> ProductMedia {
-        try await reader.read { db in
+        try await read { db in
             ProductMedia(
                 images: try Row.fetchAll(
                     db,
@@ -61,7 +61,7 @@ extension WholesailDatabase {
         guard !data.isEmpty, data.count <= EditingRules.maxBytes, EditingRules.imageKinds.contains(ContentSniffer.sniff(data.prefix(4096))) else {
             throw ValidationError(field: "image", code: "editor.bad_image", message: "A photo must be a PNG, JPEG, WebP or GIF image up to 10 MB.")
         }
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM product WHERE id = ?)", arguments: [productId]) == true else {
                 throw DomainError(.notFound, code: "catalog.product_not_found", message: "The product was not found.")
             }
@@ -78,7 +78,7 @@ extension WholesailDatabase {
     }
 
     public func removeProductImage(imageId: Int64, actor: Principal) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT productId, fileId FROM productImage WHERE id = ?", arguments: [imageId]) else {
                 throw DomainError.notFound("image")
             }
@@ -104,7 +104,7 @@ extension WholesailDatabase {
         if title.count > 300 { issues["title"] = .init(code: "field.too_long", message: "This is too long.") }
         if !["certificate", "instruction", "manual"].contains(kind) { issues["kind"] = .init(code: "field.required", message: "This field is required.") }
         if !issues.isEmpty { throw ValidationError(fields: issues) }
-        try await writer.write { db in
+        try await write { db in
             var products = [productId]
             var unknown: [String] = []
             for sku in alsoSkus {
@@ -127,7 +127,7 @@ extension WholesailDatabase {
     }
 
     public func unassignProductDocument(productId: Int64, fileId: Int64, actor: Principal) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM productDocument WHERE productId = ? AND fileId = ?", arguments: [productId, fileId])
             try Self.audit(db, actor: actor.userId, action: "editor.document_remove", objectType: "product", objectId: String(productId))
         }
@@ -136,7 +136,7 @@ extension WholesailDatabase {
     /// Replaces the related products of a product with the given SKUs (up to 10, in order).
     public func setRelatedProducts(productId: Int64, skus: [String], actor: Principal) async throws {
         guard skus.count <= 10 else { throw ValidationError(field: "related", code: "editor.too_many_related", message: "At most 10 related products.") }
-        try await writer.write { db in
+        try await write { db in
             var ids: [Int64] = []
             var unknown: [String] = []
             for sku in skus {
@@ -173,7 +173,7 @@ public struct ERPGroupMapping: Sendable, Equatable {
 
 extension WholesailDatabase {
     public func erpGroupMappings() async throws -> [ERPGroupMapping] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -190,7 +190,7 @@ extension WholesailDatabase {
 
     /// Maps an ERP group onto any number of portal categories (replacing its mapping).
     public func setERPGroupCategories(groupId: Int64, categoryIds: Set<Int64>, actor: Principal) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM erpGroup WHERE id = ?)", arguments: [groupId]) == true else {
                 throw DomainError.notFound("group")
             }

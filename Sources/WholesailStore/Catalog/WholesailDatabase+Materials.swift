@@ -57,7 +57,7 @@ extension WholesailDatabase {
     public func audience(of kind: AudienceObjectKind, id: Int64) async throws -> Audience? {
         switch kind {
         case .material:
-            try await reader.read { db in
+            try await read { db in
                 guard let row = try Row.fetchOne(db, sql: "SELECT audience, published FROM material WHERE id = ?", arguments: [id]) else { return nil }
                 let groups: Set<Int64>? =
                     row["audience"] as String == "all"
@@ -87,7 +87,7 @@ extension WholesailDatabase {
     }
 
     private func fetchMaterials(condition: String, arguments: [String: (any DatabaseValueConvertible & Sendable)?]) async throws -> [Material] {
-        try await reader.read { db in
+        try await read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -115,7 +115,7 @@ extension WholesailDatabase {
 
     /// The file of a material (after the route's audience check).
     public func materialFileId(id: Int64) async throws -> Int64? {
-        try await reader.read { db in try Int64.fetchOne(db, sql: "SELECT fileId FROM material WHERE id = ?", arguments: [id]) }
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT fileId FROM material WHERE id = ?", arguments: [id]) }
     }
 
     /// Stores a material's file in the blob store and adds it, published at once when asked.
@@ -135,7 +135,7 @@ extension WholesailDatabase {
             issues["audience"] = .init(code: "material.no_groups", message: "Choose at least one group, or publish for everyone.")
         }
         if !issues.isEmpty { throw ValidationError(fields: issues) }
-        return try await writer.write { db in
+        return try await write { db in
             if let groups = form.groups {
                 let known = try Int.fetchOne(
                     db, sql: "SELECT count(*) FROM userGroup WHERE id IN (SELECT value FROM json_each(?))", arguments: [Self.jsonIds(groups.sorted())])
@@ -179,7 +179,7 @@ extension WholesailDatabase {
         if let groups = form.groups, groups.isEmpty {
             throw ValidationError(field: "audience", code: "material.no_groups", message: "Choose at least one group, or publish for everyone.")
         }
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM material WHERE id = ?)", arguments: [id]) == true else {
                 throw DomainError(.notFound, code: "not_found", message: "The page or item was not found.")
             }
@@ -197,7 +197,7 @@ extension WholesailDatabase {
 
     /// Publishes or withdraws a material; audited.
     public func setMaterialPublished(id: Int64, _ published: Bool, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE material SET published = ?, publishedAt = CASE WHEN ? THEN ? ELSE publishedAt END WHERE id = ?",
                 arguments: [published, published, Self.stamp(now), id])
@@ -210,7 +210,7 @@ extension WholesailDatabase {
 
     /// Deletes a material and its file entry (the blob stays if anything else stores the same bytes).
     public func deleteMaterial(id: Int64, actor: Principal) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let fileId = try Int64.fetchOne(db, sql: "SELECT fileId FROM material WHERE id = ?", arguments: [id]) else {
                 throw DomainError(.notFound, code: "not_found", message: "The page or item was not found.")
             }
@@ -223,7 +223,7 @@ extension WholesailDatabase {
     // MARK: - User groups
 
     public func userGroupSummaries() async throws -> [UserGroupSummary] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -236,7 +236,7 @@ extension WholesailDatabase {
 
     /// The members of a group: id, e-mail, name and their companies.
     public func userGroupMembers(groupId: Int64) async throws -> [(id: Int64, email: String, name: String, companies: String)] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -260,7 +260,7 @@ extension WholesailDatabase {
         }
         if name.isEmpty || name.count > 200 { issues["name"] = .init(code: "field.required", message: "This field is required.") }
         if !issues.isEmpty { throw ValidationError(fields: issues) }
-        return try await writer.write { db in
+        return try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM userGroup WHERE code = ?)", arguments: [code]) == false else {
                 throw ValidationError(field: "code", code: "group.code_taken", message: "A group with this code exists.")
             }
@@ -272,7 +272,7 @@ extension WholesailDatabase {
     }
 
     public func deleteUserGroup(id: Int64, actor: Principal) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM userGroup WHERE id = ?", arguments: [id])
             guard db.changesCount > 0 else { throw DomainError(.notFound, code: "not_found", message: "The page or item was not found.") }
             try Self.audit(db, actor: actor.impersonatorId ?? actor.userId, action: "group.delete", objectType: "userGroup", objectId: String(id))
@@ -284,7 +284,7 @@ extension WholesailDatabase {
     public func addUserGroupMembers(groupId: Int64, emails: [String], actor: Principal) async throws {
         let emails = emails.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         guard !emails.isEmpty else { throw ValidationError(field: "emails", code: "field.required", message: "This field is required.") }
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM userGroup WHERE id = ?)", arguments: [groupId]) == true else {
                 throw DomainError(.notFound, code: "not_found", message: "The page or item was not found.")
             }
@@ -307,7 +307,7 @@ extension WholesailDatabase {
     }
 
     public func removeUserGroupMember(groupId: Int64, userId: Int64, actor: Principal) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM userGroupMember WHERE userGroupId = ? AND userId = ?", arguments: [groupId, userId])
             try Self.audit(
                 db, actor: actor.impersonatorId ?? actor.userId, action: "group.member_remove", objectType: "userGroup", objectId: String(groupId),

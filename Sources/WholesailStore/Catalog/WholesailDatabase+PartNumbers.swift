@@ -29,7 +29,7 @@ extension WholesailDatabase {
 
     /// A company's own numbers, by number.
     public func partNumbers(counterpartyId: Int64, limit: Int = 5000) async throws -> [PartNumber] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -44,7 +44,7 @@ extension WholesailDatabase {
     /// The company's own number of each product (the first one when a product has several).
     public func partNumbers(counterpartyId: Int64?, productIds: [Int64]) async throws -> [Int64: String] {
         guard let counterpartyId, !productIds.isEmpty else { return [:] }
-        return try await reader.read { db in
+        return try await read { db in
             var found: [Int64: String] = [:]
             for row in try Row.fetchAll(
                 db,
@@ -67,7 +67,7 @@ extension WholesailDatabase {
         counterpartyId: Int64, pairs: [(line: Int, number: String, code: String)], principal: Principal, now: Date = Date()
     ) async throws -> PartNumberImport {
         let found = try await productsByCode(pairs.map(\.code))
-        return try await writer.write { db in
+        return try await write { db in
             var saved = 0
             var problems: [PartNumberImport.Problem] = []
             let at = Self.stamp(now)
@@ -102,7 +102,7 @@ extension WholesailDatabase {
 
     /// Removes one own number (the caller checked it is of a company they manage).
     public func deletePartNumber(id: Int64, principal: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT counterpartyId, number FROM customerPartNumber WHERE id = ?", arguments: [id]) else {
                 throw DomainError(.notFound, code: "not_found", message: "The page or item was not found.")
             }
@@ -120,7 +120,7 @@ extension WholesailDatabase {
         let given = numbers.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && $0.count <= Self.maxPartNumberLength }
         let unique = Array(Set(given + given.map { $0.lowercased() } + given.map { $0.uppercased() }))
         guard !unique.isEmpty else { return [:] }
-        return try await reader.read { db in
+        return try await read { db in
             var found: [String: (id: Int64, sku: String, name: String)] = [:]
             for row in try Row.fetchAll(
                 db,
@@ -151,7 +151,7 @@ extension WholesailDatabase {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= Self.maxPartNumberLength else { return [] }
         let prefix = trimmed.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-        return try await reader.read { db in
+        return try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """

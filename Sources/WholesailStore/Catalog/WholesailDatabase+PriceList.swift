@@ -139,7 +139,7 @@ extension WholesailDatabase {
     /// The chosen categories' names in tree order (for the price list's heading).
     public func categoryNames(ids: [Int64]) async throws -> [String] {
         guard !ids.isEmpty else { return [] }
-        return try await reader.read { db in
+        return try await read { db in
             try String.fetchAll(
                 db,
                 sql: """
@@ -151,7 +151,7 @@ extension WholesailDatabase {
 
     /// A region's name.
     public func regionName(id: Int64) async throws -> String? {
-        try await reader.read { db in try String.fetchOne(db, sql: "SELECT name FROM region WHERE id = ?", arguments: [id]) }
+        try await read { db in try String.fetchOne(db, sql: "SELECT name FROM region WHERE id = ?", arguments: [id]) }
     }
 
     static func jsonIds(_ ids: [Int64]) -> String {

@@ -22,7 +22,7 @@ extension WholesailDatabase {
         if !(1...5).contains(rating) { issues["rating"] = .init(code: "reviews.bad_rating", message: "Choose from 1 to 5 stars.") }
         if body.count > 5000 { issues["body"] = .init(code: "field.too_long", message: "This is too long.") }
         if !issues.isEmpty { throw ValidationError(fields: issues) }
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM product WHERE id = ? AND active = 1 AND deleted = 0)", arguments: [productId]) == true else {
                 throw DomainError(.notFound, code: "catalog.product_not_found", message: "The product was not found.")
             }
@@ -47,7 +47,7 @@ extension WholesailDatabase {
     }
 
     func reviews(where condition: String, arguments: StatementArguments, limit: Int) async throws -> [ReviewRow] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -65,7 +65,7 @@ extension WholesailDatabase {
 
     /// An editor publishes or rejects a review; the product's rating counts published ones only.
     public func moderateReview(id: Int64, publish: Bool, actor: Principal) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let productId = try Int64.fetchOne(db, sql: "SELECT productId FROM review WHERE id = ?", arguments: [id]) else {
                 throw DomainError.notFound("review")
             }

@@ -156,7 +156,7 @@ extension WholesailDatabase {
 
     /// The variants and their characteristics, unpriced.
     func variantRecords(productId: Int64) async throws -> (parentId: Int64, parentName: String, variants: [VariantRecord], dimensions: [VariantGrid.Dimension])? {
-        try await reader.read { db in
+        try await read { db in
             guard let erpId = try String.fetchOne(db, sql: "SELECT erpId FROM product WHERE id = ? AND deleted = 0", arguments: [productId]),
                 !erpId.isEmpty
             else { return nil }
@@ -254,7 +254,7 @@ extension WholesailDatabase {
     /// when any item is refused, or `commit` is false (the caller found other problems and only
     /// wants each item checked), nothing is added.
     public func addAllToCart(userId: Int64, items: [(productId: Int64, qtyMilli: Int64)], commit: Bool = true) async throws -> [DomainError?] {
-        try await writer.write { db in
+        try await write { db in
             let cartId = try Self.ensureWorkingCart(db, userId: userId)
             try db.execute(sql: "SAVEPOINT grid")
             var results: [DomainError?] = []

@@ -19,7 +19,7 @@ extension WholesailDatabase {
     // MARK: Tariff table
 
     public func deliveryTariffs() async throws -> [DeliveryTariff] {
-        try await reader.read { db in try Self.deliveryTariffs(db) }
+        try await read { db in try Self.deliveryTariffs(db) }
     }
 
     static func deliveryTariffs(_ db: Database) throws -> [DeliveryTariff] {
@@ -36,7 +36,7 @@ extension WholesailDatabase {
     @discardableResult
     public func addDeliveryTariff(_ tariff: DeliveryTariff, actor: Int64?, now: Date = Date()) async throws -> Int64 {
         try tariff.validate()
-        return try await writer.write { db in
+        return try await write { db in
             if let region = tariff.regionId,
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM region WHERE id = ?", arguments: [region]) == nil
             {
@@ -58,7 +58,7 @@ extension WholesailDatabase {
     }
 
     public func deleteDeliveryTariff(id: Int64, actor: Int64?, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM deliveryTariff WHERE id = ?", arguments: [id])
             guard db.changesCount > 0 else { throw DomainError.notFound("tariff") }
             try Self.audit(db, actor: actor, action: "delivery.tariff_delete", objectType: "deliveryTariff", objectId: String(id), now: now)
@@ -68,7 +68,7 @@ extension WholesailDatabase {
     // MARK: The carrier's API
 
     public func carrierSettings() async throws -> CarrierSettings {
-        try await reader.read { db in
+        try await read { db in
             var rows: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE key LIKE 'delivery.carrier.%'") { rows[row["key"]] = row["value"] }
             return CarrierSettings(rows: rows)
@@ -77,7 +77,7 @@ extension WholesailDatabase {
 
     /// Saves the carrier's API; `secret` nil keeps the stored one, "" removes it.
     public func saveCarrierSettings(_ settings: CarrierSettings, secret: String?, actor: Int64?, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             var settings = settings
             if let secret {
                 settings.secret = secret
@@ -102,7 +102,7 @@ extension WholesailDatabase {
     public func cartParcel(userId: Int64, counterpartyId: Int64?, addressId: Int64? = nil, valueMinor: Int64, currency: String) async throws
         -> DeliveryParcel
     {
-        try await reader.read { db in
+        try await read { db in
             let totals = try Row.fetchOne(
                 db,
                 sql: """
@@ -144,7 +144,7 @@ extension WholesailDatabase {
     /// Shipped shipments with a tracking number, not asked since `checkedBefore`, shipped within
     /// the last 60 days; the longest unasked first.
     public func shipmentsToTrack(checkedBefore: Date, now: Date = Date(), limit: Int = 50) async throws -> [TrackedShipment] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -170,7 +170,7 @@ extension WholesailDatabase {
     /// (the carrier could not be asked) only notes the attempt. Returns whether the status changed.
     @discardableResult
     public func recordTracking(shipmentId: Int64, status: String?, delivered: Bool, now: Date = Date()) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(
                 db,
                 sql: """

@@ -35,7 +35,7 @@ public enum DemoSeeder {
     public static func ensureSeeded(
         _ database: WholesailDatabase, hasher: PasswordHasher = .standard, now: Date = Date()
     ) async throws -> [Login] {
-        let state = try await database.reader.read { db -> (seeded: Bool, products: Int) in
+        let state = try await database.read { db -> (seeded: Bool, products: Int) in
             let seeded = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'demo.seeded'") != nil
             return (seeded, try Int.fetchOne(db, sql: "SELECT count(*) FROM product") ?? 0)
         }
@@ -47,7 +47,7 @@ public enum DemoSeeder {
             hashes[login.password] = hasher.hash(login.password, salt: Array(Crypto.sha256(Data(login.password.utf8)).prefix(16)))
         }
         let passwordHashes = hashes
-        try await database.writer.write { db in
+        try await database.write { db in
             try seed(db, passwordHashes: passwordHashes, now: now)
         }
         return logins

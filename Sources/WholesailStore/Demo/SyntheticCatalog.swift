@@ -56,7 +56,7 @@ public enum SyntheticCatalog {
     public static func seed(_ database: WholesailDatabase, options: Options, progress: (@Sendable (Int) -> Void)? = nil) async throws -> Int {
         guard (1...10_000_000).contains(options.products) else { throw SeedError.badCount(options.products) }
         let prefix = "SYN\(options.seed)-"
-        let setup = try await database.writer.write { db -> (units: [Int64], categories: [Int64], brands: [Int64], properties: [(Int64, [Int64])], priceTypes: [Int64], warehouses: [Int64], firstProductId: Int64) in
+        let setup = try await database.write { db -> (units: [Int64], categories: [Int64], brands: [Int64], properties: [(Int64, [Int64])], priceTypes: [Int64], warehouses: [Int64], firstProductId: Int64) in
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM product WHERE sku = ?)", arguments: [prefix + "1"]) == true {
                 throw SeedError.alreadySeeded(options.seed)
             }
@@ -115,7 +115,7 @@ public enum SyntheticCatalog {
         // Bulk phase: the FTS trigger and the secondary indexes of the bulk tables are dropped and
         // restored exactly (same SQL) afterwards; building an index once, sorted, is far faster
         // than growing it row by row. The FTS index is rebuilt once at the end.
-        let bulkObjects = try await database.writer.write { db -> [String] in
+        let bulkObjects = try await database.write { db -> [String] in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -138,7 +138,7 @@ public enum SyntheticCatalog {
             while written < options.products {
                 let batch = min(options.batchSize, options.products - written)
                 let start = written
-                try await database.writer.write { db in
+                try await database.write { db in
                     try db.execute(sql: "PRAGMA cache_size = -262144")
                     var rng = SeededGenerator(seed: options.seed &* 7919 &+ UInt64(start))
                     let product = try db.makeStatement(
@@ -188,10 +188,10 @@ public enum SyntheticCatalog {
                 progress?(written)
             }
         } catch {
-            try? await database.writer.write { db in try restore(db) }
+            try? await database.write { db in try restore(db) }
             throw error
         }
-        try await database.writer.write { db in
+        try await database.write { db in
             try restore(db)
             try WholesailDatabase.refreshCategoryCounts(db)
         }

@@ -85,7 +85,7 @@ public struct BlobUploader {
     private mutating func flush() async throws {
         let (part, data) = Self.packed(buffer)
         buffer.removeAll(keepingCapacity: true)
-        let new = try await database.writer.write { db in try Self.storePart(db, part, data) }
+        let new = try await database.write { db in try Self.storePart(db, part, data) }
         parts.append(part.entry)
         if new { inserted.append(part.key) }
     }
@@ -93,7 +93,7 @@ public struct BlobUploader {
     private mutating func flushSync() throws {
         let (part, data) = Self.packed(buffer)
         buffer.removeAll(keepingCapacity: true)
-        let new = try database.writer.write { db in try Self.storePart(db, part, data) }
+        let new = try database.write { db in try Self.storePart(db, part, data) }
         parts.append(part.entry)
         if new { inserted.append(part.key) }
     }
@@ -123,12 +123,12 @@ public struct BlobUploader {
         if parts.isEmpty {
             let data = Data(buffer)
             buffer = []
-            let key = try await database.writer.write { db in try WholesailDatabase.storeBlob(db, data) }
+            let key = try await database.write { db in try WholesailDatabase.storeBlob(db, data) }
             return StoredUpload(key: key, size: size)
         }
         if !buffer.isEmpty { try await flush() }
         let manifest = try JSONEncoder().encode(BlobParts.Manifest(size: size, parts: parts))
-        let key = try await database.writer.write { db in try WholesailDatabase.storeBlob(db, manifest, contentType: BlobParts.manifestType) }
+        let key = try await database.write { db in try WholesailDatabase.storeBlob(db, manifest, contentType: BlobParts.manifestType) }
         return StoredUpload(key: key, size: size)
     }
 
@@ -136,12 +136,12 @@ public struct BlobUploader {
         if parts.isEmpty {
             let data = Data(buffer)
             buffer = []
-            let key = try database.writer.write { db in try WholesailDatabase.storeBlob(db, data) }
+            let key = try database.write { db in try WholesailDatabase.storeBlob(db, data) }
             return StoredUpload(key: key, size: size)
         }
         if !buffer.isEmpty { try flushSync() }
         let manifest = try JSONEncoder().encode(BlobParts.Manifest(size: size, parts: parts))
-        let key = try database.writer.write { db in try WholesailDatabase.storeBlob(db, manifest, contentType: BlobParts.manifestType) }
+        let key = try database.write { db in try WholesailDatabase.storeBlob(db, manifest, contentType: BlobParts.manifestType) }
         return StoredUpload(key: key, size: size)
     }
 
@@ -152,7 +152,7 @@ public struct BlobUploader {
         parts = []
         buffer = []
         guard !keys.isEmpty else { return }
-        try? await database.writer.write { db in try Self.deleteUnreferenced(db, keys) }
+        try? await database.write { db in try Self.deleteUnreferenced(db, keys) }
     }
 
     public mutating func discardSync() {
@@ -161,7 +161,7 @@ public struct BlobUploader {
         parts = []
         buffer = []
         guard !keys.isEmpty else { return }
-        try? database.writer.write { db in try Self.deleteUnreferenced(db, keys) }
+        try? database.write { db in try Self.deleteUnreferenced(db, keys) }
     }
 
     static func deleteUnreferenced(_ db: Database, _ keys: [String]) throws {
@@ -190,7 +190,7 @@ public final class BlobReader {
 
     public init(database: WholesailDatabase, key: String) throws {
         self.database = database
-        let (keys, size) = try database.reader.read { db in try Self.parts(db, key: key) }
+        let (keys, size) = try database.read { db in try Self.parts(db, key: key) }
         self.keys = keys
         self.size = size
     }
@@ -213,7 +213,7 @@ public final class BlobReader {
         guard index < keys.count else { return nil }
         let entry = keys[index]
         index += 1
-        let data = try database.reader.read { db in try Self.part(db, entry: entry) }
+        let data = try database.read { db in try Self.part(db, entry: entry) }
         read.add(data.count, ordering: .relaxed)
         return data
     }
@@ -251,11 +251,11 @@ public final class BlobReader {
 extension WholesailDatabase {
     /// The first `count` bytes of a stored file (for sniffing its format).
     public func storedFileHead(key: String, count: Int = 4096) throws -> Data {
-        try reader.read { db in try BlobReader.head(db, key: key, count: count) }
+        try read { db in try BlobReader.head(db, key: key, count: count) }
     }
 
     /// The size of a stored file.
     public func storedFileSize(key: String) throws -> Int {
-        try reader.read { db in try BlobReader.parts(db, key: key).1 }
+        try read { db in try BlobReader.parts(db, key: key).1 }
     }
 }

@@ -26,7 +26,7 @@ extension WholesailDatabase {
     /// type is sniffed from the bytes unless the caller knows better (e.g. CSV).
     @discardableResult
     public func storeBlob(_ data: Data, contentType: String? = nil) async throws -> String {
-        try await writer.write { db in try Self.storeBlob(db, data, contentType: contentType) }
+        try await write { db in try Self.storeBlob(db, data, contentType: contentType) }
     }
 
     /// Inside an existing transaction.
@@ -47,7 +47,7 @@ extension WholesailDatabase {
     /// `/files/<sha256>` serves to anyone. Private files (company documents, uploads) are served
     /// only by routes that check who owns them.
     public func isPublicBlob(sha256: String) async throws -> Bool {
-        try await reader.read { db in
+        try await read { db in
             try Bool.fetchOne(
                 db,
                 sql: """
@@ -57,7 +57,7 @@ extension WholesailDatabase {
     }
 
     public func blobInfo(sha256: String) async throws -> BlobInfo? {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT size, contentType FROM blob WHERE sha256 = ?", arguments: [sha256]).map {
                 BlobInfo(sha256: sha256, size: $0["size"], contentType: $0["contentType"])
             }
@@ -66,19 +66,19 @@ extension WholesailDatabase {
 
     /// The file of a document, if it has one.
     public func documentFileId(id: Int64) async throws -> Int64? {
-        try await reader.read { db in try Int64.fetchOne(db, sql: "SELECT fileId FROM document WHERE id = ?", arguments: [id]) }
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT fileId FROM document WHERE id = ?", arguments: [id]) }
     }
 
     /// A stored file's name and content key.
     public func fileInfo(id: Int64) async throws -> (sha256: String, fileName: String)? {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT blobSha256, fileName FROM file WHERE id = ?", arguments: [id]).map { ($0["blobSha256"], $0["fileName"]) }
         }
     }
 
     /// `length` bytes of a blob from `offset` (fewer at the end; empty past it).
     public func blobChunk(sha256: String, offset: Int, length: Int) async throws -> [UInt8] {
-        try await reader.read { db in
+        try await read { db in
             let data = try Data.fetchOne(
                 db, sql: "SELECT substr(bytes, ?, ?) FROM blob WHERE sha256 = ?",
                 arguments: [offset + 1, length, sha256])
@@ -88,7 +88,7 @@ extension WholesailDatabase {
 
     /// The whole blob, for small files (images in documents, templates).
     public func blobData(sha256: String) async throws -> Data? {
-        try await reader.read { db in
+        try await read { db in
             try Data.fetchOne(db, sql: "SELECT bytes FROM blob WHERE sha256 = ?", arguments: [sha256])
         }
     }

@@ -428,7 +428,7 @@ extension CatalogImporter {
                     fileName: nil, line: nil, entity: nil, erpId: nil, severity: "warning", code: "import.too_many_issues",
                     message: "\(issueCount - storedIssues - pendingIssues.count) more issues were counted but not stored."))
         }
-        try database.writer.write { db in
+        try database.write { db in
             if fullCatalog && deactivateMissing {
                 let now = WholesailDatabase.stamp(Date())
                 let missing = try Int64.fetchAll(
@@ -462,9 +462,9 @@ extension CatalogImporter {
     /// stopped half-way). The longer checkpoint interval stays: imports and uploads come again.
     public func endJob() {
         let start = ContinuousClock.now
-        try? database.writer.write { db in try WholesailDatabase.restoreDeferredImportObjects(db) }
+        try? database.write { db in try WholesailDatabase.restoreDeferredImportObjects(db) }
         timings.deferred += ContinuousClock.now - start
-        try? database.writer.writeWithoutTransaction { db in
+        try? database.writeWithoutTransaction { db in
             try db.execute(sql: "DELETE FROM temp.importSeen")
             try db.execute(sql: "PRAGMA cache_size = -2000")
         }

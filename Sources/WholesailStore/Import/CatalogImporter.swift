@@ -181,13 +181,13 @@ public final class CatalogImporter {
     /// connection gets a larger page cache (the catalog's indexes stay in memory instead of
     /// being read again for every batch) and checkpoints less often, until `finishJob`.
     public func beginJob() throws {
-        try database.writer.writeWithoutTransaction { db in
+        try database.writeWithoutTransaction { db in
             try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS importSeen (erpId TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID")
             try db.execute(sql: "DELETE FROM temp.importSeen")
             try db.execute(sql: "PRAGMA cache_size = -\(Self.importCacheKiB)")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
-        try database.writer.write { db in
+        try database.write { db in
             try WholesailDatabase.restoreDeferredImportObjects(db)
             // A first load (an empty catalog) builds the search index and the facet index once at
             // the end instead of row by row; nobody searches an empty catalog meanwhile.
@@ -300,7 +300,7 @@ public final class CatalogImporter {
                 severity: "warning")
             missingImages = 0
         }
-        if !pendingIssues.isEmpty { try database.writer.write { db in try storeIssues(db) } }
+        if !pendingIssues.isEmpty { try database.write { db in try storeIssues(db) } }
     }
 
     /// Drops what is pending (a file that failed): the last batch is never half-written.
@@ -325,7 +325,7 @@ public final class CatalogImporter {
     /// Records a problem with a whole file (it could not be read).
     public func fileFailed(code: String, message: String, line: Int?) throws {
         addIssue(line: line, entity: nil, erpId: nil, code: code, message: message, severity: "error")
-        try database.writer.write { db in try storeIssues(db) }
+        try database.write { db in try storeIssues(db) }
     }
 
     /// Records a warning not tied to a record.
@@ -355,7 +355,7 @@ public final class CatalogImporter {
             // stays consistent, and a power cut can only lose the last batches of a job that
             // resumes from its stored upload, whose progress commits in the same transactions.
             // Cheap commits are what let the batches stay short (`transactionTarget`).
-            try database.writer.writeWithoutTransaction { db in
+            try database.writeWithoutTransaction { db in
                 let level = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
                 if level > 1 { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
                 defer { if level > 1 { try? db.execute(sql: "PRAGMA synchronous = \(level)") } }

@@ -16,7 +16,7 @@ extension WholesailDatabase {
     /// Orders the ERP has not seen in their current state (never exported, or changed since),
     /// oldest change first. Orders that came from the ERP (`offline`) are not sent back.
     public func ordersToExport(limit: Int = 500) async throws -> [ExportedOrder] {
-        try await reader.read { db in
+        try await read { db in
             let ids = try Int64.fetchAll(
                 db,
                 sql: """
@@ -35,7 +35,7 @@ extension WholesailDatabase {
     /// first: the JSON export for ERPs other than 1C. Returns the orders and the stamp to pass as
     /// `since` next time.
     public func ordersChanged(since: String?, limit: Int) async throws -> (orders: [ExportedOrder], next: String?) {
-        try await reader.read { db in
+        try await read { db in
             let from = since.map { $0.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "") } ?? ""
             let rows = try Row.fetchAll(
                 db,
@@ -111,7 +111,7 @@ extension WholesailDatabase {
     /// `exported` event; an order changed after `at` is sent again next time.
     @discardableResult
     public func markOrdersExported(ids: [Int64], at: String, actor: Int64?) async throws -> Int {
-        try await writer.write { db in
+        try await write { db in
             var count = 0
             for id in ids {
                 try db.execute(
@@ -129,7 +129,7 @@ extension WholesailDatabase {
     // MARK: Sessions of the 1C exchange
 
     public func createExchangeSession(type: String, userId: Int64?, token: String, now: Date = Date(), lifetime: TimeInterval = 24 * 3600) async throws -> Int64 {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM exchangeSession WHERE expiresAt < ?", arguments: [Self.stamp(now)])
             try db.execute(
                 sql: "INSERT INTO exchangeSession (cookieHash, userId, type, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?)",
@@ -139,7 +139,7 @@ extension WholesailDatabase {
     }
 
     public func exchangeSession(token: String, now: Date = Date()) async throws -> ExchangeSessionInfo? {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchOne(
                 db, sql: "SELECT id, type, userId, importJobId FROM exchangeSession WHERE cookieHash = ? AND expiresAt >= ?",
                 arguments: [Self.tokenHash(token), Self.stamp(now)]
@@ -149,7 +149,7 @@ extension WholesailDatabase {
 
     /// `mode=init`: the session's uploads start over.
     public func resetExchangeSession(id: Int64) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM exchangeFile WHERE exchangeSessionId = ?", arguments: [id])
             try db.execute(sql: "UPDATE exchangeSession SET importJobId = NULL, queriedOrders = NULL, queriedAt = NULL WHERE id = ?", arguments: [id])
         }
@@ -157,7 +157,7 @@ extension WholesailDatabase {
 
     /// Appends stored parts to a file of the session (`mode=file`: repeated calls append).
     public func appendExchangeFile(sessionId: Int64, fileName: String, parts: [String]) async throws {
-        try await writer.write { db in
+        try await write { db in
             var next = (try Int.fetchOne(
                 db, sql: "SELECT max(chunkNo) FROM exchangeFile WHERE exchangeSessionId = ? AND fileName = ?", arguments: [sessionId, fileName]) ?? -1) + 1
             for part in parts {
@@ -172,7 +172,7 @@ extension WholesailDatabase {
     /// The session's files with their parts in order (a file made of several uploads becomes
     /// one stored file: its parts' manifest).
     public func exchangeUploads(sessionId: Int64) async throws -> [ImportUpload] {
-        try await writer.write { db in
+        try await write { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT fileName, blobSha256 FROM exchangeFile WHERE exchangeSessionId = ? ORDER BY id, chunkNo", arguments: [sessionId])
             var order: [String] = []
@@ -196,20 +196,20 @@ extension WholesailDatabase {
 
     /// Forgets one file of the session (a sale file, once it is queued for import).
     public func resetExchangeFile(sessionId: Int64, fileName: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM exchangeFile WHERE exchangeSessionId = ? AND fileName = ?", arguments: [sessionId, fileName])
         }
     }
 
     public func setExchangeJob(sessionId: Int64, jobId: Int64) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE exchangeSession SET importJobId = ? WHERE id = ?", arguments: [jobId, sessionId])
         }
     }
 
     /// `mode=query`: remembers which orders the answer carried, and when.
     public func recordSaleQuery(sessionId: Int64, orderIds: [Int64], at: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE exchangeSession SET queriedOrders = ?, queriedAt = ? WHERE id = ?",
                 arguments: ["[" + orderIds.map(String.init).joined(separator: ",") + "]", at, sessionId])
@@ -218,7 +218,7 @@ extension WholesailDatabase {
 
     /// `mode=success`: the orders of the last query are exported. Returns how many.
     public func confirmSaleQuery(sessionId: Int64, actor: Int64?) async throws -> Int {
-        let pending = try await reader.read { db -> [String?] in
+        let pending = try await read { db -> [String?] in
             let row = try Row.fetchOne(db, sql: "SELECT queriedOrders, queriedAt FROM exchangeSession WHERE id = ?", arguments: [sessionId])
             return [row?["queriedOrders"], row?["queriedAt"]]
         }
@@ -226,7 +226,7 @@ extension WholesailDatabase {
             let ids = try? JSONDecoder().decode([Int64].self, from: Data(text.utf8))
         else { return 0 }
         let count = try await markOrdersExported(ids: ids, at: at, actor: actor)
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE exchangeSession SET queriedOrders = NULL, queriedAt = NULL WHERE id = ?", arguments: [sessionId])
         }
         return count
@@ -236,7 +236,7 @@ extension WholesailDatabase {
     /// `verifyLogin`): the exchange login is checked against it before its password is compared.
     public func loginThrottled(account: String, ip: String?, now: Date = Date(), throttle: ThrottlePolicy = ThrottlePolicy()) async throws -> Bool {
         let since = Self.stamp(now.addingTimeInterval(-throttle.window))
-        return try await reader.read { db in
+        return try await read { db in
             let byAccount = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM loginAttempt WHERE email = ? AND succeeded = 0 AND at >= ?", arguments: [account, since]) ?? 0
             let byAddress = try ip.map {

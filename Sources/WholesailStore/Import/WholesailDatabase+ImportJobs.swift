@@ -57,11 +57,11 @@ extension WholesailDatabase {
     /// Creates a queued job of stored uploads (one transaction): the files' formats are sniffed
     /// from their first bytes.
     public func createImportJob(files: [ImportUpload], source: String, userId: Int64?) async throws -> Int64 {
-        try await writer.write { db in try Self.createImportJob(db, files: files, source: source, userId: userId) }
+        try await write { db in try Self.createImportJob(db, files: files, source: source, userId: userId) }
     }
 
     public func createImportJobSync(files: [ImportUpload], source: String, userId: Int64?) throws -> Int64 {
-        try writer.write { db in try Self.createImportJob(db, files: files, source: source, userId: userId) }
+        try write { db in try Self.createImportJob(db, files: files, source: source, userId: userId) }
     }
 
     static func createImportJob(_ db: Database, files: [ImportUpload], source: String, userId: Int64?) throws -> Int64 {
@@ -85,7 +85,7 @@ extension WholesailDatabase {
 
     /// Adds the entries of an unpacked zip to its job (one transaction), in place of the zip.
     public func addUnpackedFiles(jobId: Int64, zipFileId: Int64, entries: [ImportUpload]) throws {
-        try writer.write { db in
+        try write { db in
             let base = try Int.fetchOne(db, sql: "SELECT max(sortOrder) FROM importJobFile WHERE importJobId = ?", arguments: [jobId]) ?? 0
             for (index, entry) in entries.enumerated() {
                 try Self.addImportFile(db, jobId: jobId, fileName: entry.fileName, key: entry.stored.key, order: base + 1 + index)
@@ -97,11 +97,11 @@ extension WholesailDatabase {
     }
 
     public func importJob(id: Int64) async throws -> ImportJobInfo? {
-        try await reader.read { db in try Self.importJob(db, id: id) }
+        try await read { db in try Self.importJob(db, id: id) }
     }
 
     public func importJobSync(id: Int64) throws -> ImportJobInfo? {
-        try reader.read { db in try Self.importJob(db, id: id) }
+        try read { db in try Self.importJob(db, id: id) }
     }
 
     static func importJob(_ db: Database, id: Int64) throws -> ImportJobInfo? {
@@ -136,14 +136,14 @@ extension WholesailDatabase {
 
     /// The latest jobs, newest first (without their files).
     public func importJobs(limit: Int = 50, offset: Int = 0) async throws -> [ImportJobInfo] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM importJob ORDER BY id DESC LIMIT ? OFFSET ?", arguments: [limit, offset]).map { try Self.jobInfo(db, $0) }
         }
     }
 
     /// A page of a job's issues (errors first, then by id) and their total.
     public func importIssues(jobId: Int64, page: Int, perPage: Int) async throws -> (items: [ImportIssueInfo], total: Int) {
-        try await reader.read { db in
+        try await read { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM importIssue WHERE importJobId = ?", arguments: [jobId]) ?? 0
             let items = try Row.fetchAll(
                 db,
@@ -164,7 +164,7 @@ extension WholesailDatabase {
     /// from their first file (imports are idempotent, so what was written is simply unchanged).
     @discardableResult
     public func requeueInterruptedImports() throws -> Int {
-        try writer.write { db in
+        try write { db in
             try Self.restoreDeferredImportObjects(db)
             try db.execute(sql: "UPDATE importJob SET status = 'queued' WHERE status = 'running'")
             return db.changesCount
@@ -174,7 +174,7 @@ extension WholesailDatabase {
     /// Takes the oldest queued job and marks it running; resets what an earlier run left
     /// (issues, counts, progress, file states other than unpacked zips).
     public func claimImportJob(id: Int64? = nil) throws -> Int64? {
-        try writer.write { db in
+        try write { db in
             let candidate: Int64?
             if let id {
                 candidate = try Int64.fetchOne(db, sql: "SELECT id FROM importJob WHERE id = ? AND status = 'queued'", arguments: [id])
@@ -194,7 +194,7 @@ extension WholesailDatabase {
     }
 
     public func setImportFile(id: Int64, status: String, format: String? = nil, sortOrder: Int? = nil) throws {
-        try writer.write { db in
+        try write { db in
             try db.execute(
                 sql: "UPDATE importJobFile SET status = ?, format = coalesce(?, format), sortOrder = coalesce(?, sortOrder) WHERE id = ?",
                 arguments: [status, format, sortOrder, id])
@@ -202,7 +202,7 @@ extension WholesailDatabase {
     }
 
     public func finishImportJob(id: Int64, status: String, error: String?) throws {
-        try writer.write { db in
+        try write { db in
             try db.execute(
                 sql: "UPDATE importJob SET status = ?, error = ?, finishedAt = ? WHERE id = ?",
                 arguments: [status, error.map { String($0.prefix(2000)) }, Self.stamp(Date()), id])
@@ -214,7 +214,7 @@ extension WholesailDatabase {
 
     /// Puts a job back in the queue (a run interrupted by shutdown).
     public func requeueImportJob(id: Int64) throws {
-        try writer.write { db in try db.execute(sql: "UPDATE importJob SET status = 'queued' WHERE id = ? AND status = 'running'", arguments: [id]) }
+        try write { db in try db.execute(sql: "UPDATE importJob SET status = 'queued' WHERE id = ? AND status = 'running'", arguments: [id]) }
     }
 }
 
@@ -236,7 +236,7 @@ extension WholesailDatabase {
     @discardableResult
     public func pruneImportUploads(_ retention: UploadRetention = UploadRetention(), now: Date = Date()) throws -> Int {
         let cutoff = Self.stamp(now.addingTimeInterval(-Double(retention.days) * 86_400))
-        return try writer.write { db in
+        return try write { db in
             let jobs = try Int64.fetchAll(
                 db,
                 sql: """

@@ -7,7 +7,7 @@ extension WholesailDatabase {
 
     /// The channels as the admin set them (defaults where nothing is stored).
     public func channelSettings() async throws -> ChannelSettings {
-        try await reader.read { db in try Self.channelSettings(db) }
+        try await read { db in try Self.channelSettings(db) }
     }
 
     static func channelSettings(_ db: Database) throws -> ChannelSettings {
@@ -21,7 +21,7 @@ extension WholesailDatabase {
     /// Saves the e-mail channel. `password` nil keeps the stored one (the form never shows it);
     /// "" removes it. Audited without the secret.
     public func saveEmailSettings(_ email: ChannelSettings.Email, password: String?, actor: Int64?, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             var settings = ChannelSettings()
             settings.email = email
             settings.email.password = try password ?? Self.channelSettings(db).email.password
@@ -39,7 +39,7 @@ extension WholesailDatabase {
 
     /// Saves the SMS channel. `secret` nil keeps the stored one; "" removes it.
     public func saveSMSSettings(_ sms: ChannelSettings.SMS, secret: String?, actor: Int64?, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             var settings = ChannelSettings()
             settings.sms = sms
             settings.sms.secret = try secret ?? Self.channelSettings(db).sms.secret
@@ -59,7 +59,7 @@ extension WholesailDatabase {
         if let retentionDays, !(0...3650).contains(retentionDays) {
             throw ValidationError(field: "retentionDays", code: "channels.bad_retention", message: "Enter a number of days from 0 to 3650.")
         }
-        try await writer.write { db in
+        try await write { db in
             try Self.storeSettings(
                 db,
                 [(ChannelSettings.Key.webhooksEnabled, webhooksEnabled ? "1" : "0"), (ChannelSettings.Key.retentionDays, retentionDays.map(String.init) ?? "")],
@@ -92,7 +92,7 @@ extension WholesailDatabase {
     /// and waiting messages are never pruned. Returns how many went; call again while it returns
     /// `limit`, so that no one write holds the database for long.
     public func pruneSentOutbox(sentBefore: Date, limit: Int = 1000) async throws -> Int {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     DELETE FROM outbox WHERE id IN (
@@ -106,7 +106,7 @@ extension WholesailDatabase {
     /// An admin's "discard": a failed or waiting message is deleted (never one being sent or
     /// already sent). Returns false when the message is not in such a state.
     public func discardOutboxMessage(id: Int64, actor: Int64?, now: Date = Date()) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT kind, topic, idempotencyKey, status FROM outbox WHERE id = ?", arguments: [id]),
                 ["failed", "pending"].contains(row["status"] as String)
             else { return false }
@@ -123,7 +123,7 @@ extension WholesailDatabase {
     /// outbox's lock, when no other dispatcher can be sending (the one that claimed them died).
     /// Returns how many there were.
     public func releaseInterruptedOutbox(now: Date = Date()) async throws -> Int {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE outbox SET status = 'pending', nextAttemptAt = ?,

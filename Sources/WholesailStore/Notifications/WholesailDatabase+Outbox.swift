@@ -45,13 +45,13 @@ extension WholesailDatabase {
         arguments.append(limit)
         let selection = StatementArguments(arguments)
         // Look first on a reader: an idle outbox costs no write transaction.
-        let anyDue = try await reader.read { db in
+        let anyDue = try await read { db in
             try Bool.fetchOne(
                 db, sql: "SELECT 1 FROM outbox WHERE status IN ('pending', 'sending') AND nextAttemptAt <= ? AND kind IN (\(marks)) LIMIT ?",
                 arguments: selection) != nil
         }
         guard anyDue else { return [] }
-        return try await writer.write { db in
+        return try await write { db in
             let ids = try Int64.fetchAll(
                 db,
                 sql: """
@@ -78,7 +78,7 @@ extension WholesailDatabase {
 
     /// Records a delivery. Only a message still `sending` changes (an admin may have acted meanwhile).
     public func markOutboxSent(id: Int64, now: Date = Date(), note: String? = nil) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE outbox SET status = 'sent', sentAt = ?, lastError = ? WHERE id = ? AND status = 'sending'",
                 arguments: [Self.stamp(now), note, id])
@@ -87,7 +87,7 @@ extension WholesailDatabase {
 
     /// Records a failed attempt that will be retried at `retryAt`.
     public func markOutboxRetry(id: Int64, error: String, retryAt: Date) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE outbox SET status = 'pending', nextAttemptAt = ?, lastError = ? WHERE id = ? AND status = 'sending'",
                 arguments: [Self.stamp(retryAt), String(error.prefix(2000)), id])
@@ -96,7 +96,7 @@ extension WholesailDatabase {
 
     /// Records a failure that no retry will mend (or the last allowed attempt).
     public func markOutboxFailed(id: Int64, error: String, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE outbox SET status = 'failed', nextAttemptAt = ?, lastError = ? WHERE id = ? AND status = 'sending'",
                 arguments: [Self.stamp(now), String(error.prefix(2000)), id])
@@ -106,7 +106,7 @@ extension WholesailDatabase {
     /// An admin's "retry": a failed message goes back to the queue with a fresh count of
     /// attempts, due now. Returns false when the message is not failed (nothing to do).
     public func retryOutboxMessage(id: Int64, actor: Int64?, now: Date = Date()) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE outbox SET status = 'pending', attempts = 0, nextAttemptAt = ? WHERE id = ? AND status = 'failed'",
                 arguments: [Self.stamp(now), id])
@@ -119,7 +119,7 @@ extension WholesailDatabase {
     // MARK: Reading
 
     public func outboxMessage(id: Int64) async throws -> OutboxMessage? {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [id]).map(Self.outboxMessage)
         }
     }
@@ -129,7 +129,7 @@ extension WholesailDatabase {
     public func latestOutboxMessages(
         status: OutboxMessage.Status? = nil, webhookEndpointId: Int64? = nil, limit: Int = 50
     ) async throws -> [OutboxMessage] {
-        try await reader.read { db in
+        try await read { db in
             var conditions: [String] = []
             var arguments: [(any DatabaseValueConvertible)?] = []
             if let status {
@@ -151,7 +151,7 @@ extension WholesailDatabase {
     /// Counts per status, the lag of the oldest due message and what is due per kind.
     public func outboxStats(now: Date = Date()) async throws -> OutboxStats {
         let due = Self.stamp(now)
-        return try await reader.read { db in
+        return try await read { db in
             var counts: [OutboxMessage.Status: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM outbox GROUP BY status") {
                 if let status = OutboxMessage.Status(rawValue: row["status"]) { counts[status] = row["n"] }
@@ -177,7 +177,7 @@ extension WholesailDatabase {
     /// Who gets the e-mail of `message`: the payload's `to` addresses and `userId`, or the staff
     /// serving the payload's company (see `MailAudience`). Inactive users are left out.
     public func mailRecipients(payload: [String: String], audience: MailAudience) async throws -> [MailRecipient] {
-        try await reader.read { db in
+        try await read { db in
             var found: [MailRecipient] = []
             func add(_ recipient: MailRecipient) {
                 guard !recipient.email.isEmpty,
@@ -246,7 +246,7 @@ extension WholesailDatabase {
 
     /// Whether the user wants order-status SMS (and the phone they would go to).
     public func smsPreference(userId: Int64) async throws -> (optIn: Bool, phone: String) {
-        try await reader.read { db in
+        try await read { db in
             let row = try Row.fetchOne(db, sql: "SELECT smsOptIn, ifnull(phone, '') AS phone FROM user WHERE id = ?", arguments: [userId])
             return (optIn: (row?["smsOptIn"] as Int?) == 1, phone: row?["phone"] ?? "")
         }
@@ -254,7 +254,7 @@ extension WholesailDatabase {
 
     /// Turns order-status SMS on or off for a user.
     public func setSMSOptIn(userId: Int64, _ optIn: Bool) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE user SET smsOptIn = ? WHERE id = ?", arguments: [optIn ? 1 : 0, userId])
         }
     }
@@ -262,13 +262,13 @@ extension WholesailDatabase {
     // MARK: Webhook endpoints
 
     public func webhookEndpoints() async throws -> [WebhookEndpoint] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM webhookEndpoint ORDER BY id").map(Self.webhookEndpoint)
         }
     }
 
     public func webhookEndpoint(id: Int64) async throws -> WebhookEndpoint? {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM webhookEndpoint WHERE id = ?", arguments: [id]).map(Self.webhookEndpoint)
         }
     }
@@ -282,7 +282,7 @@ extension WholesailDatabase {
         let (name, url, patterns) = try Self.validatedEndpoint(
             name: name, url: url, topics: topics,
             also: secret.count < 16 ? ["secret": .init(code: "webhook.short_secret", message: "A secret has at least 16 characters.")] : [:])
-        return try await writer.write { db in
+        return try await write { db in
             try db.execute(
                 sql: "INSERT INTO webhookEndpoint (name, url, secret, topics, format, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [name, url, secret, patterns.joined(separator: ","), format.rawValue, Self.stamp(now)])
@@ -298,7 +298,7 @@ extension WholesailDatabase {
         id: Int64, name: String, url: String, topics: String, format: WebhookEndpoint.Format, actor: Int64?, now: Date = Date()
     ) async throws {
         let (name, url, patterns) = try Self.validatedEndpoint(name: name, url: url, topics: topics)
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE webhookEndpoint SET name = ?, url = ?, topics = ?, format = ? WHERE id = ?",
                 arguments: [name, url, patterns.joined(separator: ","), format.rawValue, id])
@@ -332,7 +332,7 @@ extension WholesailDatabase {
     }
 
     public func setWebhookEndpointActive(id: Int64, _ active: Bool, actor: Int64?, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE webhookEndpoint SET active = ? WHERE id = ?", arguments: [active ? 1 : 0, id])
             guard db.changesCount > 0 else { throw DomainError.notFound("webhook") }
             try Self.audit(
@@ -343,7 +343,7 @@ extension WholesailDatabase {
 
     /// Removes an endpoint with its delivery log (and its undelivered calls).
     public func deleteWebhookEndpoint(id: Int64, actor: Int64?, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM webhookEndpoint WHERE id = ?", arguments: [id])
             guard db.changesCount > 0 else { throw DomainError.notFound("webhook") }
             try Self.audit(db, actor: actor, action: "webhook.delete", objectType: "webhookEndpoint", objectId: String(id), now: now)
@@ -352,7 +352,7 @@ extension WholesailDatabase {
 
     /// Queues a `webhook.test` call to one endpoint (the admin's "send test").
     public func enqueueWebhookTest(endpointId: Int64, actor: Int64?, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM webhookEndpoint WHERE id = ?", arguments: [endpointId]) != nil else {
                 throw DomainError.notFound("webhook")
             }

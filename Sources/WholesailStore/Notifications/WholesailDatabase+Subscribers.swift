@@ -19,7 +19,7 @@ extension WholesailDatabase {
     // MARK: Subscriptions
 
     public func mailingOptIn(userId: Int64) async throws -> Bool {
-        try await reader.read { db in
+        try await read { db in
             try Int.fetchOne(db, sql: "SELECT mailingOptIn FROM user WHERE id = ?", arguments: [userId]) == 1
         }
     }
@@ -28,7 +28,7 @@ extension WholesailDatabase {
     /// (`subscriber.subscribed` / `subscriber.unsubscribed`) in the same transaction, so the mailing
     /// service's webhook hears of it; saving the same choice again changes and publishes nothing.
     public func setMailingOptIn(userId: Int64, _ optIn: Bool, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT mailingOptIn FROM user WHERE id = ?", arguments: [userId]) else {
                 throw DomainError.notFound("user")
             }
@@ -44,14 +44,14 @@ extension WholesailDatabase {
     }
 
     public func mailingSubscriberCount() async throws -> Int {
-        try await reader.read { db in
+        try await read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM user WHERE mailingOptIn = 1 AND status = 'active'") ?? 0
         }
     }
 
     /// Who gets mailings: active users who opted in, oldest subscription first.
     public func mailingSubscribers() async throws -> [MailingSubscriber] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -99,7 +99,7 @@ extension WholesailDatabase {
     /// many were published.
     @discardableResult
     public func publishAbandonedCarts(idleSince: Date, notBefore: Date, now: Date = Date()) async throws -> Int {
-        try await writer.write { db in
+        try await write { db in
             let carts = try Row.fetchAll(
                 db,
                 sql: """

@@ -114,7 +114,7 @@ extension WholesailDatabase {
     // MARK: The company admin's rules, budgets and cost centres
 
     public func approvalSettings(counterpartyId: Int64, today: String) async throws -> ApprovalSettings {
-        try await reader.read { db in
+        try await read { db in
             let currency = try String.fetchOne(db, sql: "SELECT currency FROM counterparty WHERE id = ?", arguments: [counterpartyId]) ?? "RUB"
             let rules = try Row.fetchAll(
                 db,
@@ -189,7 +189,7 @@ extension WholesailDatabase {
 
     @discardableResult
     public func addApprovalRule(counterpartyId: Int64, _ form: ApprovalRuleForm, actor: Principal, now: Date = Date()) async throws -> Int64 {
-        try await writer.write { db in
+        try await write { db in
             let currency = try String.fetchOne(db, sql: "SELECT currency FROM counterparty WHERE id = ?", arguments: [counterpartyId]) ?? "RUB"
             var fields: [String: ValidationError.FieldIssue] = [:]
             var userId: Int64?
@@ -263,7 +263,7 @@ extension WholesailDatabase {
 
     /// Switches a rule off (kept for the history of the approvals it made). The rule must be the company's.
     public func deleteApprovalRule(id: Int64, counterpartyId: Int64, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE approvalRule SET active = 0 WHERE id = ? AND counterpartyId = ? AND active = 1", arguments: [id, counterpartyId])
             guard db.changesCount == 1 else { throw DomainError(.notFound, code: "not_found", message: "The page or item was not found.") }
             let (auditor, actingAs) = Self.auditActor(actor)
@@ -275,7 +275,7 @@ extension WholesailDatabase {
 
     @discardableResult
     public func addBudget(counterpartyId: Int64, _ form: BudgetForm, actor: Principal, now: Date = Date()) async throws -> Int64 {
-        try await writer.write { db in
+        try await write { db in
             let currency = try String.fetchOne(db, sql: "SELECT currency FROM counterparty WHERE id = ?", arguments: [counterpartyId]) ?? "RUB"
             var fields: [String: ValidationError.FieldIssue] = [:]
             var userId: Int64?
@@ -317,7 +317,7 @@ extension WholesailDatabase {
     }
 
     public func deleteBudget(id: Int64, counterpartyId: Int64, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE spendingBudget SET active = 0 WHERE id = ? AND counterpartyId = ? AND active = 1", arguments: [id, counterpartyId])
             guard db.changesCount == 1 else { throw DomainError(.notFound, code: "not_found", message: "The page or item was not found.") }
             let (auditor, actingAs) = Self.auditActor(actor)
@@ -334,7 +334,7 @@ extension WholesailDatabase {
 
     /// Puts an employee into a cost centre of the company (empty: none).
     public func setCostCentre(counterpartyId: Int64, userId: Int64, costCentre: String, actor: Principal, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             let trimmed = costCentre.trimmingCharacters(in: .whitespacesAndNewlines)
             guard trimmed.count <= 100 else { throw ValidationError(field: "costCentre", code: "budget.centre_invalid", message: "Name the cost centre (up to 100 characters).") }
             try db.execute(
@@ -353,7 +353,7 @@ extension WholesailDatabase {
     /// The budgets that bind an employee's orders for a company (their own and their cost
     /// centre's), with what is spent of them in the period containing `today`.
     public func budgetStates(counterpartyId: Int64, userId: Int64, today: String) async throws -> [BudgetState] {
-        try await reader.read { db in
+        try await read { db in
             let centre = try String.fetchOne(
                 db, sql: "SELECT costCentre FROM userCounterparty WHERE userId = ? AND counterpartyId = ?", arguments: [userId, counterpartyId])
             return try Self.budgetStates(db, counterpartyId: counterpartyId, userId: userId, costCentre: centre, day: today, all: false)
@@ -428,7 +428,7 @@ extension WholesailDatabase {
     public func checkoutPreview(
         userId: Int64, counterpartyId: Int64, totalMinor: Int64, productIds: [Int64], today: String
     ) async throws -> (budgets: [BudgetState], approvers: [String]) {
-        try await reader.read { db in
+        try await read { db in
             let centre = try String.fetchOne(
                 db, sql: "SELECT costCentre FROM userCounterparty WHERE userId = ? AND counterpartyId = ?", arguments: [userId, counterpartyId])
             let budgets = try Self.budgetStates(db, counterpartyId: counterpartyId, userId: userId, costCentre: centre, day: today, all: false)
@@ -485,12 +485,12 @@ extension WholesailDatabase {
 
     /// The cost centre an order was charged to.
     public func orderCostCentre(orderId: Int64) async throws -> String? {
-        try await reader.read { db in try String.fetchOne(db, sql: "SELECT costCentre FROM customerOrder WHERE id = ?", arguments: [orderId]) }
+        try await read { db in try String.fetchOne(db, sql: "SELECT costCentre FROM customerOrder WHERE id = ?", arguments: [orderId]) }
     }
 
     /// Whether an order still waits for (or was refused) its buyer company's approval.
     public func orderAwaitsApproval(orderId: Int64) async throws -> Bool {
-        try await reader.read { db in
+        try await read { db in
             try Self.exists(
                 db,
                 sql: "SELECT 1 FROM customerOrder o JOIN orderStatus s ON s.id = o.statusId WHERE o.id = ? AND s.code IN (\(Self.notForERP))",
@@ -523,7 +523,7 @@ extension WholesailDatabase {
 
     /// An approver's queue: what waits for them (oldest first), then their last decisions.
     public func approvalQueue(approverUserId: Int64, recent: Int = 20) async throws -> (pending: [ApprovalItem], decided: [ApprovalItem]) {
-        try await reader.read { db in
+        try await read { db in
             let pending = try Row.fetchAll(
                 db, sql: Self.approvalSelect + " WHERE a.approverUserId = ? AND a.status = 'pending' ORDER BY a.createdAt, a.id", arguments: [approverUserId]
             ).map(Self.approvalItem)
@@ -536,12 +536,12 @@ extension WholesailDatabase {
     }
 
     public func approval(id: Int64) async throws -> ApprovalItem? {
-        try await reader.read { db in try Row.fetchOne(db, sql: Self.approvalSelect + " WHERE a.id = ?", arguments: [id]).map(Self.approvalItem) }
+        try await read { db in try Row.fetchOne(db, sql: Self.approvalSelect + " WHERE a.id = ?", arguments: [id]).map(Self.approvalItem) }
     }
 
     /// The approvals of an order (its page shows who has to decide and what they said).
     public func orderApprovals(orderId: Int64) async throws -> [ApprovalItem] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: Self.approvalSelect + " WHERE a.orderId = ? ORDER BY a.id", arguments: [orderId]).map(Self.approvalItem)
         }
     }
@@ -550,7 +550,7 @@ extension WholesailDatabase {
     /// reservations released). Approved by all: the order becomes `new` and goes to the
     /// distributor (managers' e-mails, webhooks, the ERP export). The buyer hears either way.
     public func decideApproval(id: Int64, by principal: Principal, approve: Bool, comment: String, now: Date = Date()) async throws -> ApprovalDecision {
-        try await writer.write { db in
+        try await write { db in
             let text = comment.trimmingCharacters(in: .whitespacesAndNewlines)
             guard text.count <= 2000 else { throw ValidationError(field: "comment", code: "field.too_long", message: "This is too long.") }
             if !approve && text.isEmpty {

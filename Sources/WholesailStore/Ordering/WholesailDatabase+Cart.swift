@@ -62,7 +62,7 @@ extension WholesailDatabase {
 
     /// The user's working cart (empty when they have none yet).
     public func workingCart(userId: Int64) async throws -> CartRecord {
-        try await reader.read { db in
+        try await read { db in
             guard let id = try Int64.fetchOne(db.cached("SELECT id FROM cart WHERE userId = ? AND name IS NULL"), arguments: [userId]) else {
                 let counterparty = try Int64.fetchOne(db.cached("SELECT defaultCounterpartyId FROM user WHERE id = ?"), arguments: [userId])
                 return CartRecord(id: nil, name: nil, counterpartyId: counterparty, promocode: nil, updatedAt: nil, lines: [])
@@ -73,7 +73,7 @@ extension WholesailDatabase {
 
     /// A saved cart of the user, or nil (also for another user's cart).
     public func savedCart(userId: Int64, id: Int64) async throws -> CartRecord? {
-        try await reader.read { db in
+        try await read { db in
             guard try Bool.fetchOne(db.cached("SELECT 1 FROM cart WHERE id = ? AND userId = ? AND name IS NOT NULL"), arguments: [id, userId]) == true
             else { return nil }
             return try Self.loadCart(db, id: id)
@@ -183,7 +183,7 @@ extension WholesailDatabase {
     /// Returns the line's new quantity.
     @discardableResult
     public func addToCart(userId: Int64, productId: Int64, unitId: Int64? = nil, qtyMilli: Int64?, mode: CartQuantityMode = .add) async throws -> Int64 {
-        try await writer.write { db in
+        try await write { db in
             try Self.addLine(db, cartId: try Self.ensureWorkingCart(db, userId: userId), productId: productId, unitId: unitId, qtyMilli: qtyMilli, mode: mode)
         }
     }
@@ -191,7 +191,7 @@ extension WholesailDatabase {
     /// Adds many products in one transaction (quick order, uploads): each item succeeds or fails
     /// on its own; the answer is nil for an added item or the error that refused it.
     public func addManyToCart(userId: Int64, items: [(productId: Int64, unitId: Int64?, qtyMilli: Int64?)]) async throws -> [DomainError?] {
-        try await writer.write { db in
+        try await write { db in
             let cartId = try Self.ensureWorkingCart(db, userId: userId)
             var results: [DomainError?] = []
             results.reserveCapacity(items.count)
@@ -235,7 +235,7 @@ extension WholesailDatabase {
 
     /// Changes a line's quantity (0 removes it) or its unit.
     public func updateCartLine(userId: Int64, lineId: Int64, qtyMilli: Int64, unitId: Int64? = nil) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let line = try Row.fetchOne(
                 db.cached("SELECT l.id, l.cartId, l.productId, l.unitId FROM cartLine l JOIN cart c ON c.id = l.cartId WHERE l.id = ? AND c.userId = ? AND c.name IS NULL"),
                 arguments: [lineId, userId])
@@ -267,7 +267,7 @@ extension WholesailDatabase {
 
     /// Empties the working cart (lines and promocode).
     public func clearCart(userId: Int64) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.cached("DELETE FROM cartLine WHERE cartId IN (SELECT id FROM cart WHERE userId = ? AND name IS NULL)").execute(arguments: [userId])
             try db.cached("UPDATE cart SET promocodeId = NULL, updatedAt = ? WHERE userId = ? AND name IS NULL").execute(arguments: [Self.stamp(Date()), userId])
         }
@@ -275,7 +275,7 @@ extension WholesailDatabase {
 
     /// Switches the company the cart is ordered for (the user must work for it).
     public func setCartCounterparty(userId: Int64, counterpartyId: Int64) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(
                 db.cached("SELECT 1 FROM userCounterparty WHERE userId = ? AND counterpartyId = ?"), arguments: [userId, counterpartyId]) == true
             else { throw DomainError(.notFound, code: "cart.counterparty_not_yours", message: "You do not order for this company.") }
@@ -287,7 +287,7 @@ extension WholesailDatabase {
     /// Applies a promocode to the working cart (nil or "" removes it). Unknown codes are refused;
     /// whether a known one gives a discount is decided when the cart is priced.
     public func setCartPromocode(userId: Int64, code: String?) async throws {
-        try await writer.write { db in
+        try await write { db in
             let cartId = try Self.ensureWorkingCart(db, userId: userId)
             let trimmed = code?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             var promocodeId: Int64?
@@ -305,7 +305,7 @@ extension WholesailDatabase {
 
     /// Cart thresholds in force.
     public func cartThresholds() async throws -> [CartThreshold] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(db.cached("SELECT id, fromPriceTypeId, minTotalMinor, priceTypeId FROM cartThreshold WHERE active = 1")).map {
                 CartThreshold(id: $0["id"], fromPriceTypeId: $0["fromPriceTypeId"], minTotalMinor: $0["minTotalMinor"], priceTypeId: $0["priceTypeId"])
             }
@@ -314,7 +314,7 @@ extension WholesailDatabase {
 
     /// The promocode as pricing needs it, with the reason it cannot be used today, if any.
     public func cartPromocode(code: String, counterpartyId: Int64?, day: String) async throws -> CartPromocode? {
-        try await reader.read { db in try Self.promocode(db, code: code, counterpartyId: counterpartyId, day: day) }
+        try await read { db in try Self.promocode(db, code: code, counterpartyId: counterpartyId, day: day) }
     }
 
     static func promocode(_ db: Database, code: String, counterpartyId: Int64?, day: String) throws -> CartPromocode? {
@@ -360,7 +360,7 @@ extension WholesailDatabase {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw ValidationError(field: "name", code: "field.required", message: "This field is required.") }
         guard trimmed.count <= 100 else { throw ValidationError(field: "name", code: "field.too_long", message: "This is too long.") }
-        return try await writer.write { db in
+        return try await write { db in
             guard let working = try Int64.fetchOne(db.cached("SELECT id FROM cart WHERE userId = ? AND name IS NULL"), arguments: [userId]),
                 try Int.fetchOne(db.cached("SELECT count(*) FROM cartLine WHERE cartId = ?"), arguments: [working]) ?? 0 > 0
             else { throw DomainError(.invalid, code: "cart.empty", message: "The cart is empty.") }
@@ -378,7 +378,7 @@ extension WholesailDatabase {
     }
 
     public func savedCarts(userId: Int64) async throws -> [SavedCartSummary] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db.cached("""
                     SELECT c.id, c.name, c.updatedAt, (SELECT count(*) FROM cartLine l WHERE l.cartId = c.id) AS lineCount
@@ -393,7 +393,7 @@ extension WholesailDatabase {
     /// Lines whose product is no longer sold are skipped and returned by SKU.
     @discardableResult
     public func loadSavedCart(userId: Int64, id: Int64, replace: Bool) async throws -> [String] {
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db.cached("SELECT 1 FROM cart WHERE id = ? AND userId = ? AND name IS NOT NULL"), arguments: [id, userId]) == true
             else { throw DomainError(.notFound, code: "cart.saved_not_found", message: "The saved cart was not found.") }
             let working = try Self.ensureWorkingCart(db, userId: userId)
@@ -423,7 +423,7 @@ extension WholesailDatabase {
     }
 
     public func deleteSavedCart(userId: Int64, id: Int64) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.cached("DELETE FROM cart WHERE id = ? AND userId = ? AND name IS NOT NULL").execute(arguments: [id, userId])
             guard db.changesCount == 1 else {
                 throw DomainError(.notFound, code: "cart.saved_not_found", message: "The saved cart was not found.")
@@ -438,7 +438,7 @@ extension WholesailDatabase {
     public func productsByCode(_ codes: [String]) async throws -> [String: (id: Int64, sku: String, name: String)] {
         let unique = Array(Set(codes.map { $0.lowercased() }.filter { !$0.isEmpty && $0.count <= 100 }))
         guard !unique.isEmpty else { return [:] }
-        return try await reader.read { db in
+        return try await read { db in
             var found: [String: (id: Int64, sku: String, name: String)] = [:]
             let json = String(decoding: try JSONSerialization.data(withJSONObject: unique), as: UTF8.self)
             for column in ["sku", "article", "barcode"] {

@@ -6,7 +6,7 @@ extension WholesailDatabase {
     /// A company's credit lines: open ones first, those that run longest first. When the ERP did not report what is used of a
     /// line under an agreement, the balance of that agreement's settlement entries stands in.
     public func creditLines(counterpartyId: Int64) async throws -> [CreditLine] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -33,7 +33,7 @@ extension WholesailDatabase {
 
     /// A company's payment schedules with their instalments, the most recent first.
     public func paymentSchedules(counterpartyId: Int64) async throws -> [PaymentSchedule] {
-        try await reader.read { db in
+        try await read { db in
             let schedules = try Row.fetchAll(
                 db,
                 sql: """
@@ -66,7 +66,7 @@ extension WholesailDatabase {
 
     /// What the company owes per order (settlement entries tied to an order), overdue first.
     public func receivablesByOrder(counterpartyId: Int64, today: String) async throws -> [OrderReceivable] {
-        try await reader.read { db in
+        try await read { db in
             let currency = try String.fetchOne(db, sql: "SELECT currency FROM counterparty WHERE id = ?", arguments: [counterpartyId]) ?? "RUB"
             let entries = try Row.fetchAll(
                 db,
@@ -86,7 +86,7 @@ extension WholesailDatabase {
 
     /// A company's name and ERP id, for a staff page's heading.
     public func companyHeading(id: Int64) async throws -> (name: String, inn: String?)? {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT name, inn FROM counterparty WHERE id = ?", arguments: [id]).map { ($0["name"], $0["inn"]) }
         }
     }

@@ -84,7 +84,7 @@ public struct SettlementRow: Sendable, Equatable {
 
 extension WholesailDatabase {
     public func billData(orderId: Int64) async throws -> BillData? {
-        try await reader.read { db in
+        try await read { db in
             guard let order = try Row.fetchOne(
                 db,
                 sql: """
@@ -144,7 +144,7 @@ extension WholesailDatabase {
 
     /// The stored bill of an order, if one was made.
     public func billFileId(orderId: Int64) async throws -> Int64? {
-        try await reader.read { db in
+        try await read { db in
             try Int64.fetchOne(
                 db, sql: "SELECT fileId FROM document WHERE orderId = ? AND kind = 'bill' AND fileId IS NOT NULL ORDER BY id DESC LIMIT 1", arguments: [orderId])
         }
@@ -156,7 +156,7 @@ extension WholesailDatabase {
         orderId: Int64, kind: String, number: String, date: String, amountMinor: Int64?, currency: String, fileName: String, data: Data,
         notify: Bool = true
     ) async throws -> Int64 {
-        try await writer.write { db in
+        try await write { db in
             guard let order = try Row.fetchOne(db, sql: "SELECT counterpartyId, sellerOrganizationId, userId FROM customerOrder WHERE id = ?", arguments: [orderId]) else {
                 throw DomainError(.notFound, code: "order.not_found", message: "The order was not found.")
             }
@@ -188,7 +188,7 @@ extension WholesailDatabase {
     }
 
     public func documents(_ filter: DocumentFilter) async throws -> [DocumentRow] {
-        try await reader.read { db in
+        try await read { db in
             var conditions: [String] = []
             var arguments: [String: (any DatabaseValueConvertible)?] = ["limit": max(1, min(filter.limit, 1000))]
             if let allowed = filter.counterparties {
@@ -228,7 +228,7 @@ extension WholesailDatabase {
     }
 
     public func settlements(counterpartyId: Int64, limit: Int = 500) async throws -> [SettlementRow] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """

@@ -37,7 +37,7 @@ extension WholesailDatabase {
     @discardableResult
     public func createLead(_ form: LeadForm, now: Date = Date()) async throws -> Int64 {
         if let problem = form.validate() { throw problem }
-        return try await writer.write { db in
+        return try await write { db in
             let payload = String(
                 decoding: try JSONSerialization.data(withJSONObject: ["request": form.text], options: [.sortedKeys]), as: UTF8.self)
             try db.execute(

@@ -61,7 +61,7 @@ extension WholesailDatabase {
 
     /// An order for editing, or the refusal (status, offline, shipping).
     public func orderEditDraft(orderId: Int64) async throws -> OrderEditDraft {
-        try await reader.read { db in
+        try await read { db in
             if let refusal = try Self.editRefusal(db, orderId: orderId) { throw refusal }
             let order = try Row.fetchOne(db, sql: "SELECT number, counterpartyId, userId, updatedAt FROM customerOrder WHERE id = ?", arguments: [orderId])!
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM orderLine WHERE orderId = ?", arguments: [orderId]) ?? 0
@@ -81,7 +81,7 @@ extension WholesailDatabase {
     public func orderableLine(code: String) async throws -> CartLineRecord? {
         let found = try await productsByCode([code])
         guard let product = found[code.lowercased()] else { return nil }
-        return try await reader.read { db in
+        return try await read { db in
             let unit = try Self.orderableUnit(db, productId: product.id, unitId: nil)
             let row = try Row.fetchOne(db, sql: "SELECT vatRate FROM product WHERE id = ?", arguments: [product.id])
             let direct = try Int64.fetchAll(db, sql: "SELECT categoryId FROM productCategory WHERE productId = ?", arguments: [product.id])
@@ -110,7 +110,7 @@ extension WholesailDatabase {
         }
         for (line, pricedLine) in zip(lines, priced.lines) {
             guard pricedLine.unitPriceMinor != nil, !pricedLine.hidden else {
-                let sku = try await reader.read { try String.fetchOne($0, sql: "SELECT sku FROM product WHERE id = ?", arguments: [line.productId]) } ?? ""
+                let sku = try await read { try String.fetchOne($0, sql: "SELECT sku FROM product WHERE id = ?", arguments: [line.productId]) } ?? ""
                 if pricedLine.hidden {
                     throw DomainError(.invalid, code: "cart.product_not_in_region", message: "Product \(sku) is not sold to your region.", values: ["sku": sku])
                 }
@@ -120,7 +120,7 @@ extension WholesailDatabase {
         guard priced.subtotalMinor <= Money.maxOrderMinor else {
             throw DomainError(.invalid, code: "cart.total_too_large", message: "The order total is too large. Check the quantities.")
         }
-        return try await writer.write { db in
+        return try await write { db in
             if let refusal = try Self.editRefusal(db, orderId: orderId) { throw refusal }
             let order = try Row.fetchOne(
                 db,

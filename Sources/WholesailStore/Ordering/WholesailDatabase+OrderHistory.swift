@@ -169,7 +169,7 @@ public struct OrderDetail: Sendable, Equatable {
 
 extension WholesailDatabase {
     public func orderStatuses() async throws -> [OrderStatus] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM orderStatus ORDER BY sortOrder, id").map(OrderStatus.init(row:))
         }
     }
@@ -193,7 +193,7 @@ extension WholesailDatabase {
         }
         if let erp = status.erpCode, erp.count > 100 { fields["erpCode"] = .init(code: "field.too_long", message: "This is too long.") }
         if !fields.isEmpty { throw ValidationError(fields: fields) }
-        return try await writer.write { db in
+        return try await write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM orderStatus WHERE code = ? AND id <> ?", arguments: [code, status.id]) == true {
                 throw ValidationError(field: "code", code: "status.code_taken", message: "Another status has this code.")
             }
@@ -220,7 +220,7 @@ extension WholesailDatabase {
     }
 
     public func orders(_ filter: OrderFilter) async throws -> (items: [OrderSummary], total: Int) {
-        try await reader.read { db in
+        try await read { db in
             var conditions: [String] = []
             var arguments: [String: (any DatabaseValueConvertible)?] = [:]
             if let allowed = filter.counterparties {
@@ -280,7 +280,7 @@ extension WholesailDatabase {
     }
 
     public func order(id: Int64) async throws -> OrderDetail? {
-        try await reader.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -367,7 +367,7 @@ extension WholesailDatabase {
     /// Moves an order to a status (a manager, the ERP, or the buyer cancelling). Final statuses
     /// release the order's reservations. Every change is an event with who and when.
     public func setOrderStatus(orderId: Int64, statusCode: String, actor: Int64?, note: String? = nil, now: Date = Date()) async throws {
-        try await writer.write { db in try Self.setOrderStatus(db, orderId: orderId, statusCode: statusCode, actor: actor, note: note, now: now) }
+        try await write { db in try Self.setOrderStatus(db, orderId: orderId, statusCode: statusCode, actor: actor, note: note, now: now) }
     }
 
     static func setOrderStatus(_ db: Database, orderId: Int64, statusCode: String, actor: Int64?, note: String?, now: Date) throws {
@@ -399,7 +399,7 @@ extension WholesailDatabase {
 
     /// The buyer cancels an order whose status allows it.
     public func cancelOrder(orderId: Int64, actor: Int64, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let allows = try Bool.fetchOne(
                 db, sql: "SELECT s.allowsCancel FROM customerOrder o JOIN orderStatus s ON s.id = o.statusId WHERE o.id = ?", arguments: [orderId])
             else { throw DomainError(.notFound, code: "order.not_found", message: "The order was not found.") }
@@ -430,7 +430,7 @@ extension WholesailDatabase {
     /// Releases reservations whose term has passed; returns how many.
     @discardableResult
     public func releaseExpiredReservations(now: Date = Date()) async throws -> Int {
-        try await writer.write { db in
+        try await write { db in
             let at = Self.stamp(now)
             let expired = try Row.fetchAll(
                 db, sql: "SELECT id, productId, warehouseId, qtyMilli FROM reservation WHERE releasedAt IS NULL AND expiresAt <= ?", arguments: [at])
@@ -442,7 +442,7 @@ extension WholesailDatabase {
     /// Puts an order's lines into the working cart at today's prices; returns SKUs that could
     /// not be added (no longer sold).
     public func repeatOrder(orderId: Int64, userId: Int64) async throws -> [String] {
-        try await writer.write { db in
+        try await write { db in
             let cartId = try Self.ensureWorkingCart(db, userId: userId)
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM customerOrder WHERE id = ?", arguments: [orderId]) == true else {
                 throw DomainError(.notFound, code: "order.not_found", message: "The order was not found.")
@@ -454,7 +454,7 @@ extension WholesailDatabase {
 
     /// Warehouses a buyer of a region can pick up from.
     public func pickupWarehouses(regionId: Int64?) async throws -> [(id: Int64, name: String, address: String?)] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: "SELECT id, name, address FROM warehouse WHERE active = 1 AND isPickupPoint = 1 AND (? IS NULL OR regionId IS NULL OR regionId = ?) ORDER BY name",
@@ -465,7 +465,7 @@ extension WholesailDatabase {
 
     /// Active agreements of a counterparty, the default first.
     public func agreements(counterpartyId: Int64) async throws -> [(id: Int64, title: String, isDefault: Bool)] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -479,7 +479,7 @@ extension WholesailDatabase {
 
     /// Names of counterparties (all of them for nil), for filters.
     public func companyNames(ids: Set<Int64>?) async throws -> [(id: Int64, name: String)] {
-        try await reader.read { db in
+        try await read { db in
             let rows: [Row]
             if let ids {
                 rows = try Row.fetchAll(
@@ -494,7 +494,7 @@ extension WholesailDatabase {
 
     /// Counterparties a user orders for, by name.
     public func orderingCompanies(userId: Int64) async throws -> [(id: Int64, name: String, regionId: Int64?)] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: "SELECT c.id, c.name, c.regionId FROM userCounterparty uc JOIN counterparty c ON c.id = uc.counterpartyId WHERE uc.userId = ? ORDER BY c.name",

@@ -151,7 +151,7 @@ public struct OrderSettings: Sendable, Equatable {
 
 extension WholesailDatabase {
     public func orderSettings() async throws -> OrderSettings {
-        try await reader.read { db in try Self.orderSettings(db) }
+        try await read { db in try Self.orderSettings(db) }
     }
 
     static func orderSettings(_ db: Database) throws -> OrderSettings {
@@ -169,7 +169,7 @@ extension WholesailDatabase {
     }
 
     public func saveOrderSettings(_ settings: OrderSettings, actor: Int64?) async throws {
-        try await writer.write { db in
+        try await write { db in
             let now = Self.stamp(Date())
             for (key, value) in [("orders.reservation_days", String(settings.reservationDays)), ("orders.split", settings.split.rawValue)] {
                 try db.execute(
@@ -182,7 +182,7 @@ extension WholesailDatabase {
 
     /// A counterparty's credit position today.
     public func creditState(counterpartyId: Int64, agreementId: Int64? = nil, today: String) async throws -> CreditState {
-        try await reader.read { db in try Self.creditState(db, counterpartyId: counterpartyId, agreementId: agreementId, today: today) }
+        try await read { db in try Self.creditState(db, counterpartyId: counterpartyId, agreementId: agreementId, today: today) }
     }
 
     static func creditState(_ db: Database, counterpartyId: Int64, agreementId: Int64?, today: String) throws -> CreditState {
@@ -203,7 +203,7 @@ extension WholesailDatabase {
     /// prices the buyer saw, reservation, splitting, the event, notifications; then empties the
     /// cart. A repeated idempotency key answers the order it already placed.
     public func placeOrder(_ request: PlaceOrderRequest) async throws -> PlacedOrder {
-        try await writer.write { db in try Self.placeOrder(db, request) }
+        try await write { db in try Self.placeOrder(db, request) }
     }
 
     static func placeOrder(_ db: Database, _ request: PlaceOrderRequest) throws -> PlacedOrder {

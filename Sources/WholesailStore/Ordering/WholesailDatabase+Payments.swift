@@ -51,7 +51,7 @@ extension WholesailDatabase {
     // MARK: Settings
 
     public func paymentSettings() async throws -> PaymentGatewaySettings {
-        try await reader.read { db in
+        try await read { db in
             var rows: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE key LIKE 'payment.%'") { rows[row["key"]] = row["value"] }
             return PaymentGatewaySettings(rows: rows)
@@ -60,7 +60,7 @@ extension WholesailDatabase {
 
     /// Saves the gateway; `secret` nil keeps the stored one, "" removes it.
     public func savePaymentSettings(_ settings: PaymentGatewaySettings, secret: String?, actor: Int64?, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             var settings = settings
             settings.secret = try secret ?? String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'payment.secret'") ?? ""
             try settings.validate()
@@ -78,7 +78,7 @@ extension WholesailDatabase {
 
     /// What is still to pay for an order: its total less what was paid.
     public func amountDue(orderId: Int64) async throws -> (minor: Int64, currency: String) {
-        try await reader.read { db in try Self.amountDue(db, orderId: orderId) }
+        try await read { db in try Self.amountDue(db, orderId: orderId) }
     }
 
     static func amountDue(_ db: Database, orderId: Int64) throws -> (minor: Int64, currency: String) {
@@ -92,7 +92,7 @@ extension WholesailDatabase {
     /// A payment for what is due on the order (a recent unfinished one for the same amount is
     /// reused, so going back and paying again does not pile up payments).
     public func createPayment(orderId: Int64, userId: Int64?, now: Date = Date()) async throws -> Payment {
-        try await writer.write { db in
+        try await write { db in
             let status = try String.fetchOne(
                 db, sql: "SELECT s.code FROM customerOrder o JOIN orderStatus s ON s.id = o.statusId WHERE o.id = ?", arguments: [orderId])
             if status == "cancelled" { throw PaymentError(.orderCancelled) }
@@ -119,14 +119,14 @@ extension WholesailDatabase {
     }
 
     public func payment(token: String) async throws -> Payment? {
-        try await reader.read { db in
+        try await read { db in
             try Int64.fetchOne(db, sql: "SELECT id FROM payment WHERE token = ?", arguments: [token]).flatMap { try Self.payment(db, id: $0) }
         }
     }
 
     /// The order's payments, newest first.
     public func payments(orderId: Int64) async throws -> [Payment] {
-        try await reader.read { db in
+        try await read { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM payment WHERE orderId = ? ORDER BY id DESC", arguments: [orderId]).compactMap {
                 try Self.payment(db, id: $0)
             }
@@ -135,7 +135,7 @@ extension WholesailDatabase {
 
     /// The newest payments of all orders (the admin's list).
     public func latestPayments(limit: Int = 50) async throws -> [Payment] {
-        try await reader.read { db in
+        try await read { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM payment ORDER BY id DESC LIMIT ?", arguments: [limit]).compactMap { try Self.payment(db, id: $0) }
         }
     }
@@ -149,7 +149,7 @@ extension WholesailDatabase {
         token: String, gatewayStatus: String, status: PaymentStatus, amountMinor: Int64?, currency: String?, externalId: String?,
         now: Date = Date()
     ) async throws -> (payment: Payment, changed: Bool) {
-        try await writer.write { db in
+        try await write { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM payment WHERE token = ?", arguments: [token]),
                 let current = try Self.payment(db, id: id)
             else { throw PaymentError(.unknown) }

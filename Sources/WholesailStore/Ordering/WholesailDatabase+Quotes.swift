@@ -81,7 +81,7 @@ extension WholesailDatabase {
     ) async throws -> Int64 {
         let comment = targets.comment.trimmingCharacters(in: .whitespacesAndNewlines)
         guard comment.count <= 5000 else { throw ValidationError(field: "comment", code: "field.too_long", message: "This is too long.") }
-        return try await writer.write { db in
+        return try await write { db in
             guard try Bool.fetchOne(
                 db, sql: "SELECT 1 FROM userCounterparty WHERE userId = ? AND counterpartyId = ?", arguments: [principal.userId, counterpartyId]) == true
             else { throw DomainError(.notFound, code: "cart.counterparty_not_yours", message: "You do not order for this company.") }
@@ -130,7 +130,7 @@ extension WholesailDatabase {
 
     /// Requests for quote of some companies (nil: all), newest activity first.
     public func quotes(counterparties: Set<Int64>?, statuses: Set<String>? = nil, today: String, limit: Int = 200) async throws -> [QuoteSummary] {
-        try await reader.read { db in
+        try await read { db in
             var conditions: [String] = []
             var arguments: [String: (any DatabaseValueConvertible)?] = ["limit": limit]
             if let counterparties {
@@ -180,7 +180,7 @@ extension WholesailDatabase {
 
     /// One request for quote with lines and rounds (nil when there is none).
     public func quote(id: Int64, today: String) async throws -> QuoteDetail? {
-        try await reader.read { db in
+        try await read { db in
             guard let summary = try Self.quoteSummary(db, id: id, today: today),
                 let head = try Row.fetchOne(
                     db,
@@ -239,7 +239,7 @@ extension WholesailDatabase {
         }
         if comment.count > 5000 { fields["comment"] = .init(code: "field.too_long", message: "This is too long.") }
         let checked = fields
-        try await writer.write { db in
+        try await write { db in
             var fields = checked
             let status = try Self.quoteStatus(db, id: id, today: today)
             guard status.managerMayOffer else {
@@ -272,7 +272,7 @@ extension WholesailDatabase {
     public func counterQuote(id: Int64, principal: Principal, targets: QuoteTargets, today: String, now: Date = Date()) async throws {
         let comment = targets.comment.trimmingCharacters(in: .whitespacesAndNewlines)
         guard comment.count <= 5000 else { throw ValidationError(field: "comment", code: "field.too_long", message: "This is too long.") }
-        try await writer.write { db in
+        try await write { db in
             let status = try Self.quoteStatus(db, id: id, today: today)
             guard status.buyerMayAnswer else { throw DomainError(.conflict, code: "quote.closed", message: "This request for quote is closed.") }
             let lineIds = try Int64.fetchAll(db, sql: "SELECT id FROM quoteLine WHERE quoteId = ?", arguments: [id])
@@ -295,7 +295,7 @@ extension WholesailDatabase {
     /// The buyer closes the request without an order.
     public func declineQuote(id: Int64, principal: Principal, comment: String, today: String, now: Date = Date()) async throws {
         let comment = String(comment.trimmingCharacters(in: .whitespacesAndNewlines).prefix(5000))
-        try await writer.write { db in
+        try await write { db in
             let status = try Self.quoteStatus(db, id: id, today: today)
             guard status.buyerMayAnswer else { throw DomainError(.conflict, code: "quote.closed", message: "This request for quote is closed.") }
             let at = Self.stamp(now)
@@ -309,7 +309,7 @@ extension WholesailDatabase {
 
     /// The request for quote an order was accepted from.
     public func quoteId(orderId: Int64) async throws -> Int64? {
-        try await reader.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM quote WHERE orderId = ?", arguments: [orderId]) }
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT id FROM quote WHERE orderId = ?", arguments: [orderId]) }
     }
 
     static func quoteStatus(_ db: Database, id: Int64, today: String) throws -> QuoteStatus {

@@ -52,7 +52,7 @@ extension WholesailDatabase {
     /// The seller organizations a company's settlements are with (by their order, document or
     /// agreement), most entries first; the default agreement's seller when there are none yet.
     public func reconciliationSellers(counterpartyId: Int64) async throws -> [SellerChoice] {
-        try await reader.read { db in
+        try await read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -84,7 +84,7 @@ extension WholesailDatabase {
         counterpartyId: Int64, sellerOrganizationId: Int64?, period: ReconciliationPeriod
     ) async throws -> (act: ReconciliationAct, sellerOrganizationId: Int64)? {
         let sellers = try await reconciliationSellers(counterpartyId: counterpartyId)
-        return try await reader.read { db -> (act: ReconciliationAct, sellerOrganizationId: Int64)? in
+        return try await read { db -> (act: ReconciliationAct, sellerOrganizationId: Int64)? in
             guard let company = try Row.fetchOne(db, sql: "SELECT * FROM counterparty WHERE id = ?", arguments: [counterpartyId]) else { return nil }
             var sellerId = sellerOrganizationId.flatMap { id in sellers.contains { $0.id == id } ? id : nil } ?? sellers.first?.id
             if sellerId == nil { sellerId = try Int64.fetchOne(db, sql: "SELECT id FROM sellerOrganization WHERE active = 1 ORDER BY id LIMIT 1") }
@@ -145,7 +145,7 @@ extension WholesailDatabase {
     /// company, number and bytes) is not kept twice: its id comes back. One transaction.
     @discardableResult
     public func storeDocument(_ document: NewDocument) async throws -> (documentId: Int64, fileId: Int64) {
-        try await writer.write { db in try Self.storeDocument(db, document) }
+        try await write { db in try Self.storeDocument(db, document) }
     }
 
     static func storeDocument(_ db: Database, _ document: NewDocument) throws -> (documentId: Int64, fileId: Int64) {
@@ -188,7 +188,7 @@ extension WholesailDatabase {
         guard data.count <= TicketForm.maxAttachmentBytes else {
             throw ValidationError(field: "file", code: "ticket.files_too_large", message: "Attach up to 5 files of up to 10 MB each.")
         }
-        return try await writer.write { db in
+        return try await write { db in
             guard let ticket = try Row.fetchOne(
                 db, sql: "SELECT t.*, c.name AS company FROM ticket t JOIN counterparty c ON c.id = t.counterpartyId WHERE t.id = ?", arguments: [ticketId])
             else { throw DomainError(.notFound, code: "ticket.not_found", message: "The request was not found.") }

@@ -18,7 +18,7 @@ extension WholesailDatabase {
 
     /// Everything a shipment's waybill and invoice print; nil for an unknown shipment.
     public func shipmentDocument(shipmentId: Int64) async throws -> ShipmentDocumentSource? {
-        try await reader.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -78,7 +78,7 @@ extension WholesailDatabase {
     /// when one was sent — a UPD stands for both the waybill and the invoice — else the one the
     /// portal made earlier; nil when there is none yet.
     public func shipmentDocumentFile(shipmentId: Int64, kind: String) async throws -> Int64? {
-        try await reader.read { db in
+        try await read { db in
             try Int64.fetchOne(
                 db,
                 sql: """

@@ -41,7 +41,7 @@ extension WholesailDatabase {
 
     /// The lists of a company the user may use, by name.
     public func shoppingLists(userId: Int64, counterpartyId: Int64) async throws -> [ShoppingListSummary] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -69,7 +69,7 @@ extension WholesailDatabase {
 
     /// A list the user may use (nil otherwise: the same answer as for a list that does not exist).
     public func shoppingList(id: Int64, userId: Int64) async throws -> ShoppingListDetail? {
-        try await reader.read { db in
+        try await read { db in
             guard try Self.mayUseList(db, id: id, userId: userId), let summary = try Self.shoppingListSummary(db, id: id) else { return nil }
             let counterpartyId = try Int64.fetchOne(db, sql: "SELECT counterpartyId FROM shoppingList WHERE id = ?", arguments: [id]) ?? 0
             let members = try Set(Int64.fetchAll(db, sql: "SELECT userId FROM shoppingListMember WHERE listId = ?", arguments: [id]))
@@ -131,7 +131,7 @@ extension WholesailDatabase {
         principal: Principal, counterpartyId: Int64, name: String, sharing: String, members: Set<Int64>, fromCart: Bool = false, now: Date = Date()
     ) async throws -> Int64 {
         if let problem = Self.validateList(name: name, sharing: sharing) { throw problem }
-        return try await writer.write { db in
+        return try await write { db in
             guard try Bool.fetchOne(
                 db, sql: "SELECT 1 FROM userCounterparty WHERE userId = ? AND counterpartyId = ?", arguments: [principal.userId, counterpartyId]) == true
             else { throw DomainError(.notFound, code: "cart.counterparty_not_yours", message: "You do not order for this company.") }
@@ -164,7 +164,7 @@ extension WholesailDatabase {
         id: Int64, principal: Principal, manager: Bool, name: String, sharing: String, members: Set<Int64>, now: Date = Date()
     ) async throws {
         if let problem = Self.validateList(name: name, sharing: sharing) { throw problem }
-        try await writer.write { db in
+        try await write { db in
             try Self.requireList(db, id: id, userId: principal.userId)
             let row = try Row.fetchOne(db, sql: "SELECT counterpartyId, ownerUserId FROM shoppingList WHERE id = ?", arguments: [id])!
             guard manager || (row["ownerUserId"] as Int64?) == principal.userId else {
@@ -183,7 +183,7 @@ extension WholesailDatabase {
 
     /// Deletes a list: its owner, or a buyer admin of its company.
     public func deleteShoppingList(id: Int64, principal: Principal, manager: Bool, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try Self.requireList(db, id: id, userId: principal.userId)
             let owner = try Int64.fetchOne(db, sql: "SELECT ownerUserId FROM shoppingList WHERE id = ?", arguments: [id])
             guard manager || owner == principal.userId else {
@@ -198,7 +198,7 @@ extension WholesailDatabase {
     /// Adds a product to a list the user may use (quantities add up per product and unit).
     @discardableResult
     public func addToShoppingList(id: Int64, userId: Int64, productId: Int64, unitId: Int64?, qtyMilli: Int64?, now: Date = Date()) async throws -> Int64 {
-        try await writer.write { db in
+        try await write { db in
             try Self.requireList(db, id: id, userId: userId)
             let unit = try Self.orderableUnit(db, productId: productId, unitId: unitId)
             let existing = try Int64.fetchOne(
@@ -226,7 +226,7 @@ extension WholesailDatabase {
 
     /// Changes a line's quantity (0 removes it).
     public func updateShoppingListLine(id: Int64, userId: Int64, lineId: Int64, qtyMilli: Int64, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try Self.requireList(db, id: id, userId: userId)
             guard let line = try Row.fetchOne(
                 db, sql: "SELECT productId, unitId FROM shoppingListLine WHERE id = ? AND listId = ?", arguments: [lineId, id])
@@ -245,7 +245,7 @@ extension WholesailDatabase {
     /// Adds the list's lines to the user's working cart (quantities add up) and makes the list's
     /// company the cart's; returns the SKUs that could not be added (no longer sold, bad quantity).
     public func shoppingListToCart(id: Int64, userId: Int64) async throws -> [String] {
-        try await writer.write { db in
+        try await write { db in
             try Self.requireList(db, id: id, userId: userId)
             let cartId = try Self.ensureWorkingCart(db, userId: userId)
             try db.execute(

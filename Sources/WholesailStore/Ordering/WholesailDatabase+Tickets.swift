@@ -128,7 +128,7 @@ extension WholesailDatabase {
     @discardableResult
     public func createTicket(_ form: TicketForm, now: Date = Date()) async throws -> Int64 {
         if let problem = form.validate() { throw problem }
-        return try await writer.write { db in
+        return try await write { db in
             var payload: [String: Any] = [:]
             if let orderId = form.orderId {
                 guard try Bool.fetchOne(
@@ -214,7 +214,7 @@ extension WholesailDatabase {
     }
 
     public func tickets(counterparties: Set<Int64>?, assignedTo: Int64? = nil, openOnly: Bool = false, limit: Int = 200) async throws -> [TicketSummary] {
-        try await reader.read { db in
+        try await read { db in
             var conditions: [String] = []
             var arguments: [String: (any DatabaseValueConvertible)?] = ["limit": limit]
             if let counterparties {
@@ -248,7 +248,7 @@ extension WholesailDatabase {
     }
 
     public func ticket(id: Int64) async throws -> TicketDetail? {
-        try await reader.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -303,7 +303,7 @@ extension WholesailDatabase {
         guard attachments.count <= TicketForm.maxAttachments, !attachments.contains(where: { $0.data.count > TicketForm.maxAttachmentBytes }) else {
             throw ValidationError(field: "files", code: "ticket.files_too_large", message: "Attach up to 5 files of up to 10 MB each.")
         }
-        try await writer.write { db in
+        try await write { db in
             guard let status = try String.fetchOne(db, sql: "SELECT status FROM ticket WHERE id = ?", arguments: [id]) else {
                 throw DomainError(.notFound, code: "ticket.not_found", message: "The request was not found.")
             }
@@ -322,7 +322,7 @@ extension WholesailDatabase {
         guard ["open", "in_progress", "answered", "closed", "rejected"].contains(status) else {
             throw ValidationError(field: "status", code: "ticket.bad_status", message: "Choose a status.")
         }
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE ticket SET status = ?, updatedAt = ? WHERE id = ?", arguments: [status, Self.stamp(now), id])
             guard db.changesCount == 1 else { throw DomainError(.notFound, code: "ticket.not_found", message: "The request was not found.") }
             try Self.audit(db, actor: actor, action: "ticket.status", objectType: "ticket", objectId: String(id), details: ["status": status])
@@ -331,7 +331,7 @@ extension WholesailDatabase {
 
     /// The file of a ticket's attachment, when it belongs to that ticket.
     public func ticketFile(ticketId: Int64, fileId: Int64) async throws -> Bool {
-        try await reader.read { db in
+        try await read { db in
             try Bool.fetchOne(
                 db,
                 sql: "SELECT 1 FROM ticketAttachment ta JOIN ticketMessage m ON m.id = ta.ticketMessageId WHERE m.ticketId = ? AND ta.fileId = ?",

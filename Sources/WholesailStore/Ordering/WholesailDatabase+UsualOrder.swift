@@ -23,7 +23,7 @@ extension WholesailDatabase {
     /// The usual order of a company from its orders of the last `days` days (placed online or
     /// offline; cancelled and declined orders left out), products no longer sold left out.
     public func usualOrder(counterpartyId: Int64, today: String, days: Int = 365, minPurchases: Int = 3) async throws -> [UsualOrderItem] {
-        try await reader.read { db in
+        try await read { db in
             let since = DayNumber.ordinal(today).map { DayNumber.text($0 - days) } ?? "0000"
             let rows = try Row.fetchAll(
                 db,

@@ -45,7 +45,7 @@ extension WholesailDatabase {
     /// `search` (all when empty), the most specific first.
     public func priceAssignments(search: String = "", limit: Int = 500) async throws -> [PriceAssignmentRow] {
         let text = search.trimmingCharacters(in: .whitespaces)
-        return try await reader.read { db in
+        return try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -76,7 +76,7 @@ extension WholesailDatabase {
     /// imports), which the matrix uses below the admin's assignments: (kind, whom, price type).
     public func erpPriceTypes(search: String = "", limit: Int = 500) async throws -> [(kind: String, whom: String, priceType: String)] {
         let text = search.trimmingCharacters(in: .whitespaces)
-        return try await reader.read { db in
+        return try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -117,7 +117,7 @@ extension WholesailDatabase {
     /// transaction; audited. The caller rebuilds the matrix.
     @discardableResult
     public func createPriceAssignment(_ form: PriceAssignmentForm, actor: Principal) async throws -> Int64 {
-        try await writer.write { db in
+        try await write { db in
             var issues: [String: ValidationError.FieldIssue] = [:]
             let priority = Self.checkPriority(form.priority, into: &issues)
             try Self.checkPriceType(db, form.priceTypeId, into: &issues)
@@ -160,7 +160,7 @@ extension WholesailDatabase {
     /// Changes an assignment's price type and priority (its context stays: remove it and add
     /// another for other buyers). One transaction; audited old → new.
     public func updatePriceAssignment(id: Int64, priceTypeId: Int64?, priority rawPriority: String, actor: Principal) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let old = try Row.fetchOne(db, sql: "SELECT priceTypeId, priority FROM priceTypeAssignment WHERE id = ?", arguments: [id]) else {
                 throw DomainError.notFound("assignment")
             }
@@ -178,7 +178,7 @@ extension WholesailDatabase {
     }
 
     public func deletePriceAssignment(id: Int64, actor: Principal) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard let old = try Row.fetchOne(db, sql: "SELECT * FROM priceTypeAssignment WHERE id = ?", arguments: [id]) else {
                 throw DomainError.notFound("assignment")
             }
@@ -196,7 +196,7 @@ extension WholesailDatabase {
     public func agreementPriceRows(search: String = "", sku: String = "", limit: Int = 500) async throws -> [AgreementPriceRow] {
         let text = search.trimmingCharacters(in: .whitespaces)
         let skuText = sku.trimmingCharacters(in: .whitespaces)
-        return try await reader.read { db in
+        return try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -225,7 +225,7 @@ extension WholesailDatabase {
         let parsed = Money(decimal: amount.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "."), currency: "RUB")
         let money = parsed.flatMap { $0.minorUnits >= 0 ? $0 : nil }
         let code = sku.trimmingCharacters(in: .whitespaces)
-        try await writer.write { db in
+        try await write { db in
             var issues: [String: ValidationError.FieldIssue] = [:]
             if money == nil { issues["amount"] = .init(code: "pricing.bad_amount", message: "Enter a price such as 1234.50.") }
             if let agreementId {
@@ -259,7 +259,7 @@ extension WholesailDatabase {
 
     /// Removes an agreement's individual prices of a product (every unit). Audited.
     public func deleteAgreementPrice(agreementId: Int64, productId: Int64, actor: Principal) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM agreementPrice WHERE agreementId = ? AND productId = ?", arguments: [agreementId, productId])
             guard db.changesCount > 0 else { throw DomainError.notFound("agreement_price") }
             let sku = try String.fetchOne(db, sql: "SELECT sku FROM product WHERE id = ?", arguments: [productId]) ?? String(productId)

@@ -7,7 +7,7 @@ extension WholesailDatabase {
     /// number and date only when it belongs to the given company (a buyer never sees another
     /// company's agreement).
     public func priceExplanationNames(agreementId: Int64?, counterpartyId: Int64?) async throws -> PriceExplainer.Names {
-        try await reader.read { db in
+        try await read { db in
             var types: [Int64: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT id, name FROM priceType") { types[row["id"]] = row["name"] }
             var agreement: PriceExplainer.Agreement?

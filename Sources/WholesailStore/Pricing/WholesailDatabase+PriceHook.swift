@@ -36,7 +36,7 @@ public struct ERPPriceRequestInfo: Sendable, Equatable {
 
 extension WholesailDatabase {
     public func erpPriceHookSettings() async throws -> ERPPriceHookSettings {
-        try await reader.read { db in
+        try await read { db in
             var values: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE key LIKE 'pricing.erp_hook_%'") { values[row["key"]] = row["value"] }
             return ERPPriceHookSettings(
@@ -61,7 +61,7 @@ extension WholesailDatabase {
             issues["hookTimeout"] = .init(code: "pricing.hook_bad_timeout", message: "The timeout is 100 to 10000 milliseconds.")
         }
         if !issues.isEmpty { throw ValidationError(fields: issues) }
-        try await writer.write { db in
+        try await write { db in
             let now = Self.stamp(Date())
             for (key, value) in zip(ERPPriceHookSettings.keys, [enabled ? "1" : "0", url, String(timeout)]) {
                 try db.execute(
@@ -78,7 +78,7 @@ extension WholesailDatabase {
 
     /// The ERP ids of a cart's company, agreement and products (for the price hook's request).
     public func erpPriceRequestInfo(counterpartyId: Int64, agreementId: Int64?, lines: [(productId: Int64, unitId: Int64)]) async throws -> ERPPriceRequestInfo {
-        try await reader.read { db in
+        try await read { db in
             let company = try Row.fetchOne(db, sql: "SELECT erpId, inn FROM counterparty WHERE id = ?", arguments: [counterpartyId])
             let agreement = try agreementId.flatMap {
                 try String.fetchOne(db, sql: "SELECT erpId FROM agreement WHERE id = ? AND counterpartyId = ?", arguments: [$0, counterpartyId])

@@ -60,7 +60,7 @@ public struct PricingChoices: Sendable {
 
 extension WholesailDatabase {
     public func pricingChoices() async throws -> PricingChoices {
-        try await reader.read { db in
+        try await read { db in
             func pairs(_ sql: String) throws -> [(id: Int64, name: String)] {
                 try Row.fetchAll(db, sql: sql).map { ($0["id"], $0["name"]) }
             }
@@ -79,7 +79,7 @@ extension WholesailDatabase {
     }
 
     public func priceRules() async throws -> [PriceRuleRow] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -119,7 +119,7 @@ extension WholesailDatabase {
     @discardableResult
     public func createPriceRule(_ form: PriceRuleForm, actor: Principal) async throws -> Int64 {
         let checked = try Self.checkPriceRule(form)
-        return try await writer.write { db in
+        return try await write { db in
             let resolved = try Self.resolvePriceRule(db, form, checked)
             try db.execute(
                 sql: """
@@ -142,7 +142,7 @@ extension WholesailDatabase {
     /// One transaction; audited with the fields that changed (old → new).
     public func updatePriceRule(id: Int64, _ form: PriceRuleForm, actor: Principal) async throws {
         let checked = try Self.checkPriceRule(form)
-        try await writer.write { db in
+        try await write { db in
             guard let old = try Row.fetchOne(db, sql: "SELECT * FROM priceRule WHERE id = ?", arguments: [id]) else { throw DomainError.notFound("rule") }
             let oldProducts = try Set(Int64.fetchAll(db, sql: "SELECT productId FROM priceRuleProduct WHERE priceRuleId = ?", arguments: [id]))
             let resolved = try Self.resolvePriceRule(db, form, checked)
@@ -176,7 +176,7 @@ extension WholesailDatabase {
     /// A stored rule as the edit form shows it (SKUs one per line, the property value as
     /// "property = value"), or nil.
     public func priceRuleForm(id: Int64) async throws -> (form: PriceRuleForm, active: Bool)? {
-        try await reader.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -381,7 +381,7 @@ extension WholesailDatabase {
     }
 
     public func setPriceRuleActive(id: Int64, active: Bool, actor: Principal) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE priceRule SET active = ? WHERE id = ?", arguments: [active, id])
             guard db.changesCount == 1 else { throw DomainError.notFound("rule") }
             try Self.audit(db, actor: actor.userId, action: active ? "pricing.rule_enable" : "pricing.rule_disable", objectType: "priceRule", objectId: String(id))
@@ -390,7 +390,7 @@ extension WholesailDatabase {
 
     /// A product id by SKU (for the explain form).
     public func productId(sku: String) async throws -> Int64? {
-        try await reader.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM product WHERE sku = ?", arguments: [sku.trimmingCharacters(in: .whitespaces)]) }
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT id FROM product WHERE sku = ?", arguments: [sku.trimmingCharacters(in: .whitespaces)]) }
     }
 }
 
@@ -409,14 +409,14 @@ public struct ExchangeRateRow: Sendable, Equatable {
 
 extension WholesailDatabase {
     public func exchangeRates(limit: Int = 60) async throws -> [ExchangeRateRow] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT currency, day, rate FROM exchangeRate ORDER BY day DESC, currency LIMIT ?", arguments: [limit])
                 .map { ExchangeRateRow(currency: $0["currency"], day: $0["day"], rate: $0["rate"]) }
         }
     }
 
     public func currencies() async throws -> [String] {
-        try await reader.read { db in try String.fetchAll(db, sql: "SELECT code FROM currency WHERE code <> 'RUB' ORDER BY code") }
+        try await read { db in try String.fetchAll(db, sql: "SELECT code FROM currency WHERE code <> 'RUB' ORDER BY code") }
     }
 
     /// Sets the rate of a currency for a banking day (roubles per unit), replacing that day's rate.
@@ -431,7 +431,7 @@ extension WholesailDatabase {
             issues["rate"] = .init(code: "pricing.bad_rate", message: "Enter a positive rate with up to 4 decimals, such as 96.1234.")
         }
         if !issues.isEmpty { throw ValidationError(fields: issues) }
-        try await writer.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM currency WHERE code = ? AND code <> 'RUB')", arguments: [currency]) == true else {
                 throw ValidationError(field: "currency", code: "pricing.bad_currency", message: "Unknown currency.")
             }

@@ -134,12 +134,12 @@ extension WholesailDatabase {
     }
 
     public func pricingSnapshot() async throws -> PricingSnapshot {
-        try await reader.read { db in try Self.loadPricingSnapshot(db) }
+        try await read { db in try Self.loadPricingSnapshot(db) }
     }
 
     /// The same on the calling thread (the server's upkeep runs it on a low-priority thread).
     public func pricingSnapshotSync() throws -> PricingSnapshot {
-        try reader.read { db in try Self.loadPricingSnapshot(db) }
+        try read { db in try Self.loadPricingSnapshot(db) }
     }
 
     /// A new snapshot after every commit that touches a pricing table.
@@ -153,7 +153,7 @@ extension WholesailDatabase {
     /// the user's groups. Guests and staff without a current company get the empty context.
     public func pricingContext(userId: Int64?, counterpartyId: Int64?, day: String) async throws -> PricingContext {
         guard let counterpartyId else { return PricingContext(day: day) }
-        return try await reader.read { db in
+        return try await read { db in
             let row = try Row.fetchOne(db.cached("SELECT holdingId, regionId FROM counterparty WHERE id = ?"), arguments: [counterpartyId])
             let agreement = try Int64.fetchOne(
                 db.cached("SELECT id FROM agreement WHERE counterpartyId = ? AND active = 1 ORDER BY isDefault DESC, id LIMIT 1"),

@@ -60,7 +60,7 @@ public struct CartThresholdRow: Sendable, Equatable {
 
 extension WholesailDatabase {
     public func promocodes() async throws -> [PromocodeRow] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -128,7 +128,7 @@ extension WholesailDatabase {
         let perCompany = count(form.maxUsesPerCounterparty, "maxUsesPerCounterparty")
         if !fields.isEmpty { throw ValidationError(fields: fields) }
         let (percentValue, amountValue, minTotalValue) = (percent, amountMinor, minTotal)
-        return try await writer.write { db in
+        return try await write { db in
             var productId: Int64?
             let sku = form.productSku.trimmingCharacters(in: .whitespaces)
             if !sku.isEmpty {
@@ -159,7 +159,7 @@ extension WholesailDatabase {
     }
 
     public func setPromocodeActive(id: Int64, active: Bool, actor: Int64?) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE promocode SET active = ? WHERE id = ?", arguments: [active, id])
             guard db.changesCount == 1 else { throw DomainError(.notFound, code: "promocode.not_found", message: "The promocode was not found.") }
             try Self.audit(db, actor: actor, action: active ? "promocode.enable" : "promocode.disable", objectType: "promocode", objectId: String(id))
@@ -167,7 +167,7 @@ extension WholesailDatabase {
     }
 
     public func cartThresholdRows() async throws -> [CartThresholdRow] {
-        try await reader.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -183,7 +183,7 @@ extension WholesailDatabase {
         guard let money = Money(decimal: minTotal, currency: "RUB"), money.minorUnits > 0 else {
             throw ValidationError(field: "minTotal", code: "promocode.bad_amount", message: "Enter an amount above zero, like 500 or 500.50.")
         }
-        return try await writer.write { db in
+        return try await write { db in
             for id in [fromPriceTypeId, priceTypeId].compactMap({ $0 }) {
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM priceType WHERE id = ?", arguments: [id]) == true else {
                     throw ValidationError(field: "priceTypeId", code: "threshold.price_type_unknown", message: "Choose a price type.")
@@ -202,7 +202,7 @@ extension WholesailDatabase {
     }
 
     public func deleteCartThreshold(id: Int64, actor: Int64?) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM cartThreshold WHERE id = ?", arguments: [id])
             guard db.changesCount == 1 else { throw DomainError(.notFound, code: "threshold.not_found", message: "The threshold was not found.") }
             try Self.audit(db, actor: actor, action: "cart_threshold.delete", objectType: "cartThreshold", objectId: String(id))

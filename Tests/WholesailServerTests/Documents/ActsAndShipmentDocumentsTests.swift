@@ -29,7 +29,7 @@ enum PopplerText {
 struct ActsAndShipmentDocumentsTests {
     /// Company 2 («Бета») with settlements around January 2026, and buyer 2 as its buyer admin.
     static func seedSettlements(_ database: WholesailDatabase) async throws {
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE userRole SET roleId = (SELECT id FROM role WHERE code = 'buyer_admin') WHERE userId IN (2, (SELECT id FROM user WHERE email = 'stranger@example.com'))")
             try db.execute(sql: "UPDATE counterparty SET fullName = 'ООО «Бета-Снаб»', inn = '7700000002', kpp = '770001001' WHERE id = 2")
             try db.execute(sql: "UPDATE sellerOrganization SET director = 'Иванов И. И.', accountant = 'Петрова А. А.' WHERE id = 1")
@@ -105,14 +105,14 @@ struct ActsAndShipmentDocumentsTests {
             #expect(try await stranger.get(client, "/documents/\(documentId)/file").status == .notFound)
             #expect(!(try await stranger.get(client, "/documents")).text.contains("2026-01"))
         }
-        let tickets = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM ticket") }
+        let tickets = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM ticket") }
         #expect(tickets == 0, "an act made from data needs no manager")
     }
 
     @Test("without settlements the request goes to the manager, who uploads the ERP's act; the buyer is told and downloads it")
     func actByManager() async throws {
         let (app, database) = try await TestApp.make(seed: Shop.seed)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE userRole SET roleId = (SELECT id FROM role WHERE code = 'buyer_admin') WHERE userId = 2")
         }
         let erpAct = try ReconciliationActDocument.pdf(
@@ -133,7 +133,7 @@ struct ActsAndShipmentDocumentsTests {
             #expect(ticket.details["from"] == "2026-01-01")
             #expect(ticket.details["to"] == "2026-03-31")
             #expect(ticket.messages.first?.body.contains("Для аудита") == true)
-            let toManager = try await database.reader.read {
+            let toManager = try await database.read {
                 try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox WHERE topic = 'ticket.message'")
             }
             #expect(toManager == 1, "the manager is e-mailed")
@@ -154,7 +154,7 @@ struct ActsAndShipmentDocumentsTests {
             let act = try #require(documents.first { $0.kind == "reconciliation" })
             #expect(act.source == "manager")
             #expect(act.number == "2026-Q1")
-            let notice = try await database.reader.read { db in
+            let notice = try await database.read { db in
                 try String.fetchOne(db, sql: "SELECT payload FROM outbox WHERE topic = 'reconciliation.ready'")
             }
             let payload = try #require(notice.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] })
@@ -178,7 +178,7 @@ struct ActsAndShipmentDocumentsTests {
         try await database.addToCart(userId: 2, productId: 1, qtyMilli: 3000)
         try await database.addToCart(userId: 2, productId: 2, qtyMilli: 10000)
         let order = try await OrderingFixture.place(database, userId: 2, counterpartyId: 2)
-        let shipmentId = try await database.writer.write { db -> Int64 in
+        let shipmentId = try await database.write { db -> Int64 in
             try db.execute(sql: "UPDATE counterparty SET inn = '7700000002', kpp = '770001001', legalAddress = 'Москва, ул. Бета, 2' WHERE id = 2")
             try db.execute(
                 sql: "INSERT INTO shipment (orderId, number, status, shippedAt) VALUES (?, ?, ?, '2026-02-03 10:00:00.000')",
@@ -237,7 +237,7 @@ struct ActsAndShipmentDocumentsTests {
             // Kept once: asked again, the same bytes, one document per kind.
             let again = try await buyer.get(client, "/shipments/\(shipmentId)/waybill.pdf")
             #expect(Data(buffer: again.body) == waybillData)
-            let kept = try await database.reader.read {
+            let kept = try await database.read {
                 try String.fetchAll($0, sql: "SELECT kind FROM document WHERE shipmentId = ? ORDER BY kind", arguments: [shipmentId])
             }
             #expect(kept == ["invoice", "waybill"])
@@ -249,7 +249,7 @@ struct ActsAndShipmentDocumentsTests {
             #expect(try await other.get(client, "/shipments/\(shipmentId)/invoice.pdf").status == .notFound)
         }
         // A shipment still being assembled has no documents yet.
-        let planned = try await database.writer.write { db -> Int64 in
+        let planned = try await database.write { db -> Int64 in
             try db.execute(sql: "INSERT INTO shipment (orderId, number, status) VALUES (?, 'T-00001/2', 'assembling')", arguments: [orderId])
             return db.lastInsertedRowID
         }
@@ -265,7 +265,7 @@ struct ActsAndShipmentDocumentsTests {
         let (app, database) = try await TestApp.make(seed: Shop.seed)
         let (orderId, shipmentId) = try await Self.shippedOrder(database)
         let erpBytes = Data("%PDF-1.4\n% UPD from 1C\n".utf8)
-        try await database.writer.write { db in
+        try await database.write { db in
             let sha = try WholesailDatabase.storeBlob(db, erpBytes, contentType: "application/pdf")
             try db.execute(sql: "INSERT INTO file (id, blobSha256, fileName, kind) VALUES (700, ?, 'upd-55.pdf', 'document')", arguments: [sha])
             try db.execute(
@@ -285,7 +285,7 @@ struct ActsAndShipmentDocumentsTests {
             let invoice = try await buyer.get(client, "/shipments/\(shipmentId)/invoice.pdf")
             #expect(Data(buffer: invoice.body) == erpBytes)
         }
-        let generated = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM document WHERE source = 'generated' AND shipmentId IS NOT NULL") }
+        let generated = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM document WHERE source = 'generated' AND shipmentId IS NOT NULL") }
         #expect(generated == 0)
     }
 }

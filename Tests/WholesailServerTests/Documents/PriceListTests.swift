@@ -17,7 +17,7 @@ struct PriceListTests {
     /// lamp, a product whose name looks like a formula, and an inactive category with a product.
     static func seed(_ database: WholesailDatabase) async throws {
         try await Shop.seed(database)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: """
                     UPDATE category SET path = '/1/', depth = 0 WHERE id = 1;
@@ -96,7 +96,7 @@ struct PriceListTests {
     @Test("another company's buyer gets their own prices; a buyer in another region sees the delivery days instead of stock")
     func pricesAndRegions() async throws {
         let (app, database) = try await TestApp.make(seed: Self.seed)
-        try await database.writer.write { db in try db.execute(sql: "UPDATE counterparty SET regionId = 2 WHERE id = 2") }
+        try await database.write { db in try db.execute(sql: "UPDATE counterparty SET regionId = 2 WHERE id = 2") }
         try await app.test(.router) { client in
             var (buyer, _) = try await Accounts.signIn(client, "buyer2@example.com", password: Shop.password)
             let rows = try Self.rows(Data(buffer: try await buyer.get(client, "/price-list.xlsx?category=1").body)).map { $0.joined(separator: "|") }
@@ -111,7 +111,7 @@ struct PriceListTests {
     @Test("the PDF price list opens with poppler: Cyrillic text, the header repeated on every page, page numbers")
     func pdf() async throws {
         let (app, database) = try await TestApp.make(seed: Self.seed)
-        try await database.writer.write { db in
+        try await database.write { db in
             for index in 0..<400 {
                 let id = 1000 + index
                 try db.execute(

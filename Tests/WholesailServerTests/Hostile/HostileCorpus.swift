@@ -58,9 +58,9 @@ enum HostileCorpus {
 
     /// The database checks that hold after every hostile case.
     static func expectIntact(_ database: WholesailDatabase, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let check = try await database.reader.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
+        let check = try await database.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
         #expect(check == ["ok"], sourceLocation: sourceLocation)
-        let tables = try await database.reader.read {
+        let tables = try await database.read {
             try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('user', 'customerOrder', 'product', 'session')")
         }
         #expect(tables == 4, sourceLocation: sourceLocation)

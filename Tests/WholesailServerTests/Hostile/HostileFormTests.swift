@@ -143,14 +143,14 @@ struct HostileFormTests {
             }
         }
         // Stored as given: the SQL strings are data, not statements.
-        let stored = try await database.reader.read {
+        let stored = try await database.read {
             try String.fetchAll($0, sql: "SELECT companyName FROM registrationRequest")
         }
         for payload in payloads where payload.contains("DROP TABLE") || payload.contains("OR '1'='1") {
             #expect(stored.contains(payload), "\(payload) not stored verbatim")
         }
         // Orders were placed with the strings as their comments (the forms really went through).
-        let comments = Set(try await database.reader.read { try String.fetchAll($0, sql: "SELECT comment FROM customerOrder WHERE comment IS NOT NULL") })
+        let comments = Set(try await database.read { try String.fetchAll($0, sql: "SELECT comment FROM customerOrder WHERE comment IS NOT NULL") })
         #expect(payloads.filter { comments.contains($0) }.count >= payloads.count / 2, "\(comments.count) order comments stored")
         let after = try Self.counts(database)
         #expect(after[0] == before[0] && after[1] == before[1] && after[2] == before[2])
@@ -227,7 +227,7 @@ struct HostileFormTests {
             #expect((result["job"] as? [String: Any])?["status"] as? String == "succeeded")
             tally.count(payloads.count)
 
-            let names = try await database.reader.read {
+            let names = try await database.read {
                 try Row.fetchAll($0, sql: "SELECT id, sku, name FROM product WHERE sku LIKE 'HX-%' ORDER BY id").map { ($0["id"] as Int64, $0["sku"] as String, $0["name"] as String) }
             }
             #expect(names.count == payloads.count)

@@ -114,7 +114,7 @@ struct HostileUploadTests {
                     let page = try await admin.get(client, "/admin/import/jobs/\(id)")
                     #expect(page.status == .ok)
                     #expect(!page.text.contains("<script>alert(1)</script>"))
-                    let stored = try await database.reader.read {
+                    let stored = try await database.read {
                         try String.fetchAll($0, sql: "SELECT fileName FROM importJobFile WHERE importJobId = ?", arguments: [id])
                     }
                     #expect(stored.allSatisfy { !$0.contains("..") && !$0.hasPrefix("/") && !$0.contains("\0") && $0.utf8.count <= 1024 }, "\(stored)")

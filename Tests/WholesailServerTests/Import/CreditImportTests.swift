@@ -42,7 +42,7 @@ struct CreditImportTests {
             #expect(codes.contains(code), "\(code) in \(codes)")
         }
 
-        let agreement = try database.reader.read { db in
+        let agreement = try database.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM agreement WHERE erpId = 'A-15'")
         }
         let row = try #require(agreement)
@@ -134,7 +134,7 @@ struct CreditImportTests {
             #expect(!text.contains("Акт сверки готов"), "no act was asked for")
             // A buyer of company 1 only: none of company 2's finance.
             var (stranger, _) = try await Accounts.signIn(client, "stranger@example.com", password: Shop.password)
-            try await database.writer.write { db in
+            try await database.write { db in
                 try db.execute(sql: "UPDATE userRole SET roleId = (SELECT id FROM role WHERE code = 'buyer_admin') WHERE userId = (SELECT id FROM user WHERE email = 'stranger@example.com')")
             }
             let other = try await stranger.get(client, "/finance")

@@ -15,7 +15,7 @@ import WholesailTestSupport
 
     static func seed(_ database: WholesailDatabase) async throws {
         try await database.addUser(email: "admin@example.com", password: password, role: "admin", counterpartyErpId: nil, hasher: .fastForTests)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO sellerOrganization (id, erpId, name, inn) VALUES (1, 'org-1', 'ООО «Поставщик»', '7700000001')")
             try db.execute(sql: "INSERT INTO counterparty (id, erpId, name, fullName, inn, kpp) VALUES (1, 'cp-1', 'Альфа', 'ООО «Альфа»', '7701234567', '770101001')")
             try db.execute(sql: "INSERT INTO agreement (id, erpId, counterpartyId, sellerOrganizationId, number, date) VALUES (1, 'ag-1', 1, 1, 'Д-17', '2026-01-10')")
@@ -24,7 +24,7 @@ import WholesailTestSupport
 
     /// Places an order of two imported products (one a variant) with a reservation.
     static func placeOrder(_ database: WholesailDatabase) throws -> Int64 {
-        try database.writer.write { db in
+        try database.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO customerOrder (id, number, sellerOrganizationId, counterpartyId, agreementId, statusId, currency, subtotalMinor, vatMinor, totalMinor, placedAt, updatedAt)
@@ -207,7 +207,7 @@ import WholesailTestSupport
             let cp1251 = try #require(update.data(using: .windowsCP1251))
             let answer = try await sale.call(client, "type=sale&mode=file&filename=orders-1c.xml", method: .post, body: cp1251)
             #expect(answer.text.hasPrefix("success"), "\(answer.text)")
-            let status = try await database.reader.read { db in
+            let status = try await database.read { db in
                 try String.fetchOne(db, sql: "SELECT s.code FROM customerOrder o JOIN orderStatus s ON s.id = o.statusId WHERE o.id = ?", arguments: [orderId])
             }
             #expect(status == "confirmed")
@@ -250,7 +250,7 @@ import WholesailTestSupport
         // An order placed in 1C (the official sample's site order 36 counts as one here).
         let job = try ImportFixture.run(database, samples: ["argentcrusade-commerceml-3.1-and-2.09-documents/documents-example.xml"])
         #expect(job.counts["order"].created == 2)
-        let offline = try database.reader.read { db in
+        let offline = try database.read { db in
             try Row.fetchOne(db, sql: "SELECT source, erpId, number, totalMinor FROM customerOrder WHERE erpId = '142'")
         }
         #expect(offline?["source"] as String? == "offline")

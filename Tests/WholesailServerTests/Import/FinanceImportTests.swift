@@ -31,12 +31,12 @@ struct FinanceImportTests {
     /// The ordering fixture with an order of company 2 and its shipment `sh-55`, then the import.
     static func seed(_ database: WholesailDatabase) async throws {
         try await Shop.seed(database)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE userRole SET roleId = (SELECT id FROM role WHERE code = 'buyer_admin') WHERE userId = 2")
         }
         try await database.addToCart(userId: 2, productId: 1, qtyMilli: 4000)
         let order = try await OrderingFixture.place(database, userId: 2, counterpartyId: 2)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: "INSERT INTO shipment (erpId, orderId, number, status, shippedAt) VALUES ('sh-55', ?, 'РТ-55', 'shipped', '2026-02-03 09:00:00.000')",
                 arguments: [order.id])
@@ -65,7 +65,7 @@ struct FinanceImportTests {
         struct Stored: Sendable {
             var kind: String, number: String, amountMinor: Int64?, orderId: Int64?, shipmentId: Int64?, sellerId: Int64?, fileId: Int64?, sha: String?
         }
-        let documents = try await database.reader.read { db in
+        let documents = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT d.*, f.blobSha256 FROM document d LEFT JOIN file f ON f.id = d.fileId WHERE d.source = 'erp' ORDER BY d.id").map {
                 Stored(
                     kind: $0["kind"], number: $0["number"], amountMinor: $0["amountMinor"], orderId: $0["orderId"], shipmentId: $0["shipmentId"],
@@ -87,7 +87,7 @@ struct FinanceImportTests {
         #expect(settlements.map(\.amountMinor) == [-15_000, 40_000])
         #expect(settlements.last?.dueDate == "2026-02-13")
         #expect(settlements.last?.orderNumber == "T-00001")
-        let linked = try await database.reader.read {
+        let linked = try await database.read {
             try Int.fetchOne($0, sql: "SELECT count(*) FROM settlement WHERE erpId = 's-1' AND documentId = (SELECT id FROM document WHERE erpId = 'doc-55')")
         }
         #expect(linked == 1)
@@ -114,8 +114,8 @@ struct FinanceImportTests {
             try await Self.seed(database)
             try ImportFixture.run(database, Self.files())
         })
-        let shipmentId = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM shipment WHERE erpId = 'sh-55'") })
-        let orderId = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT orderId FROM shipment WHERE erpId = 'sh-55'") })
+        let shipmentId = try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM shipment WHERE erpId = 'sh-55'") })
+        let orderId = try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT orderId FROM shipment WHERE erpId = 'sh-55'") })
         try await app.test(.router) { client in
             var (buyer, _) = try await Accounts.signIn(client, "buyer2@example.com", password: Shop.password)
             let order = try await buyer.get(client, "/orders/\(orderId)")

@@ -70,7 +70,7 @@ import WholesailTestSupport
         // Every ERP group got a category through the mapping, and categories count their products.
         #expect(try count("SELECT count(*) FROM erpGroup WHERE id NOT IN (SELECT erpGroupId FROM erpGroupCategory)") == 0)
         // The search index holds exactly the products' search texts.
-        try database.writer.write { db in try db.execute(sql: "INSERT INTO productFts(productFts, rank) VALUES ('integrity-check', 1)") }
+        try database.write { db in try db.execute(sql: "INSERT INTO productFts(productFts, rank) VALUES ('integrity-check', 1)") }
         #expect(try count("SELECT count(*) FROM product WHERE searchText = ''") == 0)
 
         // When: the same files again (into a database that had them once).
@@ -88,7 +88,7 @@ import WholesailTestSupport
         let database = try TestDatabase.inMemory()
         let job = try ImportFixture.run(database, samples: ["carono-php-commerceml-2.07/import.xml", "carono-php-commerceml-2.07/offers.xml"])
         #expect(job.status == "succeeded")
-        let rows = try database.reader.read { db in
+        let rows = try database.read { db in
             (
                 boots: try Row.fetchOne(db, sql: "SELECT * FROM product WHERE erpId = 'bd72d910-55bc-11d9-848a-00112f43529a'"),
                 variant: try Row.fetchOne(db, sql: "SELECT * FROM product WHERE erpId = 'bd72d910-55bc-11d9-848a-00112f43529a#90c55447-d3a8-11e4-9423-e0cb4ed5eed4'"),
@@ -144,7 +144,7 @@ import WholesailTestSupport
     func partialOffers() throws {
         let database = try TestDatabase.inMemory()
         try ImportFixture.run(database, samples: ["carono-php-commerceml-2.07/import.xml", "carono-php-commerceml-2.07/offers.xml"])
-        let before = try database.reader.read { db in
+        let before = try database.read { db in
             try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT p.erpId, pr.amountMinor, pr.updatedAt FROM price pr JOIN product p ON p.id = pr.productId").map {
                 ($0["erpId"] as String, ($0["amountMinor"] as Int64, $0["updatedAt"] as String))
             })
@@ -167,7 +167,7 @@ import WholesailTestSupport
         #expect(job.status == "succeeded")
         #expect(job.counts["price"] == ImportCounts.Entity(updated: 1))
         #expect(job.counts["product"] == ImportCounts.Entity())
-        let after = try database.reader.read { db in
+        let after = try database.read { db in
             try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT p.erpId, pr.amountMinor, pr.updatedAt FROM price pr JOIN product p ON p.id = pr.productId").map {
                 ($0["erpId"] as String, ($0["amountMinor"] as Int64, $0["updatedAt"] as String))
             })
@@ -185,7 +185,7 @@ import WholesailTestSupport
     }
 
     func priceTypeErpId(_ database: WholesailDatabase) throws -> String {
-        try #require(try database.reader.read { try String.fetchOne($0, sql: "SELECT erpId FROM priceType") })
+        try #require(try database.read { try String.fetchOne($0, sql: "SELECT erpId FROM priceType") })
     }
 
     @Test("a full upload deactivates the products it leaves out (order history intact); a later upload brings them back")
@@ -201,7 +201,7 @@ import WholesailTestSupport
         let removedId = String(text[removed].dropFirst(4).dropLast(5))
         let smaller = text.replacingCharacters(in: start.lowerBound..<end.upperBound, with: "")
         // An order of the removed product keeps its line.
-        try database.writer.write { db in
+        try database.write { db in
             try db.execute(sql: "INSERT INTO sellerOrganization (id, name, inn) VALUES (1, 'ООО «Поставщик»', '7700000001')")
             try db.execute(sql: "INSERT INTO counterparty (id, name) VALUES (1, 'ООО «Покупатель»')")
             try db.execute(
@@ -244,7 +244,7 @@ import WholesailTestSupport
         #expect(job.status == "succeeded")
         // Files ran products → prices → stock whatever the upload order.
         #expect(job.files.sorted { $0.id < $1.id }.map(\.status) == ["done", "done", "done"])
-        let formula = try database.reader.read { try String.fetchOne($0, sql: "SELECT name FROM product WHERE sku = 'A-2'") }
+        let formula = try database.read { try String.fetchOne($0, sql: "SELECT name FROM product WHERE sku = 'A-2'") }
         #expect(formula == "=HYPERLINK(\"http://evil.example\",\"click\")")
         #expect(try ImportFixture.count(database, "SELECT count(*) FROM product") == 3)
         #expect(try ImportFixture.count(database, "SELECT count(*) FROM category") == 3)  // Кабель, Кабель/Силовой, Электрика
@@ -279,7 +279,7 @@ import WholesailTestSupport
         let job = try ImportFixture.run(database, [("prices.xlsx", try priceBook.data()), ("products.xlsx", try book.data())])
         #expect(job.status == "succeeded")
         #expect(try ImportFixture.count(database, "SELECT count(*) FROM product WHERE sku IN ('X-1', 'X-2')") == 2)
-        let formula = try database.reader.read { try String.fetchOne($0, sql: "SELECT name FROM product WHERE sku = 'X-2'") }
+        let formula = try database.read { try String.fetchOne($0, sql: "SELECT name FROM product WHERE sku = 'X-2'") }
         #expect(formula == "=HYPERLINK(\"http://evil.example\")")
         #expect(try ImportFixture.count(database, "SELECT amountMinor FROM price pr JOIN product p ON p.id = pr.productId WHERE p.sku = 'X-1'") == 8540)
         let issues = try ImportFixture.issues(database, job: job.id)
@@ -368,7 +368,7 @@ import WholesailTestSupport
         let complete = try TestDatabase.inMemory()
         try ImportFixture.run(complete, [("import0_1.xml", full)])
         let properties = { (db: WholesailDatabase) in
-            try db.reader.read { db in
+            try db.read { db in
                 try Dictionary(uniqueKeysWithValues: Row.fetchAll(
                     db, sql: "SELECT p.erpId, (SELECT count(*) FROM productProperty WHERE productId = p.id) AS n FROM product p"
                 ).map { ($0["erpId"] as String, $0["n"] as Int) })
@@ -400,7 +400,7 @@ import WholesailTestSupport
         #expect(job.status == "succeeded")
         #expect(try ImportFixture.count(database, "SELECT amountMinor FROM price") == 250)  // 2.50 per piece
         #expect(try ImportFixture.count(database, "SELECT qtyMilli FROM stock") == 12_500)
-        #expect(try database.reader.read { try String.fetchOne($0, sql: "SELECT currency FROM priceType") } == "RUB")
+        #expect(try database.read { try String.fetchOne($0, sql: "SELECT currency FROM priceType") } == "RUB")
         #expect(try ImportFixture.issues(database, job: job.id).contains { $0.code == "import.pack_price" })
     }
 
@@ -423,7 +423,7 @@ import WholesailTestSupport
         ])
         let job = try ImportFixture.run(database, [("package.zip", zip)])
         #expect(job.status == "succeeded")
-        let photos = try database.reader.read { db in
+        let photos = try database.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT f.blobSha256, f.kind, i.sortOrder FROM productImage i JOIN file f ON f.id = i.fileId JOIN product p ON p.id = i.productId WHERE p.sku = 'PH-1' ORDER BY i.sortOrder"
             ).map { ($0["blobSha256"] as String, $0["kind"] as String) }
@@ -445,7 +445,7 @@ import WholesailTestSupport
 
 extension WholesailDatabase {
     func isPublicBlobSync(sha256: String) throws -> Bool {
-        try reader.read { db in
+        try read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM file WHERE blobSha256 = ? AND kind IN ('image', 'certificate', 'instruction', 'manual'))", arguments: [sha256]) ?? false
         }
     }

@@ -14,7 +14,7 @@ import WholesailTestSupport
     /// Tables, indexes and triggers; SQLite's planner statistics (`sqlite_stat1`, written by
     /// `ANALYZE` after a successful import) are not part of the schema.
     static func schema(_ database: WholesailDatabase) throws -> [String] {
-        try database.reader.read { db in
+        try database.read { db in
             try String.fetchAll(
                 db, sql: "SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_schema WHERE name NOT LIKE 'sqlite_stat%' ORDER BY name")
         }
@@ -45,7 +45,7 @@ import WholesailTestSupport
         #expect(job.counts["product"].created == 2)
         #expect(try Self.schema(database) == pristine)
         #expect(try ImportFixture.count(database, "SELECT count(*) FROM setting WHERE key LIKE 'import.deferred.%'") == 0)
-        try await database.writer.write { db in try db.execute(sql: "INSERT INTO productFts(productFts, rank) VALUES ('integrity-check', 1)") }
+        try await database.write { db in try db.execute(sql: "INSERT INTO productFts(productFts, rank) VALUES ('integrity-check', 1)") }
     }
 
     /// A generated `import.xml` (seed 5), and the same stored in the blob store as an upload.
@@ -78,7 +78,7 @@ import WholesailTestSupport
             targets.append(importer.currentTarget)
             // A buyer's write between the third and the fourth batch.
             if batches == 3 {
-                try? database.writer.write { db in try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('buyer.write', 'x')") }
+                try? database.write { db in try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('buyer.write', 'x')") }
             }
         }
         try importer.beginJob()
@@ -167,13 +167,13 @@ import WholesailTestSupport
             let (database, directory) = try TestDatabase.temporaryFile()
             _ = directory
             // The writer connection's level (readers never commit): FULL, and FULL again afterwards.
-            let level = try database.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+            let level = try database.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
             #expect(level == 2)
             let (job, commits) = try Self.countingCommits(database) {
                 try ImportFixture.run(database, [("import.xml", xml)], limits: ImportLimits(batchSize: 2_000, transactionTarget: target))
             }
             #expect(job.status == "succeeded")
-            #expect(try database.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == level)
+            #expect(try database.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == level)
             results.append(
                 (commits, try ImportFixture.count(database, "SELECT count(*) FROM product"), try ImportFixture.count(database, "SELECT count(*) FROM productProperty")))
         }
@@ -191,7 +191,7 @@ import WholesailTestSupport
         _ = directory
         let (_, stored) = try ImportRecoveryTests.storedCatalog(database, products: 2_000, properties: 8)
         // SQLite's page limit answers SQLITE_FULL exactly as a full disk does.
-        try await database.writer.writeWithoutTransaction { db in
+        try database.writeWithoutTransaction { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages + 60)")
         }
@@ -203,7 +203,7 @@ import WholesailTestSupport
         #expect(issues.contains { $0.code == "import.disk_full" && $0.message.contains("disk is full") }, "\(issues.map(\.message))")
         #expect(try await database.writer.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
         // Room again: the same upload, a new job, the whole catalog.
-        try await database.writer.writeWithoutTransaction { db in _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = 1073741823") }
+        try database.writeWithoutTransaction { db in _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = 1073741823") }
         let second = try database.createImportJobSync(files: [ImportUpload(fileName: "import.xml", stored: stored)], source: "api", userId: nil)
         _ = try #require(try database.claimImportJob(id: second))
         try ImportPipeline(database: database, limits: ImportLimits()).run(jobId: second)

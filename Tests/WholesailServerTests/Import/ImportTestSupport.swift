@@ -37,7 +37,7 @@ enum ImportFixture {
         _ = try #require(try database.claimImportJob(id: jobId))
         try ImportPipeline(database: database, limits: limits).run(jobId: jobId)
         // Catalog batches write without foreign-key lookups: every reference must still hold.
-        let broken = try database.reader.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }
+        let broken = try database.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }
         #expect(broken.isEmpty, "foreign keys broken by the import: \(broken.prefix(5))")
         return try #require(try database.importJobSync(id: jobId))
     }
@@ -49,11 +49,11 @@ enum ImportFixture {
     }
 
     static func count(_ database: WholesailDatabase, _ sql: String, _ arguments: StatementArguments = []) throws -> Int {
-        try database.reader.read { try Int.fetchOne($0, sql: sql, arguments: arguments) ?? 0 }
+        try database.read { try Int.fetchOne($0, sql: sql, arguments: arguments) ?? 0 }
     }
 
     static func issues(_ database: WholesailDatabase, job: Int64) throws -> [(code: String, severity: String, message: String, line: Int?)] {
-        try database.reader.read { db in
+        try database.read { db in
             try Row.fetchAll(db, sql: "SELECT code, severity, message, line FROM importIssue WHERE importJobId = ? ORDER BY id", arguments: [job]).map {
                 (($0["code"] as String?) ?? "", $0["severity"], $0["message"], $0["line"])
             }

@@ -73,7 +73,7 @@ import WholesailTestSupport
                 ["enabled": "1", "host": "smtp.example.ru", "port": "465", "security": "tls", "clearPassword": "1", "verify": "1"])
             #expect(try await database.channelSettings().email.password.isEmpty)
         }
-        let details = try await database.reader.read {
+        let details = try await database.read {
             try String.fetchAll($0, sql: "SELECT details FROM auditLog WHERE action = 'settings.channels' ORDER BY id")
         }
         #expect(details.count == 3)
@@ -167,7 +167,7 @@ import WholesailTestSupport
     @Test("the admin discards a failed or waiting message (audited); one being sent or sent stays")
     func discard() async throws {
         let (app, database) = try await TestApp.make(seed: TwoCompanies.seed, configuration: Self.configuration)
-        let ids = try await database.writer.write { db -> [Int64] in
+        let ids = try await database.write { db -> [Int64] in
             for key in ["a", "b", "c"] {
                 try Outbox.publish(db, topic: "order.placed", payload: ["to": "a@example.com"], idempotencyKey: "order.placed.\(key)")
             }
@@ -188,7 +188,7 @@ import WholesailTestSupport
             #expect(try await buyer.post(client, "/admin/outbox/\(ids[2])/discard", [:]).status == .forbidden)
         }
         #expect(try await database.latestOutboxMessages().map(\.id) == [ids[2]])
-        let audit = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'outbox.discard'") }
+        let audit = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'outbox.discard'") }
         #expect(audit == 2)
     }
 }

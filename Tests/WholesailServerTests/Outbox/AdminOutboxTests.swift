@@ -19,7 +19,7 @@ import WholesailTestSupport
     }
 
     static func failedMessage(_ database: WholesailDatabase) async throws -> Int64 {
-        try await database.writer.write { db in
+        try await database.write { db in
             try Outbox.publish(db, topic: "order.placed", payload: ["to": "a@example.com", "number": "A-1"], idempotencyKey: "order.placed.1")
             try db.execute(sql: "UPDATE outbox SET status = 'failed', attempts = 12, lastError = '550 5.1.1 no such user'")
             return try Int64.fetchOne(db, sql: "SELECT id FROM outbox")!
@@ -54,7 +54,7 @@ import WholesailTestSupport
         }
         let row = try #require(try await database.outboxMessage(id: id))
         #expect(row.status == .pending && row.attempts == 0)
-        let audit = try await database.reader.read { try String.fetchAll($0, sql: "SELECT action FROM auditLog WHERE action = 'outbox.retry'") }
+        let audit = try await database.read { try String.fetchAll($0, sql: "SELECT action FROM auditLog WHERE action = 'outbox.retry'") }
         #expect(audit == ["outbox.retry"])
     }
 
@@ -91,7 +91,7 @@ import WholesailTestSupport
             #expect(try await admin.post(client, "/admin/webhooks/999", ["url": "https://crm.example/hook", "topics": "*"]).status == .notFound)
             #expect(try await admin.post(client, "/admin/webhooks/\(endpoint.id)/test", [:]).status == .seeOther)
             // The endpoint's delivery log: its calls only.
-            try await database.writer.write { db in
+            try await database.write { db in
                 try Outbox.publish(db, topic: "registration.received", payload: ["to": "x@example.com"], idempotencyKey: "registration.received.1")
             }
             let log = try await admin.get(client, "/admin/outbox?endpoint=\(endpoint.id)&lang=en")
@@ -113,7 +113,7 @@ import WholesailTestSupport
     func operations() async throws {
         let (app, database) = try await TestApp.make(seed: TwoCompanies.seed, configuration: Self.configuration)
         _ = try await Self.failedMessage(database)
-        try await database.writer.write { db in
+        try await database.write { db in
             try Outbox.publish(
                 db, topic: "order.placed", payload: ["to": "a@example.com"], idempotencyKey: "order.placed.2", now: Date().addingTimeInterval(-120))
         }
@@ -144,7 +144,7 @@ import WholesailTestSupport
             #expect(saved.status == .seeOther)
             #expect(try await buyer.get(client, "/account").text.contains(#"name="smsOptIn" value="1" checked"#))
         }
-        let userId = try #require(try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'buyer-a@example.com'") })
+        let userId = try #require(try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM user WHERE email = 'buyer-a@example.com'") })
         #expect(try await database.smsPreference(userId: userId).optIn)
     }
 }

@@ -22,7 +22,7 @@ import WholesailTestSupport
 
     /// The shop, with weights (a cable 1 kg, a lamp 200 g), Moscow's tariffs and a carrier at `stub`.
     static func prepare(_ database: WholesailDatabase, stub: HTTPStub, carrierOn: Bool = true) async throws {
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "UPDATE product SET weightGrams = 1000, volumeMl = 2000 WHERE id = 1")
             try db.execute(sql: "UPDATE product SET weightGrams = 200 WHERE id = 2")
         }
@@ -107,7 +107,7 @@ import WholesailTestSupport
     }
 
     static func shippedOrder(_ database: WholesailDatabase, tracking: String) async throws -> (order: Int64, shipment: Int64) {
-        try await database.writer.write { db in
+        try await database.write { db in
             let status = try Int64.fetchOne(db, sql: "SELECT id FROM orderStatus ORDER BY sortOrder, id LIMIT 1")!
             let orderId = (try Int64.fetchOne(db, sql: "SELECT ifnull(max(id), 0) + 1 FROM customerOrder"))!
             try db.execute(
@@ -148,7 +148,7 @@ import WholesailTestSupport
 
         stub.setMode(.answer(200, #"{"entity":{"statuses":[{"name":"Вручен"}]}}"#))
         #expect(try await poller.pollOnce(now: now.addingTimeInterval(7200)) == 1)
-        let closed = try await database.reader.read { db in
+        let closed = try await database.read { db in
             try String.fetchOne(
                 db, sql: "SELECT status || '|' || (deliveredAt IS NOT NULL) || '|' || trackingStatus FROM shipment WHERE id = ?", arguments: [shipment])
         }
@@ -163,7 +163,7 @@ import WholesailTestSupport
         let (_, second) = try await Self.shippedOrder(database, tracking: "TRK-2")
         stub.setMode(.status(500))
         #expect(try await poller.pollOnce(now: now.addingTimeInterval(30000)) == 0)
-        let noted = try await database.reader.read { db in
+        let noted = try await database.read { db in
             try String.fetchOne(
                 db, sql: "SELECT (trackingStatus IS NULL) || '|' || (trackingCheckedAt IS NOT NULL) FROM shipment WHERE id = ?", arguments: [second])
         }

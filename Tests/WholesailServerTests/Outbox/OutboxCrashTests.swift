@@ -131,7 +131,7 @@ struct OutboxCrashTests {
     }
 
     static func statuses(_ database: WholesailDatabase) async throws -> [String: Int] {
-        try await database.reader.read { db in
+        try await database.read { db in
             var counts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM outbox GROUP BY status") { counts[row["status"]] = row["n"] }
             return counts
@@ -176,7 +176,7 @@ struct OutboxCrashTests {
             let counts = try await Self.statuses(database)
             return counts["sent", default: 0] > 0 && counts.keys.allSatisfy { $0 == "sent" }
         }
-        let sentBeforeCrash = try await database.reader.read { try String.fetchAll($0, sql: "SELECT idempotencyKey FROM outbox") }
+        let sentBeforeCrash = try await database.read { try String.fetchAll($0, sql: "SELECT idempotencyKey FROM outbox") }
         try #require(sentBeforeCrash.contains { $0.contains("#webhook") } && sentBeforeCrash.contains { !$0.contains("#") })
 
         // When both receivers take messages and never answer (the webhook receiver reads the
@@ -222,7 +222,7 @@ struct OutboxCrashTests {
         server!.stop(SIGTERM)
         server = nil
 
-        let rows = try await database.reader.read { db in
+        let rows = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT kind, idempotencyKey, status, attempts FROM outbox ORDER BY id").map {
                 (kind: $0["kind"] as String, key: $0["idempotencyKey"] as String, status: $0["status"] as String, attempts: $0["attempts"] as Int)
             }
@@ -289,7 +289,7 @@ struct OutboxCrashTests {
     @Test("one dispatcher per database: a second waits while the first holds the lock, and releases interrupted rows when it takes over")
     func oneDispatcherPerDatabase() async throws {
         let (database, directory) = try TestDatabase.temporaryFile()
-        try await database.writer.write { db in
+        try await database.write { db in
             try Outbox.publish(db, topic: "order.placed", payload: ["to": "a@example.com"], idempotencyKey: "order.placed.1")
         }
         _ = try await database.claimDueOutbox(kinds: ["email"], now: Date(), lease: 3600, limit: 10)

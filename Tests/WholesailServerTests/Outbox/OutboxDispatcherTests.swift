@@ -23,13 +23,13 @@ import WholesailTestSupport
     }
 
     static func publish(_ database: WholesailDatabase, key: String = "order.placed.1", topic: String = "order.placed", at: Date) async throws {
-        try await database.writer.write { db in
+        try await database.write { db in
             try Outbox.publish(db, topic: topic, payload: ["to": "buyer@example.com", "number": "A-1"], idempotencyKey: key, now: at)
         }
     }
 
     static func row(_ database: WholesailDatabase, key: String = "order.placed.1") async throws -> OutboxMessage {
-        let id = try await database.reader.read { try Int64.fetchOne($0, sql: "SELECT id FROM outbox WHERE idempotencyKey = ?", arguments: [key]) }
+        let id = try await database.read { try Int64.fetchOne($0, sql: "SELECT id FROM outbox WHERE idempotencyKey = ?", arguments: [key]) }
         let found = try #require(id)
         return try #require(try await database.outboxMessage(id: found))
     }
@@ -143,7 +143,7 @@ import WholesailTestSupport
         let channel = ScriptedChannel()
         struct Boom: Error {}
         await #expect(throws: Boom.self) {
-            try await database.writer.write { db in
+            try await database.write { db in
                 try Outbox.publish(db, topic: "order.placed", payload: ["to": "a@example.com"], idempotencyKey: "order.placed.9", now: clock.now)
                 throw Boom()
             }
@@ -178,18 +178,18 @@ import WholesailTestSupport
     func fanOut() async throws {
         let database = try TestDatabase.inMemory()
         let user = try await database.addUser(email: "b@example.com", password: "x-password-1", role: "manager", counterpartyErpId: nil, hasher: .fastForTests)
-        try await database.writer.write { db in try db.execute(sql: "UPDATE user SET phone = '+7 900 123-45-67' WHERE id = ?", arguments: [user]) }
+        try await database.write { db in try db.execute(sql: "UPDATE user SET phone = '+7 900 123-45-67' WHERE id = ?", arguments: [user]) }
         let orders = try await database.createWebhookEndpoint(name: "CRM", url: "https://crm.example/hook", topics: "order.*", format: .json, actor: nil)
         _ = try await database.createWebhookEndpoint(name: "Other", url: "https://x.example/hook", topics: "registration.received", format: .json, actor: nil)
         func publish(_ key: String) async throws {
-            try await database.writer.write { db in
+            try await database.write { db in
                 try Outbox.publish(db, topic: "order.status", payload: ["userId": String(user), "number": "A-1"], idempotencyKey: key)
             }
         }
         try await publish("order.status.1.a")
         try await database.setSMSOptIn(userId: user, true)
         try await publish("order.status.1.b")
-        let rows = try await database.reader.read { db in
+        let rows = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT kind, idempotencyKey, webhookEndpointId FROM outbox ORDER BY id").map {
                 "\($0["kind"] as String) \($0["idempotencyKey"] as String) \(($0["webhookEndpointId"] as Int64?).map(String.init) ?? "-")"
             }
@@ -250,11 +250,11 @@ import WholesailTestSupport
     func secretsStayPrivate() async throws {
         let database = try TestDatabase.inMemory()
         _ = try await database.createWebhookEndpoint(name: "All", url: "https://crm.example/hook", topics: "*", format: .json, actor: nil)
-        try await database.writer.write { db in
+        try await database.write { db in
             try Outbox.publish(db, topic: "password.reset", payload: ["to": "a@example.com", "link": "https://x/reset/secret"], idempotencyKey: "password.reset.1")
             try Outbox.publish(db, topic: "registration.received", payload: ["to": "a@example.com"], idempotencyKey: "registration.received.1")
         }
-        let kinds = try await database.reader.read { try String.fetchAll($0, sql: "SELECT kind || ' ' || topic FROM outbox ORDER BY id") }
+        let kinds = try await database.read { try String.fetchAll($0, sql: "SELECT kind || ' ' || topic FROM outbox ORDER BY id") }
         #expect(kinds == ["email password.reset", "email registration.received", "webhook registration.received"])
     }
 }

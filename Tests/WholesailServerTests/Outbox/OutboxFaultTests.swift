@@ -166,7 +166,7 @@ import WholesailTestSupport
         defer { withExtendedLifetime(extra) {} }
         let endpoint = try await rig.database.createWebhookEndpoint(
             name: "CRM", url: url, topics: "order.*", format: .json, secret: "whsec_0123456789abcdef", actor: nil)
-        try await rig.database.writer.write { db in
+        try await rig.database.write { db in
             try Outbox.publish(db, topic: "order.placed", payload: ["number": "A-17"], idempotencyKey: "order.placed.17", now: rig.clock.now)
         }
         try await rig.failTwice(kind: "webhook", expecting: fault.marker, "\(fault)")
@@ -189,7 +189,7 @@ import WholesailTestSupport
             return sms
         }
         try await rig.database.saveSMSSettings(gateway(url), secret: "gw-key-0123456789", actor: nil)
-        try await rig.database.writer.write { db in
+        try await rig.database.write { db in
             try Outbox.publish(
                 db, topic: "registration.code", payload: ["smsTo": "+7 900 123-45-67", "code": "4821"], idempotencyKey: "registration.code.1",
                 now: rig.clock.now)
@@ -260,7 +260,7 @@ import WholesailTestSupport
             marker = "SMTP"
         }
         try await rig.database.saveEmailSettings(email, password: nil, actor: nil)
-        try await rig.database.writer.write { db in
+        try await rig.database.write { db in
             try Outbox.publish(
                 db, topic: "order.placed", payload: ["to": "buyer@example.com", "number": "A-17", "total": "1 000,00 ₽", "link": "/orders/17"],
                 idempotencyKey: "order.placed.17", now: rig.clock.now)
@@ -289,7 +289,7 @@ import WholesailTestSupport
     func retention() async throws {
         let database = try TestDatabase.inMemory()
         let now = Date()
-        try await database.writer.write { db in
+        try await database.write { db in
             for index in 0..<25 {
                 try Outbox.enqueue(db, kind: "email", topic: "order.placed", payload: ["to": "a@example.com"], idempotencyKey: "old.\(index)", now: now)
             }
@@ -311,7 +311,7 @@ import WholesailTestSupport
         #expect(try await retention.pruneOnce(now: now) == 0, "0 keeps sent messages")
         try await database.saveOutboxSettings(webhooksEnabled: true, retentionDays: nil, actor: nil)
         #expect(try await retention.pruneOnce(now: now) == 25, "three batches of at most 10")
-        let left = try await database.reader.read { try String.fetchAll($0, sql: "SELECT idempotencyKey FROM outbox ORDER BY idempotencyKey") }
+        let left = try await database.read { try String.fetchAll($0, sql: "SELECT idempotencyKey FROM outbox ORDER BY idempotencyKey") }
         #expect(left == ["failed", "recent", "waiting"])
         try await database.saveOutboxSettings(webhooksEnabled: true, retentionDays: 7, actor: nil)
         #expect(try await retention.pruneOnce(now: now) == 1, "the page's 7 days win over the environment's 30")
@@ -323,16 +323,16 @@ import WholesailTestSupport
         let receiver = try await HTTPStub()
         _ = try await rig.database.createWebhookEndpoint(
             name: "CRM", url: "http://127.0.0.1:\(receiver.port)/hook", topics: "*", format: .json, actor: nil)
-        try await rig.database.writer.write { db in
+        try await rig.database.write { db in
             try Outbox.publish(db, topic: "order.placed", payload: ["number": "A-1"], idempotencyKey: "order.placed.1", now: rig.clock.now)
         }
         try await rig.database.saveOutboxSettings(webhooksEnabled: false, retentionDays: nil, actor: nil)
-        try await rig.database.writer.write { db in
+        try await rig.database.write { db in
             try Outbox.publish(db, topic: "order.placed", payload: ["number": "A-2"], idempotencyKey: "order.placed.2", now: rig.clock.now)
         }
         #expect(await rig.dispatcher.runOnce() == 0)
         #expect(receiver.calls.isEmpty)
-        let keys = try await rig.database.reader.read { try String.fetchAll($0, sql: "SELECT idempotencyKey FROM outbox WHERE kind = 'webhook'") }
+        let keys = try await rig.database.read { try String.fetchAll($0, sql: "SELECT idempotencyKey FROM outbox WHERE kind = 'webhook'") }
         #expect(keys == ["order.placed.1#webhook1"], "nothing new was queued while off")
         try await rig.database.saveOutboxSettings(webhooksEnabled: true, retentionDays: nil, actor: nil)
         #expect(await rig.dispatcher.runOnce() == 1)

@@ -106,11 +106,11 @@ import WholesailTestSupport
             _ = try await stranger.get(client, "/account")
             #expect(try await stranger.post(client, "/orders/\(order)/pay", [:]).status == .notFound)
         }
-        let notes = try await database.reader.read { try String.fetchAll($0, sql: "SELECT note FROM orderEvent WHERE note LIKE 'Paid by card%'") }
+        let notes = try await database.read { try String.fetchAll($0, sql: "SELECT note FROM orderEvent WHERE note LIKE 'Paid by card%'") }
         #expect(notes == ["Paid by card: 270.00 RUB (GW-77)"], "one order event however many callbacks")
         let events = try await database.latestOutboxMessages().filter { $0.webhookEndpointId == hook }
         #expect(events.map(\.topic) == ["payment.received"] && events.first?.payload["amount"] == "270.00")
-        let log = try await database.reader.read { try String.fetchAll($0, sql: "SELECT status || ':' || applied FROM paymentEvent ORDER BY id") }
+        let log = try await database.read { try String.fetchAll($0, sql: "SELECT status || ':' || applied FROM paymentEvent ORDER BY id") }
         #expect(log == ["pending:1", "paid:1", "paid:0", "failed:0"], "every taken callback is logged, applied or not")
     }
 

@@ -21,10 +21,10 @@ struct SMTPDeliveryTests {
         let user = try await database.addUser(
             email: "anna@example.com", password: "x-password-1", role: "manager", counterpartyErpId: nil, fullName: "Анна Петрова",
             hasher: .fastForTests)
-        try await database.writer.write { db in try db.execute(sql: "UPDATE user SET locale = 'en' WHERE id = ?", arguments: [user]) }
+        try await database.write { db in try db.execute(sql: "UPDATE user SET locale = 'en' WHERE id = ?", arguments: [user]) }
         let pdf = Data("%PDF-1.4\n1 0 obj << >> endobj\n.\n..leading dots\n%%EOF\n".utf8)
         let sha = try await database.storeBlob(pdf, contentType: "application/pdf")
-        try await database.writer.write { db in
+        try await database.write { db in
             try Outbox.publish(
                 db, topic: "document.ready",
                 payload: [

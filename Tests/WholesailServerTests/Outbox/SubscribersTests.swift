@@ -45,7 +45,7 @@ import WholesailTestSupport
         #expect(events.map(\.topic) == ["subscriber.subscribed", "subscriber.unsubscribed"])
         #expect(events.first?.payload["email"] == "buyer-a@example.com" && events.first?.payload["company"] == "ООО «Альфа»")
         #expect(try await database.latestOutboxMessages().allSatisfy { $0.kind == "webhook" }, "no e-mail to the person for this")
-        let audit = try await database.reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'subscribers.export'") }
+        let audit = try await database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM auditLog WHERE action = 'subscribers.export'") }
         #expect(audit == 2)
     }
 
@@ -63,7 +63,7 @@ import WholesailTestSupport
             return formatter.string(from: now.addingTimeInterval(-daysAgo * 86400))
         }
         try await database.setMailingOptIn(userId: 1, true)
-        try await database.writer.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT INTO user (id, email, fullName, status) VALUES (3, 'quiet@example.com', 'Без рассылки', 'active')")
             try db.execute(
                 sql: """
@@ -81,10 +81,10 @@ import WholesailTestSupport
         #expect(event.payload["company"] == "ООО «Альфа»" && event.payload["cartId"] == "1")
 
         // The buyer comes back and changes the cart; left alone again, it is announced again.
-        try await database.writer.write { db in try db.execute(sql: "UPDATE cart SET updatedAt = ? WHERE id = 1", arguments: [stamp(1.5)]) }
+        try await database.write { db in try db.execute(sql: "UPDATE cart SET updatedAt = ? WHERE id = 1", arguments: [stamp(1.5)]) }
         #expect(try await database.publishAbandonedCarts(idleSince: idle, notBefore: window, now: now) == 1)
         // A cart idle for ten days is older than the window: not announced.
-        try await database.writer.write { db in try db.execute(sql: "UPDATE cart SET updatedAt = ? WHERE id = 1", arguments: [stamp(10)]) }
+        try await database.write { db in try db.execute(sql: "UPDATE cart SET updatedAt = ? WHERE id = 1", arguments: [stamp(10)]) }
         #expect(try await database.publishAbandonedCarts(idleSince: idle, notBefore: window, now: now) == 0)
     }
 }

@@ -50,7 +50,7 @@ import WholesailTestSupport
             let secret = "whsec_0123456789abcdef"
             let endpoint = try await database.createWebhookEndpoint(
                 name: "CRM", url: "http://127.0.0.1:\(port)/hook", topics: "order.*", format: .json, secret: secret, actor: nil)
-            try await database.writer.write { db in
+            try await database.write { db in
                 try Outbox.publish(db, topic: "order.placed", payload: ["number": "A-17", "total": "1 234,50 ₽"], idempotencyKey: "order.placed.17")
                 try Outbox.publish(db, topic: "registration.received", payload: ["to": "x@example.com"], idempotencyKey: "registration.received.1")
             }
@@ -87,7 +87,7 @@ import WholesailTestSupport
             }
 
             // When the receiver answers 400 to the next event, it fails for good.
-            try await database.writer.write { db in
+            try await database.write { db in
                 try Outbox.publish(db, topic: "order.status", payload: ["number": "A-17"], idempotencyKey: "order.status.17.1", now: clock.now)
             }
             #expect(await dispatcher.runOnce() == 1)
@@ -154,8 +154,8 @@ import WholesailTestSupport
     func delivery() async throws {
         let database = try TestDatabase.inMemory()
         let user = try await database.addUser(email: "b@example.com", password: "x-password-1", role: "manager", counterpartyErpId: nil, hasher: .fastForTests)
-        try await database.writer.write { db in try db.execute(sql: "UPDATE user SET phone = '+7 900 123-45-67', smsOptIn = 1 WHERE id = ?", arguments: [user]) }
-        try await database.writer.write { db in
+        try await database.write { db in try db.execute(sql: "UPDATE user SET phone = '+7 900 123-45-67', smsOptIn = 1 WHERE id = ?", arguments: [user]) }
+        try await database.write { db in
             try Outbox.publish(
                 db, topic: "order.status", payload: ["userId": String(user), "number": "A-17", "statusRu": "Отгружен", "statusEn": "Shipped"],
                 idempotencyKey: "order.status.17.5")

@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// How long work waited for a database connection: from asking for a reader (or the writer) to
+/// running on it. GRDB keeps no such figure, so `WholesailDatabase`'s `read` and `write` take the
+/// time around the pool's own calls; the server passes each wait to its `/metrics` histogram.
+///
+/// A reader wait grows when every reader of the pool is busy; a writer wait is the time a cart
+/// or an order spends behind the import's batch (or a backup) holding the one writer.
+public final class DatabaseWaits: Sendable {
+    public enum Connection: String, Sendable, CaseIterable {
+        case reader, writer
+    }
+
+    public typealias Observer = @Sendable (Connection, Duration) -> Void
+
+    private let observer = Mutex<Observer?>(nil)
+
+    public init() {}
+
+    /// Sets the one observer that receives every wait (replacing the one before).
+    public func observe(_ observer: Observer?) {
+        self.observer.withLock { $0 = observer }
+    }
+
+    func record(_ connection: Connection, since start: ContinuousClock.Instant) {
+        guard let observer = observer.withLock({ $0 }) else { return }
+        observer(connection, ContinuousClock.now - start)
+    }
+}
+
+extension WholesailDatabase {
+    /// A read on one of the pool's readers (a snapshot of the last commit), its wait recorded.
+    public func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        return try await reader.read { db in
+            waits.record(.reader, since: start)
+            return try value(db)
+        }
+    }
+
+    /// A read on one of the pool's readers, from a thread that may block.
+    public func read<T>(_ value: (Database) throws -> T) throws -> T {
+        let start = ContinuousClock.now
+        return try reader.read { db in
+            waits.record(.reader, since: start)
+            return try value(db)
+        }
+    }
+
+    /// One write transaction on the writer connection, its wait recorded.
+    public func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        return try await writer.write { db in
+            waits.record(.writer, since: start)
+            return try updates(db)
+        }
+    }
+
+    /// One write transaction on the writer connection, from a thread that may block.
+    public func write<T>(_ updates: (Database) throws -> T) throws -> T {
+        let start = ContinuousClock.now
+        return try writer.write { db in
+            waits.record(.writer, since: start)
+            return try updates(db)
+        }
+    }
+
+    /// The writer connection outside a transaction (pragmas, an import's own transactions).
+    public func writeWithoutTransaction<T>(_ updates: (Database) throws -> T) throws -> T {
+        let start = ContinuousClock.now
+        return try writer.writeWithoutTransaction { db in
+            waits.record(.writer, since: start)
+            return try updates(db)
+        }
+    }
+}
