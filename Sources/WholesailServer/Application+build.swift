@@ -65,6 +65,10 @@ func makeApplication(
         ReservationReleaser(database: dependencies.database, interval: .seconds(300), logger: logger),
         ImportRunner(database: dependencies.database, coordinator: dependencies.imports, logger: logger),
     ]
+    // A backup cut short by a crash or a kill (from the admin page, the schedule) leaves its
+    // `.partial` file; remove those at every start, with or without a schedule.
+    let leftovers = BackupFolder(path: configuration.resolvedBackupDirectory).removeLeftovers()
+    if leftovers > 0 { logger.notice("removed \(leftovers) unfinished backup file(s) left by a stopped process") }
     if configuration.backupIntervalMinutes > 0 {
         services.append(
             BackupScheduler(

@@ -151,6 +151,56 @@ public enum CommerceMLOrderWriter {
         return Data(out.utf8)
     }
 
+    /// A status as the ERP sees it in `type=sale&mode=info` and in the orders' requisites.
+    public struct StatusReference: Sendable, Equatable {
+        public var code: String
+        public var name: String
+        public var isFinal: Bool
+        public init(code: String, name: String, isFinal: Bool) {
+            self.code = code
+            self.name = name
+            self.isFinal = isFinal
+        }
+    }
+
+    /// The ways of paying and of delivery an order can carry (`Способ доставки` in an order is
+    /// one of these ids).
+    public static let paymentSystems = [("invoice", "Безналичная оплата по счёту"), ("card", "Оплата банковской картой")]
+    public static let deliveryServices = [("pickup", "Самовывоз"), ("delivery", "Доставка"), ("carrier", "Транспортная компания")]
+
+    /// The reference newer 1C asks for with `type=sale&mode=info` before it reads orders: the
+    /// portal's order statuses (the `Ид` is what orders carry as `Статуса заказа ИД`), its payment
+    /// systems and its delivery services, so the exchange settings in 1C can map them.
+    public static func reference(statuses: [StatusReference], generatedAt: Date = Date()) -> Data {
+        var out = "\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        out += "<КоммерческаяИнформация ВерсияСхемы=\"2.08\" ДатаФормирования=\"\(stamp(generatedAt))\">\n"
+        out += "\t<Справочник>\n\t\t<Статусы>\n"
+        for status in statuses {
+            out += "\t\t\t<Элемент>\n"
+            element("Ид", status.code, indent: 4, into: &out)
+            element("Название", status.name, indent: 4, into: &out)
+            element("Финальный", status.isFinal ? "true" : "false", indent: 4, into: &out)
+            out += "\t\t\t</Элемент>\n"
+        }
+        out += "\t\t</Статусы>\n\t\t<ПлатежныеСистемы>\n"
+        for (id, name) in paymentSystems {
+            out += "\t\t\t<Элемент>\n"
+            element("Ид", id, indent: 4, into: &out)
+            element("Название", name, indent: 4, into: &out)
+            element("ТипОплаты", id == "card" ? "Эквайринг" : "Безналичный расчет", indent: 4, into: &out)
+            out += "\t\t\t</Элемент>\n"
+        }
+        out += "\t\t</ПлатежныеСистемы>\n\t\t<СлужбыДоставки>\n"
+        for (id, name) in deliveryServices {
+            out += "\t\t\t<Элемент>\n"
+            element("Ид", id, indent: 4, into: &out)
+            element("Название", name, indent: 4, into: &out)
+            out += "\t\t\t</Элемент>\n"
+        }
+        out += "\t\t</СлужбыДоставки>\n\t</Справочник>\n</КоммерческаяИнформация>\n"
+        return Data(out.utf8)
+    }
+
     static func stamp(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!

@@ -89,6 +89,11 @@ struct ExchangeController {
             return Response(
                 status: .ok, headers: [.contentType: "application/xml; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(bytes: CommerceMLOrderWriter.document(orders))))
+        case ("sale", "info"):
+            let statuses = try await database.exchangeStatusReference()
+            return Response(
+                status: .ok, headers: [.contentType: "application/xml; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: CommerceMLOrderWriter.reference(statuses: statuses))))
         case ("sale", "success"):
             let count = try await database.confirmSaleQuery(sessionId: session.id, actor: session.userId)
             return Self.text("success\n\(count) orders marked as exported\n")

@@ -12,8 +12,6 @@ struct BackupScheduler: Service {
     let logger: Logger
 
     func run() async throws {
-        let leftovers = folder.removeLeftovers()
-        if leftovers > 0 { logger.notice("removed \(leftovers) unfinished backup file(s) left by a stopped process") }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }

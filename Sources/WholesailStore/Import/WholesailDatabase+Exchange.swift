@@ -13,6 +13,15 @@ public struct ExchangeSessionInfo: Sendable, Equatable {
 extension WholesailDatabase {
     // MARK: Orders for the ERP
 
+    /// The order statuses for 1C's `type=sale&mode=info`, in the portal's order (active ones).
+    public func exchangeStatusReference() async throws -> [CommerceMLOrderWriter.StatusReference] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT code, nameRu, isFinal FROM orderStatus WHERE isActive = 1 ORDER BY sortOrder, id").map {
+                CommerceMLOrderWriter.StatusReference(code: $0["code"], name: $0["nameRu"], isFinal: $0["isFinal"])
+            }
+        }
+    }
+
     /// Orders the ERP has not seen in their current state (never exported, or changed since),
     /// oldest change first. Orders that came from the ERP (`offline`) are not sent back.
     public func ordersToExport(limit: Int = 500) async throws -> [ExportedOrder] {

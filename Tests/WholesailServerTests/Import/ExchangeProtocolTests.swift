@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import GRDB
 import HTTPTypes
 import Hummingbird
@@ -151,6 +154,17 @@ import WholesailTestSupport
             var sale = OneC(path: "/bitrix/admin/1c_exchange.php")
             #expect(try await sale.checkauth(client, type: "sale", auth: Self.basic("1c-exchange", "s3cret-exchange")).text.hasPrefix("success"))
             #expect(try await sale.call(client, "type=sale&mode=init").text.hasPrefix("zip="))
+            // Newer 1C asks for the reference first: statuses, payment systems, delivery services.
+            let info = try await sale.call(client, "type=sale&mode=info")
+            #expect(info.status == .ok)
+            #expect(info.headers[.contentType] == "application/xml; charset=utf-8")
+            let reference = try XMLDocument(data: Data(buffer: info.body))
+            let statusIds = try reference.nodes(forXPath: "/КоммерческаяИнформация/Справочник/Статусы/Элемент/Ид").compactMap(\.stringValue)
+            let expectedStatuses = try ImportFixture.strings(database, "SELECT code FROM orderStatus WHERE isActive = 1 ORDER BY sortOrder, id")
+            #expect(!statusIds.isEmpty && statusIds == expectedStatuses)
+            #expect(try reference.nodes(forXPath: "//Статусы/Элемент/Название").allSatisfy { !($0.stringValue ?? "").isEmpty })
+            #expect(try reference.nodes(forXPath: "//СлужбыДоставки/Элемент/Ид").compactMap(\.stringValue) == ["pickup", "delivery", "carrier"])
+            #expect(try reference.nodes(forXPath: "//ПлатежныеСистемы/Элемент").count == 2)
             let query = try await sale.call(client, "type=sale&mode=query")
             #expect(query.status == .ok)
             #expect(query.headers[.contentType] == "application/xml; charset=utf-8")

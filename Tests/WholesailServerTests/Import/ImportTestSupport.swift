@@ -52,6 +52,10 @@ enum ImportFixture {
         try database.read { try Int.fetchOne($0, sql: sql, arguments: arguments) ?? 0 }
     }
 
+    static func strings(_ database: WholesailDatabase, _ sql: String) throws -> [String] {
+        try database.read { try String.fetchAll($0, sql: sql) }
+    }
+
     static func issues(_ database: WholesailDatabase, job: Int64) throws -> [(code: String, severity: String, message: String, line: Int?)] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT code, severity, message, line FROM importIssue WHERE importJobId = ? ORDER BY id", arguments: [job]).map {
