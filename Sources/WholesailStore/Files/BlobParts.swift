@@ -17,6 +17,14 @@ public enum BlobParts {
     struct Manifest: Codable {
         var size: Int
         var parts: [String]
+
+        /// The manifest's bytes, keys sorted: the same file gives the same manifest, so the
+        /// same key (the encoder's key order otherwise varies from one encoding to the next).
+        func encoded() throws -> Data {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return try encoder.encode(self)
+        }
     }
 }
 
@@ -41,6 +49,9 @@ public struct BlobUploader {
     let database: WholesailDatabase
     let maxBytes: Int
     private var buffer: [UInt8] = []
+    /// Full parts of the blocking path waiting to be packed: two are compressed at once, one per
+    /// core (`flushSync`).
+    private var full: [[UInt8]] = []
     private var parts: [String] = []
     /// Parts this uploader inserted (not already stored): what `discard()` may delete.
     private var inserted: [String] = []
@@ -73,9 +84,19 @@ public struct BlobUploader {
             let take = min(BlobParts.partSize - buffer.count, rest.count)
             buffer.append(contentsOf: rest.prefix(take))
             rest = rest.dropFirst(take)
-            if buffer.count == BlobParts.partSize { try flushSync() }
+            if buffer.count == BlobParts.partSize {
+                full.append(buffer)
+                buffer = []
+                buffer.reserveCapacity(BlobParts.partSize)
+                if full.count == Self.packedAtOnce { try flushSync() }
+            }
         }
     }
+
+    /// Parts the blocking path compresses at once: a large file from the shell or an import
+    /// thread stores at the speed of both cores. (The async path, fed by a network upload, packs
+    /// one part at a time on the request's task and leaves the other core to requests.)
+    static let packedAtOnce = 2
 
     private mutating func count(_ added: Int) throws {
         size += added
@@ -90,12 +111,30 @@ public struct BlobUploader {
         if new { inserted.append(part.key) }
     }
 
+    /// Packs the waiting full parts (and what is in the buffer) side by side, then stores them in
+    /// one transaction, in order.
     private mutating func flushSync() throws {
-        let (part, data) = Self.packed(buffer)
-        buffer.removeAll(keepingCapacity: true)
-        let new = try database.write { db in try Self.storePart(db, part, data) }
-        parts.append(part.entry)
-        if new { inserted.append(part.key) }
+        if !buffer.isEmpty {
+            full.append(buffer)
+            buffer = []
+        }
+        let packed = Self.packedConcurrently(full)
+        full = []
+        let new = try database.write { db in try packed.map { try Self.storePart(db, $0.0, $0.1) } }
+        for (index, (part, _)) in packed.enumerated() {
+            parts.append(part.entry)
+            if new[index] { inserted.append(part.key) }
+        }
+    }
+
+    static func packedConcurrently(_ pieces: [[UInt8]]) -> [(PartRef, Data)] {
+        guard pieces.count > 1 else { return pieces.map(packed) }
+        let results = Mutex([(PartRef, Data)?](repeating: nil, count: pieces.count))
+        DispatchQueue.concurrentPerform(iterations: pieces.count) { index in
+            let one = packed(pieces[index])
+            results.withLock { $0[index] = one }
+        }
+        return results.withLock { $0.map { $0! } }
     }
 
     /// A part as it is stored: compressed when that saves space (done outside the write lock).
@@ -127,20 +166,20 @@ public struct BlobUploader {
             return StoredUpload(key: key, size: size)
         }
         if !buffer.isEmpty { try await flush() }
-        let manifest = try JSONEncoder().encode(BlobParts.Manifest(size: size, parts: parts))
+        let manifest = try BlobParts.Manifest(size: size, parts: parts).encoded()
         let key = try await database.write { db in try WholesailDatabase.storeBlob(db, manifest, contentType: BlobParts.manifestType) }
         return StoredUpload(key: key, size: size)
     }
 
     public mutating func finishSync() throws -> StoredUpload {
-        if parts.isEmpty {
+        if parts.isEmpty && full.isEmpty {
             let data = Data(buffer)
             buffer = []
             let key = try database.write { db in try WholesailDatabase.storeBlob(db, data) }
             return StoredUpload(key: key, size: size)
         }
-        if !buffer.isEmpty { try flushSync() }
-        let manifest = try JSONEncoder().encode(BlobParts.Manifest(size: size, parts: parts))
+        if !buffer.isEmpty || !full.isEmpty { try flushSync() }
+        let manifest = try BlobParts.Manifest(size: size, parts: parts).encoded()
         let key = try database.write { db in try WholesailDatabase.storeBlob(db, manifest, contentType: BlobParts.manifestType) }
         return StoredUpload(key: key, size: size)
     }
@@ -160,6 +199,7 @@ public struct BlobUploader {
         inserted = []
         parts = []
         buffer = []
+        full = []
         guard !keys.isEmpty else { return }
         try? database.write { db in try Self.deleteUnreferenced(db, keys) }
     }

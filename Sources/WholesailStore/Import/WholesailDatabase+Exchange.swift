@@ -196,7 +196,7 @@ extension WholesailDatabase {
                 var size = 0
                 for key in keys { size += try BlobReader.partSize(db, entry: key) }
                 if keys.count == 1, PartRef(keys[0])?.rawSize == nil { return ImportUpload(fileName: name, stored: StoredUpload(key: keys[0], size: size)) }
-                let manifest = try JSONEncoder().encode(BlobParts.Manifest(size: size, parts: keys))
+                let manifest = try BlobParts.Manifest(size: size, parts: keys).encoded()
                 let key = try Self.storeBlob(db, manifest, contentType: BlobParts.manifestType)
                 return ImportUpload(fileName: name, stored: StoredUpload(key: key, size: size))
             }
