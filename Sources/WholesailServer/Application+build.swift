@@ -118,7 +118,7 @@ func buildRouter(
     let baseURL = configuration.baseURL ?? "\(configuration.servesHTTPS ? "https" : "http")://\(configuration.host):\(configuration.port)"
 
     let routes = Routes(router: router, database: dependencies.database, table: table)
-    OperationsController(database: dependencies.database, metrics: dependencies.metrics).mount(on: routes)
+    OperationsController(database: dependencies.database, metrics: dependencies.metrics, metricsToken: configuration.metricsToken).mount(on: routes)
     FilesController(database: dependencies.database).mount(on: routes)
     CatalogPagesController(database: dependencies.database, renderer: dependencies.renderer, pricing: dependencies.pricing).mount(on: routes)
     CatalogAPIController(database: dependencies.database, pricing: dependencies.pricing).mount(on: routes)

@@ -29,6 +29,9 @@ public struct WholesailConfiguration: Sendable {
     /// Built-in HTTPS: a PEM certificate chain and its private key (both or neither).
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+    /// `/metrics` answers this machine (loopback, not through the proxy) and, with this token as
+    /// a bearer token, a Prometheus elsewhere.
+    public var metricsToken: String?
 
     /// Whether the portal itself speaks HTTPS.
     public var servesHTTPS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
@@ -106,5 +109,6 @@ public struct WholesailConfiguration: Sendable {
         ("WHOLESAIL_RATE_LIMITS", "on (default) or off: per-address limits on sign-in, registration, password reset and imports"),
         ("WHOLESAIL_TLS_CERT", "built-in HTTPS: PEM certificate chain file (with WHOLESAIL_TLS_KEY)"),
         ("WHOLESAIL_TLS_KEY", "built-in HTTPS: PEM private key file (with WHOLESAIL_TLS_CERT)"),
+        ("WHOLESAIL_METRICS_TOKEN", "bearer token that lets a Prometheus on another machine read /metrics (this machine reads it without)"),
     ] + OutboxConfiguration.environmentKeys
 }

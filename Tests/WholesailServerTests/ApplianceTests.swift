@@ -20,14 +20,27 @@ import WholesailStore
         }
     }
 
-    @Test("/metrics speaks the Prometheus text format")
+    @Test("/metrics speaks the Prometheus text format, to this machine or with the metrics token only")
     func metrics() async throws {
         let (app, _) = try await TestApp.make()
         try await app.test(.router) { client in
-            try await client.execute(uri: "/metrics", method: .get) { response in
+            // No peer address (as behind a unix socket), no token: refused.
+            #expect(try await client.execute(uri: "/metrics", method: .get).status == .forbidden)
+            let wrong = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer guess"])
+            #expect(wrong.status == .forbidden)
+            #expect(!String(buffer: wrong.body).contains("wholesail_"))
+            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(TestApp.metricsToken)"]) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+                #expect(String(buffer: response.body).contains("wholesail_db_wait_seconds"))
             }
+        }
+        // Over a real socket from this machine: allowed; a visitor the proxy beside it forwards: not.
+        let (live, _) = try await TestApp.make(configuration: WholesailConfiguration(port: 0))
+        try await live.test(.live) { client in
+            #expect(try await client.execute(uri: "/metrics", method: .get).status == .ok)
+            let forwarded = try await client.execute(uri: "/metrics", method: .get, headers: [HTTPField.Name("X-Forwarded-For")!: "203.0.113.9"])
+            #expect(forwarded.status == .forbidden)
         }
     }
 

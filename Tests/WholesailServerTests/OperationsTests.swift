@@ -130,7 +130,7 @@ import WholesailTestSupport
             let last = try #require(json["lastImport"] as? [String: Any])
             #expect(last["status"] as? String == "succeeded")
             #expect((last["finishedAt"] as? String)?.hasSuffix("Z") == true)
-            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            let metrics = try await client.metrics()
             #expect(metrics.contains("wholesail_import_last_succeeded 1"))
             #expect(metrics.contains(#"wholesail_import_jobs{status="running"} 0"#))
         }
@@ -152,7 +152,7 @@ import WholesailTestSupport
             holder.start()
             holding.wait()
             try await database.write { db in try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('waited', '1')") }
-            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            let metrics = try await client.metrics()
             func value(_ series: String) -> Double? {
                 metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
             }

@@ -34,9 +34,21 @@ enum TestApp {
         pricingServices.withLock { $0[ObjectIdentifier(database.writer as AnyObject)] = dependencies.pricing }
         var logger = Logger(label: "test")
         logger.logLevel = .warning
+        // Router tests have no peer address, so they read /metrics as a remote Prometheus would.
+        var configuration = configuration
+        if configuration.metricsToken == nil { configuration.metricsToken = metricsToken }
         let app = buildApplication(
             configuration: configuration, dependencies: dependencies, logger: logger)
         return (app, database)
+    }
+
+    static let metricsToken = "test-metrics-token-0123456789"
+}
+
+extension TestClientProtocol {
+    /// `/metrics` with the test apps' metrics token.
+    func metrics() async throws -> String {
+        String(buffer: try await execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(TestApp.metricsToken)"]).body)
     }
 }
 

@@ -65,6 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.exchangeUser = env["WHOLESAIL_EXCHANGE_USER"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.exchangePassword = env["WHOLESAIL_EXCHANGE_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.backupDirectory = env["WHOLESAIL_BACKUP_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.metricsToken = env["WHOLESAIL_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         for (key, minimum) in [("WHOLESAIL_BACKUP_INTERVAL", 0), ("WHOLESAIL_BACKUP_KEEP", 1)] {
             guard let raw = env[key], !raw.isEmpty else { continue }
             guard let value = Int(raw), value >= minimum else { throw CLIError("invalid \(key) \(raw): expected a whole number from \(minimum)") }

@@ -7,6 +7,8 @@ import WholesailStore
 struct OperationsController {
     let database: WholesailDatabase
     let metrics: PrometheusCollectorRegistry
+    /// A Prometheus on another machine sends it as a bearer token (`WHOLESAIL_METRICS_TOKEN`).
+    var metricsToken: String? = nil
 
     func mount(on routes: Routes) {
         routes.get("/healthz", .open, use: health)
@@ -77,7 +79,23 @@ struct OperationsController {
         }
     }
 
+    /// Whether this request may read `/metrics`: routes, volumes, import state and queue depths
+    /// are for the operator, not the internet. A client on this machine (loopback, not a visitor
+    /// forwarded by the proxy beside it) may; anyone else needs the metrics token.
+    func mayReadMetrics(_ request: Request, context: WholesailRequestContext) -> Bool {
+        let client = RateLimitMiddleware.clientAddress(request, peer: context.remoteIP)
+        if RateLimitMiddleware.isLoopback(client) { return true }
+        guard let metricsToken, let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return false }
+        let offered = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        return Crypto.constantTimeEqual(Array(offered.utf8), Array(metricsToken.utf8))
+    }
+
     @Sendable func prometheus(_ request: Request, context: WholesailRequestContext) async throws -> Response {
+        guard mayReadMetrics(request, context: context) else {
+            return Response(
+                status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: "/metrics answers this machine only, or a bearer token set in WHOLESAIL_METRICS_TOKEN.\n")))
+        }
         if let stats = try? await database.outboxStats() {
             OutboxMetrics(registry: metrics).update(stats)
         }

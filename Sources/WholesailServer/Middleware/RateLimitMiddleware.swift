@@ -114,10 +114,13 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     /// The client's address: the peer, or, when the peer is a reverse proxy on this machine,
     /// the last address it appended to `X-Forwarded-For`.
+    static func isLoopback(_ address: String) -> Bool {
+        address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127.")
+    }
+
     static func clientAddress(_ request: Request, peer: String?) -> String {
         let peer = peer ?? "unknown"
-        let loopback = peer == "127.0.0.1" || peer == "::1" || peer.hasPrefix("127.") || peer == "::ffff:127.0.0.1"
-        if loopback, let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!] {
+        if Self.isLoopback(peer), let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!] {
             let last = forwarded.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             if !last.isEmpty, last.count <= 64 { return last }
         }

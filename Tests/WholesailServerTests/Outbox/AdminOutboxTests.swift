@@ -125,7 +125,7 @@ import WholesailTestSupport
             let outbox = try #require(json["outbox"] as? [String: Any])
             #expect((outbox["lagSeconds"] as? Int ?? 0) >= 119)
             #expect(outbox["failed"] as? Int == 1)
-            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            let metrics = try await client.metrics()
             #expect(metrics.contains(#"wholesail_outbox_messages{status="failed"} 1"#))
             #expect(metrics.contains(#"wholesail_outbox_messages{status="pending"}"#))
             #expect(metrics.contains("wholesail_outbox_lag_seconds"))
