@@ -1,4 +1,5 @@
 import ArgumentParser
+import CWholesailAssets
 import Foundation
 import WholesailCore
 
@@ -51,8 +52,21 @@ struct Wholesail: AsyncParsableCommand {
     }
 
     static func main() async {
+        limitMallocArenas()
         let status = await run(arguments: Array(CommandLine.arguments.dropFirst()))
         Foundation.exit(status)
+    }
+}
+
+extension Wholesail {
+    /// glibc gives each thread that allocates under contention an arena of its own (up to 8 per
+    /// core) and keeps what was freed in each: on 2 cores after a load run, 169 MB resident with
+    /// the default, 151 MB with two arenas, no throughput lost. Every command (`serve`, `import`,
+    /// the benchmarks) runs with two; `MALLOC_ARENA_MAX` still wins.
+    static func limitMallocArenas() {
+        if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil {
+            _ = wholesail_limit_malloc_arenas(2)
+        }
     }
 }
 

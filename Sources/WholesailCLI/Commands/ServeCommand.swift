@@ -18,7 +18,6 @@ struct ServeCommand: AsyncParsableCommand {
     var demo = false
 
     func run() async throws {
-        Self.limitMallocArenas()
         var configuration = try resolvedConfiguration()
         // The demo without a mail server shows its e-mails in the log instead of queueing them.
         configuration.outbox.logMailWithoutSMTP = Environment.flag(demo, "WHOLESAIL_DEMO")
@@ -134,13 +133,3 @@ func bootstrapLogging(level: Logger.Level, format: WholesailConfiguration.LogFor
     }
 }
 
-extension ServeCommand {
-    /// glibc gives each thread that allocates under contention an arena of its own (up to 8 per
-    /// core) and keeps what was freed in each: on 2 cores after a load run, 169 MB resident with
-    /// the default, 151 MB with two arenas, no throughput lost. `MALLOC_ARENA_MAX` still wins.
-    static func limitMallocArenas() {
-        if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil {
-            _ = wholesail_limit_malloc_arenas(2)
-        }
-    }
-}
