@@ -213,6 +213,39 @@ import WholesailTestSupport
         #expect(try ImportFixture.count(database, "SELECT count(*) FROM importJobFile WHERE importJobId = ?", [job.id]) == 1)
     }
 
+    @Test("names in a zip from Russian Windows (code page 866, no UTF-8 flag) and unflagged UTF-8 arrive readable")
+    func legacyNames() throws {
+        let database = try TestDatabase.inMemory()
+        let csv = Data("Артикул;Наименование\nZ-1;Кабель ВВГ\n".utf8)
+        let zip = ImportFixture.zip(
+            [("Товары №1.csv", csv), ("Описание.txt", Data("Прайс".utf8))],
+            legacyNames: ["Товары №1.csv": Self.cp866("Товары №1.csv"), "Описание.txt": Array("Описание.txt".utf8)])
+        let job = try ImportFixture.run(database, [("пакет.zip", zip)])
+        let names = try ImportFixture.strings(database, "SELECT fileName FROM importJobFile WHERE importJobId = \(job.id) ORDER BY id")
+        #expect(names.contains { $0.hasSuffix("Товары №1.csv") }, "\(names)")
+        #expect(names.contains { $0.hasSuffix("Описание.txt") }, "\(names)")
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM product WHERE sku = 'Z-1'") == 1)
+        // The decoding itself: code page 866 whole, even where its bytes happen to be valid UTF-8.
+        #expect(ZipExpander.entryName(Self.cp866("Ёлка рп Ю.xlsx"), flaggedUTF8: false) == "Ёлка рп Ю.xlsx")
+        #expect(ZipExpander.entryName(Self.cp866("рпА"), flaggedUTF8: false) == "рпА")
+        #expect(ZipExpander.entryName(Array("Цены.xml".utf8), flaggedUTF8: true) == "Цены.xml")
+        #expect(ZipExpander.entryName(Array("import0_1.xml".utf8), flaggedUTF8: false) == "import0_1.xml")
+    }
+
+    /// Russian text in the DOS code page 866 (what Windows writes in an unflagged zip name).
+    static func cp866(_ text: String) -> [UInt8] {
+        text.unicodeScalars.map { scalar in
+            switch scalar.value {
+            case 0x0410...0x043F: UInt8(0x80 + scalar.value - 0x0410)
+            case 0x0440...0x044F: UInt8(0xE0 + scalar.value - 0x0440)
+            case 0x0401: 0xF0
+            case 0x0451: 0xF1
+            case 0x2116: 0xFC
+            default: UInt8(scalar.value)
+            }
+        }
+    }
+
     @Test("an entry that inflates beyond what it declares is refused")
     func lyingHeader() throws {
         let database = try TestDatabase.inMemory()

@@ -85,7 +85,9 @@ enum ImportFixture {
 
     /// A zip (stored, no compression) written by hand; `declared` overrides an entry's
     /// uncompressed size in the headers (for bomb tests), `compressed` its method (8 = deflate).
-    static func zip(_ entries: [(name: String, data: Data)], declared: [String: UInt64] = [:], deflated: Set<String> = []) -> Data {
+    /// `legacyNames` gives an entry's name as raw bytes without the UTF-8 flag (as Windows writes
+    /// it, in its DOS code page).
+    static func zip(_ entries: [(name: String, data: Data)], declared: [String: UInt64] = [:], deflated: Set<String> = [], legacyNames: [String: [UInt8]] = [:]) -> Data {
         var out = Data()
         var central = Data()
         func le16(_ value: Int, into data: inout Data) { data.append(contentsOf: [UInt8(value & 0xFF), UInt8((value >> 8) & 0xFF)]) }
@@ -94,20 +96,21 @@ enum ImportFixture {
         }
         for entry in entries {
             let offset = out.count
-            let name = Data(entry.name.utf8)
+            let name = legacyNames[entry.name].map { Data($0) } ?? Data(entry.name.utf8)
+            let flags = legacyNames[entry.name] == nil ? 0x0800 : 0
             let crc = crc32(entry.data)
             let size = UInt64(entry.data.count)
             let unpacked = min(declared[entry.name] ?? size, 0xFFFF_FFFE)
             let method = deflated.contains(entry.name) ? 8 : 0
             var header = Data([0x50, 0x4B, 0x03, 0x04])
-            le16(20, into: &header); le16(0x0800, into: &header); le16(method, into: &header); le16(0, into: &header); le16(0x21, into: &header)
+            le16(20, into: &header); le16(flags, into: &header); le16(method, into: &header); le16(0, into: &header); le16(0x21, into: &header)
             le32(UInt64(crc), into: &header); le32(size, into: &header); le32(unpacked, into: &header)
             le16(name.count, into: &header); le16(0, into: &header)
             out.append(header)
             out.append(name)
             out.append(entry.data)
             var record = Data([0x50, 0x4B, 0x01, 0x02])
-            le16(0x0314, into: &record); le16(20, into: &record); le16(0x0800, into: &record); le16(method, into: &record); le16(0, into: &record)
+            le16(0x0314, into: &record); le16(20, into: &record); le16(flags, into: &record); le16(method, into: &record); le16(0, into: &record)
             le16(0x21, into: &record); le32(UInt64(crc), into: &record); le32(size, into: &record); le32(unpacked, into: &record)
             le16(name.count, into: &record); le16(0, into: &record); le16(0, into: &record); le16(0, into: &record); le16(0, into: &record)
             le32(0o100644 << 16, into: &record); le32(UInt64(offset), into: &record)
