@@ -375,6 +375,12 @@ CREATE TABLE exchangeRate (
     PRIMARY KEY (currency, day)
 ) STRICT, WITHOUT ROWID;
 
+CREATE TABLE exchangeSeen (
+    exchangeSessionId INTEGER NOT NULL REFERENCES exchangeSession(id) ON DELETE CASCADE,
+    erpId TEXT NOT NULL,
+    PRIMARY KEY (exchangeSessionId, erpId)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE exchangeSession (
     id INTEGER PRIMARY KEY,
     cookieHash TEXT NOT NULL UNIQUE,
@@ -383,7 +389,7 @@ CREATE TABLE exchangeSession (
     importJobId INTEGER REFERENCES importJob(id) ON DELETE SET NULL,
     createdAt TEXT NOT NULL,
     expiresAt TEXT NOT NULL
-, queriedOrders TEXT CHECK (queriedOrders IS NULL OR json_valid(queriedOrders)), queriedAt TEXT) STRICT;
+, queriedOrders TEXT CHECK (queriedOrders IS NULL OR json_valid(queriedOrders)), queriedAt TEXT, failedImports INTEGER NOT NULL DEFAULT 0) STRICT;
 
 CREATE TABLE favorite (
     userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,

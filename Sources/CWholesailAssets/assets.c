@@ -50,534 +50,537 @@ static const unsigned char a15[] = {
 #embed "../../Resources/migrations/0013_search_terms.sql"
 };
 static const unsigned char a16[] = {
-#embed "../../Resources/static/chat.js"
+#embed "../../Resources/migrations/0014_exchange_seen.sql"
 };
 static const unsigned char a17[] = {
-#embed "../../Resources/static/favicon.svg"
+#embed "../../Resources/static/chat.js"
 };
 static const unsigned char a18[] = {
-#embed "../../Resources/static/wholesail.css"
+#embed "../../Resources/static/favicon.svg"
 };
 static const unsigned char a19[] = {
-#embed "../../Resources/static/wholesail.js"
+#embed "../../Resources/static/wholesail.css"
 };
 static const unsigned char a20[] = {
-#embed "../../Resources/templates/_approval-decide.mustache"
+#embed "../../Resources/static/wholesail.js"
 };
 static const unsigned char a21[] = {
-#embed "../../Resources/templates/_card.mustache"
+#embed "../../Resources/templates/_approval-decide.mustache"
 };
 static const unsigned char a22[] = {
-#embed "../../Resources/templates/_finance-company.mustache"
+#embed "../../Resources/templates/_card.mustache"
 };
 static const unsigned char a23[] = {
-#embed "../../Resources/templates/_pager.mustache"
+#embed "../../Resources/templates/_finance-company.mustache"
 };
 static const unsigned char a24[] = {
-#embed "../../Resources/templates/_pricing-rule-fields.mustache"
+#embed "../../Resources/templates/_pager.mustache"
 };
 static const unsigned char a25[] = {
-#embed "../../Resources/templates/_purchasing.mustache"
+#embed "../../Resources/templates/_pricing-rule-fields.mustache"
 };
 static const unsigned char a26[] = {
-#embed "../../Resources/templates/account-forgot.mustache"
+#embed "../../Resources/templates/_purchasing.mustache"
 };
 static const unsigned char a27[] = {
-#embed "../../Resources/templates/account-login.mustache"
+#embed "../../Resources/templates/account-forgot.mustache"
 };
 static const unsigned char a28[] = {
-#embed "../../Resources/templates/account-message.mustache"
+#embed "../../Resources/templates/account-login.mustache"
 };
 static const unsigned char a29[] = {
-#embed "../../Resources/templates/account-profile.mustache"
+#embed "../../Resources/templates/account-message.mustache"
 };
 static const unsigned char a30[] = {
-#embed "../../Resources/templates/account-register-confirm.mustache"
+#embed "../../Resources/templates/account-profile.mustache"
 };
 static const unsigned char a31[] = {
-#embed "../../Resources/templates/account-register.mustache"
+#embed "../../Resources/templates/account-register-confirm.mustache"
 };
 static const unsigned char a32[] = {
-#embed "../../Resources/templates/account-reset.mustache"
+#embed "../../Resources/templates/account-register.mustache"
 };
 static const unsigned char a33[] = {
-#embed "../../Resources/templates/admin-audit.mustache"
+#embed "../../Resources/templates/account-reset.mustache"
 };
 static const unsigned char a34[] = {
-#embed "../../Resources/templates/admin-backups.mustache"
+#embed "../../Resources/templates/admin-audit.mustache"
 };
 static const unsigned char a35[] = {
-#embed "../../Resources/templates/admin-branches.mustache"
+#embed "../../Resources/templates/admin-backups.mustache"
 };
 static const unsigned char a36[] = {
-#embed "../../Resources/templates/admin-channels.mustache"
+#embed "../../Resources/templates/admin-branches.mustache"
 };
 static const unsigned char a37[] = {
-#embed "../../Resources/templates/admin-delivery.mustache"
+#embed "../../Resources/templates/admin-channels.mustache"
 };
 static const unsigned char a38[] = {
-#embed "../../Resources/templates/admin-import-job.mustache"
+#embed "../../Resources/templates/admin-delivery.mustache"
 };
 static const unsigned char a39[] = {
-#embed "../../Resources/templates/admin-import.mustache"
+#embed "../../Resources/templates/admin-import-job.mustache"
 };
 static const unsigned char a40[] = {
-#embed "../../Resources/templates/admin-ordering.mustache"
+#embed "../../Resources/templates/admin-import.mustache"
 };
 static const unsigned char a41[] = {
-#embed "../../Resources/templates/admin-outbox.mustache"
+#embed "../../Resources/templates/admin-ordering.mustache"
 };
 static const unsigned char a42[] = {
-#embed "../../Resources/templates/admin-payments.mustache"
+#embed "../../Resources/templates/admin-outbox.mustache"
 };
 static const unsigned char a43[] = {
-#embed "../../Resources/templates/admin-pricing-assignments.mustache"
+#embed "../../Resources/templates/admin-payments.mustache"
 };
 static const unsigned char a44[] = {
-#embed "../../Resources/templates/admin-pricing-rule.mustache"
+#embed "../../Resources/templates/admin-pricing-assignments.mustache"
 };
 static const unsigned char a45[] = {
-#embed "../../Resources/templates/admin-pricing.mustache"
+#embed "../../Resources/templates/admin-pricing-rule.mustache"
 };
 static const unsigned char a46[] = {
-#embed "../../Resources/templates/admin-promotions.mustache"
+#embed "../../Resources/templates/admin-pricing.mustache"
 };
 static const unsigned char a47[] = {
-#embed "../../Resources/templates/admin-regions.mustache"
+#embed "../../Resources/templates/admin-promotions.mustache"
 };
 static const unsigned char a48[] = {
-#embed "../../Resources/templates/admin-roles.mustache"
+#embed "../../Resources/templates/admin-regions.mustache"
 };
 static const unsigned char a49[] = {
-#embed "../../Resources/templates/admin-settings.mustache"
+#embed "../../Resources/templates/admin-roles.mustache"
 };
 static const unsigned char a50[] = {
-#embed "../../Resources/templates/admin-user-groups.mustache"
+#embed "../../Resources/templates/admin-settings.mustache"
 };
 static const unsigned char a51[] = {
-#embed "../../Resources/templates/admin-users.mustache"
+#embed "../../Resources/templates/admin-user-groups.mustache"
 };
 static const unsigned char a52[] = {
-#embed "../../Resources/templates/admin-warehouses.mustache"
+#embed "../../Resources/templates/admin-users.mustache"
 };
 static const unsigned char a53[] = {
-#embed "../../Resources/templates/approvals.mustache"
+#embed "../../Resources/templates/admin-warehouses.mustache"
 };
 static const unsigned char a54[] = {
-#embed "../../Resources/templates/cart-guest.mustache"
+#embed "../../Resources/templates/approvals.mustache"
 };
 static const unsigned char a55[] = {
-#embed "../../Resources/templates/cart.mustache"
+#embed "../../Resources/templates/cart-guest.mustache"
 };
 static const unsigned char a56[] = {
-#embed "../../Resources/templates/catalog-favorites.mustache"
+#embed "../../Resources/templates/cart.mustache"
 };
 static const unsigned char a57[] = {
-#embed "../../Resources/templates/catalog-index.mustache"
+#embed "../../Resources/templates/catalog-favorites.mustache"
 };
 static const unsigned char a58[] = {
-#embed "../../Resources/templates/catalog-list.mustache"
+#embed "../../Resources/templates/catalog-index.mustache"
 };
 static const unsigned char a59[] = {
-#embed "../../Resources/templates/catalog-product.mustache"
+#embed "../../Resources/templates/catalog-list.mustache"
 };
 static const unsigned char a60[] = {
-#embed "../../Resources/templates/chat.mustache"
+#embed "../../Resources/templates/catalog-product.mustache"
 };
 static const unsigned char a61[] = {
-#embed "../../Resources/templates/checkout.mustache"
+#embed "../../Resources/templates/chat.mustache"
 };
 static const unsigned char a62[] = {
-#embed "../../Resources/templates/company-addresses.mustache"
+#embed "../../Resources/templates/checkout.mustache"
 };
 static const unsigned char a63[] = {
-#embed "../../Resources/templates/company-approvals.mustache"
+#embed "../../Resources/templates/company-addresses.mustache"
 };
 static const unsigned char a64[] = {
-#embed "../../Resources/templates/company-change.mustache"
+#embed "../../Resources/templates/company-approvals.mustache"
 };
 static const unsigned char a65[] = {
-#embed "../../Resources/templates/company-users.mustache"
+#embed "../../Resources/templates/company-change.mustache"
 };
 static const unsigned char a66[] = {
-#embed "../../Resources/templates/contacts.mustache"
+#embed "../../Resources/templates/company-users.mustache"
 };
 static const unsigned char a67[] = {
-#embed "../../Resources/templates/documents.mustache"
+#embed "../../Resources/templates/contacts.mustache"
 };
 static const unsigned char a68[] = {
-#embed "../../Resources/templates/editor-banners.mustache"
+#embed "../../Resources/templates/documents.mustache"
 };
 static const unsigned char a69[] = {
-#embed "../../Resources/templates/editor-groups.mustache"
+#embed "../../Resources/templates/editor-banners.mustache"
 };
 static const unsigned char a70[] = {
-#embed "../../Resources/templates/editor-materials.mustache"
+#embed "../../Resources/templates/editor-groups.mustache"
 };
 static const unsigned char a71[] = {
-#embed "../../Resources/templates/editor-news.mustache"
+#embed "../../Resources/templates/editor-materials.mustache"
 };
 static const unsigned char a72[] = {
-#embed "../../Resources/templates/editor-policy.mustache"
+#embed "../../Resources/templates/editor-news.mustache"
 };
 static const unsigned char a73[] = {
-#embed "../../Resources/templates/editor-product.mustache"
+#embed "../../Resources/templates/editor-policy.mustache"
 };
 static const unsigned char a74[] = {
-#embed "../../Resources/templates/editor-reviews.mustache"
+#embed "../../Resources/templates/editor-product.mustache"
 };
 static const unsigned char a75[] = {
-#embed "../../Resources/templates/error.mustache"
+#embed "../../Resources/templates/editor-reviews.mustache"
 };
 static const unsigned char a76[] = {
-#embed "../../Resources/templates/finance.mustache"
+#embed "../../Resources/templates/error.mustache"
 };
 static const unsigned char a77[] = {
-#embed "../../Resources/templates/layout.mustache"
+#embed "../../Resources/templates/finance.mustache"
 };
 static const unsigned char a78[] = {
-#embed "../../Resources/templates/list.mustache"
+#embed "../../Resources/templates/layout.mustache"
 };
 static const unsigned char a79[] = {
-#embed "../../Resources/templates/lists.mustache"
+#embed "../../Resources/templates/list.mustache"
 };
 static const unsigned char a80[] = {
-#embed "../../Resources/templates/mail/_layout.mustache"
+#embed "../../Resources/templates/lists.mustache"
 };
 static const unsigned char a81[] = {
-#embed "../../Resources/templates/mail/account.acted_as.en.mustache"
+#embed "../../Resources/templates/mail/_layout.mustache"
 };
 static const unsigned char a82[] = {
-#embed "../../Resources/templates/mail/account.acted_as.ru.mustache"
+#embed "../../Resources/templates/mail/account.acted_as.en.mustache"
 };
 static const unsigned char a83[] = {
-#embed "../../Resources/templates/mail/account.created.en.mustache"
+#embed "../../Resources/templates/mail/account.acted_as.ru.mustache"
 };
 static const unsigned char a84[] = {
-#embed "../../Resources/templates/mail/account.created.ru.mustache"
+#embed "../../Resources/templates/mail/account.created.en.mustache"
 };
 static const unsigned char a85[] = {
-#embed "../../Resources/templates/mail/account.disabled.en.mustache"
+#embed "../../Resources/templates/mail/account.created.ru.mustache"
 };
 static const unsigned char a86[] = {
-#embed "../../Resources/templates/mail/account.disabled.ru.mustache"
+#embed "../../Resources/templates/mail/account.disabled.en.mustache"
 };
 static const unsigned char a87[] = {
-#embed "../../Resources/templates/mail/account.enabled.en.mustache"
+#embed "../../Resources/templates/mail/account.disabled.ru.mustache"
 };
 static const unsigned char a88[] = {
-#embed "../../Resources/templates/mail/account.enabled.ru.mustache"
+#embed "../../Resources/templates/mail/account.enabled.en.mustache"
 };
 static const unsigned char a89[] = {
-#embed "../../Resources/templates/mail/account.invited.en.mustache"
+#embed "../../Resources/templates/mail/account.enabled.ru.mustache"
 };
 static const unsigned char a90[] = {
-#embed "../../Resources/templates/mail/account.invited.ru.mustache"
+#embed "../../Resources/templates/mail/account.invited.en.mustache"
 };
 static const unsigned char a91[] = {
-#embed "../../Resources/templates/mail/account.linked.en.mustache"
+#embed "../../Resources/templates/mail/account.invited.ru.mustache"
 };
 static const unsigned char a92[] = {
-#embed "../../Resources/templates/mail/account.linked.ru.mustache"
+#embed "../../Resources/templates/mail/account.linked.en.mustache"
 };
 static const unsigned char a93[] = {
-#embed "../../Resources/templates/mail/account.removed.en.mustache"
+#embed "../../Resources/templates/mail/account.linked.ru.mustache"
 };
 static const unsigned char a94[] = {
-#embed "../../Resources/templates/mail/account.removed.ru.mustache"
+#embed "../../Resources/templates/mail/account.removed.en.mustache"
 };
 static const unsigned char a95[] = {
-#embed "../../Resources/templates/mail/approval.decided.en.mustache"
+#embed "../../Resources/templates/mail/account.removed.ru.mustache"
 };
 static const unsigned char a96[] = {
-#embed "../../Resources/templates/mail/approval.decided.ru.mustache"
+#embed "../../Resources/templates/mail/approval.decided.en.mustache"
 };
 static const unsigned char a97[] = {
-#embed "../../Resources/templates/mail/approval.requested.en.mustache"
+#embed "../../Resources/templates/mail/approval.decided.ru.mustache"
 };
 static const unsigned char a98[] = {
-#embed "../../Resources/templates/mail/approval.requested.ru.mustache"
+#embed "../../Resources/templates/mail/approval.requested.en.mustache"
 };
 static const unsigned char a99[] = {
-#embed "../../Resources/templates/mail/channel.test.en.mustache"
+#embed "../../Resources/templates/mail/approval.requested.ru.mustache"
 };
 static const unsigned char a100[] = {
-#embed "../../Resources/templates/mail/channel.test.ru.mustache"
+#embed "../../Resources/templates/mail/channel.test.en.mustache"
 };
 static const unsigned char a101[] = {
-#embed "../../Resources/templates/mail/chat.message.en.mustache"
+#embed "../../Resources/templates/mail/channel.test.ru.mustache"
 };
 static const unsigned char a102[] = {
-#embed "../../Resources/templates/mail/chat.message.ru.mustache"
+#embed "../../Resources/templates/mail/chat.message.en.mustache"
 };
 static const unsigned char a103[] = {
-#embed "../../Resources/templates/mail/chat.message_for_staff.en.mustache"
+#embed "../../Resources/templates/mail/chat.message.ru.mustache"
 };
 static const unsigned char a104[] = {
-#embed "../../Resources/templates/mail/chat.message_for_staff.ru.mustache"
+#embed "../../Resources/templates/mail/chat.message_for_staff.en.mustache"
 };
 static const unsigned char a105[] = {
-#embed "../../Resources/templates/mail/counterparty.change_approved.en.mustache"
+#embed "../../Resources/templates/mail/chat.message_for_staff.ru.mustache"
 };
 static const unsigned char a106[] = {
-#embed "../../Resources/templates/mail/counterparty.change_approved.ru.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_approved.en.mustache"
 };
 static const unsigned char a107[] = {
-#embed "../../Resources/templates/mail/counterparty.change_declined.en.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_approved.ru.mustache"
 };
 static const unsigned char a108[] = {
-#embed "../../Resources/templates/mail/counterparty.change_declined.ru.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_declined.en.mustache"
 };
 static const unsigned char a109[] = {
-#embed "../../Resources/templates/mail/counterparty.change_requested.en.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_declined.ru.mustache"
 };
 static const unsigned char a110[] = {
-#embed "../../Resources/templates/mail/counterparty.change_requested.ru.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_requested.en.mustache"
 };
 static const unsigned char a111[] = {
-#embed "../../Resources/templates/mail/credit.locked.en.mustache"
+#embed "../../Resources/templates/mail/counterparty.change_requested.ru.mustache"
 };
 static const unsigned char a112[] = {
-#embed "../../Resources/templates/mail/credit.locked.ru.mustache"
+#embed "../../Resources/templates/mail/credit.locked.en.mustache"
 };
 static const unsigned char a113[] = {
-#embed "../../Resources/templates/mail/customer.assigned.en.mustache"
+#embed "../../Resources/templates/mail/credit.locked.ru.mustache"
 };
 static const unsigned char a114[] = {
-#embed "../../Resources/templates/mail/customer.assigned.ru.mustache"
+#embed "../../Resources/templates/mail/customer.assigned.en.mustache"
 };
 static const unsigned char a115[] = {
-#embed "../../Resources/templates/mail/document.ready.en.mustache"
+#embed "../../Resources/templates/mail/customer.assigned.ru.mustache"
 };
 static const unsigned char a116[] = {
-#embed "../../Resources/templates/mail/document.ready.ru.mustache"
+#embed "../../Resources/templates/mail/document.ready.en.mustache"
 };
 static const unsigned char a117[] = {
-#embed "../../Resources/templates/mail/lead.created.en.mustache"
+#embed "../../Resources/templates/mail/document.ready.ru.mustache"
 };
 static const unsigned char a118[] = {
-#embed "../../Resources/templates/mail/lead.created.ru.mustache"
+#embed "../../Resources/templates/mail/lead.created.en.mustache"
 };
 static const unsigned char a119[] = {
-#embed "../../Resources/templates/mail/order.changed.en.mustache"
+#embed "../../Resources/templates/mail/lead.created.ru.mustache"
 };
 static const unsigned char a120[] = {
-#embed "../../Resources/templates/mail/order.changed.ru.mustache"
+#embed "../../Resources/templates/mail/order.changed.en.mustache"
 };
 static const unsigned char a121[] = {
-#embed "../../Resources/templates/mail/order.placed.en.mustache"
+#embed "../../Resources/templates/mail/order.changed.ru.mustache"
 };
 static const unsigned char a122[] = {
-#embed "../../Resources/templates/mail/order.placed.ru.mustache"
+#embed "../../Resources/templates/mail/order.placed.en.mustache"
 };
 static const unsigned char a123[] = {
-#embed "../../Resources/templates/mail/order.placed_for_managers.en.mustache"
+#embed "../../Resources/templates/mail/order.placed.ru.mustache"
 };
 static const unsigned char a124[] = {
-#embed "../../Resources/templates/mail/order.placed_for_managers.ru.mustache"
+#embed "../../Resources/templates/mail/order.placed_for_managers.en.mustache"
 };
 static const unsigned char a125[] = {
-#embed "../../Resources/templates/mail/order.status.en.mustache"
+#embed "../../Resources/templates/mail/order.placed_for_managers.ru.mustache"
 };
 static const unsigned char a126[] = {
-#embed "../../Resources/templates/mail/order.status.ru.mustache"
+#embed "../../Resources/templates/mail/order.status.en.mustache"
 };
 static const unsigned char a127[] = {
-#embed "../../Resources/templates/mail/password.reset.en.mustache"
+#embed "../../Resources/templates/mail/order.status.ru.mustache"
 };
 static const unsigned char a128[] = {
-#embed "../../Resources/templates/mail/password.reset.ru.mustache"
+#embed "../../Resources/templates/mail/password.reset.en.mustache"
 };
 static const unsigned char a129[] = {
-#embed "../../Resources/templates/mail/question.asked.en.mustache"
+#embed "../../Resources/templates/mail/password.reset.ru.mustache"
 };
 static const unsigned char a130[] = {
-#embed "../../Resources/templates/mail/question.asked.ru.mustache"
+#embed "../../Resources/templates/mail/question.asked.en.mustache"
 };
 static const unsigned char a131[] = {
-#embed "../../Resources/templates/mail/quote.accepted.en.mustache"
+#embed "../../Resources/templates/mail/question.asked.ru.mustache"
 };
 static const unsigned char a132[] = {
-#embed "../../Resources/templates/mail/quote.accepted.ru.mustache"
+#embed "../../Resources/templates/mail/quote.accepted.en.mustache"
 };
 static const unsigned char a133[] = {
-#embed "../../Resources/templates/mail/quote.declined.en.mustache"
+#embed "../../Resources/templates/mail/quote.accepted.ru.mustache"
 };
 static const unsigned char a134[] = {
-#embed "../../Resources/templates/mail/quote.declined.ru.mustache"
+#embed "../../Resources/templates/mail/quote.declined.en.mustache"
 };
 static const unsigned char a135[] = {
-#embed "../../Resources/templates/mail/quote.offered.en.mustache"
+#embed "../../Resources/templates/mail/quote.declined.ru.mustache"
 };
 static const unsigned char a136[] = {
-#embed "../../Resources/templates/mail/quote.offered.ru.mustache"
+#embed "../../Resources/templates/mail/quote.offered.en.mustache"
 };
 static const unsigned char a137[] = {
-#embed "../../Resources/templates/mail/quote.requested.en.mustache"
+#embed "../../Resources/templates/mail/quote.offered.ru.mustache"
 };
 static const unsigned char a138[] = {
-#embed "../../Resources/templates/mail/quote.requested.ru.mustache"
+#embed "../../Resources/templates/mail/quote.requested.en.mustache"
 };
 static const unsigned char a139[] = {
-#embed "../../Resources/templates/mail/reconciliation.ready.en.mustache"
+#embed "../../Resources/templates/mail/quote.requested.ru.mustache"
 };
 static const unsigned char a140[] = {
-#embed "../../Resources/templates/mail/reconciliation.ready.ru.mustache"
+#embed "../../Resources/templates/mail/reconciliation.ready.en.mustache"
 };
 static const unsigned char a141[] = {
-#embed "../../Resources/templates/mail/registration.accepted.en.mustache"
+#embed "../../Resources/templates/mail/reconciliation.ready.ru.mustache"
 };
 static const unsigned char a142[] = {
-#embed "../../Resources/templates/mail/registration.accepted.ru.mustache"
+#embed "../../Resources/templates/mail/registration.accepted.en.mustache"
 };
 static const unsigned char a143[] = {
-#embed "../../Resources/templates/mail/registration.declined.en.mustache"
+#embed "../../Resources/templates/mail/registration.accepted.ru.mustache"
 };
 static const unsigned char a144[] = {
-#embed "../../Resources/templates/mail/registration.declined.ru.mustache"
+#embed "../../Resources/templates/mail/registration.declined.en.mustache"
 };
 static const unsigned char a145[] = {
-#embed "../../Resources/templates/mail/registration.new_for_managers.en.mustache"
+#embed "../../Resources/templates/mail/registration.declined.ru.mustache"
 };
 static const unsigned char a146[] = {
-#embed "../../Resources/templates/mail/registration.new_for_managers.ru.mustache"
+#embed "../../Resources/templates/mail/registration.new_for_managers.en.mustache"
 };
 static const unsigned char a147[] = {
-#embed "../../Resources/templates/mail/registration.received.en.mustache"
+#embed "../../Resources/templates/mail/registration.new_for_managers.ru.mustache"
 };
 static const unsigned char a148[] = {
-#embed "../../Resources/templates/mail/registration.received.ru.mustache"
+#embed "../../Resources/templates/mail/registration.received.en.mustache"
 };
 static const unsigned char a149[] = {
-#embed "../../Resources/templates/mail/shipment.sent.en.mustache"
+#embed "../../Resources/templates/mail/registration.received.ru.mustache"
 };
 static const unsigned char a150[] = {
-#embed "../../Resources/templates/mail/shipment.sent.ru.mustache"
+#embed "../../Resources/templates/mail/shipment.sent.en.mustache"
 };
 static const unsigned char a151[] = {
-#embed "../../Resources/templates/mail/ticket.message.en.mustache"
+#embed "../../Resources/templates/mail/shipment.sent.ru.mustache"
 };
 static const unsigned char a152[] = {
-#embed "../../Resources/templates/mail/ticket.message.ru.mustache"
+#embed "../../Resources/templates/mail/ticket.message.en.mustache"
 };
 static const unsigned char a153[] = {
-#embed "../../Resources/templates/mail/ticket.reply.en.mustache"
+#embed "../../Resources/templates/mail/ticket.message.ru.mustache"
 };
 static const unsigned char a154[] = {
-#embed "../../Resources/templates/mail/ticket.reply.ru.mustache"
+#embed "../../Resources/templates/mail/ticket.reply.en.mustache"
 };
 static const unsigned char a155[] = {
-#embed "../../Resources/templates/materials.mustache"
+#embed "../../Resources/templates/mail/ticket.reply.ru.mustache"
 };
 static const unsigned char a156[] = {
-#embed "../../Resources/templates/news-item.mustache"
+#embed "../../Resources/templates/materials.mustache"
 };
 static const unsigned char a157[] = {
-#embed "../../Resources/templates/news.mustache"
+#embed "../../Resources/templates/news-item.mustache"
 };
 static const unsigned char a158[] = {
-#embed "../../Resources/templates/order-edit.mustache"
+#embed "../../Resources/templates/news.mustache"
 };
 static const unsigned char a159[] = {
-#embed "../../Resources/templates/order.mustache"
+#embed "../../Resources/templates/order-edit.mustache"
 };
 static const unsigned char a160[] = {
-#embed "../../Resources/templates/orders.mustache"
+#embed "../../Resources/templates/order.mustache"
 };
 static const unsigned char a161[] = {
-#embed "../../Resources/templates/part-numbers.mustache"
+#embed "../../Resources/templates/orders.mustache"
 };
 static const unsigned char a162[] = {
-#embed "../../Resources/templates/payment-result.mustache"
+#embed "../../Resources/templates/part-numbers.mustache"
 };
 static const unsigned char a163[] = {
-#embed "../../Resources/templates/price-list.mustache"
+#embed "../../Resources/templates/payment-result.mustache"
 };
 static const unsigned char a164[] = {
-#embed "../../Resources/templates/privacy.mustache"
+#embed "../../Resources/templates/price-list.mustache"
 };
 static const unsigned char a165[] = {
-#embed "../../Resources/templates/quick-order.mustache"
+#embed "../../Resources/templates/privacy.mustache"
 };
 static const unsigned char a166[] = {
-#embed "../../Resources/templates/quote-new.mustache"
+#embed "../../Resources/templates/quick-order.mustache"
 };
 static const unsigned char a167[] = {
-#embed "../../Resources/templates/quote.mustache"
+#embed "../../Resources/templates/quote-new.mustache"
 };
 static const unsigned char a168[] = {
-#embed "../../Resources/templates/quotes.mustache"
+#embed "../../Resources/templates/quote.mustache"
 };
 static const unsigned char a169[] = {
-#embed "../../Resources/templates/request-new.mustache"
+#embed "../../Resources/templates/quotes.mustache"
 };
 static const unsigned char a170[] = {
-#embed "../../Resources/templates/request.mustache"
+#embed "../../Resources/templates/request-new.mustache"
 };
 static const unsigned char a171[] = {
-#embed "../../Resources/templates/requests.mustache"
+#embed "../../Resources/templates/request.mustache"
 };
 static const unsigned char a172[] = {
-#embed "../../Resources/templates/saved-cart.mustache"
+#embed "../../Resources/templates/requests.mustache"
 };
 static const unsigned char a173[] = {
-#embed "../../Resources/templates/saved-carts.mustache"
+#embed "../../Resources/templates/saved-cart.mustache"
 };
 static const unsigned char a174[] = {
-#embed "../../Resources/templates/sms/channel.test.en.mustache"
+#embed "../../Resources/templates/saved-carts.mustache"
 };
 static const unsigned char a175[] = {
-#embed "../../Resources/templates/sms/channel.test.ru.mustache"
+#embed "../../Resources/templates/sms/channel.test.en.mustache"
 };
 static const unsigned char a176[] = {
-#embed "../../Resources/templates/sms/order.placed.en.mustache"
+#embed "../../Resources/templates/sms/channel.test.ru.mustache"
 };
 static const unsigned char a177[] = {
-#embed "../../Resources/templates/sms/order.placed.ru.mustache"
+#embed "../../Resources/templates/sms/order.placed.en.mustache"
 };
 static const unsigned char a178[] = {
-#embed "../../Resources/templates/sms/order.status.en.mustache"
+#embed "../../Resources/templates/sms/order.placed.ru.mustache"
 };
 static const unsigned char a179[] = {
-#embed "../../Resources/templates/sms/order.status.ru.mustache"
+#embed "../../Resources/templates/sms/order.status.en.mustache"
 };
 static const unsigned char a180[] = {
-#embed "../../Resources/templates/sms/registration.code.en.mustache"
+#embed "../../Resources/templates/sms/order.status.ru.mustache"
 };
 static const unsigned char a181[] = {
-#embed "../../Resources/templates/sms/registration.code.ru.mustache"
+#embed "../../Resources/templates/sms/registration.code.en.mustache"
 };
 static const unsigned char a182[] = {
-#embed "../../Resources/templates/sms/shipment.sent.en.mustache"
+#embed "../../Resources/templates/sms/registration.code.ru.mustache"
 };
 static const unsigned char a183[] = {
-#embed "../../Resources/templates/sms/shipment.sent.ru.mustache"
+#embed "../../Resources/templates/sms/shipment.sent.en.mustache"
 };
 static const unsigned char a184[] = {
-#embed "../../Resources/templates/staff-change-requests.mustache"
+#embed "../../Resources/templates/sms/shipment.sent.ru.mustache"
 };
 static const unsigned char a185[] = {
-#embed "../../Resources/templates/staff-chats.mustache"
+#embed "../../Resources/templates/staff-change-requests.mustache"
 };
 static const unsigned char a186[] = {
-#embed "../../Resources/templates/staff-company.mustache"
+#embed "../../Resources/templates/staff-chats.mustache"
 };
 static const unsigned char a187[] = {
-#embed "../../Resources/templates/staff-finance.mustache"
+#embed "../../Resources/templates/staff-company.mustache"
 };
 static const unsigned char a188[] = {
-#embed "../../Resources/templates/staff-home.mustache"
+#embed "../../Resources/templates/staff-finance.mustache"
 };
 static const unsigned char a189[] = {
-#embed "../../Resources/templates/staff-quotes.mustache"
+#embed "../../Resources/templates/staff-home.mustache"
 };
 static const unsigned char a190[] = {
-#embed "../../Resources/templates/staff-registrations.mustache"
+#embed "../../Resources/templates/staff-quotes.mustache"
 };
 static const unsigned char a191[] = {
-#embed "../../Resources/templates/staff-team.mustache"
+#embed "../../Resources/templates/staff-registrations.mustache"
 };
 static const unsigned char a192[] = {
+#embed "../../Resources/templates/staff-team.mustache"
+};
+static const unsigned char a193[] = {
 #embed "../../Resources/templates/usual-order.mustache"
 };
 static const wholesail_asset table[] = {
@@ -597,183 +600,184 @@ static const wholesail_asset table[] = {
     {"migrations/0010_chat.sql", a13, sizeof a13},
     {"migrations/0011_directory.sql", a14, sizeof a14},
     {"migrations/0013_search_terms.sql", a15, sizeof a15},
-    {"static/chat.js", a16, sizeof a16},
-    {"static/favicon.svg", a17, sizeof a17},
-    {"static/wholesail.css", a18, sizeof a18},
-    {"static/wholesail.js", a19, sizeof a19},
-    {"templates/_approval-decide.mustache", a20, sizeof a20},
-    {"templates/_card.mustache", a21, sizeof a21},
-    {"templates/_finance-company.mustache", a22, sizeof a22},
-    {"templates/_pager.mustache", a23, sizeof a23},
-    {"templates/_pricing-rule-fields.mustache", a24, sizeof a24},
-    {"templates/_purchasing.mustache", a25, sizeof a25},
-    {"templates/account-forgot.mustache", a26, sizeof a26},
-    {"templates/account-login.mustache", a27, sizeof a27},
-    {"templates/account-message.mustache", a28, sizeof a28},
-    {"templates/account-profile.mustache", a29, sizeof a29},
-    {"templates/account-register-confirm.mustache", a30, sizeof a30},
-    {"templates/account-register.mustache", a31, sizeof a31},
-    {"templates/account-reset.mustache", a32, sizeof a32},
-    {"templates/admin-audit.mustache", a33, sizeof a33},
-    {"templates/admin-backups.mustache", a34, sizeof a34},
-    {"templates/admin-branches.mustache", a35, sizeof a35},
-    {"templates/admin-channels.mustache", a36, sizeof a36},
-    {"templates/admin-delivery.mustache", a37, sizeof a37},
-    {"templates/admin-import-job.mustache", a38, sizeof a38},
-    {"templates/admin-import.mustache", a39, sizeof a39},
-    {"templates/admin-ordering.mustache", a40, sizeof a40},
-    {"templates/admin-outbox.mustache", a41, sizeof a41},
-    {"templates/admin-payments.mustache", a42, sizeof a42},
-    {"templates/admin-pricing-assignments.mustache", a43, sizeof a43},
-    {"templates/admin-pricing-rule.mustache", a44, sizeof a44},
-    {"templates/admin-pricing.mustache", a45, sizeof a45},
-    {"templates/admin-promotions.mustache", a46, sizeof a46},
-    {"templates/admin-regions.mustache", a47, sizeof a47},
-    {"templates/admin-roles.mustache", a48, sizeof a48},
-    {"templates/admin-settings.mustache", a49, sizeof a49},
-    {"templates/admin-user-groups.mustache", a50, sizeof a50},
-    {"templates/admin-users.mustache", a51, sizeof a51},
-    {"templates/admin-warehouses.mustache", a52, sizeof a52},
-    {"templates/approvals.mustache", a53, sizeof a53},
-    {"templates/cart-guest.mustache", a54, sizeof a54},
-    {"templates/cart.mustache", a55, sizeof a55},
-    {"templates/catalog-favorites.mustache", a56, sizeof a56},
-    {"templates/catalog-index.mustache", a57, sizeof a57},
-    {"templates/catalog-list.mustache", a58, sizeof a58},
-    {"templates/catalog-product.mustache", a59, sizeof a59},
-    {"templates/chat.mustache", a60, sizeof a60},
-    {"templates/checkout.mustache", a61, sizeof a61},
-    {"templates/company-addresses.mustache", a62, sizeof a62},
-    {"templates/company-approvals.mustache", a63, sizeof a63},
-    {"templates/company-change.mustache", a64, sizeof a64},
-    {"templates/company-users.mustache", a65, sizeof a65},
-    {"templates/contacts.mustache", a66, sizeof a66},
-    {"templates/documents.mustache", a67, sizeof a67},
-    {"templates/editor-banners.mustache", a68, sizeof a68},
-    {"templates/editor-groups.mustache", a69, sizeof a69},
-    {"templates/editor-materials.mustache", a70, sizeof a70},
-    {"templates/editor-news.mustache", a71, sizeof a71},
-    {"templates/editor-policy.mustache", a72, sizeof a72},
-    {"templates/editor-product.mustache", a73, sizeof a73},
-    {"templates/editor-reviews.mustache", a74, sizeof a74},
-    {"templates/error.mustache", a75, sizeof a75},
-    {"templates/finance.mustache", a76, sizeof a76},
-    {"templates/layout.mustache", a77, sizeof a77},
-    {"templates/list.mustache", a78, sizeof a78},
-    {"templates/lists.mustache", a79, sizeof a79},
-    {"templates/mail/_layout.mustache", a80, sizeof a80},
-    {"templates/mail/account.acted_as.en.mustache", a81, sizeof a81},
-    {"templates/mail/account.acted_as.ru.mustache", a82, sizeof a82},
-    {"templates/mail/account.created.en.mustache", a83, sizeof a83},
-    {"templates/mail/account.created.ru.mustache", a84, sizeof a84},
-    {"templates/mail/account.disabled.en.mustache", a85, sizeof a85},
-    {"templates/mail/account.disabled.ru.mustache", a86, sizeof a86},
-    {"templates/mail/account.enabled.en.mustache", a87, sizeof a87},
-    {"templates/mail/account.enabled.ru.mustache", a88, sizeof a88},
-    {"templates/mail/account.invited.en.mustache", a89, sizeof a89},
-    {"templates/mail/account.invited.ru.mustache", a90, sizeof a90},
-    {"templates/mail/account.linked.en.mustache", a91, sizeof a91},
-    {"templates/mail/account.linked.ru.mustache", a92, sizeof a92},
-    {"templates/mail/account.removed.en.mustache", a93, sizeof a93},
-    {"templates/mail/account.removed.ru.mustache", a94, sizeof a94},
-    {"templates/mail/approval.decided.en.mustache", a95, sizeof a95},
-    {"templates/mail/approval.decided.ru.mustache", a96, sizeof a96},
-    {"templates/mail/approval.requested.en.mustache", a97, sizeof a97},
-    {"templates/mail/approval.requested.ru.mustache", a98, sizeof a98},
-    {"templates/mail/channel.test.en.mustache", a99, sizeof a99},
-    {"templates/mail/channel.test.ru.mustache", a100, sizeof a100},
-    {"templates/mail/chat.message.en.mustache", a101, sizeof a101},
-    {"templates/mail/chat.message.ru.mustache", a102, sizeof a102},
-    {"templates/mail/chat.message_for_staff.en.mustache", a103, sizeof a103},
-    {"templates/mail/chat.message_for_staff.ru.mustache", a104, sizeof a104},
-    {"templates/mail/counterparty.change_approved.en.mustache", a105, sizeof a105},
-    {"templates/mail/counterparty.change_approved.ru.mustache", a106, sizeof a106},
-    {"templates/mail/counterparty.change_declined.en.mustache", a107, sizeof a107},
-    {"templates/mail/counterparty.change_declined.ru.mustache", a108, sizeof a108},
-    {"templates/mail/counterparty.change_requested.en.mustache", a109, sizeof a109},
-    {"templates/mail/counterparty.change_requested.ru.mustache", a110, sizeof a110},
-    {"templates/mail/credit.locked.en.mustache", a111, sizeof a111},
-    {"templates/mail/credit.locked.ru.mustache", a112, sizeof a112},
-    {"templates/mail/customer.assigned.en.mustache", a113, sizeof a113},
-    {"templates/mail/customer.assigned.ru.mustache", a114, sizeof a114},
-    {"templates/mail/document.ready.en.mustache", a115, sizeof a115},
-    {"templates/mail/document.ready.ru.mustache", a116, sizeof a116},
-    {"templates/mail/lead.created.en.mustache", a117, sizeof a117},
-    {"templates/mail/lead.created.ru.mustache", a118, sizeof a118},
-    {"templates/mail/order.changed.en.mustache", a119, sizeof a119},
-    {"templates/mail/order.changed.ru.mustache", a120, sizeof a120},
-    {"templates/mail/order.placed.en.mustache", a121, sizeof a121},
-    {"templates/mail/order.placed.ru.mustache", a122, sizeof a122},
-    {"templates/mail/order.placed_for_managers.en.mustache", a123, sizeof a123},
-    {"templates/mail/order.placed_for_managers.ru.mustache", a124, sizeof a124},
-    {"templates/mail/order.status.en.mustache", a125, sizeof a125},
-    {"templates/mail/order.status.ru.mustache", a126, sizeof a126},
-    {"templates/mail/password.reset.en.mustache", a127, sizeof a127},
-    {"templates/mail/password.reset.ru.mustache", a128, sizeof a128},
-    {"templates/mail/question.asked.en.mustache", a129, sizeof a129},
-    {"templates/mail/question.asked.ru.mustache", a130, sizeof a130},
-    {"templates/mail/quote.accepted.en.mustache", a131, sizeof a131},
-    {"templates/mail/quote.accepted.ru.mustache", a132, sizeof a132},
-    {"templates/mail/quote.declined.en.mustache", a133, sizeof a133},
-    {"templates/mail/quote.declined.ru.mustache", a134, sizeof a134},
-    {"templates/mail/quote.offered.en.mustache", a135, sizeof a135},
-    {"templates/mail/quote.offered.ru.mustache", a136, sizeof a136},
-    {"templates/mail/quote.requested.en.mustache", a137, sizeof a137},
-    {"templates/mail/quote.requested.ru.mustache", a138, sizeof a138},
-    {"templates/mail/reconciliation.ready.en.mustache", a139, sizeof a139},
-    {"templates/mail/reconciliation.ready.ru.mustache", a140, sizeof a140},
-    {"templates/mail/registration.accepted.en.mustache", a141, sizeof a141},
-    {"templates/mail/registration.accepted.ru.mustache", a142, sizeof a142},
-    {"templates/mail/registration.declined.en.mustache", a143, sizeof a143},
-    {"templates/mail/registration.declined.ru.mustache", a144, sizeof a144},
-    {"templates/mail/registration.new_for_managers.en.mustache", a145, sizeof a145},
-    {"templates/mail/registration.new_for_managers.ru.mustache", a146, sizeof a146},
-    {"templates/mail/registration.received.en.mustache", a147, sizeof a147},
-    {"templates/mail/registration.received.ru.mustache", a148, sizeof a148},
-    {"templates/mail/shipment.sent.en.mustache", a149, sizeof a149},
-    {"templates/mail/shipment.sent.ru.mustache", a150, sizeof a150},
-    {"templates/mail/ticket.message.en.mustache", a151, sizeof a151},
-    {"templates/mail/ticket.message.ru.mustache", a152, sizeof a152},
-    {"templates/mail/ticket.reply.en.mustache", a153, sizeof a153},
-    {"templates/mail/ticket.reply.ru.mustache", a154, sizeof a154},
-    {"templates/materials.mustache", a155, sizeof a155},
-    {"templates/news-item.mustache", a156, sizeof a156},
-    {"templates/news.mustache", a157, sizeof a157},
-    {"templates/order-edit.mustache", a158, sizeof a158},
-    {"templates/order.mustache", a159, sizeof a159},
-    {"templates/orders.mustache", a160, sizeof a160},
-    {"templates/part-numbers.mustache", a161, sizeof a161},
-    {"templates/payment-result.mustache", a162, sizeof a162},
-    {"templates/price-list.mustache", a163, sizeof a163},
-    {"templates/privacy.mustache", a164, sizeof a164},
-    {"templates/quick-order.mustache", a165, sizeof a165},
-    {"templates/quote-new.mustache", a166, sizeof a166},
-    {"templates/quote.mustache", a167, sizeof a167},
-    {"templates/quotes.mustache", a168, sizeof a168},
-    {"templates/request-new.mustache", a169, sizeof a169},
-    {"templates/request.mustache", a170, sizeof a170},
-    {"templates/requests.mustache", a171, sizeof a171},
-    {"templates/saved-cart.mustache", a172, sizeof a172},
-    {"templates/saved-carts.mustache", a173, sizeof a173},
-    {"templates/sms/channel.test.en.mustache", a174, sizeof a174},
-    {"templates/sms/channel.test.ru.mustache", a175, sizeof a175},
-    {"templates/sms/order.placed.en.mustache", a176, sizeof a176},
-    {"templates/sms/order.placed.ru.mustache", a177, sizeof a177},
-    {"templates/sms/order.status.en.mustache", a178, sizeof a178},
-    {"templates/sms/order.status.ru.mustache", a179, sizeof a179},
-    {"templates/sms/registration.code.en.mustache", a180, sizeof a180},
-    {"templates/sms/registration.code.ru.mustache", a181, sizeof a181},
-    {"templates/sms/shipment.sent.en.mustache", a182, sizeof a182},
-    {"templates/sms/shipment.sent.ru.mustache", a183, sizeof a183},
-    {"templates/staff-change-requests.mustache", a184, sizeof a184},
-    {"templates/staff-chats.mustache", a185, sizeof a185},
-    {"templates/staff-company.mustache", a186, sizeof a186},
-    {"templates/staff-finance.mustache", a187, sizeof a187},
-    {"templates/staff-home.mustache", a188, sizeof a188},
-    {"templates/staff-quotes.mustache", a189, sizeof a189},
-    {"templates/staff-registrations.mustache", a190, sizeof a190},
-    {"templates/staff-team.mustache", a191, sizeof a191},
-    {"templates/usual-order.mustache", a192, sizeof a192},
+    {"migrations/0014_exchange_seen.sql", a16, sizeof a16},
+    {"static/chat.js", a17, sizeof a17},
+    {"static/favicon.svg", a18, sizeof a18},
+    {"static/wholesail.css", a19, sizeof a19},
+    {"static/wholesail.js", a20, sizeof a20},
+    {"templates/_approval-decide.mustache", a21, sizeof a21},
+    {"templates/_card.mustache", a22, sizeof a22},
+    {"templates/_finance-company.mustache", a23, sizeof a23},
+    {"templates/_pager.mustache", a24, sizeof a24},
+    {"templates/_pricing-rule-fields.mustache", a25, sizeof a25},
+    {"templates/_purchasing.mustache", a26, sizeof a26},
+    {"templates/account-forgot.mustache", a27, sizeof a27},
+    {"templates/account-login.mustache", a28, sizeof a28},
+    {"templates/account-message.mustache", a29, sizeof a29},
+    {"templates/account-profile.mustache", a30, sizeof a30},
+    {"templates/account-register-confirm.mustache", a31, sizeof a31},
+    {"templates/account-register.mustache", a32, sizeof a32},
+    {"templates/account-reset.mustache", a33, sizeof a33},
+    {"templates/admin-audit.mustache", a34, sizeof a34},
+    {"templates/admin-backups.mustache", a35, sizeof a35},
+    {"templates/admin-branches.mustache", a36, sizeof a36},
+    {"templates/admin-channels.mustache", a37, sizeof a37},
+    {"templates/admin-delivery.mustache", a38, sizeof a38},
+    {"templates/admin-import-job.mustache", a39, sizeof a39},
+    {"templates/admin-import.mustache", a40, sizeof a40},
+    {"templates/admin-ordering.mustache", a41, sizeof a41},
+    {"templates/admin-outbox.mustache", a42, sizeof a42},
+    {"templates/admin-payments.mustache", a43, sizeof a43},
+    {"templates/admin-pricing-assignments.mustache", a44, sizeof a44},
+    {"templates/admin-pricing-rule.mustache", a45, sizeof a45},
+    {"templates/admin-pricing.mustache", a46, sizeof a46},
+    {"templates/admin-promotions.mustache", a47, sizeof a47},
+    {"templates/admin-regions.mustache", a48, sizeof a48},
+    {"templates/admin-roles.mustache", a49, sizeof a49},
+    {"templates/admin-settings.mustache", a50, sizeof a50},
+    {"templates/admin-user-groups.mustache", a51, sizeof a51},
+    {"templates/admin-users.mustache", a52, sizeof a52},
+    {"templates/admin-warehouses.mustache", a53, sizeof a53},
+    {"templates/approvals.mustache", a54, sizeof a54},
+    {"templates/cart-guest.mustache", a55, sizeof a55},
+    {"templates/cart.mustache", a56, sizeof a56},
+    {"templates/catalog-favorites.mustache", a57, sizeof a57},
+    {"templates/catalog-index.mustache", a58, sizeof a58},
+    {"templates/catalog-list.mustache", a59, sizeof a59},
+    {"templates/catalog-product.mustache", a60, sizeof a60},
+    {"templates/chat.mustache", a61, sizeof a61},
+    {"templates/checkout.mustache", a62, sizeof a62},
+    {"templates/company-addresses.mustache", a63, sizeof a63},
+    {"templates/company-approvals.mustache", a64, sizeof a64},
+    {"templates/company-change.mustache", a65, sizeof a65},
+    {"templates/company-users.mustache", a66, sizeof a66},
+    {"templates/contacts.mustache", a67, sizeof a67},
+    {"templates/documents.mustache", a68, sizeof a68},
+    {"templates/editor-banners.mustache", a69, sizeof a69},
+    {"templates/editor-groups.mustache", a70, sizeof a70},
+    {"templates/editor-materials.mustache", a71, sizeof a71},
+    {"templates/editor-news.mustache", a72, sizeof a72},
+    {"templates/editor-policy.mustache", a73, sizeof a73},
+    {"templates/editor-product.mustache", a74, sizeof a74},
+    {"templates/editor-reviews.mustache", a75, sizeof a75},
+    {"templates/error.mustache", a76, sizeof a76},
+    {"templates/finance.mustache", a77, sizeof a77},
+    {"templates/layout.mustache", a78, sizeof a78},
+    {"templates/list.mustache", a79, sizeof a79},
+    {"templates/lists.mustache", a80, sizeof a80},
+    {"templates/mail/_layout.mustache", a81, sizeof a81},
+    {"templates/mail/account.acted_as.en.mustache", a82, sizeof a82},
+    {"templates/mail/account.acted_as.ru.mustache", a83, sizeof a83},
+    {"templates/mail/account.created.en.mustache", a84, sizeof a84},
+    {"templates/mail/account.created.ru.mustache", a85, sizeof a85},
+    {"templates/mail/account.disabled.en.mustache", a86, sizeof a86},
+    {"templates/mail/account.disabled.ru.mustache", a87, sizeof a87},
+    {"templates/mail/account.enabled.en.mustache", a88, sizeof a88},
+    {"templates/mail/account.enabled.ru.mustache", a89, sizeof a89},
+    {"templates/mail/account.invited.en.mustache", a90, sizeof a90},
+    {"templates/mail/account.invited.ru.mustache", a91, sizeof a91},
+    {"templates/mail/account.linked.en.mustache", a92, sizeof a92},
+    {"templates/mail/account.linked.ru.mustache", a93, sizeof a93},
+    {"templates/mail/account.removed.en.mustache", a94, sizeof a94},
+    {"templates/mail/account.removed.ru.mustache", a95, sizeof a95},
+    {"templates/mail/approval.decided.en.mustache", a96, sizeof a96},
+    {"templates/mail/approval.decided.ru.mustache", a97, sizeof a97},
+    {"templates/mail/approval.requested.en.mustache", a98, sizeof a98},
+    {"templates/mail/approval.requested.ru.mustache", a99, sizeof a99},
+    {"templates/mail/channel.test.en.mustache", a100, sizeof a100},
+    {"templates/mail/channel.test.ru.mustache", a101, sizeof a101},
+    {"templates/mail/chat.message.en.mustache", a102, sizeof a102},
+    {"templates/mail/chat.message.ru.mustache", a103, sizeof a103},
+    {"templates/mail/chat.message_for_staff.en.mustache", a104, sizeof a104},
+    {"templates/mail/chat.message_for_staff.ru.mustache", a105, sizeof a105},
+    {"templates/mail/counterparty.change_approved.en.mustache", a106, sizeof a106},
+    {"templates/mail/counterparty.change_approved.ru.mustache", a107, sizeof a107},
+    {"templates/mail/counterparty.change_declined.en.mustache", a108, sizeof a108},
+    {"templates/mail/counterparty.change_declined.ru.mustache", a109, sizeof a109},
+    {"templates/mail/counterparty.change_requested.en.mustache", a110, sizeof a110},
+    {"templates/mail/counterparty.change_requested.ru.mustache", a111, sizeof a111},
+    {"templates/mail/credit.locked.en.mustache", a112, sizeof a112},
+    {"templates/mail/credit.locked.ru.mustache", a113, sizeof a113},
+    {"templates/mail/customer.assigned.en.mustache", a114, sizeof a114},
+    {"templates/mail/customer.assigned.ru.mustache", a115, sizeof a115},
+    {"templates/mail/document.ready.en.mustache", a116, sizeof a116},
+    {"templates/mail/document.ready.ru.mustache", a117, sizeof a117},
+    {"templates/mail/lead.created.en.mustache", a118, sizeof a118},
+    {"templates/mail/lead.created.ru.mustache", a119, sizeof a119},
+    {"templates/mail/order.changed.en.mustache", a120, sizeof a120},
+    {"templates/mail/order.changed.ru.mustache", a121, sizeof a121},
+    {"templates/mail/order.placed.en.mustache", a122, sizeof a122},
+    {"templates/mail/order.placed.ru.mustache", a123, sizeof a123},
+    {"templates/mail/order.placed_for_managers.en.mustache", a124, sizeof a124},
+    {"templates/mail/order.placed_for_managers.ru.mustache", a125, sizeof a125},
+    {"templates/mail/order.status.en.mustache", a126, sizeof a126},
+    {"templates/mail/order.status.ru.mustache", a127, sizeof a127},
+    {"templates/mail/password.reset.en.mustache", a128, sizeof a128},
+    {"templates/mail/password.reset.ru.mustache", a129, sizeof a129},
+    {"templates/mail/question.asked.en.mustache", a130, sizeof a130},
+    {"templates/mail/question.asked.ru.mustache", a131, sizeof a131},
+    {"templates/mail/quote.accepted.en.mustache", a132, sizeof a132},
+    {"templates/mail/quote.accepted.ru.mustache", a133, sizeof a133},
+    {"templates/mail/quote.declined.en.mustache", a134, sizeof a134},
+    {"templates/mail/quote.declined.ru.mustache", a135, sizeof a135},
+    {"templates/mail/quote.offered.en.mustache", a136, sizeof a136},
+    {"templates/mail/quote.offered.ru.mustache", a137, sizeof a137},
+    {"templates/mail/quote.requested.en.mustache", a138, sizeof a138},
+    {"templates/mail/quote.requested.ru.mustache", a139, sizeof a139},
+    {"templates/mail/reconciliation.ready.en.mustache", a140, sizeof a140},
+    {"templates/mail/reconciliation.ready.ru.mustache", a141, sizeof a141},
+    {"templates/mail/registration.accepted.en.mustache", a142, sizeof a142},
+    {"templates/mail/registration.accepted.ru.mustache", a143, sizeof a143},
+    {"templates/mail/registration.declined.en.mustache", a144, sizeof a144},
+    {"templates/mail/registration.declined.ru.mustache", a145, sizeof a145},
+    {"templates/mail/registration.new_for_managers.en.mustache", a146, sizeof a146},
+    {"templates/mail/registration.new_for_managers.ru.mustache", a147, sizeof a147},
+    {"templates/mail/registration.received.en.mustache", a148, sizeof a148},
+    {"templates/mail/registration.received.ru.mustache", a149, sizeof a149},
+    {"templates/mail/shipment.sent.en.mustache", a150, sizeof a150},
+    {"templates/mail/shipment.sent.ru.mustache", a151, sizeof a151},
+    {"templates/mail/ticket.message.en.mustache", a152, sizeof a152},
+    {"templates/mail/ticket.message.ru.mustache", a153, sizeof a153},
+    {"templates/mail/ticket.reply.en.mustache", a154, sizeof a154},
+    {"templates/mail/ticket.reply.ru.mustache", a155, sizeof a155},
+    {"templates/materials.mustache", a156, sizeof a156},
+    {"templates/news-item.mustache", a157, sizeof a157},
+    {"templates/news.mustache", a158, sizeof a158},
+    {"templates/order-edit.mustache", a159, sizeof a159},
+    {"templates/order.mustache", a160, sizeof a160},
+    {"templates/orders.mustache", a161, sizeof a161},
+    {"templates/part-numbers.mustache", a162, sizeof a162},
+    {"templates/payment-result.mustache", a163, sizeof a163},
+    {"templates/price-list.mustache", a164, sizeof a164},
+    {"templates/privacy.mustache", a165, sizeof a165},
+    {"templates/quick-order.mustache", a166, sizeof a166},
+    {"templates/quote-new.mustache", a167, sizeof a167},
+    {"templates/quote.mustache", a168, sizeof a168},
+    {"templates/quotes.mustache", a169, sizeof a169},
+    {"templates/request-new.mustache", a170, sizeof a170},
+    {"templates/request.mustache", a171, sizeof a171},
+    {"templates/requests.mustache", a172, sizeof a172},
+    {"templates/saved-cart.mustache", a173, sizeof a173},
+    {"templates/saved-carts.mustache", a174, sizeof a174},
+    {"templates/sms/channel.test.en.mustache", a175, sizeof a175},
+    {"templates/sms/channel.test.ru.mustache", a176, sizeof a176},
+    {"templates/sms/order.placed.en.mustache", a177, sizeof a177},
+    {"templates/sms/order.placed.ru.mustache", a178, sizeof a178},
+    {"templates/sms/order.status.en.mustache", a179, sizeof a179},
+    {"templates/sms/order.status.ru.mustache", a180, sizeof a180},
+    {"templates/sms/registration.code.en.mustache", a181, sizeof a181},
+    {"templates/sms/registration.code.ru.mustache", a182, sizeof a182},
+    {"templates/sms/shipment.sent.en.mustache", a183, sizeof a183},
+    {"templates/sms/shipment.sent.ru.mustache", a184, sizeof a184},
+    {"templates/staff-change-requests.mustache", a185, sizeof a185},
+    {"templates/staff-chats.mustache", a186, sizeof a186},
+    {"templates/staff-company.mustache", a187, sizeof a187},
+    {"templates/staff-finance.mustache", a188, sizeof a188},
+    {"templates/staff-home.mustache", a189, sizeof a189},
+    {"templates/staff-quotes.mustache", a190, sizeof a190},
+    {"templates/staff-registrations.mustache", a191, sizeof a191},
+    {"templates/staff-team.mustache", a192, sizeof a192},
+    {"templates/usual-order.mustache", a193, sizeof a193},
 };
 unsigned long wholesail_asset_count(void) { return sizeof table / sizeof table[0]; }
 const wholesail_asset *wholesail_asset_at(unsigned long i) { return i < wholesail_asset_count() ? &table[i] : 0; }

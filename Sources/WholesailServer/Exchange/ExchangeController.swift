@@ -81,7 +81,9 @@ struct ExchangeController {
             return Self.text("success\n")
         case ("catalog", "import"):
             return try await importStatus(session: session, target: try fileName(query["filename"].map(String.init)))
-        case ("catalog", "deactivate"), ("catalog", "complete"), ("sale", "import"), ("sale", "complete"):
+        case ("catalog", "deactivate"):
+            return try await deactivate(session: session, context: context)
+        case ("catalog", "complete"), ("sale", "import"), ("sale", "complete"):
             return Self.text("success\n")
         case ("sale", "query"):
             let orders = try await database.ordersToExport()
@@ -217,8 +219,7 @@ struct ExchangeController {
             guard total <= coordinator.limits.maxUploadBytes else {
                 throw DomainError(.tooLarge, code: "import.too_large", message: "The upload is larger than \(coordinator.limits.maxUploadBytes) bytes.")
             }
-            let jobId = try await database.createImportJob(files: fresh, source: "exchange", userId: session.userId)
-            try await database.setExchangeJob(sessionId: session.id, jobId: jobId)
+            let jobId = try await database.createExchangeImportJob(sessionId: session.id, files: fresh, userId: session.userId)
             coordinator.wake()
             job = try await database.importJob(id: jobId)
         }
@@ -241,6 +242,23 @@ struct ExchangeController {
         // The file may still be inside a zip the job has not unpacked yet.
         if !job.isFinished { return Self.text("progress\nunpacking the package\n") }
         throw Failure(code: "exchange.file_not_uploaded", message: "\(target) was not uploaded in this session.")
+    }
+
+    /// `type=catalog&mode=deactivate`: newer 1C ends a full upload with it (its files all say
+    /// "changes only"): the goods this exchange did not mention are deactivated. Answered
+    /// `progress` while the session's import still runs.
+    func deactivate(session: ExchangeSessionInfo, context: WholesailRequestContext) async throws -> Response {
+        if let jobId = session.importJobId, let job = try await database.importJob(id: jobId), !job.isFinished {
+            return Self.text("progress\nthe import of this exchange is still running\n")
+        }
+        switch try await database.deactivateProductsNotInExchange(sessionId: session.id) {
+        case .deactivated(let count):
+            try await database.recordAudit(
+                actor: session.userId, action: "exchange.deactivate", objectType: "catalog", objectId: String(count), ip: context.remoteIP)
+            return Self.text("success\n\(count) products not in this upload deactivated\n")
+        case .skipped(let reason):
+            return Self.text("success\nnothing deactivated: \(reason)\n")
+        }
     }
 
     /// `type=sale&mode=file`: 1C's order changes, imported at once (the old protocol answers

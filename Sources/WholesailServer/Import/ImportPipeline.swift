@@ -54,6 +54,7 @@ public final class ImportPipeline {
         let importer = CatalogImporter(database: database, jobId: jobId)
         importer.options.batchSize = limits.batchSize
         importer.options.transactionTarget = limits.transactionTarget
+        if job.source == "exchange" { importer.options.exchangeSessionId = try database.catalogExchangeSession(ofJob: jobId) }
 
         // 1. Zips become their entries.
         for file in job.files where file.format == ImportFileFormat.zip.rawValue && file.status == "queued" {

@@ -430,25 +430,18 @@ extension CatalogImporter {
         }
         try database.write { db in
             if fullCatalog && deactivateMissing {
-                let now = WholesailDatabase.stamp(Date())
-                let missing = try Int64.fetchAll(
-                    db,
-                    sql: """
-                        SELECT id FROM product WHERE erpId IS NOT NULL AND active = 1
-                        AND (CASE WHEN instr(erpId, '#') > 1 THEN substr(erpId, 1, instr(erpId, '#') - 1) ELSE erpId END) NOT IN (SELECT erpId FROM temp.importSeen)
-                        """)
-                for chunk in stride(from: 0, to: missing.count, by: 5_000) {
-                    let ids = missing[chunk..<min(chunk + 5_000, missing.count)]
-                    try db.execute(
-                        sql: "UPDATE product SET active = 0, updatedAt = ? WHERE id IN (SELECT value FROM json_each(?))",
-                        arguments: [now, "[" + ids.map(String.init).joined(separator: ",") + "]"])
-                }
-                if !missing.isEmpty {
-                    counts.add("product", .deleted, missing.count)
-                    catalogChanged = true
-                    touchedCategories = []  // a full recount follows
-                    try WholesailDatabase.refreshCategoryCounts(db)
+                let missing = try WholesailDatabase.deactivateProducts(db, notIn: "SELECT erpId FROM temp.importSeen")
+                if missing > 0 {
+                    counts.add("product", .deleted, missing)
+                    touchedCategories = []  // recounted in full
                     catalogChanged = false
+                }
+            }
+            if let session = options.exchangeSessionId {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO exchangeSeen (exchangeSessionId, erpId) SELECT ?, erpId FROM temp.importSeen", arguments: [session])
+                if !deactivateMissing {
+                    try db.execute(sql: "UPDATE exchangeSession SET failedImports = failedImports + 1 WHERE id = ?", arguments: [session])
                 }
             }
             if catalogChanged { try WholesailDatabase.refreshCategoryCounts(db, touching: touchedCategories) }
@@ -490,6 +483,27 @@ extension WholesailDatabase {
             try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [key])
         }
         if rebuildSearch { try db.execute(sql: "INSERT INTO productFts(productFts) VALUES ('rebuild')") }
+    }
+
+    /// Deactivates the active ERP products (a variant by its product's id) whose ids `seenSQL`
+    /// (a query of one `erpId` column) does not list, and recounts the categories when any went.
+    /// Never deletes: order history keeps them. Returns how many were deactivated.
+    static func deactivateProducts(_ db: Database, notIn seenSQL: String, arguments: StatementArguments = []) throws -> Int {
+        let now = stamp(Date())
+        let missing = try Int64.fetchAll(
+            db,
+            sql: """
+                SELECT id FROM product WHERE erpId IS NOT NULL AND active = 1
+                AND (CASE WHEN instr(erpId, '#') > 1 THEN substr(erpId, 1, instr(erpId, '#') - 1) ELSE erpId END) NOT IN (\(seenSQL))
+                """, arguments: arguments)
+        for chunk in stride(from: 0, to: missing.count, by: 5_000) {
+            let ids = missing[chunk..<min(chunk + 5_000, missing.count)]
+            try db.execute(
+                sql: "UPDATE product SET active = 0, updatedAt = ? WHERE id IN (SELECT value FROM json_each(?))",
+                arguments: [now, "[" + ids.map(String.init).joined(separator: ",") + "]"])
+        }
+        if !missing.isEmpty { try refreshCategoryCounts(db) }
+        return missing.count
     }
 
     /// Recounts active products of the given categories and all their ancestors (a small

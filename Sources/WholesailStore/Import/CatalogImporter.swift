@@ -58,6 +58,9 @@ public final class CatalogImporter {
         public var hasAttachments = false
         /// Bytes of the input consumed so far (progress).
         public var bytesDone: () -> Int = { 0 }
+        /// The 1C exchange session the job imports for: the products it mentions are kept for
+        /// that session's `mode=deactivate`.
+        public var exchangeSessionId: Int64?
         /// Called after each committed batch.
         public var onProgress: (ImportCounts, Int) -> Void = { _, _ in }
 

@@ -160,7 +160,52 @@ extension WholesailDatabase {
     public func resetExchangeSession(id: Int64) async throws {
         try await write { db in
             try db.execute(sql: "DELETE FROM exchangeFile WHERE exchangeSessionId = ?", arguments: [id])
-            try db.execute(sql: "UPDATE exchangeSession SET importJobId = NULL, queriedOrders = NULL, queriedAt = NULL WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM exchangeSeen WHERE exchangeSessionId = ?", arguments: [id])
+            try db.execute(
+                sql: "UPDATE exchangeSession SET importJobId = NULL, queriedOrders = NULL, queriedAt = NULL, failedImports = 0 WHERE id = ?",
+                arguments: [id])
+        }
+    }
+
+    /// `mode=import` for a file no job has yet: the session's fresh uploads become one job, and
+    /// the session's current job, in one transaction (the runner never sees a job of a session
+    /// that does not know it).
+    public func createExchangeImportJob(sessionId: Int64, files: [ImportUpload], userId: Int64?) async throws -> Int64 {
+        try await write { db in
+            let jobId = try Self.createImportJob(db, files: files, source: "exchange", userId: userId)
+            try db.execute(sql: "UPDATE exchangeSession SET importJobId = ? WHERE id = ?", arguments: [jobId, sessionId])
+            return jobId
+        }
+    }
+
+    /// The catalog exchange session a job imports for, if any.
+    public func catalogExchangeSession(ofJob jobId: Int64) throws -> Int64? {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM exchangeSession WHERE importJobId = ? AND type = 'catalog'", arguments: [jobId])
+        }
+    }
+
+    /// What `mode=deactivate` did.
+    public enum ExchangeDeactivation: Sendable, Equatable {
+        /// The session's products were kept; this many others were deactivated.
+        case deactivated(Int)
+        /// Nothing can be concluded: no goods came in this session, or one of its imports failed.
+        case skipped(reason: String)
+    }
+
+    /// 1C's `mode=deactivate` after a full upload (newer 1C; its files all say "changes only"):
+    /// the ERP's active products this session's imports did not mention are deactivated, never
+    /// deleted. Nothing happens when no goods came or an import of the session failed a file.
+    public func deactivateProductsNotInExchange(sessionId: Int64) async throws -> ExchangeDeactivation {
+        try await write { db in
+            let failed = try Int.fetchOne(db, sql: "SELECT failedImports FROM exchangeSession WHERE id = ?", arguments: [sessionId]) ?? 0
+            if failed > 0 { return .skipped(reason: "an import of this exchange failed, so nothing is concluded from missing goods") }
+            let seen = try Int.fetchOne(db, sql: "SELECT count(*) FROM exchangeSeen WHERE exchangeSessionId = ?", arguments: [sessionId]) ?? 0
+            if seen == 0 { return .skipped(reason: "no goods were imported in this exchange") }
+            let count = try Self.deactivateProducts(
+                db, notIn: "SELECT erpId FROM exchangeSeen WHERE exchangeSessionId = ?", arguments: [sessionId])
+            try db.execute(sql: "DELETE FROM exchangeSeen WHERE exchangeSessionId = ?", arguments: [sessionId])
+            return .deactivated(count)
         }
     }
 
@@ -207,12 +252,6 @@ extension WholesailDatabase {
     public func resetExchangeFile(sessionId: Int64, fileName: String) async throws {
         try await write { db in
             try db.execute(sql: "DELETE FROM exchangeFile WHERE exchangeSessionId = ? AND fileName = ?", arguments: [sessionId, fileName])
-        }
-    }
-
-    public func setExchangeJob(sessionId: Int64, jobId: Int64) async throws {
-        try await write { db in
-            try db.execute(sql: "UPDATE exchangeSession SET importJobId = ? WHERE id = ?", arguments: [jobId, sessionId])
         }
     }
 

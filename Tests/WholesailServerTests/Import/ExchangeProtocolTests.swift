@@ -275,6 +275,57 @@ import WholesailTestSupport
         #expect(try ImportFixture.count(database, "SELECT count(*) FROM customerOrder WHERE source = 'offline'") == 2)
     }
 
+    /// Goods in a new-style file (every file "changes only", as UT 11 with the exchange module 6 writes).
+    static func goods(_ ids: [String]) -> Data {
+        let items = ids.map { "<Товар><Ид>\($0)</Ид><Артикул>SKU-\($0)</Артикул><Наименование>Товар \($0)</Наименование></Товар>" }.joined()
+        return Data("""
+            <?xml version="1.0" encoding="UTF-8"?>
+            <КоммерческаяИнформация ВерсияСхемы="3.1" ДатаФормирования="2026-11-30T10:00:00">
+            <Каталог СодержитТолькоИзменения="true"><Ид>cat-1</Ид><ИдКлассификатора>cls-1</ИдКлассификатора><Наименование>Каталог</Наименование>
+            <Товары>\(items)</Товары></Каталог></КоммерческаяИнформация>
+            """.utf8)
+    }
+
+    @Test("newer 1C's mode=deactivate after a full upload in changes-only files: goods the exchange did not mention go inactive; nothing when no goods came or an import failed")
+    func deactivateAfterFullUpload() async throws {
+        var configuration = WholesailConfiguration(port: 0)
+        configuration.exchangeUser = "1c-exchange"
+        configuration.exchangePassword = "s3cret-exchange"
+        let (app, database) = try await TestApp.make(seed: Self.seed, configuration: configuration)
+        @Sendable func active() throws -> [String] {
+            try ImportFixture.strings(database, "SELECT erpId FROM product WHERE erpId LIKE 'g-%' AND active = 1 ORDER BY erpId")
+        }
+        try await app.test(.router) { client in
+            // One exchange: checkauth, init, the files, an import of each, then what 1C sends last.
+            func exchange(_ files: [(String, Data)], last: String?) async throws -> String? {
+                var onec = OneC(path: "/1c/exchange")
+                #expect(try await onec.checkauth(client, type: "catalog", auth: Self.basic("1c-exchange", "s3cret-exchange")).text.hasPrefix("success"))
+                _ = try await onec.call(client, "type=catalog&mode=init")
+                for (name, data) in files { try await onec.send(client, type: "catalog", name: name, data: data, chunks: 1) }
+                for (name, _) in files { _ = try await onec.importUntilDone(client, name: name) }
+                guard let last else { return nil }
+                return try await onec.call(client, "type=catalog&mode=\(last)").text
+            }
+            _ = try await exchange([("import___1.xml", Self.goods(["g-a", "g-b", "g-c"]))], last: "complete")
+            #expect(try active() == ["g-a", "g-b", "g-c"])
+            // Changes only, no deactivate: nothing goes.
+            _ = try await exchange([("import___2.xml", Self.goods(["g-a"]))], last: "complete")
+            #expect(try active() == ["g-a", "g-b", "g-c"])
+            // A full upload split over two files, then deactivate: g-c was in neither.
+            let answer = try await exchange([("import___3.xml", Self.goods(["g-a"])), ("import___4.xml", Self.goods(["g-b"]))], last: "deactivate")
+            #expect(answer == "success\n1 products not in this upload deactivated\n")
+            #expect(try active() == ["g-a", "g-b"])
+            #expect(try ImportFixture.count(database, "SELECT count(*) FROM product WHERE erpId = 'g-c'") == 1)  // never deleted
+            // An exchange that failed a file concludes nothing; one without goods neither.
+            let failed = try await exchange([("import___5.xml", Self.goods(["g-a"])), ("import___6.xml", Data("<КоммерческаяИнформация><Каталог>".utf8))], last: "deactivate")
+            #expect(failed?.hasPrefix("success\nnothing deactivated") == true, "\(failed ?? "")")
+            let empty = try await exchange([], last: "deactivate")
+            #expect(empty?.hasPrefix("success\nnothing deactivated") == true, "\(empty ?? "")")
+            #expect(try active() == ["g-a", "g-b"])
+            #expect(try ImportFixture.count(database, "SELECT count(*) FROM auditLog WHERE action = 'exchange.deactivate'") == 1)
+        }
+    }
+
     @Test("guessing the exchange password is throttled like any login")
     func throttled() async throws {
         var configuration = WholesailConfiguration(port: 0)
