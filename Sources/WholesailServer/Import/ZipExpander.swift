@@ -116,40 +116,13 @@ extension ZipExpander {
         return entryName(bytes, flaggedUTF8: entry.path == entry.path(using: .utf8))
     }
 
-    static func entryName(_ bytes: [UInt8], flaggedUTF8: Bool) -> String {
+    static func entryName(_ bytes: [UInt8], flaggedUTF8: @autoclosure () -> Bool) -> String {
         if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
         if let text = String(validating: bytes, as: UTF8.self) {
             // A name in code page 866 can happen to be valid UTF-8 (`р` then two capitals);
             // unflagged, it is taken as UTF-8 only when it reads as Latin or Cyrillic.
-            if flaggedUTF8 || text.unicodeScalars.allSatisfy({ $0.isASCII || (0x00A0...0x052F).contains($0.value) }) { return text }
+            if flaggedUTF8() || text.unicodeScalars.allSatisfy({ $0.isASCII || (0x00A0...0x052F).contains($0.value) }) { return text }
         }
-        return cp866(bytes)
+        return CodePage866.string(bytes)
     }
-
-    static func cp866(_ bytes: [UInt8]) -> String {
-        var text = String.UnicodeScalarView()
-        for byte in bytes {
-            let value: UInt32
-            switch byte {
-            case 0x00..<0x80: value = UInt32(byte)
-            case 0x80...0xAF: value = 0x0410 + UInt32(byte - 0x80)  // А…Я, а…п
-            case 0xE0...0xEF: value = 0x0440 + UInt32(byte - 0xE0)  // р…я
-            case 0xB0...0xDF: value = cp866Graphics[Int(byte - 0xB0)]
-            default: value = cp866Tail[Int(byte - 0xF0)]
-            }
-            text.append(Unicode.Scalar(value) ?? "?")
-        }
-        return String(text)
-    }
-
-    /// 0xB0–0xDF: the box-drawing characters DOS shares with code page 437.
-    static let cp866Graphics: [UInt32] = [
-        0x2591, 0x2592, 0x2593, 0x2502, 0x2524, 0x2561, 0x2562, 0x2556, 0x2555, 0x2563, 0x2551, 0x2557, 0x255D, 0x255C, 0x255B, 0x2510,
-        0x2514, 0x2534, 0x252C, 0x251C, 0x2500, 0x253C, 0x255E, 0x255F, 0x255A, 0x2554, 0x2569, 0x2566, 0x2560, 0x2550, 0x256C, 0x2567,
-        0x2568, 0x2564, 0x2565, 0x2559, 0x2558, 0x2552, 0x2553, 0x256B, 0x256A, 0x2518, 0x250C, 0x2588, 0x2584, 0x258C, 0x2590, 0x2580,
-    ]
-    /// 0xF0–0xFF: Ё ё Є є Ї ї Ў ў ° ∙ · √ № ¤ ■ and a no-break space.
-    static let cp866Tail: [UInt32] = [
-        0x0401, 0x0451, 0x0404, 0x0454, 0x0407, 0x0457, 0x040E, 0x045E, 0x00B0, 0x2219, 0x00B7, 0x221A, 0x2116, 0x00A4, 0x25A0, 0x00A0,
-    ]
 }
