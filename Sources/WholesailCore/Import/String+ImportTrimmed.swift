@@ -12,6 +12,13 @@ extension String {
         while let scalar = scalars.last, scalar.properties.isWhitespace { scalars.removeLast() }
         return String(scalars)
     }
+
+    /// At most `maxCharacters` characters: the string itself when it is surely shorter (no more
+    /// UTF-8 bytes than that), else its first characters. `String(prefix(n))` walks grapheme
+    /// clusters even when nothing is cut, which showed at 3 million property values an import.
+    public func clipped(_ maxCharacters: Int) -> String {
+        utf8.count <= maxCharacters ? self : String(prefix(maxCharacters))
+    }
 }
 
 extension ExactDecimal {

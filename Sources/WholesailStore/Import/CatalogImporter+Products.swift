@@ -201,7 +201,7 @@ extension CatalogImporter {
         }
         let unitId = try resolveUnit(db, product.baseUnit)
         let brand = try brandId(db, product.brand ?? product.manufacturer?.name)
-        let article = product.article.map { String($0.prefix(255)) }
+        let article = product.article.map { $0.clipped(255) }
         let desiredSku: String? =
             keying == .flexible
             ? article : ([article, product.requisites.value(named: "Код")].compactMap { $0?.importTrimmed }.first { !$0.isEmpty })
@@ -232,14 +232,14 @@ extension CatalogImporter {
         let productId: Int64
         if let existing {
             try writer.update.execute(arguments: [
-                sku, article, product.barcode, String(name.prefix(1000)), brand, description, unitId, pack, pack, weight, vat, active, searchText, hash, now,
+                sku, article, product.barcode, name.clipped(1000), brand, description, unitId, pack, pack, weight, vat, active, searchText, hash, now,
                 erpId ?? existing.erpId, existing.id,
             ])
             productId = existing.id
             counts.add("product", active ? .updated : .deleted)
         } else {
             try writer.insert.execute(arguments: [
-                erpId, sku, article, product.barcode, String(name.prefix(1000)), brand, description, unitId, pack ?? 1000, pack ?? 1000, weight, vat,
+                erpId, sku, article, product.barcode, name.clipped(1000), brand, description, unitId, pack ?? 1000, pack ?? 1000, weight, vat,
                 active, searchText, hash, now, now,
             ])
             productId = db.lastInsertedRowID
@@ -291,12 +291,12 @@ extension CatalogImporter {
             guard let owner = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM product WHERE sku = ?"), arguments: [candidate]) else { return true }
             return owner == current?.id
         }
-        if let desired = desired.map({ String($0.prefix(255)) }), !desired.isEmpty {
+        if let desired = desired.map({ $0.clipped(255) }), !desired.isEmpty {
             if let current, current.sku.lowercased() == desired.lowercased() { return current.sku }
             if try free(desired) { return desired }
         }
         if let current { return current.sku }
-        let base = String(fallback.prefix(240))
+        let base = fallback.clipped(240)
         if try free(base) { return base }
         for attempt in 2...50 where try free("\(base)-\(attempt)") { return "\(base)-\(attempt)" }
         return nil
@@ -350,10 +350,19 @@ extension CatalogImporter {
         _ db: Database, _ values: [CommerceML.PropertyValue], characteristics: [CommerceML.Characteristic], line: Int, erpId: String?
     ) throws -> [ResolvedProperty] {
         var result: [ResolvedProperty] = []
-        var seen = Set<Int64>()
+        result.reserveCapacity(values.count + characteristics.count)
+        var seen = Set<Int64>(minimumCapacity: values.count + characteristics.count)
         for value in values {
-            let texts = value.values.map { $0.importTrimmed }.filter { !$0.isEmpty }
-            guard !texts.isEmpty else { continue }
+            // One value is the usual case: no arrays built for it.
+            let texts: [String]
+            if value.values.count == 1 {
+                let text = value.values[0].importTrimmed
+                guard !text.isEmpty else { continue }
+                texts = text.utf8.count == value.values[0].utf8.count ? value.values : [text]
+            } else {
+                texts = value.values.compactMap { let text = $0.importTrimmed; return text.isEmpty ? nil : text }
+                guard !texts.isEmpty else { continue }
+            }
             guard let info = cache.propertyByErp[value.propertyID] else {
                 warnOnce(
                     "property:\(value.propertyID)", entity: "product", erpId: erpId, code: "import.unknown_property",
@@ -363,7 +372,7 @@ extension CatalogImporter {
             guard seen.insert(info.id).inserted else { continue }
             switch info.kind {
             case "enum", "bool":
-                let first = String(texts[0].prefix(500))
+                let first = texts[0].clipped(500)
                 let valueId: Int64
                 if let byId = try loadAndFind(db, property: info.id, erpId: first) {
                     valueId = byId
@@ -371,21 +380,21 @@ extension CatalogImporter {
                     valueId = try self.valueId(db, property: info.id, erpId: nil, text: first)
                 }
                 let joined = texts.count > 1 ? texts.map { cache.valueByErp[info.id]?[$0].flatMap { cache.valueText[$0] } ?? $0 }.joined(separator: "; ") : nil
-                result.append(ResolvedProperty(propertyId: info.id, valueId: valueId, text: joined.map { String($0.prefix(2000)) }, number: nil))
+                result.append(ResolvedProperty(propertyId: info.id, valueId: valueId, text: joined.map { $0.clipped(2000) }, number: nil))
             case "number":
                 let canonical = DecimalText.canonical(texts[0])
-                result.append(ResolvedProperty(propertyId: info.id, valueId: nil, text: canonical ?? String(texts[0].prefix(200)), number: canonical.flatMap(Double.init)))
+                result.append(ResolvedProperty(propertyId: info.id, valueId: nil, text: canonical ?? texts[0].clipped(200), number: canonical.flatMap(Double.init)))
             default:
                 // A text property whose values are reference ids (some configurations) shows the text.
                 try loadValues(db, property: info.id)
                 let shown = texts.map { cache.valueByErp[info.id]?[$0].flatMap { cache.valueText[$0] } ?? $0 }
-                result.append(ResolvedProperty(propertyId: info.id, valueId: nil, text: String(shown.joined(separator: "; ").prefix(2000)), number: nil))
+                result.append(ResolvedProperty(propertyId: info.id, valueId: nil, text: shown.joined(separator: "; ").clipped(2000), number: nil))
             }
         }
         for characteristic in characteristics {
             let info = try characteristicProperty(db, name: characteristic.name)
             guard seen.insert(info.id).inserted else { continue }
-            let valueId = try self.valueId(db, property: info.id, erpId: nil, text: String(characteristic.value.prefix(500)))
+            let valueId = try self.valueId(db, property: info.id, erpId: nil, text: characteristic.value.clipped(500))
             result.append(ResolvedProperty(propertyId: info.id, valueId: valueId, text: nil, number: nil))
         }
         return result
@@ -482,7 +491,7 @@ extension CatalogImporter {
         let name = String((attachment.fileName.split(separator: "/").last.map(String.init) ?? attachment.fileName).prefix(255))
         try db.execute(
             sql: "INSERT INTO file (blobSha256, fileName, title, kind, erpId) VALUES (?, ?, ?, ?, ?)",
-            arguments: [attachment.sha256, name.isEmpty ? "file" : name, title.map { String($0.prefix(300)) }, kind, key])
+            arguments: [attachment.sha256, name.isEmpty ? "file" : name, title.map { $0.clipped(300) }, kind, key])
         let id = db.lastInsertedRowID
         cache.imageFileBySha[key] = id
         counts.add("file", .created)

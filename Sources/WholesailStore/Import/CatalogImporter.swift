@@ -184,6 +184,8 @@ public final class CatalogImporter {
     /// connection gets a larger page cache (the catalog's indexes stay in memory instead of
     /// being read again for every batch) and checkpoints less often, until `finishJob`.
     public func beginJob() throws {
+        // Before the temporary table: building a deferred index resets temporary storage.
+        try database.restoreDeferredImportObjects()
         try database.writeWithoutTransaction { db in
             try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS importSeen (erpId TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID")
             try db.execute(sql: "DELETE FROM temp.importSeen")
@@ -191,7 +193,6 @@ public final class CatalogImporter {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
         try database.write { db in
-            try WholesailDatabase.restoreDeferredImportObjects(db)
             // A first load (an empty catalog) builds the search index and the facet index once at
             // the end instead of row by row; nobody searches an empty catalog meanwhile.
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM product") == 0 else { return }
@@ -460,8 +461,8 @@ public final class CatalogImporter {
         guard storedIssues + pendingIssues.count < options.maxIssues else { return }
         pendingIssues.append(
             PendingIssue(
-                fileName: file ?? (fileName.isEmpty ? nil : fileName), line: line, entity: entity, erpId: erpId.map { String($0.prefix(200)) },
-                severity: severity, code: code, message: String(message.prefix(2000))))
+                fileName: file ?? (fileName.isEmpty ? nil : fileName), line: line, entity: entity, erpId: erpId.map { $0.clipped(200) },
+                severity: severity, code: code, message: message.clipped(2000)))
     }
 
     /// A warning given once per key in a job (an unknown group, property, price type).
@@ -671,7 +672,7 @@ public final class CatalogImporter {
         let order = (try Int.fetchOne(db, sql: "SELECT max(sortOrder) FROM priceType") ?? 0) + 1
         try db.execute(
             sql: "INSERT INTO priceType (erpId, name, currency, includesVat, isDefault, sortOrder) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [erpId, String(name.prefix(255)), currency, includesVat, !hasDefault, order])
+            arguments: [erpId, name.clipped(255), currency, includesVat, !hasDefault, order])
         let entry = (id: db.lastInsertedRowID, currency: currency)
         if let erpId { cache.priceTypeByErp[erpId] = entry }
         if cache.priceTypeByName[name.lowercased()] == nil { cache.priceTypeByName[name.lowercased()] = entry }
@@ -760,7 +761,7 @@ public final class CatalogImporter {
     /// the editor can change later (`/editor/groups`). Known groups keep their mapping.
     func applyGroups(_ db: Database) throws {
         for group in pendingGroups {
-            let name = String(group.name.prefix(255))
+            let name = group.name.clipped(255)
             if let existing = cache.groupByErp[group.id] {
                 if existing.name != name || existing.parent != group.parentID {
                     try db.execute(sql: "UPDATE erpGroup SET name = ?, parentErpId = ? WHERE id = ?", arguments: [name, group.parentID, existing.id])
@@ -807,7 +808,7 @@ public final class CatalogImporter {
             let info: PropertyInfo
             if let existing = cache.propertyByErp[property.id] {
                 if existing.name != name || existing.kind != kind {
-                    try db.execute(sql: "UPDATE property SET name = ?, kind = ? WHERE id = ?", arguments: [String(name.prefix(255)), kind, existing.id])
+                    try db.execute(sql: "UPDATE property SET name = ?, kind = ? WHERE id = ?", arguments: [name.clipped(255), kind, existing.id])
                     counts.add("property", .updated)
                 } else {
                     counts.add("property", .unchanged)
@@ -817,7 +818,7 @@ public final class CatalogImporter {
                 let order = (try Int.fetchOne(db, sql: "SELECT max(sortOrder) FROM property") ?? 0) + 1
                 try db.execute(
                     sql: "INSERT INTO property (erpId, name, kind, filterable, searchable, showOnCard, sortOrder) VALUES (?, ?, ?, ?, 0, 1, ?)",
-                    arguments: [property.id, String(name.prefix(255)), kind, kind == "enum" || kind == "bool", order])
+                    arguments: [property.id, name.clipped(255), kind, kind == "enum" || kind == "bool", order])
                 info = PropertyInfo(id: db.lastInsertedRowID, kind: kind, searchable: false, name: name)
                 counts.add("property", .created)
             }
@@ -825,7 +826,7 @@ public final class CatalogImporter {
             guard !property.values.isEmpty else { continue }
             try loadValues(db, property: info.id)
             for (index, value) in property.values.enumerated() {
-                let text = String(value.value.importTrimmed.prefix(500))
+                let text = value.value.importTrimmed.clipped(500)
                 guard !text.isEmpty else { continue }
                 _ = try valueId(db, property: info.id, erpId: value.id, text: text, order: index)
             }
@@ -880,7 +881,7 @@ public final class CatalogImporter {
         let order = (try Int.fetchOne(db, sql: "SELECT max(sortOrder) FROM property") ?? 0) + 1
         try db.execute(
             sql: "INSERT INTO property (erpId, name, kind, filterable, searchable, showOnCard, sortOrder) VALUES (?, ?, 'enum', 1, 0, 1, ?)",
-            arguments: [key, String(name.prefix(255)), order])
+            arguments: [key, name.clipped(255), order])
         let info = PropertyInfo(id: db.lastInsertedRowID, kind: "enum", searchable: false, name: name)
         cache.propertyByErp[key] = info
         counts.add("property", .created)
@@ -891,7 +892,7 @@ public final class CatalogImporter {
 
     func brandId(_ db: Database, _ raw: String?) throws -> Int64? {
         guard let name = raw?.importTrimmed, !name.isEmpty else { return nil }
-        let trimmed = String(name.prefix(255))
+        let trimmed = name.clipped(255)
         if let id = cache.brandByName[trimmed.lowercased()] { return id }
         try db.execute(sql: "INSERT INTO brand (name) VALUES (?) ON CONFLICT (name) DO NOTHING", arguments: [trimmed])
         let id = try Int64.fetchOne(db, sql: "SELECT id FROM brand WHERE name = ?", arguments: [trimmed])!

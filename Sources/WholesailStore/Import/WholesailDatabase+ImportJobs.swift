@@ -164,8 +164,8 @@ extension WholesailDatabase {
     /// from their first file (imports are idempotent, so what was written is simply unchanged).
     @discardableResult
     public func requeueInterruptedImports() throws -> Int {
-        try write { db in
-            try Self.restoreDeferredImportObjects(db)
+        try restoreDeferredImportObjects()
+        return try write { db in
             try db.execute(sql: "UPDATE importJob SET status = 'queued' WHERE status = 'running'")
             return db.changesCount
         }

@@ -93,6 +93,38 @@ import WholesailTestSupport
         #expect(try ImportFixture.count(database, "SELECT count(*) FROM product") == 400)
     }
 
+    @Test("a first load builds its facet index at the end with a sorter thread, then gives the connection back as it was; the next full upload still deactivates")
+    func deferredIndexBuild() throws {
+        let (database, directory) = try TestDatabase.temporaryFile()
+        _ = directory
+        let pristine = try Self.schema(database)
+        let writerSettings = {
+            try database.writeWithoutTransaction { db in
+                try ["temp_store", "threads", "cache_size"].map { try Int.fetchOne(db, sql: "PRAGMA \($0)") ?? -1 }
+            }
+        }
+        let before = try writerSettings()
+        #expect(before[0] == 2)  // temp_store = MEMORY
+        var full = Data()
+        try CommerceMLGenerator(seed: 9, products: 3_000, propertiesPerProduct: 8).writeImport { full.append($0) }
+        #expect(try ImportFixture.run(database, [("import.xml", full)]).status == "succeeded")
+        #expect(try Self.schema(database) == pristine)
+        #expect(try writerSettings() == before)
+        #expect(try database.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
+        let values = try ImportFixture.count(database, "SELECT count(*) FROM productProperty WHERE valueId IS NOT NULL")
+        #expect(values > 20_000)
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM productProperty INDEXED BY productProperty_value WHERE propertyId > 0") == values)
+        // A later full upload without the last 100 products deactivates them (its seen-set is a
+        // temporary table, made after the build reset temporary storage).
+        var fewer = Data()
+        try CommerceMLGenerator(seed: 9, products: 2_900, propertiesPerProduct: 8).writeImport { fewer.append($0) }
+        let second = try ImportFixture.run(database, [("import.xml", fewer)])
+        #expect(second.status == "succeeded")
+        #expect(second.counts["product"].deleted == 100)
+        #expect(try ImportFixture.count(database, "SELECT count(*) FROM product WHERE active = 1") == 2_900)
+        #expect(try writerSettings() == before)
+    }
+
     @Test("a shutdown stops a job between batches and puts it back in the queue")
     func interrupted() throws {
         let database = try TestDatabase.inMemory()
