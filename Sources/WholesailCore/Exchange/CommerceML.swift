@@ -318,15 +318,19 @@ public enum CommerceML {
 
         public init(_ raw: String) { self.raw = raw }
 
+        /// Where the `#` is (a byte search: ids are ASCII GUIDs, and `firstIndex(of:)` on the
+        /// string would walk characters).
+        private var hashIndex: String.Index? { raw.utf8.firstIndex(of: UInt8(ascii: "#")) }
+
         public var productID: String {
-            guard let hash = raw.firstIndex(of: "#") else { return raw }
+            guard let hash = hashIndex else { return raw }
             return String(raw[..<hash])
         }
 
         /// The characteristic (variant) part, nil when there is none or it is empty.
         public var variantID: String? {
-            guard let hash = raw.firstIndex(of: "#") else { return nil }
-            let rest = raw[raw.index(after: hash)...]
+            guard let hash = hashIndex else { return nil }
+            let rest = raw[raw.utf8.index(after: hash)...]
             return rest.isEmpty ? nil : String(rest)
         }
 

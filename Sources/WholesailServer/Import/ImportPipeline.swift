@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 import WholesailCore
 import WholesailStore
@@ -129,6 +130,7 @@ public final class ImportPipeline {
         importer.options.hasAttachments = !attachments.isEmpty
 
         // 3. The files, one after another.
+        let statementTimes = ProcessInfo.processInfo.environment["WHOLESAIL_IMPORT_TIMINGS"] == "sql" ? try Self.profileStatements(database) : nil
         try importer.beginJob()
         defer { importer.endJob() }
         var doneBytes = 0
@@ -169,6 +171,7 @@ public final class ImportPipeline {
                     "import timings: batches \(t.batches), products \(t.products), offers \(t.offers), commits \(t.commits), waiting for the parser \(waited), finishing \(ContinuousClock.now - finishing) (deferred indexes \(t.deferred), counts and deactivation \(t.closing))\n"
                         .utf8))
         }
+        if let statementTimes { Self.report(statementTimes, database) }
         if failures.isEmpty {
             try database.finishImportJob(id: jobId, status: "succeeded", error: nil)
         } else {
@@ -176,6 +179,34 @@ public final class ImportPipeline {
             try database.finishImportJob(
                 id: jobId, status: "failed", error: "\(failures.count) of \(max(files, failures.count)) files failed. " + failures[0])
         }
+    }
+
+    /// Time per SQL statement on the writer connection (`WHOLESAIL_IMPORT_TIMINGS=sql`), as
+    /// SQLite's profile callback reports it: where an import's database time goes.
+    final class StatementTimes: Sendable {
+        let times = Mutex<[String: (count: Int, nanoseconds: Int)]>([:])
+    }
+
+    static func profileStatements(_ database: WholesailDatabase) throws -> StatementTimes {
+        let times = StatementTimes()
+        try database.writeWithoutTransaction { db in
+            db.trace(options: .profile) { event in
+                guard case .profile(let statement, let duration) = event else { return }
+                let key = String(statement.sql.prefix(110))
+                times.times.withLock { $0[key, default: (0, 0)].count += 1; $0[key, default: (0, 0)].nanoseconds += Int(duration * 1e9) }
+            }
+        }
+        return times
+    }
+
+    static func report(_ times: StatementTimes, _ database: WholesailDatabase) {
+        try? database.writeWithoutTransaction { db in db.trace(options: [], nil) }
+        let rows = times.times.withLock { $0 }.sorted { $0.value.nanoseconds > $1.value.nanoseconds }.prefix(25)
+        var text = "statement times (writer):\n"
+        for (sql, value) in rows {
+            text += String(format: "  %8.3f s %9d× ", Double(value.nanoseconds) / 1e9, value.count) + sql.replacingOccurrences(of: "\n", with: " ") + "\n"
+        }
+        FileHandle.standardError.write(Data(text.utf8))
     }
 
     static func describe(_ error: any Error, file: String) -> (code: String, message: String, line: Int?) {
@@ -303,6 +334,9 @@ public final class ImportPipeline {
             pump.cancel()
             done.wait()
         }
+        // What the batches are done with is freed on the parser's thread.
+        importer.options.discard = { pump.discard($0) }
+        defer { importer.options.discard = nil }
         var count = 0
         while let chunk = try timed({ try pump.take() }) {
             for item in chunk { try importer.consume(item.record, prepared: item.prepared) }
@@ -331,16 +365,27 @@ final class RecordPump: @unchecked Sendable {
     private var finished = false
     private var failure: (any Error)?
     private var cancelled = false
+    /// What the consumer is done with, freed by the producer's thread at its next `put`.
+    private var discarded: [AnyObject] = []
 
-    /// Waits for room; false when the consumer gave up.
+    /// Waits for room; false when the consumer gave up. Frees what the consumer discarded.
     func put(_ chunk: [Item]) -> Bool {
+        var garbage: [AnyObject] = []
+        defer { garbage.removeAll() }  // after the unlock below
         condition.lock()
         defer { condition.unlock() }
         while chunks.count >= Self.capacity && !cancelled { condition.wait() }
+        swap(&garbage, &discarded)
         guard !cancelled else { return false }
         chunks.append(chunk)
         condition.broadcast()
         return true
+    }
+
+    func discard(_ object: AnyObject) {
+        condition.lock()
+        discarded.append(object)
+        condition.unlock()
     }
 
     func finish(_ error: (any Error)?) {

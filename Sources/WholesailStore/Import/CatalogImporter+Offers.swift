@@ -114,13 +114,14 @@ extension CatalogImporter {
             var changed = false
             // Prices: one per price type and unit (1C files sometimes repeat a price type in an offer: the last wins).
             // A price for one of the product's alternative units (a box) is also kept as that unit's own price.
-            var seenTypes = Set<String>()
             var offerPrices: [(price: CommerceML.Price, unit: Int64?)] = []
+            offerPrices.reserveCapacity(offer.prices.count)
             for price in offer.prices.reversed() {
                 let unit = alternativeUnit(price.unit, of: product, units: productUnits)
-                guard seenTypes.insert("\(price.priceTypeID)#\(unit ?? 0)").inserted else { continue }
-                offerPrices.insert((price, unit), at: 0)
+                guard !offerPrices.contains(where: { $0.unit == unit && $0.price.priceTypeID == price.priceTypeID }) else { continue }
+                offerPrices.append((price, unit))
             }
+            offerPrices.reverse()
             if offerPrices.count < offer.prices.count {
                 addIssue(
                     line: offer.line, entity: "price", erpId: offer.id.raw, code: "import.duplicate_price",
@@ -139,7 +140,7 @@ extension CatalogImporter {
                 } else {
                     counts.add("price", .created)
                 }
-                try Self.run(writePrice, db, [type, product.id, unit, minor], text: now)
+                try Self.run(writePrice, db, type, product.id, unit, minor, text: now)
                 prices[key] = minor
                 changed = true
             }
@@ -220,7 +221,7 @@ extension CatalogImporter {
                 } else {
                     counts.add("stock", .created)
                 }
-                try Self.run(writeStock, db, [product.id, warehouse, milli], text: now)
+                try Self.run(writeStock, db, product.id, warehouse, milli, text: now)
                 stock[key] = milli
                 changed = true
             }
@@ -249,10 +250,10 @@ extension CatalogImporter {
 
     /// Runs a prepared statement whose parameters are integers and then one text, with SQLite's
     /// own binding calls: an offers file is hundreds of thousands of these rows.
-    static func run(_ statement: Statement, _ db: Database, _ integers: [Int64], text: String) throws {
+    static func run(_ statement: Statement, _ db: Database, _ integers: Int64..., text: String) throws {
         let handle = statement.sqliteStatement
         for (index, value) in integers.enumerated() { sqlite3_bind_int64(handle, Int32(index + 1), value) }
-        _ = text.withCString { sqlite3_bind_text(handle, Int32(integers.count + 1), $0, -1, SQLITE_TRANSIENT_DESTRUCTOR) }
+        bindText(handle, Int32(integers.count + 1), text)
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
         guard code == SQLITE_DONE else {
@@ -429,7 +430,7 @@ extension CatalogImporter {
                     message: "\(issueCount - storedIssues - pendingIssues.count) more issues were counted but not stored."))
         }
         try database.write { db in
-            if fullCatalog && deactivateMissing {
+            if fullCatalog && deactivateMissing && recordsSeen {
                 let missing = try WholesailDatabase.deactivateProducts(db, notIn: "SELECT erpId FROM temp.importSeen")
                 if missing > 0 {
                     counts.add("product", .deleted, missing)
@@ -466,8 +467,14 @@ extension CatalogImporter {
 }
 
 extension WholesailDatabase {
-    /// What a first load drops and builds once at its end (`CatalogImporter.beginJob`).
-    static let deferrableImportObjects = ["product_fts_insert", "product_fts_update", "product_fts_delete", "productProperty_value"]
+    /// What a first load drops and builds once at its end (`CatalogImporter.beginJob`): the
+    /// search index's triggers and the indexes that no query of the import itself reads (each
+    /// costs a B-tree insert per row, most of them at random places; built at the end they are
+    /// one sort each).
+    static let deferrableImportObjects = [
+        "product_fts_insert", "product_fts_update", "product_fts_delete", "productProperty_value", "productProperty_number",
+        "product_active_name", "product_article", "product_baseUnit", "product_brand", "price_unit", "stock_warehouse",
+    ]
 
     /// Recreates what a first load dropped (its SQL was kept in `setting`), rebuilding the search
     /// index when its trigger was among them: at the end of the load, or after a crash during it.

@@ -75,10 +75,12 @@ extension CatalogImporter {
             if let written = try applyProduct(db, product, prepared: prepared, existing: existing, keying: keying, writer: writer, now: now) {
                 if let erpId = written.erpId { byErp[erpId] = written }
                 bySku[written.sku.lowercased()] = written
-                if let erpId = written.erpId, !product.isDeleted { try writer.seen(CommerceML.ItemID(erpId).productID) }
+                if recordsSeen, let erpId = written.erpId, !product.isDeleted { try writer.seen(CommerceML.ItemID(erpId).productID) }
             }
         }
-        // Property rows were written with SQLite's own calls: tell observers (facets, prices).
+        // New products and property rows were written with SQLite's own calls: tell observers
+        // (facets, prices, the catalog index).
+        try db.notifyChanges(in: Table("product"))
         try db.notifyChanges(in: Table("productProperty"))
     }
 
@@ -238,11 +240,9 @@ extension CatalogImporter {
             productId = existing.id
             counts.add("product", active ? .updated : .deleted)
         } else {
-            try writer.insert.execute(arguments: [
-                erpId, sku, article, product.barcode, name.clipped(1000), brand, description, unitId, pack ?? 1000, pack ?? 1000, weight, vat,
-                active, searchText, hash, now, now,
-            ])
-            productId = db.lastInsertedRowID
+            productId = try writer.insertProduct(
+                erpId: erpId, sku: sku, article: article, barcode: product.barcode, name: name.clipped(1000), brand: brand, description: description,
+                unit: unitId, pack: pack ?? 1000, weight: weight, vat: vat, active: active, searchText: searchText, hash: hash, now: now)
             counts.add("product", active ? .created : .deleted)
         }
         // Categories through the group mapping.
@@ -534,13 +534,55 @@ struct ProductWriter {
         seenStatement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO temp.importSeen (erpId) VALUES (?)")
     }
 
+    /// A new product row, bound with SQLite's own calls (GRDB's arguments cost more than the
+    /// insert on a first load); returns its id.
+    func insertProduct(
+        erpId: String?, sku: String, article: String?, barcode: String?, name: String, brand: Int64?, description: String, unit: Int64, pack: Int64,
+        weight: Int64?, vat: String, active: Bool, searchText: String, hash: String, now: String
+    ) throws -> Int64 {
+        let handle = insert.sqliteStatement
+        func text(_ index: Int32, _ value: String?) {
+            if let value {
+                bindText(handle, index, value)
+            } else {
+                sqlite3_bind_null(handle, index)
+            }
+        }
+        func integer(_ index: Int32, _ value: Int64?) {
+            if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+        }
+        text(1, erpId)
+        text(2, sku)
+        text(3, article)
+        text(4, barcode)
+        text(5, name)
+        integer(6, brand)
+        text(7, description)
+        integer(8, unit)
+        integer(9, pack)
+        integer(10, pack)
+        integer(11, weight)
+        text(12, vat)
+        integer(13, active ? 1 : 0)
+        text(14, searchText)
+        text(15, hash)
+        text(16, now)
+        text(17, now)
+        let code = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: insert.sql)
+        }
+        return sqlite3_last_insert_rowid(db.sqliteConnection)
+    }
+
     func insertProperty(_ productId: Int64, _ value: CatalogImporter.ResolvedProperty) throws {
         let handle = property.sqliteStatement
         sqlite3_bind_int64(handle, 1, productId)
         sqlite3_bind_int64(handle, 2, value.propertyId)
         if let valueId = value.valueId { sqlite3_bind_int64(handle, 3, valueId) } else { sqlite3_bind_null(handle, 3) }
         if let text = value.text {
-            _ = text.withCString { sqlite3_bind_text(handle, 4, $0, -1, SQLITE_TRANSIENT_DESTRUCTOR) }
+            bindText(handle, 4, text)
         } else {
             sqlite3_bind_null(handle, 4)
         }
@@ -571,7 +613,7 @@ struct ProductWriter {
                     sqlite3_bind_int64(handle, base + 2, value.propertyId)
                     if let valueId = value.valueId { sqlite3_bind_int64(handle, base + 3, valueId) } else { sqlite3_bind_null(handle, base + 3) }
                     if let text = value.text {
-                        _ = text.withCString { sqlite3_bind_text(handle, base + 4, $0, -1, SQLITE_TRANSIENT_DESTRUCTOR) }
+                        bindText(handle, base + 4, text)
                     } else {
                         sqlite3_bind_null(handle, base + 4)
                     }
@@ -594,3 +636,15 @@ struct ProductWriter {
 
 /// SQLite's SQLITE_TRANSIENT: bound text is copied before the call returns.
 let SQLITE_TRANSIENT_DESTRUCTOR = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// Binds a string by its UTF-8 bytes and length (a NUL inside stays; an empty string is '', not NULL).
+func bindText(_ handle: SQLiteStatement, _ index: Int32, _ value: String) {
+    var value = value
+    value.withUTF8 { bytes in
+        if let base = bytes.baseAddress {
+            _ = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { sqlite3_bind_text(handle, index, $0, Int32(bytes.count), SQLITE_TRANSIENT_DESTRUCTOR) }
+        } else {
+            _ = sqlite3_bind_text(handle, index, "", 0, SQLITE_TRANSIENT_DESTRUCTOR)
+        }
+    }
+}

@@ -222,4 +222,17 @@ import WholesailCore
         #expect(count == 20_000)
         #expect(generatedWhenFirstSeen <= 1_000)
     }
+
+    @Test(
+        "an offer id splits at its first # into product and characteristic",
+        arguments: [
+            ("a1b2", "a1b2", nil), ("a1b2#c3", "a1b2", "c3"), ("a1b2#", "a1b2", nil), ("#c3", "", "c3"),
+            ("Ёлка-1#размер#2", "Ёлка-1", "размер#2"), ("e\u{301}#x", "e\u{301}", "x"),
+        ] as [(String, String, String?)])
+    func itemIDs(raw: String, product: String, variant: String?) {
+        let id = CommerceML.ItemID(raw)
+        #expect(id.productID == product)
+        #expect(id.variantID == variant)
+    }
 }
+
