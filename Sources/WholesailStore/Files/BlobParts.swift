@@ -49,9 +49,8 @@ public struct BlobUploader {
     let database: WholesailDatabase
     let maxBytes: Int
     private var buffer: [UInt8] = []
-    /// Full parts of the blocking path waiting to be packed: two are compressed at once, one per
-    /// core (`flushSync`).
-    private var full: [[UInt8]] = []
+    /// Parts of the blocking path being packed on other threads, in file order (`submit`).
+    private var packing: [PackingSlot] = []
     private var parts: [String] = []
     /// Parts this uploader inserted (not already stored): what `discard()` may delete.
     private var inserted: [String] = []
@@ -76,7 +75,8 @@ public struct BlobUploader {
         }
     }
 
-    /// The synchronous twin of `append` (import threads, the CLI).
+    /// The synchronous twin of `append` (import threads, the CLI). Full parts are compressed on
+    /// other threads while this one reads on and stores the parts packed before, in order.
     public mutating func appendSync(_ bytes: some Collection<UInt8>) throws {
         try count(bytes.count)
         var rest = bytes[...]
@@ -85,18 +85,64 @@ public struct BlobUploader {
             buffer.append(contentsOf: rest.prefix(take))
             rest = rest.dropFirst(take)
             if buffer.count == BlobParts.partSize {
-                full.append(buffer)
+                try submit(buffer)
                 buffer = []
                 buffer.reserveCapacity(BlobParts.partSize)
-                if full.count == Self.packedAtOnce { try flushSync() }
             }
         }
     }
 
-    /// Parts the blocking path compresses at once: a large file from the shell or an import
-    /// thread stores at the speed of both cores. (The async path, fed by a network upload, packs
-    /// one part at a time on the request's task and leaves the other core to requests.)
-    static let packedAtOnce = 2
+    /// Parts of the blocking path packed at once: with two cores both compress while the calling
+    /// thread reads and stores (it waits for the oldest part when this many are under way).
+    static let packedAtOnce = 3
+
+    /// A part being packed on another thread.
+    final class PackingSlot: @unchecked Sendable {
+        let done = DispatchSemaphore(value: 0)
+        var result: (PartRef, Data)?
+    }
+
+    private mutating func submit(_ bytes: [UInt8]) throws {
+        let slot = PackingSlot()
+        DispatchQueue.global(qos: .userInitiated).async {
+            slot.result = Self.packed(bytes)
+            slot.done.signal()
+        }
+        packing.append(slot)
+        if packing.count >= Self.packedAtOnce { try storePacked(all: false) }
+    }
+
+    /// Stores the oldest packed part and any after it that are ready (`all`: every part under
+    /// way), in one transaction. The parts commit without an fsync: `finishSync` commits the
+    /// manifest with one, which makes everything before it in the WAL durable too.
+    private mutating func storePacked(all: Bool) throws {
+        var ready: [(PartRef, Data)] = []
+        while let slot = packing.first {
+            if all || ready.isEmpty {
+                slot.done.wait()
+            } else if slot.done.wait(timeout: .now()) == .timedOut {
+                break
+            }
+            packing.removeFirst()
+            ready.append(slot.result!)
+        }
+        guard !ready.isEmpty else { return }
+        let new = try database.writeWithoutTransaction { db in
+            let level = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
+            if level > 1 { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            defer { if level > 1 { try? db.execute(sql: "PRAGMA synchronous = \(level)") } }
+            var new: [Bool] = []
+            try db.inTransaction(.immediate) {
+                new = try ready.map { try Self.storePart(db, $0.0, $0.1) }
+                return .commit
+            }
+            return new
+        }
+        for (index, (part, _)) in ready.enumerated() {
+            parts.append(part.entry)
+            if new[index] { inserted.append(part.key) }
+        }
+    }
 
     private mutating func count(_ added: Int) throws {
         size += added
@@ -109,32 +155,6 @@ public struct BlobUploader {
         let new = try await database.write { db in try Self.storePart(db, part, data) }
         parts.append(part.entry)
         if new { inserted.append(part.key) }
-    }
-
-    /// Packs the waiting full parts (and what is in the buffer) side by side, then stores them in
-    /// one transaction, in order.
-    private mutating func flushSync() throws {
-        if !buffer.isEmpty {
-            full.append(buffer)
-            buffer = []
-        }
-        let packed = Self.packedConcurrently(full)
-        full = []
-        let new = try database.write { db in try packed.map { try Self.storePart(db, $0.0, $0.1) } }
-        for (index, (part, _)) in packed.enumerated() {
-            parts.append(part.entry)
-            if new[index] { inserted.append(part.key) }
-        }
-    }
-
-    static func packedConcurrently(_ pieces: [[UInt8]]) -> [(PartRef, Data)] {
-        guard pieces.count > 1 else { return pieces.map(packed) }
-        let results = Mutex([(PartRef, Data)?](repeating: nil, count: pieces.count))
-        DispatchQueue.concurrentPerform(iterations: pieces.count) { index in
-            let one = packed(pieces[index])
-            results.withLock { $0[index] = one }
-        }
-        return results.withLock { $0.map { $0! } }
     }
 
     /// A part as it is stored: compressed when that saves space (done outside the write lock).
@@ -172,13 +192,17 @@ public struct BlobUploader {
     }
 
     public mutating func finishSync() throws -> StoredUpload {
-        if parts.isEmpty && full.isEmpty {
+        if parts.isEmpty && packing.isEmpty {
             let data = Data(buffer)
             buffer = []
             let key = try database.write { db in try WholesailDatabase.storeBlob(db, data) }
             return StoredUpload(key: key, size: size)
         }
-        if !buffer.isEmpty || !full.isEmpty { try flushSync() }
+        if !buffer.isEmpty {
+            try submit(buffer)
+            buffer = []
+        }
+        try storePacked(all: true)
         let manifest = try BlobParts.Manifest(size: size, parts: parts).encoded()
         let key = try database.write { db in try WholesailDatabase.storeBlob(db, manifest, contentType: BlobParts.manifestType) }
         return StoredUpload(key: key, size: size)
@@ -199,7 +223,7 @@ public struct BlobUploader {
         inserted = []
         parts = []
         buffer = []
-        full = []
+        packing = []
         guard !keys.isEmpty else { return }
         try? database.write { db in try Self.deleteUnreferenced(db, keys) }
     }
