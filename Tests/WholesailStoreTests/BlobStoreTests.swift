@@ -56,6 +56,27 @@ import WholesailTestSupport
         #expect(back == bytes)
     }
 
+    @Test("the parts of an upload commit without an fsync and the writer's level comes back; the manifest commits with one")
+    func partsUnsynced() async throws {
+        let (database, directory) = try TestDatabase.temporaryFile()
+        _ = directory
+        let level = { try database.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } }
+        #expect(try level() == 2)
+        let bytes = (0..<(3 * BlobParts.partSize + 10)).map { UInt8(65 + $0 % 26) }
+        var blocking = BlobUploader(database: database)
+        try blocking.appendSync(bytes)
+        let first = try blocking.finishSync()
+        var asynchronous = BlobUploader(database: database)
+        try await asynchronous.append(bytes)
+        let second = try await asynchronous.finish()
+        #expect(first == second)
+        #expect(try level() == 2)
+        let reader = try BlobReader(database: database, key: first.key)
+        var back = [UInt8]()
+        while let chunk = try reader.next() { back += chunk }
+        #expect(back == bytes)
+    }
+
     @Test("storing the same bytes twice keeps one copy")
     func dedup() async throws {
         let database = try TestDatabase.inMemory()

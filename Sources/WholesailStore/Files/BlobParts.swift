@@ -127,17 +127,7 @@ public struct BlobUploader {
             ready.append(slot.result!)
         }
         guard !ready.isEmpty else { return }
-        let new = try database.writeWithoutTransaction { db in
-            let level = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
-            if level > 1 { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-            defer { if level > 1 { try? db.execute(sql: "PRAGMA synchronous = \(level)") } }
-            var new: [Bool] = []
-            try db.inTransaction(.immediate) {
-                new = try ready.map { try Self.storePart(db, $0.0, $0.1) }
-                return .commit
-            }
-            return new
-        }
+        let new = try database.writeUnsynced { db in try ready.map { try Self.storePart(db, $0.0, $0.1) } }
         for (index, (part, _)) in ready.enumerated() {
             parts.append(part.entry)
             if new[index] { inserted.append(part.key) }
@@ -152,7 +142,8 @@ public struct BlobUploader {
     private mutating func flush() async throws {
         let (part, data) = Self.packed(buffer)
         buffer.removeAll(keepingCapacity: true)
-        let new = try await database.write { db in try Self.storePart(db, part, data) }
+        // Without an fsync: `finish` commits the manifest with one (see `writeUnsynced`).
+        let new = try await database.writeUnsynced { db in try Self.storePart(db, part, data) }
         parts.append(part.entry)
         if new { inserted.append(part.key) }
     }

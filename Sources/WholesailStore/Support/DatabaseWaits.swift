@@ -76,6 +76,33 @@ extension WholesailDatabase {
         }
     }
 
+    /// One write transaction that commits without an fsync (`synchronous = NORMAL` for it): for
+    /// data that is not acknowledged until a later commit with one — the parts of an upload,
+    /// before its manifest — which makes everything before it in the WAL durable too.
+    public func writeUnsynced<T>(_ updates: (Database) throws -> T) throws -> T {
+        try writeWithoutTransaction { db in try Self.unsynced(db, updates) }
+    }
+
+    public func writeUnsynced<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        return try await writer.writeWithoutTransaction { db in
+            waits.record(.writer, since: start)
+            return try Self.unsynced(db, updates)
+        }
+    }
+
+    private static func unsynced<T>(_ db: Database, _ updates: (Database) throws -> T) throws -> T {
+        let level = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
+        if level > 1 { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        defer { if level > 1 { try? db.execute(sql: "PRAGMA synchronous = \(level)") } }
+        var result: T?
+        try db.inTransaction(.immediate) {
+            result = try updates(db)
+            return .commit
+        }
+        return result!
+    }
+
     /// The writer connection outside a transaction (pragmas, an import's own transactions).
     public func writeWithoutTransaction<T>(_ updates: (Database) throws -> T) throws -> T {
         let start = ContinuousClock.now
