@@ -486,30 +486,25 @@ extension WholesailDatabase {
     /// job makes its own, outside any transaction.
     public func restoreDeferredImportObjects() throws {
         try writeWithoutTransaction { db in
-            let pending = try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE key LIKE 'import.deferred.%'")
+            let pending = try String.fetchAll(db, sql: "SELECT value FROM setting WHERE key LIKE 'import.deferred.%'")
             guard !pending.isEmpty else { return }
-            let buildsIndex = pending.contains { ($0["value"] as String).uppercased().hasPrefix("CREATE INDEX") }
-            guard buildsIndex else {
-                return try db.inTransaction(.immediate) {
+            func replay() throws {
+                try db.inTransaction(.immediate) {
                     try Self.restoreDeferredImportObjects(db)
                     return .commit
                 }
             }
+            guard pending.contains(where: { $0.uppercased().hasPrefix("CREATE INDEX") }) else { return try replay() }
             let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
-            defer { try? db.execute(sql: "PRAGMA temp_store = MEMORY; PRAGMA threads = 0; PRAGMA cache_size = \(cacheSize)") }
+            let usual = "PRAGMA temp_store = MEMORY; PRAGMA threads = 0; PRAGMA cache_size = \(cacheSize)"
+            defer { try? db.execute(sql: usual) }
             do {
                 try db.execute(sql: "PRAGMA temp_store = FILE; PRAGMA threads = 1; PRAGMA cache_size = -4096")
-                try db.inTransaction(.immediate) {
-                    try Self.restoreDeferredImportObjects(db)
-                    return .commit
-                }
+                try replay()
             } catch {
                 // No writable temporary folder: sort in memory, on this thread.
-                try db.execute(sql: "PRAGMA temp_store = MEMORY; PRAGMA threads = 0; PRAGMA cache_size = \(cacheSize)")
-                try db.inTransaction(.immediate) {
-                    try Self.restoreDeferredImportObjects(db)
-                    return .commit
-                }
+                try db.execute(sql: usual)
+                try replay()
             }
         }
     }

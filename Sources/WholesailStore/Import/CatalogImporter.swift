@@ -111,8 +111,12 @@ public final class CatalogImporter {
     var pendingWarehouses: [CommerceML.Warehouse] = []
     var pendingGroups: [CommerceML.Group] = []
     var pendingProperties: [CommerceML.Property] = []
-    var pendingProducts: [(product: CommerceML.Product, file: String, keying: Keying, full: Bool, prepared: PreparedProduct?)] = []
-    var pendingOffers: [(offer: CommerceML.Offer, file: String, keying: Keying, full: Bool)] = []
+    /// A product record waiting for the next batch, with where it came from.
+    typealias PendingProduct = (product: CommerceML.Product, file: String, keying: Keying, full: Bool, prepared: PreparedProduct?)
+    /// An offer record waiting for the next batch.
+    typealias PendingOffer = (offer: CommerceML.Offer, file: String, keying: Keying, full: Bool)
+    var pendingProducts: [PendingProduct] = []
+    var pendingOffers: [PendingOffer] = []
     var pendingCounterparties: [(counterparty: CommerceML.Counterparty, file: String)] = []
     var pendingDocuments: [(document: CommerceML.Document, file: String)] = []
     var pendingAccountingDocuments: [(document: CommerceML.AccountingDocument, file: String)] = []
@@ -370,25 +374,24 @@ public final class CatalogImporter {
             // resumes from its stored upload, whose progress commits in the same transactions.
             // Cheap commits are what let the batches stay short (`transactionTarget`).
             try database.writeWithoutTransaction { db in
-                let level = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
-                if level > 1 { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-                defer { if level > 1 { try? db.execute(sql: "PRAGMA synchronous = \(level)") } }
-                // A batch of catalog records only (products, offers, their classifier) skips the
-                // foreign-key lookups: it refers only to rows it resolved or created itself, and it
-                // deletes only rows nothing refers to (a product's categories, properties, units,
-                // images), so no cascade is missed. That is three index lookups less per property
-                // value (3 million in a 100,000-product load). Tests run `foreign_key_check` after
-                // every import. Anything else (documents, counterparties, credit) keeps the checks.
-                if catalogOnly { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
-                defer { if catalogOnly { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
-                // Rows changed since our last commit were changed by someone else: people are
-                // writing, so the batches get shorter for a while.
-                if let changesAfterBatch, db.totalChangesCount != changesAfterBatch { lastForeignWrite = .now }
-                try db.inTransaction(.immediate) {
-                    try applyBatch(db, applied: &applied)
-                    return .commit
+                try WholesailDatabase.withoutSync(db) {
+                    // A batch of catalog records only (products, offers, their classifier) skips the
+                    // foreign-key lookups: it refers only to rows it resolved or created itself, and it
+                    // deletes only rows nothing refers to (a product's categories, properties, units,
+                    // images), so no cascade is missed. That is three index lookups less per property
+                    // value (3 million in a 100,000-product load). Tests run `foreign_key_check` after
+                    // every import. Anything else (documents, counterparties, credit) keeps the checks.
+                    if catalogOnly { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
+                    defer { if catalogOnly { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
+                    // Rows changed since our last commit were changed by someone else: people are
+                    // writing, so the batches get shorter for a while.
+                    if let changesAfterBatch, db.totalChangesCount != changesAfterBatch { lastForeignWrite = .now }
+                    try db.inTransaction(.immediate) {
+                        try applyBatch(db, applied: &applied)
+                        return .commit
+                    }
+                    changesAfterBatch = db.totalChangesCount
                 }
-                changesAfterBatch = db.totalChangesCount
             }
             let took = ContinuousClock.now - begin
             timings.commits += ContinuousClock.now - applied
@@ -439,13 +442,10 @@ public final class CatalogImporter {
 
     /// The records of a committed batch, handed to `Options.discard`.
     final class AppliedRecords {
-        let products: [(product: CommerceML.Product, file: String, keying: Keying, full: Bool, prepared: PreparedProduct?)]
-        let offers: [(offer: CommerceML.Offer, file: String, keying: Keying, full: Bool)]
+        let products: [PendingProduct]
+        let offers: [PendingOffer]
 
-        init(
-            products: [(product: CommerceML.Product, file: String, keying: Keying, full: Bool, prepared: PreparedProduct?)],
-            offers: [(offer: CommerceML.Offer, file: String, keying: Keying, full: Bool)]
-        ) {
+        init(products: [PendingProduct], offers: [PendingOffer]) {
             self.products = products
             self.offers = offers
         }

@@ -92,15 +92,23 @@ extension WholesailDatabase {
     }
 
     private static func unsynced<T>(_ db: Database, _ updates: (Database) throws -> T) throws -> T {
+        try withoutSync(db) {
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try updates(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    /// Runs `body` on the writer connection (outside a transaction) with commits at
+    /// `synchronous = NORMAL` — no fsync — and puts the connection's level back afterwards.
+    static func withoutSync<T>(_ db: Database, _ body: () throws -> T) throws -> T {
         let level = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
         if level > 1 { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         defer { if level > 1 { try? db.execute(sql: "PRAGMA synchronous = \(level)") } }
-        var result: T?
-        try db.inTransaction(.immediate) {
-            result = try updates(db)
-            return .commit
-        }
-        return result!
+        return try body()
     }
 
     /// The writer connection outside a transaction (pragmas, an import's own transactions).

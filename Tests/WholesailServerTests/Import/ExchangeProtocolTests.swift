@@ -101,12 +101,17 @@ import WholesailTestSupport
         }
     }
 
-    @Test("1C's sequence: checkauth → init → chunked files → import (progress … success); the same as a zip; sale: query → success → query → file with a status")
-    func fullExchange() async throws {
+    /// The seeded app with the exchange user `1c-exchange` / `s3cret-exchange` configured.
+    static func exchangeApp() async throws -> (app: WholesailApplication, database: WholesailDatabase) {
         var configuration = WholesailConfiguration(port: 0)
         configuration.exchangeUser = "1c-exchange"
         configuration.exchangePassword = "s3cret-exchange"
-        let (app, database) = try await TestApp.make(seed: Self.seed, configuration: configuration)
+        return try await TestApp.make(seed: Self.seed, configuration: configuration)
+    }
+
+    @Test("1C's sequence: checkauth → init → chunked files → import (progress … success); the same as a zip; sale: query → success → query → file with a status")
+    func fullExchange() async throws {
+        let (app, database) = try await Self.exchangeApp()
         try await app.test(.router) { client in
             for path in ExchangeController.paths {
                 var onec = OneC(path: path)
@@ -288,10 +293,7 @@ import WholesailTestSupport
 
     @Test("newer 1C's mode=deactivate after a full upload in changes-only files: goods the exchange did not mention go inactive; nothing when no goods came or an import failed")
     func deactivateAfterFullUpload() async throws {
-        var configuration = WholesailConfiguration(port: 0)
-        configuration.exchangeUser = "1c-exchange"
-        configuration.exchangePassword = "s3cret-exchange"
-        let (app, database) = try await TestApp.make(seed: Self.seed, configuration: configuration)
+        let (app, database) = try await Self.exchangeApp()
         @Sendable func active() throws -> [String] {
             try ImportFixture.strings(database, "SELECT erpId FROM product WHERE erpId LIKE 'g-%' AND active = 1 ORDER BY erpId")
         }
@@ -328,10 +330,7 @@ import WholesailTestSupport
 
     @Test("guessing the exchange password is throttled like any login")
     func throttled() async throws {
-        var configuration = WholesailConfiguration(port: 0)
-        configuration.exchangeUser = "1c-exchange"
-        configuration.exchangePassword = "s3cret-exchange"
-        let (app, _) = try await TestApp.make(seed: Self.seed, configuration: configuration)
+        let (app, _) = try await Self.exchangeApp()
         try await app.test(.router) { client in
             var onec = OneC(path: "/1c/exchange")
             for attempt in 0..<5 {
